@@ -1,0 +1,5 @@
+//! railyard: release management as code.
+
+pub mod diagnostics;
+pub mod source;
+pub mod yaml;
