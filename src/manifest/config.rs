@@ -1,0 +1,151 @@
+//! `Config` (railyard.yaml): where manifests are, where status goes, the branch and the bot.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::{Duration, Name};
+
+/// The repository's settings. Lives in `railyard.yaml` at the root; every field has a default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigSpec {
+    /// Globs (relative to the root) of the files that hold manifests. Default: every
+    /// `*.yaml`/`*.yml` outside the status dir and `.github/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Vec<String>>,
+    /// Where railyard writes `status/<Kind>/<name>.yaml`. Default `status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_dir: Option<String>,
+    /// The dashboard file railyard writes. Default `STATUS.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The branch whose commits railyard reconciles. Default `main`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// The identity of railyard's own commits. Default `railyard[bot]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<Bot>,
+    /// Maps the built-in workflows' role names (`release-managers`, `release-engineers`,
+    /// `executives`, `release-approvers`) to this repository's team names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<String, Name>,
+    /// Bounds on what railyard reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
+    /// How `reconcile --execute` runs automated tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execute: Option<Execute>,
+    /// Where notifications go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<NotifySink>,
+    /// The repository's web address, for links in notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_url: Option<String>,
+}
+
+/// A git identity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Bot {
+    pub name: String,
+    pub email: String,
+}
+
+/// Bounds on input, so that a hostile repository cannot exhaust memory or time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Limits {
+    /// Largest manifest file read, in bytes. Default 1 MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub max_file_bytes: Option<u64>,
+    /// Deepest nesting of mappings and sequences. Default 64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 4, max = 1000))]
+    pub max_depth: Option<u32>,
+    /// Most nodes that YAML aliases may copy in one file. Default 10000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_alias_nodes: Option<u32>,
+}
+
+/// Settings of `reconcile --execute`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Execute {
+    /// How many automated tasks may run at once (`--jobs` overrides). Default 4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 256))]
+    pub jobs: Option<u32>,
+    /// The timeout of a task that sets none. Default 30m.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+}
+
+/// One destination of notifications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NotifySink {
+    pub name: String,
+    /// Which notifications this sink receives; all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<NotifyFilter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<Webhook>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+}
+
+/// Narrows the notifications a sink receives; every list given must match.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NotifyFilter {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// An HTTP POST of the notification as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Webhook {
+    /// The URL; prefer `urlFrom` for URLs that carry a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The environment variable that holds the URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_from: Option<String>,
+    /// Extra headers; a value `env:NAME` is read from the environment.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Mail through an SMTP server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Email {
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `starttls` (default) or `tls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<SmtpSecurity>,
+    pub from: String,
+    /// Environment variables holding the SMTP user name and password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_from: Option<String>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    Starttls,
+    Tls,
+}

@@ -1,0 +1,181 @@
+//! The manifest model: the envelope every document shares and the spec of each kind
+//! (SPEC §2). These serde types mirror the YAML; the JSON Schemas in `schemas/` are generated
+//! from them, so a document that passes its schema always deserializes.
+
+mod application;
+mod config;
+mod environment;
+mod itil;
+mod records;
+mod team;
+mod train;
+mod turnover;
+pub mod values;
+mod workflow;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use application::*;
+pub use config::*;
+pub use environment::*;
+pub use itil::*;
+pub use records::*;
+pub use team::*;
+pub use train::*;
+pub use turnover::*;
+pub use values::{Date, Duration, Id, Instant, Moment, Name, ObjectRef};
+pub use workflow::*;
+
+/// The only API version this railyard reads.
+pub const API_VERSION: &str = "railyard/v1";
+
+/// Name, labels and annotations of an object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Metadata {
+    pub name: Name,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A document of one kind: `apiVersion`, `kind`, `metadata` and the kind's `spec`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Manifest<S> {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: Metadata,
+    pub spec: S,
+}
+
+impl<S> Manifest<S> {
+    pub fn name(&self) -> &str {
+        self.metadata.name.as_str()
+    }
+}
+
+/// The spec type of a kind.
+pub trait KindSpec: JsonSchema + DeserializeOwned {
+    const KIND: Kind;
+}
+
+impl<S: KindSpec> JsonSchema for Manifest<S> {
+    fn schema_name() -> Cow<'static, str> {
+        S::KIND.as_str().into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let kind = S::KIND.as_str();
+        json_schema!({
+            "title": format!("railyard {kind}"),
+            "description": S::KIND.description(),
+            "type": "object",
+            "required": ["apiVersion", "kind", "metadata", "spec"],
+            "additionalProperties": false,
+            "properties": {
+                "apiVersion": {"const": API_VERSION},
+                "kind": {"const": kind},
+                "metadata": generator.subschema_for::<Metadata>(),
+                "spec": generator.subschema_for::<S>(),
+            },
+        })
+    }
+}
+
+macro_rules! kinds {
+    ($($kind:ident($spec:ty): $description:literal,)*) => {
+        /// Every kind of manifest.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($kind,)* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$kind,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Kind::$kind => stringify!($kind),)* }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(Kind::$kind => $description,)* }
+            }
+
+            /// The JSON Schema of a whole document of this kind, `$defs` included.
+            pub fn root_schema(self, generator: &mut SchemaGenerator) -> Schema {
+                match self { $(Kind::$kind => generator.root_schema_for::<Manifest<$spec>>(),)* }
+            }
+
+            /// A `$ref` to this kind's document schema, its definition added to `generator`.
+            pub fn subschema(self, generator: &mut SchemaGenerator) -> Schema {
+                match self { $(Kind::$kind => generator.subschema_for::<Manifest<$spec>>(),)* }
+            }
+
+            /// Deserializes a document that passed this kind's schema.
+            pub fn object(self, value: serde_json::Value) -> Result<Object, serde_json::Error> {
+                match self { $(Kind::$kind => serde_json::from_value(value).map(Object::$kind),)* }
+            }
+        }
+
+        $(impl KindSpec for $spec { const KIND: Kind = Kind::$kind; })*
+
+        /// A document of any kind, deserialized.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Object { $($kind(Manifest<$spec>),)* }
+
+        impl Object {
+            pub fn kind(&self) -> Kind {
+                match self { $(Object::$kind(_) => Kind::$kind,)* }
+            }
+
+            pub fn metadata(&self) -> &Metadata {
+                match self { $(Object::$kind(m) => &m.metadata,)* }
+            }
+        }
+    };
+}
+
+kinds! {
+    Config(ConfigSpec): "The repository's settings (railyard.yaml).",
+    Team(TeamSpec): "A role and its members.",
+    Environment(EnvironmentSpec): "An environment that turnovers deploy to.",
+    TrainTemplate(TrainTemplateSpec): "A template that release trains start from.",
+    ReleaseTrain(ReleaseTrainSpec): "A release train: application releases that ship together.",
+    ApplicationRelease(ApplicationReleaseSpec): "A release of one application.",
+    Turnover(TurnoverSpec): "A deployment of releases to one environment, with its tasks.",
+    Release(ReleaseSpec): "An ITIL release record.",
+    ReleaseModel(ReleaseModelSpec): "Predefined task plans for ITIL releases.",
+    Workflow(WorkflowSpec): "A phase machine that replaces a kind's built-in workflow.",
+    Approval(ApprovalSpec): "A person's decision on a gate or an exit criterion.",
+    TaskReport(TaskReportSpec): "The outcome of a manual task, reported by its owner.",
+}
+
+impl Object {
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_str()
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Kind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == text)
+            .ok_or(())
+    }
+}

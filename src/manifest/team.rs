@@ -1,0 +1,30 @@
+//! `Team`: a role and the people who hold it.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::Id;
+
+/// A team: the people who may act in one role (approve a gate, own a task).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TeamSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub members: Vec<Member>,
+}
+
+/// A person. Commits whose author email is one of `emails` are this member's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Member {
+    /// The member id that approvals, reports and owners name.
+    pub id: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[schemars(length(min = 1))]
+    pub emails: Vec<String>,
+    /// GitHub handle, for @-mentions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<String>,
+}

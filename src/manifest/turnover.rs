@@ -1,0 +1,104 @@
+//! `Turnover`: a deployment of a train or of application releases to one environment, with
+//! its manual and automated tasks.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::{Duration, Id, Instant, Name};
+
+/// A turnover: tasks that deploy releases to one environment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TurnoverSpec {
+    pub environment: Name,
+    /// The train deployed (exactly one of `train` and `releases`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train: Option<Name>,
+    /// The application releases deployed (exactly one of `train` and `releases`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub releases: Option<Vec<Name>>,
+    /// When the deployment may start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_at: Option<Instant>,
+    /// A draft is not sent for acceptance.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+    /// The deployed turnover on the previous environment that this one promotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promoted_from: Option<Name>,
+    /// Copy that turnover's tasks; local tasks with the same id replace copied ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks_from: Option<Name>,
+    /// A new order of the task ids (copied and local), for `tasksFrom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<Id>>,
+    /// Ids of the releases' work items that this turnover delivers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub work_items: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<Task>,
+    /// Raise `attempt` to retry a failed deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
+    /// `return` sends a failed turnover back to development; `close` closes a deployed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<TurnoverRequest>,
+}
+
+/// A deployment task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Task {
+    pub id: Id,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub task_type: TaskType,
+    /// The team or member who performs a manual task and reports its outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The command of an automated task, as an argv list (no shell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub run: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+}
+
+/// Who performs a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskType {
+    Manual,
+    Automated,
+}
+
+/// A retry of a failed deployment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Retry {
+    #[schemars(range(min = 1))]
+    pub attempt: u32,
+    #[serde(default)]
+    pub rerun: Rerun,
+}
+
+/// Which tasks a retry runs again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Rerun {
+    /// Tasks that succeeded in an earlier attempt are skipped.
+    #[default]
+    Failed,
+    /// Every task runs again.
+    All,
+}
+
+/// A request a person makes of a turnover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TurnoverRequest {
+    Return,
+    Close,
+}

@@ -1,0 +1,168 @@
+//! `Workflow`: a phase machine as data. The built-in workflows and a repository's overrides
+//! share these types, the schema generated from them and the checks in `check::workflows`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::train::ApprovalRequirement;
+
+/// A phase machine for one kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkflowSpec {
+    /// The kind this workflow drives; it replaces the built-in workflow of that kind.
+    pub applies_to: WorkflowKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The phase every object starts in.
+    pub initial: String,
+    #[schemars(length(min = 1))]
+    pub phases: Vec<Phase>,
+}
+
+/// The kinds that have a workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum WorkflowKind {
+    ReleaseTrain,
+    ApplicationRelease,
+    Turnover,
+    Release,
+}
+
+impl WorkflowKind {
+    pub const ALL: [WorkflowKind; 4] = [
+        WorkflowKind::ReleaseTrain,
+        WorkflowKind::ApplicationRelease,
+        WorkflowKind::Turnover,
+        WorkflowKind::Release,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowKind::ReleaseTrain => "ReleaseTrain",
+            WorkflowKind::ApplicationRelease => "ApplicationRelease",
+            WorkflowKind::Turnover => "Turnover",
+            WorkflowKind::Release => "Release",
+        }
+    }
+}
+
+/// The pattern of a phase name.
+pub const PHASE_PATTERN: &str = "^[a-z][a-z0-9-]*$";
+
+/// A phase and the ways out of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Phase {
+    #[schemars(regex(pattern = PHASE_PATTERN))]
+    pub name: String,
+    /// A terminal phase has no way out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub terminal: bool,
+    /// The spec field holding the date by which the phase is due (`Overdue` after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_enter: Option<OnEnter>,
+    /// The ReleaseModel task plan (by its key) that holds this phase until its tasks are done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_plan: Option<String>,
+    /// Tried in order; the first whose guards all hold is taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<Transition>,
+}
+
+/// What happens on entering a phase.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OnEnter {
+    /// Who is told: a spec field holding a member or team (`serviceOwner`, `owningGroup`), or
+    /// `role:<role>` for a whole team.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
+    /// Values recorded for spec fields the person left empty (the seed's defaults).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, serde_json::Value>,
+}
+
+/// A way from one phase to another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Transition {
+    pub to: String,
+    /// Guards that must all hold; none means the transition is always taken.
+    #[serde(default)]
+    pub when: Guards,
+    /// Values recorded for spec fields when the transition is taken.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, serde_json::Value>,
+}
+
+/// The closed set of guards. Every guard given must hold.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Guards {
+    /// Spec fields (dotted paths) that must be set and non-empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// Approvals that must be given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<ApprovalRequirement>,
+    /// Every exit criterion of this gate is met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<String>,
+    /// Every related object of `kind` has reached `phase` or later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<RelatedGuard>,
+    /// The phase's tasks all succeeded (or were skipped), or one failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<TasksGuard>,
+    /// The instant in this spec field is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// `spec.request` has this value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<String>,
+    /// The parent (a release's train, a turnover's train) has reached this phase or later;
+    /// holds when there is no parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentGuard>,
+    /// No freeze of the environment covers now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_frozen: Option<bool>,
+    /// Spec fields whose value must be one of the listed ones.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, Vec<String>>,
+}
+
+/// See [`Guards::related`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RelatedGuard {
+    pub kind: WorkflowKind,
+    pub phase: String,
+}
+
+/// See [`Guards::parent`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ParentGuard {
+    pub phase: String,
+}
+
+/// See [`Guards::tasks`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TasksGuard {
+    Succeeded,
+    Failed,
+}
+
+impl WorkflowSpec {
+    /// The phase called `name`.
+    pub fn phase(&self, name: &str) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.name == name)
+    }
+}
