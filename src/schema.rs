@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
+use schemars::Schema;
 use schemars::generate::SchemaSettings;
+use schemars::transform::RecursiveTransform;
 use serde_json::{Value, json};
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -30,10 +32,35 @@ pub const ANY_MANIFEST_FILE: &str = "manifest.json";
 /// Draft 2020-12; an optional field is absent or of its type, never `null`, so that errors
 /// name the field's own type.
 fn settings() -> SchemaSettings {
-    let mut settings = SchemaSettings::draft2020_12();
-    settings.option_add_null_type = false;
-    settings.option_nullable = false;
-    settings
+    SchemaSettings::draft2020_12().with_transform(RecursiveTransform(strip_null as fn(&mut Schema)))
+}
+
+/// Removes the `null` that schemars allows for `Option` fields: `type: [string, null]` becomes
+/// `type: string`, and `anyOf: [X, {type: null}]` becomes X.
+fn strip_null(schema: &mut Schema) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            map.insert("type".into(), only);
+        }
+    }
+    let single = match map.get_mut("anyOf") {
+        Some(Value::Array(branches)) => {
+            branches.retain(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+            (branches.len() == 1).then(|| branches.remove(0))
+        }
+        _ => None,
+    };
+    if let Some(Value::Object(branch)) = single {
+        map.remove("anyOf");
+        for (key, value) in branch {
+            map.entry(key).or_insert(value);
+        }
+    }
 }
 
 /// The schema of a whole document of `kind`.
