@@ -78,6 +78,7 @@ codes! {
     DateOrder = "date-order": "a range that ends before it starts (schedules, freezes, reservations)",
     ReservationOverlap = "reservation-overlap": "two trains reserve one environment over overlapping dates",
     PromotionCycle = "promotion-cycle": "environments' `promotesTo` form a cycle",
+    PromotionPath = "promotion-path": "a turnover is promoted from one on an environment that does not promote to its own",
     WorkflowDuplicate = "workflow-duplicate": "two workflows apply to the same kind",
     WorkflowUnknownPhase = "workflow-unknown-phase": "a workflow names a phase it does not define",
     WorkflowUnreachablePhase = "workflow-unreachable-phase": "a workflow phase that no transition leads to",

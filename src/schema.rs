@@ -458,7 +458,8 @@ fn is_moment(root: &Value, pointer: &str) -> bool {
 }
 
 /// Every spec field of `kind` as a dotted path (`schedule.start`, `retry.attempt`), for
-/// checking workflow guards. Lists are fields in their own right; their items are not.
+/// checking workflow guards. A list is a field, and so is each field of its items
+/// (`workItems.done`, meaning every item's).
 pub fn spec_fields(kind: Kind) -> Vec<String> {
     let Some(compiled) = compiled(kind) else {
         return Vec::new();
@@ -475,6 +476,10 @@ pub fn spec_fields(kind: Kind) -> Vec<String> {
         }
         for child in properties_at(root, &pointer) {
             stack.push((format!("{pointer}/{child}"), format!("{dotted}.{child}")));
+        }
+        // The fields of a list's items, read as "every item's field" (`workItems.done`).
+        for child in properties_at(root, &format!("{pointer}/0")) {
+            stack.push((format!("{pointer}/0/{child}"), format!("{dotted}.{child}")));
         }
         out.insert(dotted);
     }
@@ -535,6 +540,7 @@ mod tests {
             assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
         }
         assert!(spec_fields(Kind::Release).contains(&"reviewResults".to_string()));
+        assert!(spec_fields(Kind::ApplicationRelease).contains(&"workItems.done".to_string()));
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub struct Error {
 }
 
 /// Bounds that keep hostile input from using unbounded memory or stack.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Deepest nesting of mappings and sequences.
     pub max_depth: usize,

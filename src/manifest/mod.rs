@@ -64,8 +64,10 @@ impl<S> Manifest<S> {
 }
 
 /// The spec type of a kind.
-pub trait KindSpec: JsonSchema + DeserializeOwned {
+pub trait KindSpec: JsonSchema + DeserializeOwned + 'static {
     const KIND: Kind;
+    /// The manifest inside `object`, when it is of this kind.
+    fn cast(object: &Object) -> Option<&Manifest<Self>>;
 }
 
 impl<S: KindSpec> JsonSchema for Manifest<S> {
@@ -124,7 +126,12 @@ macro_rules! kinds {
             }
         }
 
-        $(impl KindSpec for $spec { const KIND: Kind = Kind::$kind; })*
+        $(impl KindSpec for $spec {
+            const KIND: Kind = Kind::$kind;
+            fn cast(object: &Object) -> Option<&Manifest<Self>> {
+                match object { Object::$kind(m) => Some(m), #[allow(unreachable_patterns)] _ => None }
+            }
+        })*
 
         /// A document of any kind, deserialized.
         #[derive(Clone, Debug, PartialEq)]

@@ -150,6 +150,10 @@ pub struct RelatedGuard {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ParentGuard {
     pub phase: String,
+    /// Applies only to turnovers on environments of these tiers (all when empty): a
+    /// production deployment waits for the train's `deployment` phase, a test one does not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<super::environment::Tier>,
 }
 
 /// See [`Guards::tasks`].

@@ -1,0 +1,152 @@
+//! The catalog: every loaded object indexed by kind and name, with typed access. Building it
+//! reports names used twice within a kind.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::load::{Document, Settings};
+use crate::manifest::{Kind, KindSpec, Manifest, ReleaseTrainSpec, TeamSpec, TrainTemplateSpec};
+use crate::yaml::Span;
+
+/// An object of kind `S` and the document it came from.
+pub struct Item<'a, S> {
+    pub manifest: &'a Manifest<S>,
+    pub document: &'a Document,
+}
+
+impl<S> Clone for Item<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<S> Copy for Item<'_, S> {}
+
+impl<'a, S> Item<'a, S> {
+    pub fn name(&self) -> &'a str {
+        self.manifest.name()
+    }
+
+    pub fn path(&self) -> &'a str {
+        &self.document.path
+    }
+
+    /// The span of the node at `pointer` (a JSON pointer into the document), or of the
+    /// deepest node on the way there.
+    pub fn span(&self, pointer: &str) -> Span {
+        self.document.root.locate(pointer).node.span
+    }
+
+    /// An error located at `pointer` in this object's document.
+    pub fn error(&self, code: Code, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(code, self.path(), Some(self.span(pointer)), message)
+    }
+}
+
+/// Every object of a repository, by kind and name.
+pub struct Catalog<'a> {
+    pub settings: &'a Settings,
+    documents: &'a [Document],
+    /// (kind, name) → the document that defines it (the first, when a name is used twice).
+    index: BTreeMap<(Kind, &'a str), usize>,
+    /// member id → the teams it belongs to.
+    members: BTreeMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Catalog<'a> {
+    /// Indexes `documents`; a name defined twice in one kind is a `duplicate-name` error.
+    pub fn build(settings: &'a Settings, documents: &'a [Document]) -> (Catalog<'a>, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let mut index: BTreeMap<(Kind, &str), usize> = BTreeMap::new();
+        for (i, document) in documents.iter().enumerate() {
+            let (Some(kind), Some(name)) = (document.kind, document.name.as_deref()) else {
+                continue;
+            };
+            match index.get(&(kind, name)) {
+                Some(&first) => {
+                    let span = |d: &Document| d.root.locate("/metadata/name").node.span;
+                    let first_doc = &documents[first];
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::DuplicateName,
+                            &document.path,
+                            Some(span(document)),
+                            format!("{kind} `{name}` is defined twice"),
+                        )
+                        .with_label("defined again here")
+                        .with_related(&first_doc.path, span(first_doc), "first defined here")
+                        .with_hint("names are unique per kind; rename one of them (this one is ignored)"),
+                    );
+                }
+                None => {
+                    index.insert((kind, name), i);
+                }
+            }
+        }
+        let mut catalog = Catalog {
+            settings,
+            documents,
+            index,
+            members: BTreeMap::new(),
+        };
+        let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for team in catalog.all::<TeamSpec>() {
+            for member in &team.manifest.spec.members {
+                members.entry(member.id.as_str()).or_default().push(team.name());
+            }
+        }
+        catalog.members = members;
+        (catalog, diagnostics)
+    }
+
+    /// The object `name` of kind `S`, when it exists and is valid.
+    pub fn get<S: KindSpec>(&self, name: &str) -> Option<Item<'a, S>> {
+        let document = &self.documents[*self.index.get(&(S::KIND, name))?];
+        let manifest = S::cast(document.object.as_ref()?)?;
+        Some(Item { manifest, document })
+    }
+
+    /// Every valid object of kind `S`, by name.
+    pub fn all<S: KindSpec>(&self) -> impl Iterator<Item = Item<'a, S>> + '_ {
+        self.index
+            .range((S::KIND, "")..)
+            .take_while(|((kind, _), _)| *kind == S::KIND)
+            .filter_map(|(_, &i)| {
+                let document = &self.documents[i];
+                let manifest = S::cast(document.object.as_ref()?)?;
+                Some(Item { manifest, document })
+            })
+    }
+
+    /// True when an object `kind/name` is defined, valid or not (an invalid object is
+    /// reported where it stands, not again at every reference to it).
+    pub fn exists(&self, kind: Kind, name: &str) -> bool {
+        self.index.contains_key(&(kind, name))
+    }
+
+    /// The names defined for `kind`, sorted: candidates for "did you mean".
+    pub fn names(&self, kind: Kind) -> Vec<&'a str> {
+        self.index
+            .range((kind, "")..)
+            .take_while(|((k, _), _)| *k == kind)
+            .map(|((_, name), _)| *name)
+            .collect()
+    }
+
+    /// The teams a member belongs to (empty when the member id is unknown).
+    pub fn teams_of(&self, member: &str) -> &[&'a str] {
+        self.members.get(member).map_or(&[], Vec::as_slice)
+    }
+
+    /// A train's spec with its template's fields filled in where the train sets none.
+    pub fn train_spec(&self, train: &Manifest<ReleaseTrainSpec>) -> ReleaseTrainSpec {
+        match train.spec.template.as_ref().and_then(|t| self.get::<TrainTemplateSpec>(t.as_str())) {
+            Some(template) => train.spec.with_template(&template.manifest.spec),
+            None => train.spec.clone(),
+        }
+    }
+
+    /// Every member id, sorted.
+    pub fn member_ids(&self) -> Vec<&'a str> {
+        self.members.keys().copied().collect()
+    }
+}

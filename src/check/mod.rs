@@ -1,0 +1,173 @@
+//! Checks beyond the schema: names and references between objects, task and release
+//! dependency graphs, workflows, schedules, reservations and the promotion path. Each check
+//! reports every problem it finds as a located diagnostic with a code of its own.
+
+mod references;
+mod schedule;
+mod task_graph;
+mod workflows;
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{Catalog, Item};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::manifest::{Id, Kind};
+use crate::suggest;
+
+/// Runs every check over the catalog.
+pub fn run(catalog: &Catalog<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    references::check(catalog, &mut out);
+    task_graph::check(catalog, &mut out);
+    workflows::check(catalog, &mut out);
+    schedule::check(catalog, &mut out);
+    out
+}
+
+/// "unknown environment `prod`", located at `pointer`, with a "did you mean".
+fn unresolved<S>(
+    item: &Item<'_, S>,
+    pointer: &str,
+    what: &str,
+    name: &str,
+    candidates: &[&str],
+) -> Diagnostic {
+    let hint = suggest::did_you_mean(name, candidates.iter().copied()).or_else(|| {
+        (candidates.is_empty()).then(|| format!("the repository defines no {what} yet"))
+    });
+    item.error(Code::UnresolvedReference, pointer, format!("unknown {what} `{name}`"))
+        .with_label(format!("no {what} named `{name}`"))
+        .with_hint_opt(hint)
+}
+
+/// Checks that `name` is an object of `kind`; reports it otherwise.
+fn require<S>(
+    catalog: &Catalog<'_>,
+    item: &Item<'_, S>,
+    pointer: &str,
+    kind: Kind,
+    name: &str,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    if catalog.exists(kind, name) {
+        return true;
+    }
+    let what = kind_words(kind);
+    out.push(unresolved(item, pointer, what, name, &catalog.names(kind)));
+    false
+}
+
+/// The words for a kind in a sentence.
+fn kind_words(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Config => "config",
+        Kind::Team => "team",
+        Kind::Environment => "environment",
+        Kind::TrainTemplate => "train template",
+        Kind::ReleaseTrain => "release train",
+        Kind::ApplicationRelease => "application release",
+        Kind::Turnover => "turnover",
+        Kind::Release => "release",
+        Kind::ReleaseModel => "release model",
+        Kind::Workflow => "workflow",
+        Kind::Approval => "approval",
+        Kind::TaskReport => "task report",
+    }
+}
+
+/// Reports ids used twice in one list; `ids` are (id, JSON pointer of the id).
+fn unique_ids<S>(item: &Item<'_, S>, what: &str, ids: &[(&Id, String)], out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (id, pointer) in ids {
+        match seen.get(id.as_str()) {
+            Some(first) => out.push(
+                item.error(Code::DuplicateId, pointer, format!("{what} id `{id}` is used twice"))
+                    .with_label("used again here")
+                    .with_related(item.path(), item.span(first), "first used here"),
+            ),
+            None => {
+                seen.insert(id.as_str(), pointer.as_str());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Runs the whole validation on in-memory files, for the checks' tests.
+    use crate::diagnostics::Diagnostic;
+    use crate::load::{Content, RawFile, Settings};
+
+    /// Every diagnostic of a repository made of `files` as (path, text).
+    pub fn diagnostics(files: &[(&str, &str)]) -> Vec<Diagnostic> {
+        let raw = files
+            .iter()
+            .map(|(path, text)| RawFile {
+                path: (*path).to_string(),
+                content: Content::Bytes(text.as_bytes().to_vec()),
+            })
+            .collect();
+        let loaded = crate::load::parse_files(Settings::default(), None, raw);
+        crate::validate::check_loaded(&loaded)
+    }
+
+    /// The codes and messages of those diagnostics.
+    pub fn codes(files: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+        diagnostics(files)
+            .into_iter()
+            .map(|d| (d.code.as_str(), d.message))
+            .collect()
+    }
+
+    /// A small valid repository that tests add to.
+    pub const BASE: &str = r#"
+apiVersion: railyard/v1
+kind: Team
+metadata: {name: release-managers}
+spec:
+  members:
+    - {id: rita, emails: [rita@example.com]}
+---
+apiVersion: railyard/v1
+kind: Team
+metadata: {name: release-engineers}
+spec:
+  members:
+    - {id: eve, emails: [eve@example.com]}
+---
+apiVersion: railyard/v1
+kind: Team
+metadata: {name: developers}
+spec:
+  members:
+    - {id: dan, emails: [dan@example.com]}
+---
+apiVersion: railyard/v1
+kind: Environment
+metadata: {name: test}
+spec: {tier: test, promotesTo: production}
+---
+apiVersion: railyard/v1
+kind: Environment
+metadata: {name: production}
+spec: {tier: production}
+---
+apiVersion: railyard/v1
+kind: ReleaseTrain
+metadata: {name: q4}
+spec:
+  type: minor
+  manager: rita
+  schedule: {start: 2026-10-01, end: 2026-12-31}
+  environments: [{name: test}, {name: production}]
+  gates:
+    scoping:
+      criteria:
+        - {id: scope-agreed, description: Scope agreed}
+---
+apiVersion: railyard/v1
+kind: ApplicationRelease
+metadata: {name: web-2}
+spec: {train: q4, application: web, version: "2.0"}
+"#;
+}

@@ -1,0 +1,71 @@
+//! The task list of a turnover as it will run: its own tasks merged over the tasks it copies
+//! with `tasksFrom`, reordered by `order`. Each task keeps where it was written, for
+//! diagnostics.
+
+use crate::catalog::{Catalog, Item};
+use crate::manifest::{Task, TurnoverSpec};
+
+/// A task and the place it was written.
+#[derive(Clone, Debug)]
+pub struct PlacedTask<'a> {
+    pub task: &'a Task,
+    /// The file that holds the task.
+    pub path: &'a str,
+    /// JSON pointer to the task in its document.
+    pub pointer: String,
+    /// The document the task stands in.
+    pub document: &'a crate::load::Document,
+}
+
+impl PlacedTask<'_> {
+    pub fn span(&self, suffix: &str) -> crate::yaml::Span {
+        self.document
+            .root
+            .locate(&format!("{}{suffix}", self.pointer))
+            .node
+            .span
+    }
+}
+
+/// The tasks of a turnover in run order. A `tasksFrom` chain that loops or names no valid
+/// turnover contributes nothing (the checks report it).
+pub fn turnover_tasks<'a>(catalog: &Catalog<'a>, turnover: Item<'a, TurnoverSpec>) -> Vec<PlacedTask<'a>> {
+    let mut chain = vec![turnover];
+    let mut current = turnover;
+    while let Some(source) = current.manifest.spec.tasks_from.as_ref() {
+        let Some(next) = catalog.get::<TurnoverSpec>(source.as_str()) else {
+            break;
+        };
+        if chain.iter().any(|t| t.name() == next.name()) {
+            break;
+        }
+        chain.push(next);
+        current = next;
+    }
+    let mut tasks: Vec<PlacedTask<'a>> = Vec::new();
+    for item in chain.into_iter().rev() {
+        for (index, task) in item.manifest.spec.tasks.iter().enumerate() {
+            let placed = PlacedTask {
+                task,
+                path: item.path(),
+                pointer: format!("/spec/tasks/{index}"),
+                document: item.document,
+            };
+            match tasks.iter().position(|t| t.task.id == task.id) {
+                Some(existing) => tasks[existing] = placed,
+                None => tasks.push(placed),
+            }
+        }
+        if let Some(order) = &item.manifest.spec.order {
+            let mut ordered = Vec::with_capacity(tasks.len());
+            for id in order {
+                if let Some(i) = tasks.iter().position(|t| &t.task.id == id) {
+                    ordered.push(tasks.remove(i));
+                }
+            }
+            ordered.append(&mut tasks);
+            tasks = ordered;
+        }
+    }
+    tasks
+}

@@ -1,0 +1,53 @@
+//! `validate`: load a repository, run every check, and collect all diagnostics in one run.
+
+use std::path::Path;
+
+use crate::catalog::Catalog;
+use crate::check;
+use crate::diagnostics::{self, Code, Diagnostic, Severity};
+use crate::load::{self, LoadError, Loaded};
+
+/// The outcome of validating a repository.
+pub struct Validation {
+    pub loaded: Loaded,
+    /// Every diagnostic, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Validation {
+    /// True when some diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// True when a file could not be read (exit code 2 rather than 1).
+    pub fn has_io_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.code == Code::Io)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+}
+
+/// Validates the working tree at `root`.
+pub fn validate_dir(root: &Path) -> Result<Validation, LoadError> {
+    let loaded = load::read_worktree(root)?;
+    Ok(validate_loaded(loaded))
+}
+
+/// Validates what was loaded: the loader's diagnostics plus every cross-object check.
+pub fn validate_loaded(loaded: Loaded) -> Validation {
+    let diagnostics = check_loaded(&loaded);
+    Validation { loaded, diagnostics }
+}
+
+/// The loader's diagnostics and those of the checks, sorted.
+pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut all = loaded.diagnostics.clone();
+    let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
+    all.extend(names);
+    all.extend(check::run(&catalog));
+    diagnostics::sort(&mut all);
+    all
+}
