@@ -51,3 +51,51 @@ pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
     diagnostics::sort(&mut all);
     all
 }
+
+/// The last line of a human report: what was read and what was found.
+pub fn summary_line(validation: &Validation) -> String {
+    let files = validation.loaded.sources.len();
+    let documents = validation.loaded.documents.len();
+    let errors = validation.error_count();
+    let warnings = validation.diagnostics.len() - errors;
+    let read = format!(
+        "{documents} manifest{} in {files} file{}",
+        plural(documents),
+        plural(files)
+    );
+    match (errors, warnings) {
+        (0, 0) => format!("ok: {read}, no problems"),
+        (0, w) => format!("ok: {read}, {w} warning{}", plural(w)),
+        (e, 0) => format!("error: {read}, {e} error{}", plural(e)),
+        (e, w) => format!("error: {read}, {e} error{} and {w} warning{}", plural(e), plural(w)),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A Markdown report for a GitHub job summary.
+pub fn markdown_summary(validation: &Validation) -> String {
+    let mut out = String::from("## railyard validate\n\n");
+    out.push_str(&summary_line(validation));
+    out.push_str("\n\n");
+    if !validation.diagnostics.is_empty() {
+        out.push_str("| | code | where | problem |\n|---|---|---|---|\n");
+        for d in &validation.diagnostics {
+            let mark = match d.severity {
+                Severity::Error => "❌",
+                Severity::Warning => "⚠️",
+            };
+            out.push_str(&format!(
+                "| {mark} | `{}` | `{}:{}:{}` | {} |\n",
+                d.code,
+                d.file,
+                d.line(),
+                d.column(),
+                d.message.replace('|', "\\|").replace('\n', " ")
+            ));
+        }
+    }
+    out
+}

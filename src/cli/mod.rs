@@ -1,0 +1,120 @@
+//! Command-line interface: the global flags of SPEC §7 and one module per command.
+
+mod schema;
+mod validate;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit code: the manifests have errors.
+pub const EXIT_ERRORS: u8 = 1;
+/// Exit code: usage, I/O or git failure.
+pub const EXIT_FAILURE: u8 = 2;
+
+/// Release management as code: validate and reconcile release trains, turnovers and ITIL
+/// releases kept as YAML in git.
+#[derive(Debug, Parser)]
+#[command(name = "railyard", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The release repository (a git checkout or a plain folder).
+    #[arg(long, global = true, default_value = ".", value_name = "PATH")]
+    pub repo: PathBuf,
+    /// How results are printed.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fix the clock (RFC 3339, e.g. 2026-12-01T18:00:00Z) instead of reading it.
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<jiff::Timestamp>,
+    /// When to color the output.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl Global {
+    /// The clock: `--now` when given, else the system's.
+    #[allow(dead_code)] // read by the commands that take time into account
+    pub fn now(&self) -> jiff::Timestamp {
+        self.now.unwrap_or_else(jiff::Timestamp::now)
+    }
+
+    /// Whether to write ANSI colors to stdout.
+    pub fn color_stdout(&self) -> bool {
+        match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+fn parse_now(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse::<jiff::Timestamp>()
+        .map_err(|e| format!("`{text}` is not an RFC 3339 instant like 2026-12-01T18:00:00Z: {e}"))
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: diagnostics under their source lines.
+    Human,
+    /// One JSON object on stdout.
+    Json,
+    /// GitHub workflow commands (annotations), and a Markdown summary in $GITHUB_STEP_SUMMARY.
+    Github,
+}
+
+/// Color choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every manifest against its schema and against each other; report every problem.
+    Validate,
+    /// Print the JSON Schema of any manifest, or write every schema to a directory.
+    Schema(schema::SchemaArgs),
+}
+
+/// Runs the command; the exit code says how it went.
+pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Validate => validate::run(&cli.global),
+        Command::Schema(args) => schema::run(args),
+    }
+}
+
+/// Logs to stderr: warnings by default, more with `-v`, or as `RUST_LOG` says.
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
