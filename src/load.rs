@@ -370,7 +370,7 @@ pub fn parse_files(settings: Settings, config: Option<ConfigResult>, files: Vec<
         loaded.diagnostics.push(
             Diagnostic::error(Code::NoManifests, "", None, "the repository holds no manifest")
                 .with_hint(format!(
-                    "railyard reads the files matching {} (set `spec.manifests` in railyard.yaml); run `railyard init` to start a repository",
+                    "railyard reads the files matching {} (set `spec.manifests` in railyard.yaml)",
                     loaded.settings.manifests.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
                 )),
         );

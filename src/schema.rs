@@ -228,7 +228,13 @@ fn map_error(
         }
         K::Required { property } => {
             let property = property.as_str().unwrap_or_default();
-            let span = located.key_span.unwrap_or(node.span);
+            // Under the mapping's own key, or (a list item, the document) its first key: a
+            // label under one line, not around the whole mapping.
+            let first_key = match &node.value {
+                crate::yaml::Value::Map(entries) => entries.first().map(|e| e.key_span),
+                _ => None,
+            };
+            let span = located.key_span.or(first_key).unwrap_or(crate::yaml::Span::at(node.span.start));
             let owner = if pointer.is_empty() { "the document".to_string() } else { format!("`{path}`") };
             out.push(
                 Diagnostic::error(Code::MissingField, file, Some(span), format!("missing field `{property}` in {owner}"))
