@@ -54,7 +54,10 @@ pub struct Catalog<'a> {
 
 impl<'a> Catalog<'a> {
     /// Indexes `documents`; a name defined twice in one kind is a `duplicate-name` error.
-    pub fn build(settings: &'a Settings, documents: &'a [Document]) -> (Catalog<'a>, Vec<Diagnostic>) {
+    pub fn build(
+        settings: &'a Settings,
+        documents: &'a [Document],
+    ) -> (Catalog<'a>, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let mut index: BTreeMap<(Kind, &str), usize> = BTreeMap::new();
         for (i, document) in documents.iter().enumerate() {
@@ -74,7 +77,9 @@ impl<'a> Catalog<'a> {
                         )
                         .with_label("defined again here")
                         .with_related(&first_doc.path, span(first_doc), "first defined here")
-                        .with_hint("names are unique per kind; rename one of them (this one is ignored)"),
+                        .with_hint(
+                            "names are unique per kind; rename one of them (this one is ignored)",
+                        ),
                     );
                 }
                 None => {
@@ -91,7 +96,10 @@ impl<'a> Catalog<'a> {
         let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for team in catalog.all::<TeamSpec>() {
             for member in &team.manifest.spec.members {
-                members.entry(member.id.as_str()).or_default().push(team.name());
+                members
+                    .entry(member.id.as_str())
+                    .or_default()
+                    .push(team.name());
             }
         }
         catalog.members = members;
@@ -139,7 +147,12 @@ impl<'a> Catalog<'a> {
 
     /// A train's spec with its template's fields filled in where the train sets none.
     pub fn train_spec(&self, train: &Manifest<ReleaseTrainSpec>) -> ReleaseTrainSpec {
-        match train.spec.template.as_ref().and_then(|t| self.get::<TrainTemplateSpec>(t.as_str())) {
+        match train
+            .spec
+            .template
+            .as_ref()
+            .and_then(|t| self.get::<TrainTemplateSpec>(t.as_str()))
+        {
             Some(template) => train.spec.with_template(&template.manifest.spec),
             None => train.spec.clone(),
         }

@@ -191,7 +191,11 @@ pub struct HumanStyle {
 
 /// Renders diagnostics the way rustc and cargo-deny do: the message, the source line, a label
 /// under the offending node, and the hint.
-pub fn render_human(diagnostics: &[Diagnostic], sources: &[SourceFile], style: HumanStyle) -> String {
+pub fn render_human(
+    diagnostics: &[Diagnostic],
+    sources: &[SourceFile],
+    style: HumanStyle,
+) -> String {
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
     for source in sources {
@@ -222,7 +226,8 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &[SourceFile], style: H
             by_path.get(diagnostic.file.as_str()),
         ) {
             let label = diagnostic.label.as_deref().unwrap_or("");
-            rendered = rendered.with_label(cs::Label::primary(*id, source.range(span)).with_message(label));
+            rendered = rendered
+                .with_label(cs::Label::primary(*id, source.range(span)).with_message(label));
             located = true;
         }
         for related in &diagnostic.related {
@@ -369,7 +374,8 @@ mod tests {
             let name = code.as_str();
             assert!(seen.insert(name), "{name} twice");
             assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
                 "{name}"
             );
             assert!(!code.summary().is_empty());
@@ -388,7 +394,10 @@ mod tests {
         .with_label("not a field of Team")
         .with_hint("did you mean `spec`?");
         let text = render_human(&[diagnostic], &[source], HumanStyle::default());
-        assert!(text.contains("error[unknown-field]: unknown field `spce`"), "{text}");
+        assert!(
+            text.contains("error[unknown-field]: unknown field `spce`"),
+            "{text}"
+        );
         assert!(text.contains("teams/a.yaml:2:1"), "{text}");
         assert!(text.contains("^^^^ not a field of Team"), "{text}");
         assert!(text.contains("help: did you mean `spec`?"), "{text}");

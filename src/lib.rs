@@ -1,15 +1,15 @@
 //! railyard: release management as code.
 
+pub mod catalog;
+pub mod check;
 pub mod diagnostics;
-pub mod source;
-pub mod yaml;
+pub mod graph;
+pub mod load;
 pub mod manifest;
 pub mod schema;
+pub mod source;
 pub mod suggest;
-pub mod load;
-pub mod catalog;
-pub mod graph;
-pub mod workflow;
 pub mod tasks;
-pub mod check;
 pub mod validate;
+pub mod workflow;
+pub mod yaml;

@@ -63,7 +63,11 @@ impl Settings {
                 name: "railyard[bot]".into(),
                 email: "railyard[bot]@users.noreply.github.com".into(),
             }),
-            roles: spec.roles.iter().map(|(role, team)| (role.clone(), team.to_string())).collect(),
+            roles: spec
+                .roles
+                .iter()
+                .map(|(role, team)| (role.clone(), team.to_string()))
+                .collect(),
             max_file_bytes: limits.max_file_bytes.unwrap_or(1024 * 1024),
             yaml: yaml::Limits {
                 max_depth: limits.max_depth.map_or(defaults.max_depth, |d| d as usize),
@@ -80,7 +84,9 @@ impl Settings {
 pub enum Content {
     Bytes(Vec<u8>),
     /// Larger than `limits.maxFileBytes`: not read at all.
-    TooLarge { size: u64 },
+    TooLarge {
+        size: u64,
+    },
     /// Could not be read (permissions, a vanished file, …).
     Unreadable(String),
 }
@@ -291,11 +297,16 @@ pub fn settings_from(config: Option<&RawFile>) -> (Settings, Option<ConfigResult
 
 /// `statusDir` and `summary` must stay inside the repository; globs must parse.
 fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagnostic>) {
-    for (field, value) in [("statusDir", &settings.status_dir), ("summary", &settings.summary)] {
+    for (field, value) in [
+        ("statusDir", &settings.status_dir),
+        ("summary", &settings.summary),
+    ] {
         let escapes = value.is_empty()
             || value.starts_with('/')
             || value.contains('\\')
-            || value.split('/').any(|part| part == ".." || part == "." || part.is_empty())
+            || value
+                .split('/')
+                .any(|part| part == ".." || part == "." || part.is_empty())
             || value.starts_with(".git/")
             || value == ".git";
         if escapes {
@@ -321,17 +332,30 @@ fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagno
             Ok(_) => None,
         };
         if let Some(problem) = problem {
-            let span = document.root.locate(&format!("/spec/manifests/{index}")).node.span;
+            let span = document
+                .root
+                .locate(&format!("/spec/manifests/{index}"))
+                .node
+                .span;
             out.push(
-                Diagnostic::error(Code::InvalidPath, &document.path, Some(span), format!("bad glob `{pattern}`: {problem}"))
-                    .with_label("not a usable glob"),
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    &document.path,
+                    Some(span),
+                    format!("bad glob `{pattern}`: {problem}"),
+                )
+                .with_label("not a usable glob"),
             );
         }
     }
 }
 
 /// Parses every file (in parallel); pure apart from the CPU it uses.
-pub fn parse_files(settings: Settings, config: Option<ConfigResult>, files: Vec<RawFile>) -> Loaded {
+pub fn parse_files(
+    settings: Settings,
+    config: Option<ConfigResult>,
+    files: Vec<RawFile>,
+) -> Loaded {
     let mut results: Vec<FileResult> = files.par_iter().map(|f| parse_file(f, &settings)).collect();
     if let Some(config) = config {
         results.insert(0, config.file);
@@ -349,7 +373,10 @@ pub fn parse_files(settings: Settings, config: Option<ConfigResult>, files: Vec<
                 let misplaced = document.path != CONFIG_FILE || config_seen;
                 config_seen |= document.path == CONFIG_FILE;
                 if misplaced {
-                    let span = document.root.entry("kind").map_or(document.root.span, |e| e.value.span);
+                    let span = document
+                        .root
+                        .entry("kind")
+                        .map_or(document.root.span, |e| e.value.span);
                     let message = if document.path == CONFIG_FILE {
                         "a second `Config` in railyard.yaml"
                     } else {
@@ -368,11 +395,22 @@ pub fn parse_files(settings: Settings, config: Option<ConfigResult>, files: Vec<
     }
     if loaded.documents.is_empty() && loaded.diagnostics.is_empty() {
         loaded.diagnostics.push(
-            Diagnostic::error(Code::NoManifests, "", None, "the repository holds no manifest")
-                .with_hint(format!(
-                    "railyard reads the files matching {} (set `spec.manifests` in railyard.yaml)",
-                    loaded.settings.manifests.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
-                )),
+            Diagnostic::error(
+                Code::NoManifests,
+                "",
+                None,
+                "the repository holds no manifest",
+            )
+            .with_hint(format!(
+                "railyard reads the files matching {} (set `spec.manifests` in railyard.yaml)",
+                loaded
+                    .settings
+                    .manifests
+                    .iter()
+                    .map(|g| format!("`{g}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         );
     }
     diagnostics::sort(&mut loaded.diagnostics);
@@ -396,10 +434,17 @@ fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
     let too_large = |size: u64| size > settings.max_file_bytes;
     let bytes = match &raw.content {
         Content::Bytes(bytes) if !too_large(bytes.len() as u64) => bytes,
-        Content::Bytes(bytes) => return too_large_result(path, bytes.len() as u64, settings, result),
+        Content::Bytes(bytes) => {
+            return too_large_result(path, bytes.len() as u64, settings, result);
+        }
         Content::TooLarge { size } => return too_large_result(path, *size, settings, result),
         Content::Unreadable(error) => {
-            result.diagnostics.push(Diagnostic::error(Code::Io, path, None, format!("cannot read {path}: {error}")));
+            result.diagnostics.push(Diagnostic::error(
+                Code::Io,
+                path,
+                None,
+                format!("cannot read {path}: {error}"),
+            ));
             return result;
         }
     };
@@ -412,11 +457,19 @@ fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
             let line = valid.matches('\n').count() as u32 + 1;
             let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
             let span = yaml::Span::at(yaml::Pos { line, column });
-            result.source = Some(SourceFile::new(path, String::from_utf8_lossy(bytes).into_owned()));
+            result.source = Some(SourceFile::new(
+                path,
+                String::from_utf8_lossy(bytes).into_owned(),
+            ));
             result.diagnostics.push(
-                Diagnostic::error(Code::NotUtf8, path, Some(span), format!("{path} is not UTF-8 text"))
-                    .with_label("this byte is not UTF-8")
-                    .with_hint("save the file as UTF-8"),
+                Diagnostic::error(
+                    Code::NotUtf8,
+                    path,
+                    Some(span),
+                    format!("{path} is not UTF-8 text"),
+                )
+                .with_label("this byte is not UTF-8")
+                .with_hint("save the file as UTF-8"),
             );
             return result;
         }
@@ -427,7 +480,10 @@ fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
         result.diagnostics.push(yaml_diagnostic(path, error));
     }
     let broken_documents = parsed.errors.iter().any(|e| {
-        !matches!(e.kind, yaml::ErrorKind::Syntax | yaml::ErrorKind::TooDeep | yaml::ErrorKind::AliasBudget)
+        !matches!(
+            e.kind,
+            yaml::ErrorKind::Syntax | yaml::ErrorKind::TooDeep | yaml::ErrorKind::AliasBudget
+        )
     });
     let mut any = false;
     for doc in parsed.documents {
@@ -435,28 +491,48 @@ fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
             continue;
         }
         any = true;
-        let document = check_document(doc.root, &source, !broken_documents, &mut result.diagnostics);
+        let document = check_document(
+            doc.root,
+            &source,
+            !broken_documents,
+            &mut result.diagnostics,
+        );
         result.documents.push(document);
     }
     if !any && parsed.errors.is_empty() {
         result.diagnostics.push(
-            Diagnostic::error(Code::EmptyFile, path, None, format!("{path} holds no document"))
-                .with_hint("add a manifest, or delete the file"),
+            Diagnostic::error(
+                Code::EmptyFile,
+                path,
+                None,
+                format!("{path} holds no document"),
+            )
+            .with_hint("add a manifest, or delete the file"),
         );
     }
     result.source = Some(source);
     result
 }
 
-fn too_large_result(path: &str, size: u64, settings: &Settings, mut result: FileResult) -> FileResult {
+fn too_large_result(
+    path: &str,
+    size: u64,
+    settings: &Settings,
+    mut result: FileResult,
+) -> FileResult {
     result.diagnostics.push(
         Diagnostic::error(
             Code::FileTooLarge,
             path,
             None,
-            format!("{path} is {size} bytes, more than the limit of {} bytes", settings.max_file_bytes),
+            format!(
+                "{path} is {size} bytes, more than the limit of {} bytes",
+                settings.max_file_bytes
+            ),
         )
-        .with_hint("split it into several files, or raise `spec.limits.maxFileBytes` in railyard.yaml"),
+        .with_hint(
+            "split it into several files, or raise `spec.limits.maxFileBytes` in railyard.yaml",
+        ),
     );
     result
 }
@@ -489,28 +565,49 @@ fn yaml_diagnostic(path: &str, error: &yaml::Error) -> Diagnostic {
 }
 
 /// Checks one document's envelope and schema and, when both pass, deserializes it.
-fn check_document(root: Node, source: &SourceFile, sound: bool, out: &mut Vec<Diagnostic>) -> Document {
+fn check_document(
+    root: Node,
+    source: &SourceFile,
+    sound: bool,
+    out: &mut Vec<Diagnostic>,
+) -> Document {
     let path = source.path.as_str();
     let mut document = Document {
         path: path.to_string(),
         kind: None,
-        name: root.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).map(String::from),
+        name: root
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .map(String::from),
         object: None,
         root,
     };
     let root = &document.root;
     if !matches!(root.value, Value::Map(_)) {
         out.push(
-            Diagnostic::error(Code::NotAManifest, path, Some(root.span), "a manifest is a mapping with `apiVersion`, `kind`, `metadata` and `spec`")
-                .with_label("not a mapping"),
+            Diagnostic::error(
+                Code::NotAManifest,
+                path,
+                Some(root.span),
+                "a manifest is a mapping with `apiVersion`, `kind`, `metadata` and `spec`",
+            )
+            .with_label("not a mapping"),
         );
         return document;
     }
     let Some(kind_entry) = root.entry("kind") else {
         out.push(
-            Diagnostic::error(Code::NotAManifest, path, Some(root.span), "this document has no `kind`")
-                .with_label("no `kind`")
-                .with_hint(format!("start it with `apiVersion: {API_VERSION}` and a `kind` such as `ReleaseTrain`")),
+            Diagnostic::error(
+                Code::NotAManifest,
+                path,
+                Some(root.span),
+                "this document has no `kind`",
+            )
+            .with_label("no `kind`")
+            .with_hint(format!(
+                "start it with `apiVersion: {API_VERSION}` and a `kind` such as `ReleaseTrain`"
+            )),
         );
         return document;
     };
@@ -518,12 +615,17 @@ fn check_document(root: Node, source: &SourceFile, sound: bool, out: &mut Vec<Di
     let Ok(kind) = kind_text.parse::<Kind>() else {
         let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
         out.push(
-            Diagnostic::error(Code::UnknownKind, path, Some(kind_entry.value.span), format!("unknown kind `{kind_text}`"))
-                .with_label("not a railyard kind")
-                .with_hint(
-                    suggest::did_you_mean(&kind_text, names.iter().copied())
-                        .unwrap_or_else(|| format!("the kinds are {}", names.join(", "))),
-                ),
+            Diagnostic::error(
+                Code::UnknownKind,
+                path,
+                Some(kind_entry.value.span),
+                format!("unknown kind `{kind_text}`"),
+            )
+            .with_label("not a railyard kind")
+            .with_hint(
+                suggest::did_you_mean(&kind_text, names.iter().copied())
+                    .unwrap_or_else(|| format!("the kinds are {}", names.join(", "))),
+            ),
         );
         return document;
     };
@@ -537,7 +639,10 @@ fn check_document(root: Node, source: &SourceFile, sound: bool, out: &mut Vec<Di
                 Code::UnknownApiVersion,
                 path,
                 Some(version.span),
-                format!("unknown apiVersion `{}`", version.scalar_text().unwrap_or_default()),
+                format!(
+                    "unknown apiVersion `{}`",
+                    version.scalar_text().unwrap_or_default()
+                ),
             )
             .with_label(format!("this railyard reads `{API_VERSION}`")),
         );
@@ -591,7 +696,9 @@ mod tests {
         let loaded = load(vec![file("teams/devs.yaml", TEAM)]);
         assert_eq!(codes(&loaded), Vec::<&str>::new());
         assert_eq!(loaded.documents.len(), 1);
-        assert!(matches!(&loaded.documents[0].object, Some(Object::Team(t)) if t.spec.members[0].id.as_str() == "ann"));
+        assert!(
+            matches!(&loaded.documents[0].object, Some(Object::Team(t)) if t.spec.members[0].id.as_str() == "ann")
+        );
     }
 
     #[test]
@@ -600,7 +707,11 @@ mod tests {
         let loaded = load(vec![file("t.yaml", &text)]);
         let codes = codes(&loaded);
         assert!(codes.contains(&"unknown-field"), "{codes:?}");
-        let d = loaded.diagnostics.iter().find(|d| d.code == Code::UnknownField).expect("unknown field");
+        let d = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::UnknownField)
+            .expect("unknown field");
         assert_eq!((d.line(), d.column()), (8, 7));
         assert_eq!(d.hint.as_deref(), Some("did you mean `emails`?"));
         assert!(loaded.documents[0].object.is_none());
@@ -613,15 +724,26 @@ mod tests {
         let d = &loaded.diagnostics[0];
         assert_eq!(d.code, Code::WrongType);
         assert_eq!((d.line(), d.column()), (6, 12));
-        assert_eq!(d.hint.as_deref(), Some("quote it to keep it as written: `\"1.10\"`"));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("quote it to keep it as written: `\"1.10\"`")
+        );
     }
 
     #[test]
     fn several_documents_and_every_problem_in_one_run() {
-        let text = format!("{TEAM}---\napiVersion: railyard/v1\nkind: Tem\nmetadata: {{name: x}}\n---\napiVersion: railyard/v2\nkind: Team\nmetadata: {{name: Bad_Name}}\nspec: {{members: []}}\n");
+        let text = format!(
+            "{TEAM}---\napiVersion: railyard/v1\nkind: Tem\nmetadata: {{name: x}}\n---\napiVersion: railyard/v2\nkind: Team\nmetadata: {{name: Bad_Name}}\nspec: {{members: []}}\n"
+        );
         let loaded = load(vec![file("multi.yaml", &text)]);
-        assert_eq!(codes(&loaded), vec!["unknown-kind", "unknown-api-version", "invalid-name"]);
-        assert_eq!(loaded.diagnostics[0].hint.as_deref(), Some("did you mean `Team`?"));
+        assert_eq!(
+            codes(&loaded),
+            vec!["unknown-kind", "unknown-api-version", "invalid-name"]
+        );
+        assert_eq!(
+            loaded.diagnostics[0].hint.as_deref(),
+            Some("did you mean `Team`?")
+        );
         assert_eq!(loaded.documents.len(), 3);
     }
 
@@ -629,10 +751,16 @@ mod tests {
     fn empty_and_non_utf8_files() {
         let loaded = load(vec![
             file("empty.yaml", "# nothing here\n"),
-            RawFile { path: "bin.yaml".into(), content: Content::Bytes(b"a: 1\nb: \xff\xfe\n".to_vec()) },
+            RawFile {
+                path: "bin.yaml".into(),
+                content: Content::Bytes(b"a: 1\nb: \xff\xfe\n".to_vec()),
+            },
         ]);
         assert_eq!(codes(&loaded), vec!["not-utf8", "empty-file"]);
-        assert_eq!((loaded.diagnostics[0].line(), loaded.diagnostics[0].column()), (2, 4));
+        assert_eq!(
+            (loaded.diagnostics[0].line(), loaded.diagnostics[0].column()),
+            (2, 4)
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::Kind;
-use crate::manifest::values::{DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, Name, OBJECT_REF_PATTERN};
+use crate::manifest::values::{
+    DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, Name, OBJECT_REF_PATTERN,
+};
 use crate::source::SourceFile;
 use crate::suggest;
 use crate::yaml::Node;
@@ -120,7 +122,10 @@ pub fn files() -> Vec<(String, String)> {
         .iter()
         .map(|kind| (file_name(*kind), pretty(&kind_schema(*kind))))
         .collect();
-    files.push((ANY_MANIFEST_FILE.to_string(), pretty(&any_manifest_schema())));
+    files.push((
+        ANY_MANIFEST_FILE.to_string(),
+        pretty(&any_manifest_schema()),
+    ));
     files
 }
 
@@ -170,7 +175,15 @@ pub fn validate(kind: Kind, root: &Node, instance: &Value, source: &SourceFile) 
     let mut diagnostics = Vec::new();
     for error in compiled.validator.iter_errors(instance) {
         let pointer = error.instance_path().as_str().to_string();
-        map_error(&compiled.schema, &pointer, error.kind(), &error.to_string(), root, source, &mut diagnostics);
+        map_error(
+            &compiled.schema,
+            &pointer,
+            error.kind(),
+            &error.to_string(),
+            root,
+            source,
+            &mut diagnostics,
+        );
     }
     diagnostics
 }
@@ -189,7 +202,11 @@ pub fn dotted(pointer: &str) -> String {
             out.push_str(&step);
         }
     }
-    if out.is_empty() { "the document".into() } else { out }
+    if out.is_empty() {
+        "the document".into()
+    } else {
+        out
+    }
 }
 
 fn map_error(
@@ -212,17 +229,28 @@ fn map_error(
             for key in unexpected {
                 let entry = node.entry(key);
                 let span = entry.map_or(node.span, |e| e.key_span);
-                let owner = if pointer.is_empty() { "a manifest".to_string() } else { format!("`{path}`") };
+                let owner = if pointer.is_empty() {
+                    "a manifest".to_string()
+                } else {
+                    format!("`{path}`")
+                };
                 let hint = if key == "<<" {
                     Some("merge keys (`<<`) are YAML 1.1; railyard reads YAML 1.2: write the fields out, or use a TrainTemplate".to_string())
                 } else {
-                    suggest::did_you_mean(key, allowed.iter().map(String::as_str))
-                        .or_else(|| (!allowed.is_empty()).then(|| format!("{owner} has: {}", quote_list(&allowed))))
+                    suggest::did_you_mean(key, allowed.iter().map(String::as_str)).or_else(|| {
+                        (!allowed.is_empty())
+                            .then(|| format!("{owner} has: {}", quote_list(&allowed)))
+                    })
                 };
                 out.push(
-                    Diagnostic::error(Code::UnknownField, file, Some(span), format!("unknown field `{key}` in {owner}"))
-                        .with_label("unknown field")
-                        .with_hint_opt(hint),
+                    Diagnostic::error(
+                        Code::UnknownField,
+                        file,
+                        Some(span),
+                        format!("unknown field `{key}` in {owner}"),
+                    )
+                    .with_label("unknown field")
+                    .with_hint_opt(hint),
                 );
             }
         }
@@ -234,11 +262,23 @@ fn map_error(
                 crate::yaml::Value::Map(entries) => entries.first().map(|e| e.key_span),
                 _ => None,
             };
-            let span = located.key_span.or(first_key).unwrap_or(crate::yaml::Span::at(node.span.start));
-            let owner = if pointer.is_empty() { "the document".to_string() } else { format!("`{path}`") };
+            let span = located
+                .key_span
+                .or(first_key)
+                .unwrap_or(crate::yaml::Span::at(node.span.start));
+            let owner = if pointer.is_empty() {
+                "the document".to_string()
+            } else {
+                format!("`{path}`")
+            };
             out.push(
-                Diagnostic::error(Code::MissingField, file, Some(span), format!("missing field `{property}` in {owner}"))
-                    .with_label(format!("`{property}` is required here")),
+                Diagnostic::error(
+                    Code::MissingField,
+                    file,
+                    Some(span),
+                    format!("missing field `{property}` in {owner}"),
+                )
+                .with_label(format!("`{property}` is required here")),
             );
         }
         K::Type { kind } => {
@@ -251,16 +291,30 @@ fn map_error(
                 format!("`{path}` must be {expected}, found {found}"),
             )
             .with_label(format!("expected {expected}"));
-            if expected.contains("string") && node.plain && matches!(node.value, crate::yaml::Value::Int(_) | crate::yaml::Value::Float(_) | crate::yaml::Value::Bool(_) | crate::yaml::Value::Null) {
+            if expected.contains("string")
+                && node.plain
+                && matches!(
+                    node.value,
+                    crate::yaml::Value::Int(_)
+                        | crate::yaml::Value::Float(_)
+                        | crate::yaml::Value::Bool(_)
+                        | crate::yaml::Value::Null
+                )
+            {
                 let text = &source.text[source.range(node.span)];
-                diagnostic = diagnostic.with_hint(format!("quote it to keep it as written: `\"{text}\"`"));
+                diagnostic =
+                    diagnostic.with_hint(format!("quote it to keep it as written: `\"{text}\"`"));
             }
             out.push(diagnostic);
         }
         K::Enum { options } => {
             let allowed: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             let found = node.scalar_text().unwrap_or_else(|| found_words(node));
             let hint = suggest::did_you_mean(&found, allowed.iter().map(String::as_str));
@@ -269,7 +323,10 @@ fn map_error(
                     Code::InvalidValue,
                     file,
                     Some(node.span),
-                    format!("`{path}` must be one of {}, found `{found}`", quote_list(&allowed)),
+                    format!(
+                        "`{path}` must be one of {}, found `{found}`",
+                        quote_list(&allowed)
+                    ),
                 )
                 .with_label("not an allowed value")
                 .with_hint_opt(hint),
@@ -281,7 +338,12 @@ fn map_error(
                     Code::InvalidValue,
                     file,
                     Some(node.span),
-                    format!("`{path}` must be `{}`", expected_value.as_str().map_or_else(|| expected_value.to_string(), String::from)),
+                    format!(
+                        "`{path}` must be `{}`",
+                        expected_value
+                            .as_str()
+                            .map_or_else(|| expected_value.to_string(), String::from)
+                    ),
                 )
                 .with_label("not the expected value"),
             );
@@ -290,7 +352,10 @@ fn map_error(
             let found = node.scalar_text().unwrap_or_default();
             let (what, example) = match format.as_str() {
                 "date" => ("an RFC 3339 date", "2026-12-31"),
-                "date-time" => ("an RFC 3339 date-time with an offset", "2026-12-01T18:00:00Z"),
+                "date-time" => (
+                    "an RFC 3339 date-time with an offset",
+                    "2026-12-01T18:00:00Z",
+                ),
                 other => (other, ""),
             };
             let mut d = Diagnostic::error(
@@ -312,22 +377,49 @@ fn map_error(
                     .with_label(Name::problem(&found).unwrap_or("not a valid name"))
                     .with_hint("a name is 1–63 characters of lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit; it becomes a file name")
             } else if pattern == DURATION_PATTERN {
-                Diagnostic::error(Code::InvalidFormat, file, Some(node.span), format!("`{path}` must be a duration, found `{found}`"))
-                    .with_label("not a duration")
-                    .with_hint("write it like `90m`, `4h`, `1h30m` or `2d`")
+                Diagnostic::error(
+                    Code::InvalidFormat,
+                    file,
+                    Some(node.span),
+                    format!("`{path}` must be a duration, found `{found}`"),
+                )
+                .with_label("not a duration")
+                .with_hint("write it like `90m`, `4h`, `1h30m` or `2d`")
             } else if pattern == NAME_PATTERN {
-                Diagnostic::error(Code::InvalidValue, file, Some(node.span), format!("`{path}` must be an object name, found `{found}`"))
-                    .with_label(Name::problem(&found).unwrap_or("not a valid name"))
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    file,
+                    Some(node.span),
+                    format!("`{path}` must be an object name, found `{found}`"),
+                )
+                .with_label(Name::problem(&found).unwrap_or("not a valid name"))
             } else if pattern == ID_PATTERN {
-                Diagnostic::error(Code::InvalidValue, file, Some(node.span), format!("`{path}` must be an id, found `{found}`"))
-                    .with_label("letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit")
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    file,
+                    Some(node.span),
+                    format!("`{path}` must be an id, found `{found}`"),
+                )
+                .with_label(
+                    "letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit",
+                )
             } else if pattern == OBJECT_REF_PATTERN {
-                Diagnostic::error(Code::InvalidValue, file, Some(node.span), format!("`{path}` must name an object as `<Kind>/<name>`, found `{found}`"))
-                    .with_label("not a `<Kind>/<name>` reference")
-                    .with_hint("for example `ReleaseTrain/2026-q4`")
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    file,
+                    Some(node.span),
+                    format!("`{path}` must name an object as `<Kind>/<name>`, found `{found}`"),
+                )
+                .with_label("not a `<Kind>/<name>` reference")
+                .with_hint("for example `ReleaseTrain/2026-q4`")
             } else {
-                Diagnostic::error(Code::InvalidValue, file, Some(node.span), format!("`{path}` must match `{pattern}`, found `{found}`"))
-                    .with_label("does not match")
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    file,
+                    Some(node.span),
+                    format!("`{path}` must match `{pattern}`, found `{found}`"),
+                )
+                .with_label("does not match")
             };
             out.push(diagnostic);
         }
@@ -346,8 +438,13 @@ fn map_error(
         }
         _ => {
             out.push(
-                Diagnostic::error(Code::InvalidValue, file, Some(node.span), format!("`{path}`: {}", strip_instance(fallback)))
-                    .with_label("invalid value"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    file,
+                    Some(node.span),
+                    format!("`{path}`: {}", strip_instance(fallback)),
+                )
+                .with_label("invalid value"),
             );
         }
     }
@@ -359,7 +456,11 @@ fn strip_instance(message: &str) -> String {
 }
 
 fn quote_list(items: &[String]) -> String {
-    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn type_words(kind: &jsonschema::error::TypeKind) -> String {
@@ -373,7 +474,11 @@ fn type_words(kind: &jsonschema::error::TypeKind) -> String {
     };
     match kind {
         TypeKind::Single(t) => word(t),
-        TypeKind::Multiple(set) => set.iter().map(|t| word(&t)).collect::<Vec<_>>().join(" or "),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| word(&t))
+            .collect::<Vec<_>>()
+            .join(" or "),
     }
 }
 
@@ -419,7 +524,8 @@ fn schemas_at<'a>(root: &'a Value, pointer: &str) -> Vec<&'a Value> {
                 next.push(resolve(root, child));
             } else if step.parse::<usize>().is_ok() && schema.get("items").is_some() {
                 next.push(resolve(root, &schema["items"]));
-            } else if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+            } else if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object())
+            {
                 next.push(resolve(root, extra));
             }
         }
@@ -458,9 +564,11 @@ pub fn properties_at(root: &Value, pointer: &str) -> Vec<String> {
 }
 
 fn is_moment(root: &Value, pointer: &str) -> bool {
-    schemas_at(root, pointer)
-        .iter()
-        .any(|s| s.get("description").and_then(Value::as_str).is_some_and(|d| d.contains("date (the whole day")))
+    schemas_at(root, pointer).iter().any(|s| {
+        s.get("description")
+            .and_then(Value::as_str)
+            .is_some_and(|d| d.contains("date (the whole day"))
+    })
 }
 
 /// Every spec field of `kind` as a dotted path (`schedule.start`, `retry.attempt`), for
@@ -503,7 +611,12 @@ mod tests {
             assert_eq!(kind_schema(*kind)["$id"], schema_id(kind.as_str()));
         }
         let any = any_manifest_schema();
-        assert!(jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&any).is_ok());
+        assert!(
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .build(&any)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -511,8 +624,14 @@ mod tests {
         let validator = jsonschema::options()
             .build(&json!({"type": "string", "pattern": NAME_PATTERN, "maxLength": 63}))
             .expect("pattern compiles");
-        for text in ["a", "2026-q4", "a..b", "a-.b", "a.-b", "-a", "ab-", "a.b", "a/b", "A", "x.y.z"] {
-            assert_eq!(validator.is_valid(&json!(text)), Name::problem(text).is_none(), "{text}");
+        for text in [
+            "a", "2026-q4", "a..b", "a-.b", "a.-b", "-a", "ab-", "a.b", "a/b", "A", "x.y.z",
+        ] {
+            assert_eq!(
+                validator.is_valid(&json!(text)),
+                Name::problem(text).is_none(),
+                "{text}"
+            );
         }
     }
 
@@ -521,7 +640,9 @@ mod tests {
         let validator = jsonschema::options()
             .build(&json!({"type": "string", "pattern": DURATION_PATTERN}))
             .expect("pattern compiles");
-        for text in ["90m", "1h30m", "2d", "1d2h3m4s", "", "h", "1m2h", "30", "1h1h"] {
+        for text in [
+            "90m", "1h30m", "2d", "1d2h3m4s", "", "h", "1m2h", "30", "1h1h",
+        ] {
             assert_eq!(
                 validator.is_valid(&json!(text)),
                 text.parse::<crate::manifest::Duration>().is_ok(),
@@ -542,7 +663,12 @@ mod tests {
     #[test]
     fn spec_fields_are_dotted_paths() {
         let fields = spec_fields(Kind::ReleaseTrain);
-        for f in ["manager", "schedule.start", "schedule.phases.scoping", "abandon.reason"] {
+        for f in [
+            "manager",
+            "schedule.start",
+            "schedule.phases.scoping",
+            "abandon.reason",
+        ] {
             assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
         }
         assert!(spec_fields(Kind::Release).contains(&"reviewResults".to_string()));

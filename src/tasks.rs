@@ -29,7 +29,10 @@ impl PlacedTask<'_> {
 
 /// The tasks of a turnover in run order. A `tasksFrom` chain that loops or names no valid
 /// turnover contributes nothing (the checks report it).
-pub fn turnover_tasks<'a>(catalog: &Catalog<'a>, turnover: Item<'a, TurnoverSpec>) -> Vec<PlacedTask<'a>> {
+pub fn turnover_tasks<'a>(
+    catalog: &Catalog<'a>,
+    turnover: Item<'a, TurnoverSpec>,
+) -> Vec<PlacedTask<'a>> {
     let mut chain = vec![turnover];
     let mut current = turnover;
     while let Some(source) = current.manifest.spec.tasks_from.as_ref() {

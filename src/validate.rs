@@ -17,7 +17,9 @@ pub struct Validation {
 impl Validation {
     /// True when some diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// True when a file could not be read (exit code 2 rather than 1).
@@ -26,7 +28,10 @@ impl Validation {
     }
 
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -39,7 +44,10 @@ pub fn validate_dir(root: &Path) -> Result<Validation, LoadError> {
 /// Validates what was loaded: the loader's diagnostics plus every cross-object check.
 pub fn validate_loaded(loaded: Loaded) -> Validation {
     let diagnostics = check_loaded(&loaded);
-    Validation { loaded, diagnostics }
+    Validation {
+        loaded,
+        diagnostics,
+    }
 }
 
 /// The loader's diagnostics and those of the checks, sorted.
@@ -67,7 +75,11 @@ pub fn summary_line(validation: &Validation) -> String {
         (0, 0) => format!("ok: {read}, no problems"),
         (0, w) => format!("ok: {read}, {w} warning{}", plural(w)),
         (e, 0) => format!("error: {read}, {e} error{}", plural(e)),
-        (e, w) => format!("error: {read}, {e} error{} and {w} warning{}", plural(e), plural(w)),
+        (e, w) => format!(
+            "error: {read}, {e} error{} and {w} warning{}",
+            plural(e),
+            plural(w)
+        ),
     }
 }
 

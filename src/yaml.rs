@@ -200,12 +200,10 @@ impl Node {
                     key_span = Some(e.key_span);
                     &e.value
                 }),
-                Value::Seq(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)).map(
-                    |n| {
-                        key_span = None;
-                        n
-                    },
-                ),
+                Value::Seq(items) => {
+                    key_span = None;
+                    step.parse::<usize>().ok().and_then(|i| items.get(i))
+                }
                 _ => None,
             };
             match next {
@@ -551,7 +549,12 @@ mod tests {
     fn one(text: &str) -> Node {
         let parsed = parse(text, Limits::default());
         assert_eq!(parsed.errors, vec![], "{text}");
-        parsed.documents.into_iter().next().expect("a document").root
+        parsed
+            .documents
+            .into_iter()
+            .next()
+            .expect("a document")
+            .root
     }
 
     fn pos(line: u32, column: u32) -> Pos {
@@ -565,7 +568,10 @@ mod tests {
         assert!(located.exact);
         assert_eq!(located.node.span.start, pos(4, 11));
         assert_eq!(located.key_span.map(|s| s.start), Some(pos(4, 7)));
-        assert_eq!(root.entry("kind").map(|e| e.key_span.start), Some(pos(1, 1)));
+        assert_eq!(
+            root.entry("kind").map(|e| e.key_span.start),
+            Some(pos(1, 1))
+        );
     }
 
     #[test]
@@ -633,7 +639,9 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let parsed = parse(&deep, Limits::default());
         assert_eq!(parsed.errors.len(), 1);
-        let block: String = (0..10_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let block: String = (0..10_000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
         let parsed = parse(&block, Limits::default());
         assert_eq!(parsed.errors.len(), 1);
         assert_eq!(parsed.errors[0].kind, ErrorKind::TooDeep);
@@ -661,7 +669,10 @@ mod tests {
     fn complex_keys_and_foreign_tags_are_reported() {
         let parsed = parse("? [a, b]\n: 1\nc: !custom x\n", Limits::default());
         let kinds: Vec<_> = parsed.errors.iter().map(|e| e.kind.clone()).collect();
-        assert_eq!(kinds, vec![ErrorKind::ComplexKey, ErrorKind::UnsupportedTag]);
+        assert_eq!(
+            kinds,
+            vec![ErrorKind::ComplexKey, ErrorKind::UnsupportedTag]
+        );
         assert_eq!(parsed.documents[0].root.to_json()["c"], "x");
     }
 

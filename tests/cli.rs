@@ -9,7 +9,12 @@ const TEAM: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata:\n  name: deve
 
 #[test]
 fn the_sample_repository_is_clean() {
-    let output = railyard().arg("validate").arg("--repo").arg(root().join("examples/acme")).output().expect("runs");
+    let output = railyard()
+        .arg("validate")
+        .arg("--repo")
+        .arg(root().join("examples/acme"))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let text = stdout(&output);
     assert!(text.starts_with("ok: "), "{text}");
@@ -18,16 +23,27 @@ fn the_sample_repository_is_clean() {
 
 #[test]
 fn validate_uses_the_current_directory_by_default() {
-    railyard().arg("validate").current_dir(root().join("examples/acme")).assert().success();
+    railyard()
+        .arg("validate")
+        .current_dir(root().join("examples/acme"))
+        .assert()
+        .success();
 }
 
 #[test]
 fn json_lists_every_problem_with_its_place() {
     let dir = repo(&[
         ("teams/a.yaml", TEAM.replace("emails", "emial").as_bytes()),
-        ("teams/b.yaml", b"apiVersion: railyard/v1\nkind: Team\nmetadata: {name: B}\nspec: {members: []}\n"),
+        (
+            "teams/b.yaml",
+            b"apiVersion: railyard/v1\nkind: Team\nmetadata: {name: B}\nspec: {members: []}\n",
+        ),
     ]);
-    let output = railyard().args(["validate", "--format", "json", "--repo"]).arg(dir.path()).output().expect("runs");
+    let output = railyard()
+        .args(["validate", "--format", "json", "--repo"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let diagnostics = json["diagnostics"].as_array().expect("list");
@@ -45,9 +61,24 @@ fn json_lists_every_problem_with_its_place() {
     assert_eq!(
         summary,
         vec![
-            ("missing-field".to_string(), "teams/a.yaml".to_string(), 7, 7),
-            ("unknown-field".to_string(), "teams/a.yaml".to_string(), 8, 7),
-            ("invalid-name".to_string(), "teams/b.yaml".to_string(), 3, 18),
+            (
+                "missing-field".to_string(),
+                "teams/a.yaml".to_string(),
+                7,
+                7
+            ),
+            (
+                "unknown-field".to_string(),
+                "teams/a.yaml".to_string(),
+                8,
+                7
+            ),
+            (
+                "invalid-name".to_string(),
+                "teams/b.yaml".to_string(),
+                3,
+                18
+            ),
         ]
     );
     assert_eq!(diagnostics[1]["hint"], "did you mean `emails`?");
@@ -71,40 +102,73 @@ fn github_format_prints_annotations_and_a_job_summary() {
         "{text}"
     );
     let markdown = std::fs::read_to_string(summary.path()).expect("summary written");
-    assert!(markdown.contains("| ❌ | `unknown-field` | `teams/a.yaml:8:7` |"), "{markdown}");
+    assert!(
+        markdown.contains("| ❌ | `unknown-field` | `teams/a.yaml:8:7` |"),
+        "{markdown}"
+    );
 }
 
 #[test]
 fn human_format_shows_the_source_line() {
     let dir = repo(&[("teams/a.yaml", TEAM.replace("emails", "emial").as_bytes())]);
-    let output = railyard().arg("validate").arg("--repo").arg(dir.path()).output().expect("runs");
+    let output = railyard()
+        .arg("validate")
+        .arg("--repo")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
     insta::assert_snapshot!(stdout(&output));
 }
 
 #[test]
 fn usage_and_io_errors_exit_2() {
-    railyard().args(["validate", "--repo", "/nonexistent/railyard"]).assert().code(2).stderr(predicates::str::contains("no such directory"));
-    railyard().args(["validate", "--format", "xml"]).assert().code(2);
-    railyard().args(["validate", "--now", "yesterday"]).assert().code(2).stderr(predicates::str::contains("RFC 3339"));
+    railyard()
+        .args(["validate", "--repo", "/nonexistent/railyard"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no such directory"));
+    railyard()
+        .args(["validate", "--format", "xml"])
+        .assert()
+        .code(2);
+    railyard()
+        .args(["validate", "--now", "yesterday"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("RFC 3339"));
     railyard().arg("frobnicate").assert().code(2);
     let file = tempfile::NamedTempFile::new().expect("a file");
-    railyard().arg("validate").arg("--repo").arg(file.path()).assert().code(2).stderr(predicates::str::contains("not a directory"));
+    railyard()
+        .arg("validate")
+        .arg("--repo")
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a directory"));
 }
+
+/// A case of bad input: its name, the repository's files, the codes `validate` must report.
+type Case<'a> = (&'a str, Vec<(&'a str, Vec<u8>)>, Vec<&'a str>);
 
 /// Each case: files of a repository, and the codes `validate` must report (exit 1).
 #[test]
 fn bad_input_gets_located_diagnostics_never_a_crash() {
     let deep_flow = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
-    let deep_block: String = (0..1_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let deep_block: String = (0..1_000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
     let bomb = {
         let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for i in 1..12 {
-            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 10].join(", ")
+            ));
         }
         text
     };
     let huge = format!("{TEAM}#{}\n", "x".repeat(2 * 1024 * 1024));
-    let cases: Vec<(&str, Vec<(&str, Vec<u8>)>, Vec<&str>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         ("invalid YAML", vec![("a.yaml", b"kind: [Team\n".to_vec())], vec!["yaml-syntax"]),
         ("tab indentation", vec![("a.yaml", b"kind: Team\n\tmetadata: x\n".to_vec())], vec!["yaml-syntax"]),
         ("non-UTF-8", vec![("a.yaml", b"kind: Team\nname: \xc3\x28\n".to_vec())], vec!["not-utf8"]),
@@ -159,7 +223,12 @@ fn ignored_hidden_and_status_files_are_not_manifests() {
         (".gitignore", b"build/\n"),
         ("notes.txt", b"kind: nonsense"),
     ]);
-    std::process::Command::new("git").args(["init", "-q"]).current_dir(dir.path()).env("GIT_CONFIG_GLOBAL", "/dev/null").status().expect("git runs");
+    std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("git runs");
     assert_eq!(codes(dir.path()), (vec![], 0));
 }
 

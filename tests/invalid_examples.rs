@@ -11,7 +11,8 @@ use common::{codes, railyard, root, stdout};
 use railyard::diagnostics::Code;
 
 /// Codes that no example file can produce, and why.
-const NO_EXAMPLE: &[(&str, &str)] = &[("io-error", "an unreadable file cannot be committed to git")];
+const NO_EXAMPLE: &[(&str, &str)] =
+    &[("io-error", "an unreadable file cannot be committed to git")];
 
 fn examples() -> Vec<(String, PathBuf)> {
     let dir = root().join("examples/invalid");
@@ -19,7 +20,11 @@ fn examples() -> Vec<(String, PathBuf)> {
         .expect("examples/invalid exists")
         .map(|e| e.expect("a directory entry").path())
         .map(|path| {
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
             (stem, path)
         })
         .collect();
@@ -48,10 +53,16 @@ fn every_code_has_an_example() {
             assert!(!have.contains(name), "{name} has an example after all");
             continue;
         }
-        assert!(have.contains(name), "examples/invalid has no example for `{name}`");
+        assert!(
+            have.contains(name),
+            "examples/invalid has no example for `{name}`"
+        );
     }
     for stem in &have {
-        assert!(Code::ALL.iter().any(|c| c.as_str() == stem), "examples/invalid/{stem} names no code");
+        assert!(
+            Code::ALL.iter().any(|c| c.as_str() == stem),
+            "examples/invalid/{stem} names no code"
+        );
     }
 }
 
@@ -61,7 +72,11 @@ fn each_example_produces_exactly_its_code() {
         let (_keep, repo) = isolate(&path);
         let (found, exit) = codes(&repo);
         let distinct: BTreeSet<&str> = found.iter().map(String::as_str).collect();
-        assert_eq!(distinct, BTreeSet::from([stem.as_str()]), "{stem}: {found:?}");
+        assert_eq!(
+            distinct,
+            BTreeSet::from([stem.as_str()]),
+            "{stem}: {found:?}"
+        );
         assert_eq!(exit, 1, "{stem} exits 1");
     }
 }
@@ -70,7 +85,12 @@ fn each_example_produces_exactly_its_code() {
 fn rendered_reports_are_snapshotted() {
     for (stem, path) in examples() {
         let (_keep, repo) = isolate(&path);
-        let output = railyard().arg("validate").arg("--repo").arg(&repo).output().expect("railyard runs");
+        let output = railyard()
+            .arg("validate")
+            .arg("--repo")
+            .arg(&repo)
+            .output()
+            .expect("railyard runs");
         insta::assert_snapshot!(stem.clone(), stdout(&output));
     }
 }

@@ -18,18 +18,30 @@ fn committed_schemas_match_the_model() {
     }
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .expect("schemas/ exists")
-        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     on_disk.sort();
     let mut expected: Vec<String> = generated.into_iter().map(|(name, _)| name).collect();
     expected.sort();
-    assert_eq!(on_disk, expected, "schemas/ holds files the model does not generate");
+    assert_eq!(
+        on_disk, expected,
+        "schemas/ holds files the model does not generate"
+    );
 }
 
 #[test]
 fn schema_command_writes_every_file() {
     let out = tempfile::tempdir().expect("a temporary directory");
-    railyard().args(["schema", "--out"]).arg(out.path()).assert().success();
+    railyard()
+        .args(["schema", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
     for (name, text) in railyard::schema::files() {
         let written = std::fs::read_to_string(out.path().join(&name)).expect("written");
         assert_eq!(written, text, "{name}");
@@ -44,9 +56,13 @@ fn the_sample_repository_validates_against_the_committed_schemas() {
     // The modelines in examples/acme point at these files; every document must pass the
     // schema of its kind as an editor would check it.
     let validator = |kind: &str| {
-        let text = std::fs::read_to_string(root().join("schemas").join(format!("{kind}.json"))).expect("schema");
+        let text = std::fs::read_to_string(root().join("schemas").join(format!("{kind}.json")))
+            .expect("schema");
         let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-        jsonschema::options().should_validate_formats(true).build(&schema).expect("compiles")
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("compiles")
     };
     let acme = root().join("examples/acme");
     let loaded = railyard::load::read_worktree(&acme).expect("loads");
@@ -54,7 +70,15 @@ fn the_sample_repository_validates_against_the_committed_schemas() {
     for document in &loaded.documents {
         let kind = document.kind.expect("a kind").as_str();
         let instance = document.root.to_json();
-        assert!(validator(kind).is_valid(&instance), "{} against {kind}.json", document.path);
-        assert!(validator("manifest").is_valid(&instance), "{} against manifest.json", document.path);
+        assert!(
+            validator(kind).is_valid(&instance),
+            "{} against {kind}.json",
+            document.path
+        );
+        assert!(
+            validator("manifest").is_valid(&instance),
+            "{} against manifest.json",
+            document.path
+        );
     }
 }

@@ -35,9 +35,13 @@ fn unresolved<S>(
     let hint = suggest::did_you_mean(name, candidates.iter().copied()).or_else(|| {
         (candidates.is_empty()).then(|| format!("the repository defines no {what} yet"))
     });
-    item.error(Code::UnresolvedReference, pointer, format!("unknown {what} `{name}`"))
-        .with_label(format!("no {what} named `{name}`"))
-        .with_hint_opt(hint)
+    item.error(
+        Code::UnresolvedReference,
+        pointer,
+        format!("unknown {what} `{name}`"),
+    )
+    .with_label(format!("no {what} named `{name}`"))
+    .with_hint_opt(hint)
 }
 
 /// Checks that `name` is an object of `kind`; reports it otherwise.
@@ -81,9 +85,13 @@ fn unique_ids<S>(item: &Item<'_, S>, what: &str, ids: &[(&Id, String)], out: &mu
     for (id, pointer) in ids {
         match seen.get(id.as_str()) {
             Some(first) => out.push(
-                item.error(Code::DuplicateId, pointer, format!("{what} id `{id}` is used twice"))
-                    .with_label("used again here")
-                    .with_related(item.path(), item.span(first), "first used here"),
+                item.error(
+                    Code::DuplicateId,
+                    pointer,
+                    format!("{what} id `{id}` is used twice"),
+                )
+                .with_label("used again here")
+                .with_related(item.path(), item.span(first), "first used here"),
             ),
             None => {
                 seen.insert(id.as_str(), pointer.as_str());

@@ -6,25 +6,47 @@ use super::{require, unique_ids, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{
-    ApplicationReleaseSpec, ApprovalSpec, ConfigSpec, EnvironmentSpec, Gates, Kind, ReleaseModelSpec,
-    ReleaseSpec, ReleaseTrainSpec, TaskReportSpec, TeamSpec, TrainTemplateSpec, TurnoverSpec, WorkflowKind,
+    ApplicationReleaseSpec, ApprovalSpec, ConfigSpec, EnvironmentSpec, Gates, Kind,
+    ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, TaskReportSpec, TeamSpec, TrainTemplateSpec,
+    TurnoverSpec, WorkflowKind,
 };
 use crate::workflow;
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     for config in c.all::<ConfigSpec>() {
         for (role, team) in &config.manifest.spec.roles {
-            require(c, &config, &format!("/spec/roles/{}", escape(role)), Kind::Team, team.as_str(), out);
+            require(
+                c,
+                &config,
+                &format!("/spec/roles/{}", escape(role)),
+                Kind::Team,
+                team.as_str(),
+                out,
+            );
         }
     }
     for team in c.all::<TeamSpec>() {
-        let ids: Vec<_> = team.manifest.spec.members.iter().enumerate().map(|(i, m)| (&m.id, format!("/spec/members/{i}/id"))).collect();
+        let ids: Vec<_> = team
+            .manifest
+            .spec
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (&m.id, format!("/spec/members/{i}/id")))
+            .collect();
         unique_ids(&team, "member", &ids, out);
     }
     for env in c.all::<EnvironmentSpec>() {
         let spec = &env.manifest.spec;
         if let Some(next) = &spec.promotes_to {
-            require(c, &env, "/spec/promotesTo", Kind::Environment, next.as_str(), out);
+            require(
+                c,
+                &env,
+                "/spec/promotesTo",
+                Kind::Environment,
+                next.as_str(),
+                out,
+            );
         }
         if let Some(owners) = &spec.owners {
             require(c, &env, "/spec/owners", Kind::Team, owners.as_str(), out);
@@ -35,7 +57,12 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(manager) = &spec.manager {
             member(c, &template, "/spec/manager", manager.as_str(), out);
         }
-        reservations(c, &template, spec.environments.as_deref().unwrap_or_default(), out);
+        reservations(
+            c,
+            &template,
+            spec.environments.as_deref().unwrap_or_default(),
+            out,
+        );
         if let Some(gates) = &spec.gates {
             gate_roles(c, &template, gates, out);
         }
@@ -46,24 +73,51 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     for release in c.all::<ApplicationReleaseSpec>() {
         let spec = &release.manifest.spec;
         if let Some(train) = &spec.train {
-            require(c, &release, "/spec/train", Kind::ReleaseTrain, train.as_str(), out);
+            require(
+                c,
+                &release,
+                "/spec/train",
+                Kind::ReleaseTrain,
+                train.as_str(),
+                out,
+            );
         }
         for (i, dependency) in spec.depends_on.iter().enumerate() {
             let pointer = format!("/spec/dependsOn/{i}");
             if dependency.as_str() == release.name() {
                 out.push(
                     release
-                        .error(Code::SelfDependency, &pointer, format!("application release `{dependency}` depends on itself"))
+                        .error(
+                            Code::SelfDependency,
+                            &pointer,
+                            format!("application release `{dependency}` depends on itself"),
+                        )
                         .with_label("itself"),
                 );
             } else {
-                require(c, &release, &pointer, Kind::ApplicationRelease, dependency.as_str(), out);
+                require(
+                    c,
+                    &release,
+                    &pointer,
+                    Kind::ApplicationRelease,
+                    dependency.as_str(),
+                    out,
+                );
             }
         }
-        let items: Vec<_> = spec.work_items.iter().enumerate().map(|(i, w)| (&w.id, format!("/spec/workItems/{i}/id"))).collect();
+        let items: Vec<_> = spec
+            .work_items
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (&w.id, format!("/spec/workItems/{i}/id")))
+            .collect();
         unique_ids(&release, "work item", &items, out);
         if let Some(milestones) = &spec.milestones {
-            let ids: Vec<_> = milestones.iter().enumerate().map(|(i, m)| (&m.id, format!("/spec/milestones/{i}/id"))).collect();
+            let ids: Vec<_> = milestones
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (&m.id, format!("/spec/milestones/{i}/id")))
+                .collect();
             unique_ids(&release, "milestone", &ids, out);
         }
     }
@@ -73,17 +127,39 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     for release in c.all::<ReleaseSpec>() {
         let spec = &release.manifest.spec;
         if let Some(model) = &spec.release_model {
-            require(c, &release, "/spec/releaseModel", Kind::ReleaseModel, model.as_str(), out);
+            require(
+                c,
+                &release,
+                "/spec/releaseModel",
+                Kind::ReleaseModel,
+                model.as_str(),
+                out,
+            );
         }
-        for (field, id) in [("serviceOwner", &spec.service_owner), ("owner", &spec.owner), ("requestedBy", &spec.requested_by)] {
+        for (field, id) in [
+            ("serviceOwner", &spec.service_owner),
+            ("owner", &spec.owner),
+            ("requestedBy", &spec.requested_by),
+        ] {
             if let Some(id) = id {
                 member(c, &release, &format!("/spec/{field}"), id.as_str(), out);
             }
         }
         if let Some(group) = &spec.owning_group {
-            require(c, &release, "/spec/owningGroup", Kind::Team, group.as_str(), out);
+            require(
+                c,
+                &release,
+                "/spec/owningGroup",
+                Kind::Team,
+                group.as_str(),
+                out,
+            );
         }
-        for (field, value) in [("supportLevel1", &spec.support_level1), ("supportLevel2", &spec.support_level2), ("supportLevel3", &spec.support_level3)] {
+        for (field, value) in [
+            ("supportLevel1", &spec.support_level1),
+            ("supportLevel2", &spec.support_level2),
+            ("supportLevel3", &spec.support_level3),
+        ] {
             if let Some(value) = value {
                 team_or_member(c, &release, &format!("/spec/{field}"), value, out);
             }
@@ -91,13 +167,34 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     }
     for model in c.all::<ReleaseModelSpec>() {
         let phases: Vec<&str> = workflow::effective(c, WorkflowKind::Release)
-            .map(|w| w.spec.phases.iter().filter_map(|p| p.task_plan.as_deref()).collect())
+            .map(|w| {
+                w.spec
+                    .phases
+                    .iter()
+                    .filter_map(|p| p.task_plan.as_deref())
+                    .collect()
+            })
             .unwrap_or_default();
         for plan in model.manifest.spec.task_plans.keys() {
             if !phases.contains(&plan.as_str()) {
-                let diagnostic = unresolved(&model, &format!("/spec/taskPlans/{}", escape(plan)), "task plan of the Release workflow", plan, &phases);
-                let span = model.document.root.locate("/spec/taskPlans").node.entry(plan).map(|e| e.key_span);
-                out.push(crate::diagnostics::Diagnostic { span: span.or(diagnostic.span), ..diagnostic });
+                let diagnostic = unresolved(
+                    &model,
+                    &format!("/spec/taskPlans/{}", escape(plan)),
+                    "task plan of the Release workflow",
+                    plan,
+                    &phases,
+                );
+                let span = model
+                    .document
+                    .root
+                    .locate("/spec/taskPlans")
+                    .node
+                    .entry(plan)
+                    .map(|e| e.key_span);
+                out.push(crate::diagnostics::Diagnostic {
+                    span: span.or(diagnostic.span),
+                    ..diagnostic
+                });
             }
         }
     }
@@ -114,23 +211,47 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn member<S>(c: &Catalog<'_>, item: &Item<'_, S>, pointer: &str, id: &str, out: &mut Vec<Diagnostic>) {
+fn member<S>(
+    c: &Catalog<'_>,
+    item: &Item<'_, S>,
+    pointer: &str,
+    id: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     if c.teams_of(id).is_empty() {
         out.push(unresolved(item, pointer, "member", id, &c.member_ids()));
     }
 }
 
-fn team_or_member<S>(c: &Catalog<'_>, item: &Item<'_, S>, pointer: &str, name: &str, out: &mut Vec<Diagnostic>) {
+fn team_or_member<S>(
+    c: &Catalog<'_>,
+    item: &Item<'_, S>,
+    pointer: &str,
+    name: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     if c.exists(Kind::Team, name) || !c.teams_of(name).is_empty() {
         return;
     }
     let mut candidates = c.names(Kind::Team);
     candidates.extend(c.member_ids());
-    out.push(unresolved(item, pointer, "team or member", name, &candidates));
+    out.push(unresolved(
+        item,
+        pointer,
+        "team or member",
+        name,
+        &candidates,
+    ));
 }
 
 /// A role resolves through `Config.spec.roles` or to the team of that name.
-fn role<S>(c: &Catalog<'_>, item: &Item<'_, S>, pointer: &str, role: &str, out: &mut Vec<Diagnostic>) {
+fn role<S>(
+    c: &Catalog<'_>,
+    item: &Item<'_, S>,
+    pointer: &str,
+    role: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let team = c.settings.team_for_role(role);
     if !c.exists(Kind::Team, team) {
         let mut d = unresolved(item, pointer, "team", team, &c.names(Kind::Team));
@@ -142,20 +263,44 @@ fn role<S>(c: &Catalog<'_>, item: &Item<'_, S>, pointer: &str, role: &str, out: 
     }
 }
 
-fn reservations<S>(c: &Catalog<'_>, item: &Item<'_, S>, list: &[crate::manifest::Reservation], out: &mut Vec<Diagnostic>) {
+fn reservations<S>(
+    c: &Catalog<'_>,
+    item: &Item<'_, S>,
+    list: &[crate::manifest::Reservation],
+    out: &mut Vec<Diagnostic>,
+) {
     for (i, reservation) in list.iter().enumerate() {
-        require(c, item, &format!("/spec/environments/{i}/name"), Kind::Environment, reservation.name.as_str(), out);
+        require(
+            c,
+            item,
+            &format!("/spec/environments/{i}/name"),
+            Kind::Environment,
+            reservation.name.as_str(),
+            out,
+        );
     }
 }
 
 fn gate_roles<S>(c: &Catalog<'_>, item: &Item<'_, S>, gates: &Gates, out: &mut Vec<Diagnostic>) {
     for (gate_name, gate) in gates.iter() {
         for (i, approval) in gate.approvals.iter().enumerate() {
-            role(c, item, &format!("/spec/gates/{gate_name}/approvals/{i}/role"), &approval.role, out);
+            role(
+                c,
+                item,
+                &format!("/spec/gates/{gate_name}/approvals/{i}/role"),
+                &approval.role,
+                out,
+            );
         }
         for (i, criterion) in gate.criteria.iter().enumerate() {
             if let Some(r) = &criterion.role {
-                role(c, item, &format!("/spec/gates/{gate_name}/criteria/{i}/role"), r, out);
+                role(
+                    c,
+                    item,
+                    &format!("/spec/gates/{gate_name}/criteria/{i}/role"),
+                    r,
+                    out,
+                );
             }
         }
     }
@@ -164,86 +309,184 @@ fn gate_roles<S>(c: &Catalog<'_>, item: &Item<'_, S>, gates: &Gates, out: &mut V
 fn train_references(c: &Catalog<'_>, train: Item<'_, ReleaseTrainSpec>, out: &mut Vec<Diagnostic>) {
     let spec = &train.manifest.spec;
     if let Some(template) = &spec.template {
-        require(c, &train, "/spec/template", Kind::TrainTemplate, template.as_str(), out);
+        require(
+            c,
+            &train,
+            "/spec/template",
+            Kind::TrainTemplate,
+            template.as_str(),
+            out,
+        );
     }
     if let Some(manager) = &spec.manager {
         member(c, &train, "/spec/manager", manager.as_str(), out);
     }
-    reservations(c, &train, spec.environments.as_deref().unwrap_or_default(), out);
+    reservations(
+        c,
+        &train,
+        spec.environments.as_deref().unwrap_or_default(),
+        out,
+    );
     if let Some(gates) = &spec.gates {
         gate_roles(c, &train, gates, out);
     }
     let merged = c.train_spec(train.manifest);
-    let template_broken = spec.template.as_ref().is_some_and(|t| c.get::<TrainTemplateSpec>(t.as_str()).is_none());
+    let template_broken = spec
+        .template
+        .as_ref()
+        .is_some_and(|t| c.get::<TrainTemplateSpec>(t.as_str()).is_none());
     if !template_broken {
-        let source = spec.template.as_ref().map_or(String::new(), |t| format!(" nor in template `{t}`"));
+        let source = spec
+            .template
+            .as_ref()
+            .map_or(String::new(), |t| format!(" nor in template `{t}`"));
         if merged.train_type.is_none() {
             out.push(
-                train.error(Code::MissingField, "/spec", format!("release train `{}` has no `type`: set neither here{source}", train.name()))
+                train
+                    .error(
+                        Code::MissingField,
+                        "/spec",
+                        format!(
+                            "release train `{}` has no `type`: set neither here{source}",
+                            train.name()
+                        ),
+                    )
                     .with_label("`type` is required")
                     .with_hint("one of `major`, `minor`, `patch`, `emergency`"),
             );
         }
         if merged.manager.is_none() {
             out.push(
-                train.error(Code::MissingField, "/spec", format!("release train `{}` has no `manager`: set neither here{source}", train.name()))
+                train
+                    .error(
+                        Code::MissingField,
+                        "/spec",
+                        format!(
+                            "release train `{}` has no `manager`: set neither here{source}",
+                            train.name()
+                        ),
+                    )
                     .with_label("`manager` is required")
                     .with_hint("the member id of the train's release manager"),
             );
         }
     }
     if let Some(milestones) = &spec.milestones {
-        let ids: Vec<_> = milestones.iter().enumerate().map(|(i, m)| (&m.id, format!("/spec/milestones/{i}/id"))).collect();
+        let ids: Vec<_> = milestones
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (&m.id, format!("/spec/milestones/{i}/id")))
+            .collect();
         unique_ids(&train, "milestone", &ids, out);
     }
     if let Some(gates) = &spec.gates {
         let ids: Vec<_> = gates
             .iter()
-            .flat_map(|(gate, g)| g.criteria.iter().enumerate().map(move |(i, cr)| (&cr.id, format!("/spec/gates/{gate}/criteria/{i}/id"))))
+            .flat_map(|(gate, g)| {
+                g.criteria
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, cr)| (&cr.id, format!("/spec/gates/{gate}/criteria/{i}/id")))
+            })
             .collect();
         unique_ids(&train, "criterion", &ids, out);
         for (gate, g) in gates.iter() {
             for (i, criterion) in g.criteria.iter().enumerate() {
                 if let Some(crate::manifest::Check::TurnoversDeployed(env)) = &criterion.check {
-                    require(c, &train, &format!("/spec/gates/{gate}/criteria/{i}/check/turnoversDeployed"), Kind::Environment, env.as_str(), out);
+                    require(
+                        c,
+                        &train,
+                        &format!("/spec/gates/{gate}/criteria/{i}/check/turnoversDeployed"),
+                        Kind::Environment,
+                        env.as_str(),
+                        out,
+                    );
                 }
             }
         }
     }
 }
 
-fn turnover_references(c: &Catalog<'_>, turnover: Item<'_, TurnoverSpec>, out: &mut Vec<Diagnostic>) {
+fn turnover_references(
+    c: &Catalog<'_>,
+    turnover: Item<'_, TurnoverSpec>,
+    out: &mut Vec<Diagnostic>,
+) {
     let spec = &turnover.manifest.spec;
-    require(c, &turnover, "/spec/environment", Kind::Environment, spec.environment.as_str(), out);
+    require(
+        c,
+        &turnover,
+        "/spec/environment",
+        Kind::Environment,
+        spec.environment.as_str(),
+        out,
+    );
     match (&spec.train, &spec.releases) {
         (Some(_), Some(_)) => out.push(
             turnover
-                .error(Code::TurnoverTarget, "/spec/releases", "a turnover deploys either a `train` or a list of `releases`, not both")
+                .error(
+                    Code::TurnoverTarget,
+                    "/spec/releases",
+                    "a turnover deploys either a `train` or a list of `releases`, not both",
+                )
                 .with_label("remove this or `train`"),
         ),
         (None, None) => out.push(
             turnover
-                .error(Code::TurnoverTarget, "/spec", "a turnover needs a `train` or a list of `releases` to deploy")
+                .error(
+                    Code::TurnoverTarget,
+                    "/spec",
+                    "a turnover needs a `train` or a list of `releases` to deploy",
+                )
                 .with_label("neither `train` nor `releases`"),
         ),
         (None, Some(releases)) if releases.is_empty() => out.push(
             turnover
-                .error(Code::TurnoverTarget, "/spec/releases", "`releases` is empty: a turnover deploys at least one application release")
+                .error(
+                    Code::TurnoverTarget,
+                    "/spec/releases",
+                    "`releases` is empty: a turnover deploys at least one application release",
+                )
                 .with_label("empty"),
         ),
         _ => {}
     }
     if let Some(train) = &spec.train {
-        require(c, &turnover, "/spec/train", Kind::ReleaseTrain, train.as_str(), out);
+        require(
+            c,
+            &turnover,
+            "/spec/train",
+            Kind::ReleaseTrain,
+            train.as_str(),
+            out,
+        );
     }
     for (i, release) in spec.releases.iter().flatten().enumerate() {
-        require(c, &turnover, &format!("/spec/releases/{i}"), Kind::ApplicationRelease, release.as_str(), out);
+        require(
+            c,
+            &turnover,
+            &format!("/spec/releases/{i}"),
+            Kind::ApplicationRelease,
+            release.as_str(),
+            out,
+        );
     }
-    for (field, source) in [("promotedFrom", &spec.promoted_from), ("tasksFrom", &spec.tasks_from)] {
+    for (field, source) in [
+        ("promotedFrom", &spec.promoted_from),
+        ("tasksFrom", &spec.tasks_from),
+    ] {
         if let Some(source) = source {
             let pointer = format!("/spec/{field}");
             if source.as_str() == turnover.name() {
-                out.push(turnover.error(Code::SelfDependency, &pointer, format!("turnover `{source}` names itself in `{field}`")).with_label("itself"));
+                out.push(
+                    turnover
+                        .error(
+                            Code::SelfDependency,
+                            &pointer,
+                            format!("turnover `{source}` names itself in `{field}`"),
+                        )
+                        .with_label("itself"),
+                );
             } else {
                 require(c, &turnover, &pointer, Kind::Turnover, source.as_str(), out);
             }
@@ -264,12 +507,20 @@ fn turnover_references(c: &Catalog<'_>, turnover: Item<'_, TurnoverSpec>, out: &
         .filter_map(|r| c.get::<ApplicationReleaseSpec>(r))
         .flat_map(|r| r.manifest.spec.work_items.iter().map(|w| w.id.as_str()))
         .collect();
-    let all_valid = releases.iter().all(|r| c.get::<ApplicationReleaseSpec>(r).is_some());
+    let all_valid = releases
+        .iter()
+        .all(|r| c.get::<ApplicationReleaseSpec>(r).is_some());
     if all_valid {
         let candidates: Vec<&str> = known.iter().copied().collect();
         for (i, item) in spec.work_items.iter().enumerate() {
             if !known.contains(item.as_str()) {
-                out.push(unresolved(&turnover, &format!("/spec/workItems/{i}"), "work item of the turnover's releases", item.as_str(), &candidates));
+                out.push(unresolved(
+                    &turnover,
+                    &format!("/spec/workItems/{i}"),
+                    "work item of the turnover's releases",
+                    item.as_str(),
+                    &candidates,
+                ));
             }
         }
     }
@@ -277,7 +528,11 @@ fn turnover_references(c: &Catalog<'_>, turnover: Item<'_, TurnoverSpec>, out: &
 
 /// The approval gates an object of `kind` has: those its workflow asks for, plus a train's
 /// own gate approvals.
-fn approval_gates(c: &Catalog<'_>, kind: WorkflowKind, train: Option<&ReleaseTrainSpec>) -> Vec<String> {
+fn approval_gates(
+    c: &Catalog<'_>,
+    kind: WorkflowKind,
+    train: Option<&ReleaseTrainSpec>,
+) -> Vec<String> {
     let mut gates: BTreeSet<String> = BTreeSet::new();
     if let Some(flow) = workflow::effective(c, kind) {
         for phase in &flow.spec.phases {
@@ -298,25 +553,56 @@ fn workflow_kind(kind: &str) -> Option<WorkflowKind> {
     WorkflowKind::ALL.into_iter().find(|k| k.as_str() == kind)
 }
 
-fn approval_references(c: &Catalog<'_>, approval: Item<'_, ApprovalSpec>, out: &mut Vec<Diagnostic>) {
+fn approval_references(
+    c: &Catalog<'_>,
+    approval: Item<'_, ApprovalSpec>,
+    out: &mut Vec<Diagnostic>,
+) {
     let spec = &approval.manifest.spec;
     member(c, &approval, "/spec/by", spec.by.as_str(), out);
     match (&spec.gate, &spec.criterion) {
         (Some(_), Some(_)) => out.push(
-            approval.error(Code::ApprovalTarget, "/spec/criterion", "an approval decides either a `gate` or a `criterion`, not both").with_label("remove this or `gate`"),
+            approval
+                .error(
+                    Code::ApprovalTarget,
+                    "/spec/criterion",
+                    "an approval decides either a `gate` or a `criterion`, not both",
+                )
+                .with_label("remove this or `gate`"),
         ),
         (None, None) => out.push(
-            approval.error(Code::ApprovalTarget, "/spec", "an approval needs the `gate` or the `criterion` it decides").with_label("neither `gate` nor `criterion`"),
+            approval
+                .error(
+                    Code::ApprovalTarget,
+                    "/spec",
+                    "an approval needs the `gate` or the `criterion` it decides",
+                )
+                .with_label("neither `gate` nor `criterion`"),
         ),
         _ => {}
     }
     let subject_kinds: Vec<&str> = WorkflowKind::ALL.iter().map(|k| k.as_str()).collect();
     let Some(kind) = workflow_kind(&spec.subject.kind) else {
-        out.push(unresolved(&approval, "/spec/subject", "kind of approval subject", &spec.subject.kind, &subject_kinds));
+        out.push(unresolved(
+            &approval,
+            "/spec/subject",
+            "kind of approval subject",
+            &spec.subject.kind,
+            &subject_kinds,
+        ));
         return;
     };
-    let Ok(object_kind) = kind.as_str().parse::<Kind>() else { return };
-    if !require(c, &approval, "/spec/subject", object_kind, &spec.subject.name, out) {
+    let Ok(object_kind) = kind.as_str().parse::<Kind>() else {
+        return;
+    };
+    if !require(
+        c,
+        &approval,
+        "/spec/subject",
+        object_kind,
+        &spec.subject.name,
+        out,
+    ) {
         return;
     }
     let train = (kind == WorkflowKind::ReleaseTrain)
@@ -328,8 +614,22 @@ fn approval_references(c: &Catalog<'_>, approval: Item<'_, ApprovalSpec>, out: &
         if !gates.iter().any(|g| g == gate.as_str()) {
             let candidates: Vec<&str> = gates.iter().map(String::as_str).collect();
             out.push(
-                unresolved(&approval, "/spec/gate", &format!("approval gate of {}", spec.subject.kind), gate.as_str(), &candidates)
-                    .with_hint_opt(Some(format!("{} has the gates {}", spec.subject, candidates.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")))),
+                unresolved(
+                    &approval,
+                    "/spec/gate",
+                    &format!("approval gate of {}", spec.subject.kind),
+                    gate.as_str(),
+                    &candidates,
+                )
+                .with_hint_opt(Some(format!(
+                    "{} has the gates {}",
+                    spec.subject,
+                    candidates
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
             );
         }
     }
@@ -337,15 +637,32 @@ fn approval_references(c: &Catalog<'_>, approval: Item<'_, ApprovalSpec>, out: &
         let criteria: Vec<String> = train
             .as_ref()
             .and_then(|t| t.gates.as_ref())
-            .map(|g| g.iter().flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string())).collect())
+            .map(|g| {
+                g.iter()
+                    .flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string()))
+                    .collect()
+            })
             .unwrap_or_default();
         if train.is_some() && !criteria.iter().any(|c| c == criterion.as_str()) {
             let candidates: Vec<&str> = criteria.iter().map(String::as_str).collect();
-            out.push(unresolved(&approval, "/spec/criterion", &format!("exit criterion of {}", spec.subject), criterion.as_str(), &candidates));
+            out.push(unresolved(
+                &approval,
+                "/spec/criterion",
+                &format!("exit criterion of {}", spec.subject),
+                criterion.as_str(),
+                &candidates,
+            ));
         } else if train.is_none() {
             out.push(
                 approval
-                    .error(Code::UnresolvedReference, "/spec/criterion", format!("{} has no exit criteria: only release trains have stage gates", spec.subject))
+                    .error(
+                        Code::UnresolvedReference,
+                        "/spec/criterion",
+                        format!(
+                            "{} has no exit criteria: only release trains have stage gates",
+                            spec.subject
+                        ),
+                    )
                     .with_label("no such criterion"),
             );
         }
@@ -357,16 +674,33 @@ fn report_references(c: &Catalog<'_>, report: Item<'_, TaskReportSpec>, out: &mu
     member(c, &report, "/spec/by", spec.by.as_str(), out);
     let task_ids: Vec<String> = match spec.subject.kind.as_str() {
         "Turnover" => {
-            if !require(c, &report, "/spec/subject", Kind::Turnover, &spec.subject.name, out) {
+            if !require(
+                c,
+                &report,
+                "/spec/subject",
+                Kind::Turnover,
+                &spec.subject.name,
+                out,
+            ) {
                 return;
             }
             match c.get::<TurnoverSpec>(&spec.subject.name) {
-                Some(turnover) => crate::tasks::turnover_tasks(c, turnover).iter().map(|t| t.task.id.to_string()).collect(),
+                Some(turnover) => crate::tasks::turnover_tasks(c, turnover)
+                    .iter()
+                    .map(|t| t.task.id.to_string())
+                    .collect(),
                 None => return,
             }
         }
         "Release" => {
-            if !require(c, &report, "/spec/subject", Kind::Release, &spec.subject.name, out) {
+            if !require(
+                c,
+                &report,
+                "/spec/subject",
+                Kind::Release,
+                &spec.subject.name,
+                out,
+            ) {
                 return;
             }
             let model = c
@@ -374,18 +708,37 @@ fn report_references(c: &Catalog<'_>, report: Item<'_, TaskReportSpec>, out: &mu
                 .and_then(|r| r.manifest.spec.release_model.clone())
                 .and_then(|m| c.get::<ReleaseModelSpec>(m.as_str()));
             match model {
-                Some(model) => model.manifest.spec.task_plans.values().flatten().map(|t| t.id.to_string()).collect(),
+                Some(model) => model
+                    .manifest
+                    .spec
+                    .task_plans
+                    .values()
+                    .flatten()
+                    .map(|t| t.id.to_string())
+                    .collect(),
                 None => return,
             }
         }
         other => {
-            out.push(unresolved(&report, "/spec/subject", "kind of task report subject", other, &["Turnover", "Release"]));
+            out.push(unresolved(
+                &report,
+                "/spec/subject",
+                "kind of task report subject",
+                other,
+                &["Turnover", "Release"],
+            ));
             return;
         }
     };
     if !task_ids.iter().any(|t| t == spec.task.as_str()) {
         let candidates: Vec<&str> = task_ids.iter().map(String::as_str).collect();
-        out.push(unresolved(&report, "/spec/task", &format!("task of {}", spec.subject), spec.task.as_str(), &candidates));
+        out.push(unresolved(
+            &report,
+            "/spec/task",
+            &format!("task of {}", spec.subject),
+            spec.task.as_str(),
+            &candidates,
+        ));
     }
 }
 
@@ -404,17 +757,34 @@ mod tests {
 
     #[test]
     fn unknown_environment_with_a_suggestion() {
-        let found = with("apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec: {environment: tset, train: q4}\n");
-        assert_eq!(found, vec![("unresolved-reference", "unknown environment `tset`".to_string())]);
-        let d = crate::check::testing::diagnostics(&[("repo.yaml", &format!("{BASE}---\napiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: t1}}\nspec: {{environment: tset, train: q4}}\n"))]);
+        let found = with(
+            "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec: {environment: tset, train: q4}\n",
+        );
+        assert_eq!(
+            found,
+            vec![(
+                "unresolved-reference",
+                "unknown environment `tset`".to_string()
+            )]
+        );
+        let d = crate::check::testing::diagnostics(&[(
+            "repo.yaml",
+            &format!(
+                "{BASE}---\napiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: t1}}\nspec: {{environment: tset, train: q4}}\n"
+            ),
+        )]);
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `test`?"));
     }
 
     #[test]
     fn turnover_needs_exactly_one_target() {
-        let both = with("apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec: {environment: test, train: q4, releases: [web-2]}\n");
+        let both = with(
+            "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec: {environment: test, train: q4, releases: [web-2]}\n",
+        );
         assert_eq!(both[0].0, "turnover-target");
-        let neither = with("apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec: {environment: test}\n");
+        let neither = with(
+            "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec: {environment: test}\n",
+        );
         assert_eq!(neither[0].0, "turnover-target");
     }
 
@@ -428,10 +798,19 @@ mod tests {
         let codes: Vec<&str> = found.iter().map(|(c, _)| *c).collect();
         assert_eq!(
             codes,
-            ["unresolved-reference", "unresolved-reference", "unresolved-reference", "unresolved-reference", "approval-target"]
+            [
+                "unresolved-reference",
+                "unresolved-reference",
+                "unresolved-reference",
+                "unresolved-reference",
+                "approval-target"
+            ]
         );
         assert_eq!(found[0].1, "unknown approval gate of ReleaseTrain `trian`");
-        assert_eq!(found[1].1, "unknown exit criterion of ReleaseTrain/q4 `scope-agred`");
+        assert_eq!(
+            found[1].1,
+            "unknown exit criterion of ReleaseTrain/q4 `scope-agred`"
+        );
         assert_eq!(found[2].1, "unknown member `nobody`");
         assert_eq!(found[3].1, "unknown release train `q5`");
     }
@@ -442,7 +821,14 @@ mod tests {
             "apiVersion: railyard/v1\nkind: TrainTemplate\nmetadata: {name: std}\nspec: {type: major}\n---\n\
              apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: q1}\nspec: {template: std}\n",
         );
-        assert_eq!(found, vec![("missing-field", "release train `q1` has no `manager`: set neither here nor in template `std`".to_string())]);
+        assert_eq!(
+            found,
+            vec![(
+                "missing-field",
+                "release train `q1` has no `manager`: set neither here nor in template `std`"
+                    .to_string()
+            )]
+        );
     }
 
     #[test]
@@ -450,9 +836,20 @@ mod tests {
         let found = with(
             "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: developers}\nspec:\n  members:\n    - {id: a, emails: [a@x]}\n    - {id: a, emails: [b@x]}\n",
         );
-        assert_eq!(found, vec![("duplicate-name", "Team `developers` is defined twice".to_string())]);
-        let ids = with("apiVersion: railyard/v1\nkind: Team\nmetadata: {name: qa}\nspec:\n  members:\n    - {id: a, emails: [a@x]}\n    - {id: a, emails: [b@x]}\n");
-        assert_eq!(ids, vec![("duplicate-id", "member id `a` is used twice".to_string())]);
+        assert_eq!(
+            found,
+            vec![(
+                "duplicate-name",
+                "Team `developers` is defined twice".to_string()
+            )]
+        );
+        let ids = with(
+            "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: qa}\nspec:\n  members:\n    - {id: a, emails: [a@x]}\n    - {id: a, emails: [b@x]}\n",
+        );
+        assert_eq!(
+            ids,
+            vec![("duplicate-id", "member id `a` is used twice".to_string())]
+        );
     }
 
     #[test]
@@ -461,6 +858,12 @@ mod tests {
             "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec:\n  environment: test\n  train: q4\n  tasks:\n    - {id: smoke, title: Smoke test, type: manual, owner: developers}\n---\n\
              apiVersion: railyard/v1\nkind: TaskReport\nmetadata: {name: r1}\nspec: {subject: Turnover/t1, task: smoek, attempt: 1, outcome: succeeded, by: dan}\n",
         );
-        assert_eq!(found, vec![("unresolved-reference", "unknown task of Turnover/t1 `smoek`".to_string())]);
+        assert_eq!(
+            found,
+            vec![(
+                "unresolved-reference",
+                "unknown task of Turnover/t1 `smoek`".to_string()
+            )]
+        );
     }
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::graph;
-use crate::manifest::{ApplicationReleaseSpec, EnvironmentSpec, Moment, ReleaseSpec, ReleaseTrainSpec, TurnoverSpec};
+use crate::manifest::{
+    ApplicationReleaseSpec, EnvironmentSpec, Moment, ReleaseSpec, ReleaseTrainSpec, TurnoverSpec,
+};
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     date_order(c, out);
@@ -15,13 +17,24 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// Reports `from`..`to` ranges that end before they start.
-fn range<S>(item: &Item<'_, S>, from: Option<Moment>, to: Option<Moment>, pointer_to: &str, what: &str, out: &mut Vec<Diagnostic>) {
+fn range<S>(
+    item: &Item<'_, S>,
+    from: Option<Moment>,
+    to: Option<Moment>,
+    pointer_to: &str,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     if let (Some(from), Some(to)) = (from, to)
         && to.end() <= from.start()
     {
         out.push(
-            item.error(Code::DateOrder, pointer_to, format!("{what} ends ({to}) before it starts ({from})"))
-                .with_label("before the start"),
+            item.error(
+                Code::DateOrder,
+                pointer_to,
+                format!("{what} ends ({to}) before it starts ({from})"),
+            )
+            .with_label("before the start"),
         );
     }
 }
@@ -33,28 +46,70 @@ fn date(d: Option<crate::manifest::Date>) -> Option<Moment> {
 fn date_order(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     for env in c.all::<EnvironmentSpec>() {
         for (i, freeze) in env.manifest.spec.freezes.iter().enumerate() {
-            range(&env, Some(freeze.from), Some(freeze.to), &format!("/spec/freezes/{i}/to"), "the freeze", out);
+            range(
+                &env,
+                Some(freeze.from),
+                Some(freeze.to),
+                &format!("/spec/freezes/{i}/to"),
+                "the freeze",
+                out,
+            );
         }
     }
     for train in c.all::<ReleaseTrainSpec>() {
         let spec = &train.manifest.spec;
         if let Some(schedule) = &spec.schedule {
-            range(&train, date(Some(schedule.start)), date(Some(schedule.end)), "/spec/schedule/end", "the train's schedule", out);
+            range(
+                &train,
+                date(Some(schedule.start)),
+                date(Some(schedule.end)),
+                "/spec/schedule/end",
+                "the train's schedule",
+                out,
+            );
         }
         for (i, r) in spec.environments.iter().flatten().enumerate() {
-            range(&train, r.from, r.to, &format!("/spec/environments/{i}/to"), "the reservation", out);
+            range(
+                &train,
+                r.from,
+                r.to,
+                &format!("/spec/environments/{i}/to"),
+                "the reservation",
+                out,
+            );
         }
     }
     for release in c.all::<ApplicationReleaseSpec>() {
         if let Some(schedule) = &release.manifest.spec.schedule {
-            range(&release, date(schedule.start), date(schedule.end), "/spec/schedule/end", "the release's schedule", out);
+            range(
+                &release,
+                date(schedule.start),
+                date(schedule.end),
+                "/spec/schedule/end",
+                "the release's schedule",
+                out,
+            );
         }
     }
     for release in c.all::<ReleaseSpec>() {
         let spec = &release.manifest.spec;
         let instant = |i: Option<crate::manifest::Instant>| i.map(Moment::Instant);
-        range(&release, instant(spec.scheduled_start), instant(spec.scheduled_end), "/spec/scheduledEnd", "the scheduled deployment", out);
-        range(&release, instant(spec.actual_start), instant(spec.actual_end), "/spec/actualEnd", "the actual deployment", out);
+        range(
+            &release,
+            instant(spec.scheduled_start),
+            instant(spec.scheduled_end),
+            "/spec/scheduledEnd",
+            "the scheduled deployment",
+            out,
+        );
+        range(
+            &release,
+            instant(spec.actual_start),
+            instant(spec.actual_end),
+            "/spec/actualEnd",
+            "the actual deployment",
+            out,
+        );
     }
 }
 
@@ -83,12 +138,22 @@ fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                 .to
                 .or_else(|| schedule.map(|s| Moment::Date(s.end)))
                 .map_or(jiff::Timestamp::MAX, Moment::end);
-            by_environment.entry(reservation.name.to_string()).or_default().push(Booking { train, index, from, to });
+            by_environment
+                .entry(reservation.name.to_string())
+                .or_default()
+                .push(Booking {
+                    train,
+                    index,
+                    from,
+                    to,
+                });
         }
     }
     for (environment, bookings) in &by_environment {
         for (i, later) in bookings.iter().enumerate() {
-            if let Some(earlier) = bookings[..i].iter().find(|b| b.train.name() != later.train.name() && b.from < later.to && later.from < b.to) {
+            if let Some(earlier) = bookings[..i].iter().find(|b| {
+                b.train.name() != later.train.name() && b.from < later.to && later.from < b.to
+            }) {
                 let own = train_pointer(c, later);
                 let mut d = later
                     .train
@@ -96,7 +161,11 @@ fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                     .with_label("overlaps another train's reservation")
                     .with_hint("give the reservations `from`/`to` dates that do not overlap, or reserve another environment");
                 let other = train_pointer(c, earlier);
-                d = d.with_related(earlier.train.path(), earlier.train.span(&other), format!("reserved by `{}` here", earlier.train.name()));
+                d = d.with_related(
+                    earlier.train.path(),
+                    earlier.train.span(&other),
+                    format!("reserved by `{}` here", earlier.train.name()),
+                );
                 out.push(d);
             }
         }
@@ -115,37 +184,68 @@ fn train_pointer(c: &Catalog<'_>, booking: &Booking<'_>) -> String {
 
 fn promotion(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     let environments: Vec<Item<'_, EnvironmentSpec>> = c.all::<EnvironmentSpec>().collect();
-    let index: BTreeMap<&str, usize> = environments.iter().enumerate().map(|(i, e)| (e.name(), i)).collect();
+    let index: BTreeMap<&str, usize> = environments
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.name(), i))
+        .collect();
     let edges: Vec<(usize, usize)> = environments
         .iter()
         .enumerate()
-        .filter_map(|(from, e)| Some((from, *index.get(e.manifest.spec.promotes_to.as_ref()?.as_str())?)))
+        .filter_map(|(from, e)| {
+            Some((
+                from,
+                *index.get(e.manifest.spec.promotes_to.as_ref()?.as_str())?,
+            ))
+        })
         .collect();
     for (from, to) in &edges {
         if from == to {
-            out.push(environments[*from].error(Code::PromotionCycle, "/spec/promotesTo", format!("environment `{}` promotes to itself", environments[*from].name())).with_label("itself"));
+            out.push(
+                environments[*from]
+                    .error(
+                        Code::PromotionCycle,
+                        "/spec/promotesTo",
+                        format!(
+                            "environment `{}` promotes to itself",
+                            environments[*from].name()
+                        ),
+                    )
+                    .with_label("itself"),
+            );
         }
     }
     for cycle in graph::cycles(environments.len(), &edges) {
         let names: Vec<&str> = cycle.iter().map(|&i| environments[i].name()).collect();
         out.push(
             environments[cycle[0]]
-                .error(Code::PromotionCycle, "/spec/promotesTo", format!("the promotion path loops: {}", names.join(" → ")))
+                .error(
+                    Code::PromotionCycle,
+                    "/spec/promotesTo",
+                    format!("the promotion path loops: {}", names.join(" → ")),
+                )
                 .with_label("promotes back into the loop")
                 .with_hint("a promotion path runs one way, e.g. dev → test → staging → production"),
         );
     }
     for turnover in c.all::<TurnoverSpec>() {
         let spec = &turnover.manifest.spec;
-        let Some(source) = spec.promoted_from.as_ref().and_then(|s| c.get::<TurnoverSpec>(s.as_str())) else {
+        let Some(source) = spec
+            .promoted_from
+            .as_ref()
+            .and_then(|s| c.get::<TurnoverSpec>(s.as_str()))
+        else {
             continue;
         };
-        let Some(source_env) = c.get::<EnvironmentSpec>(source.manifest.spec.environment.as_str()) else {
+        let Some(source_env) = c.get::<EnvironmentSpec>(source.manifest.spec.environment.as_str())
+        else {
             continue;
         };
         let next = source_env.manifest.spec.promotes_to.as_ref();
         if next.map(|n| n.as_str()) != Some(spec.environment.as_str()) {
-            let leads = next.map_or("is the end of the promotion path".to_string(), |n| format!("promotes to `{n}`"));
+            let leads = next.map_or("is the end of the promotion path".to_string(), |n| {
+                format!("promotes to `{n}`")
+            });
             out.push(
                 turnover
                     .error(
@@ -170,20 +270,45 @@ mod tests {
 
     #[test]
     fn ranges_that_end_before_they_start() {
-        let found = with("apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: dev}\nspec:\n  tier: development\n  freezes: [{from: 2026-12-24, to: 2026-12-20, reason: holidays}]\n");
-        assert_eq!(found, vec![("date-order", "the freeze ends (2026-12-20) before it starts (2026-12-24)".to_string())]);
+        let found = with(
+            "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: dev}\nspec:\n  tier: development\n  freezes: [{from: 2026-12-24, to: 2026-12-20, reason: holidays}]\n",
+        );
+        assert_eq!(
+            found,
+            vec![(
+                "date-order",
+                "the freeze ends (2026-12-20) before it starts (2026-12-24)".to_string()
+            )]
+        );
         // A one-day freeze is fine: a date covers its whole day.
-        assert_eq!(with("apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: dev}\nspec:\n  tier: development\n  freezes: [{from: 2026-12-24, to: 2026-12-24, reason: eve}]\n"), vec![]);
+        assert_eq!(
+            with(
+                "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: dev}\nspec:\n  tier: development\n  freezes: [{from: 2026-12-24, to: 2026-12-24, reason: eve}]\n"
+            ),
+            vec![]
+        );
     }
 
     #[test]
     fn overlapping_reservations() {
-        let train = |name: &str, from: &str, to: &str| format!("apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {{name: {name}}}\nspec:\n  type: patch\n  manager: rita\n  environments: [{{name: production, from: {from}, to: {to}}}]\n");
-        let overlapping = with(&format!("{}---\n{}", train("p1", "2027-01-01", "2027-01-10"), train("p2", "2027-01-10", "2027-01-20")));
+        let train = |name: &str, from: &str, to: &str| {
+            format!(
+                "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {{name: {name}}}\nspec:\n  type: patch\n  manager: rita\n  environments: [{{name: production, from: {from}, to: {to}}}]\n"
+            )
+        };
+        let overlapping = with(&format!(
+            "{}---\n{}",
+            train("p1", "2027-01-01", "2027-01-10"),
+            train("p2", "2027-01-10", "2027-01-20")
+        ));
         // A date bound covers its whole day: p1 holds production through 2027-01-10.
         assert_eq!(overlapping, vec![("reservation-overlap", "environment `production` is reserved by trains `p1` and `p2` over overlapping dates".to_string())]);
         // q4 holds production until 2026-12-31; January trains that do not overlap each other are fine.
-        let apart = with(&format!("{}---\n{}", train("p1", "2027-01-01", "2027-01-09"), train("p2", "2027-01-10", "2027-01-20")));
+        let apart = with(&format!(
+            "{}---\n{}",
+            train("p1", "2027-01-01", "2027-01-09"),
+            train("p2", "2027-01-10", "2027-01-20")
+        ));
         assert_eq!(apart, vec![]);
     }
 
@@ -193,7 +318,13 @@ mod tests {
             "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: a}\nspec: {tier: test, promotesTo: b}\n---\n\
              apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: b}\nspec: {tier: test, promotesTo: a}\n",
         );
-        assert_eq!(found, vec![("promotion-cycle", "the promotion path loops: a → b → a".to_string())]);
+        assert_eq!(
+            found,
+            vec![(
+                "promotion-cycle",
+                "the promotion path loops: a → b → a".to_string()
+            )]
+        );
         let tasks = "  tasks: [{id: x, title: X, type: automated, run: [x]}]\n";
         let wrong = with(&format!(
             "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: t1}}\nspec:\n  environment: production\n  train: q4\n{tasks}---\n\

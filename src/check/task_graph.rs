@@ -8,7 +8,9 @@ use super::{unique_ids, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::graph;
-use crate::manifest::{ApplicationReleaseSpec, Kind, ReleaseModelSpec, Task, TaskType, TurnoverSpec};
+use crate::manifest::{
+    ApplicationReleaseSpec, Kind, ReleaseModelSpec, Task, TaskType, TurnoverSpec,
+};
 use crate::tasks::{PlacedTask, turnover_tasks};
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
@@ -18,19 +20,37 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             .tasks
             .iter()
             .enumerate()
-            .map(|(i, task)| PlacedTask { task, path: turnover.path(), pointer: format!("/spec/tasks/{i}"), document: turnover.document })
+            .map(|(i, task)| PlacedTask {
+                task,
+                path: turnover.path(),
+                pointer: format!("/spec/tasks/{i}"),
+                document: turnover.document,
+            })
             .collect();
         task_fields(c, &turnover, &local, out);
-        let ids: Vec<_> = local.iter().map(|t| (&t.task.id, format!("{}/id", t.pointer))).collect();
+        let ids: Vec<_> = local
+            .iter()
+            .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
+            .collect();
         unique_ids(&turnover, "task", &ids, out);
         let effective = turnover_tasks(c, turnover);
         if let Some(order) = &spec.order {
-            let order_ids: Vec<_> = order.iter().enumerate().map(|(i, id)| (id, format!("/spec/order/{i}"))).collect();
+            let order_ids: Vec<_> = order
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id, format!("/spec/order/{i}")))
+                .collect();
             unique_ids(&turnover, "task in `order`", &order_ids, out);
             let known: Vec<&str> = effective.iter().map(|t| t.task.id.as_str()).collect();
             for (i, id) in order.iter().enumerate() {
                 if !known.contains(&id.as_str()) {
-                    out.push(unresolved(&turnover, &format!("/spec/order/{i}"), "task", id.as_str(), &known));
+                    out.push(unresolved(
+                        &turnover,
+                        &format!("/spec/order/{i}"),
+                        "task",
+                        id.as_str(),
+                        &known,
+                    ));
                 }
             }
         }
@@ -43,10 +63,18 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             let placed: Vec<PlacedTask<'_>> = tasks
                 .iter()
                 .enumerate()
-                .map(|(i, task)| PlacedTask { task, path: model.path(), pointer: format!("/spec/taskPlans/{key}/{i}"), document: model.document })
+                .map(|(i, task)| PlacedTask {
+                    task,
+                    path: model.path(),
+                    pointer: format!("/spec/taskPlans/{key}/{i}"),
+                    document: model.document,
+                })
                 .collect();
             task_fields(c, &model, &placed, out);
-            let ids: Vec<_> = placed.iter().map(|t| (&t.task.id, format!("{}/id", t.pointer))).collect();
+            let ids: Vec<_> = placed
+                .iter()
+                .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
+                .collect();
             unique_ids(&model, "task", &ids, out);
             dependencies(&placed, |_| true, &format!("tasks of plan `{plan}`"), out);
         }
@@ -56,19 +84,38 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// A manual task needs an owner who exists; an automated one needs a command.
-fn task_fields<S>(c: &Catalog<'_>, item: &Item<'_, S>, tasks: &[PlacedTask<'_>], out: &mut Vec<Diagnostic>) {
+fn task_fields<S>(
+    c: &Catalog<'_>,
+    item: &Item<'_, S>,
+    tasks: &[PlacedTask<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
     for placed in tasks {
-        let Task { id, task_type, owner, run, .. } = placed.task;
+        let Task {
+            id,
+            task_type,
+            owner,
+            run,
+            ..
+        } = placed.task;
         match task_type {
             TaskType::Manual if owner.is_none() => out.push(
-                item.error(Code::MissingField, &placed.pointer, format!("manual task `{id}` has no `owner`"))
-                    .with_label("`owner` is required for a manual task")
-                    .with_hint("the team or member who performs the task and reports its outcome"),
+                item.error(
+                    Code::MissingField,
+                    &placed.pointer,
+                    format!("manual task `{id}` has no `owner`"),
+                )
+                .with_label("`owner` is required for a manual task")
+                .with_hint("the team or member who performs the task and reports its outcome"),
             ),
             TaskType::Automated if run.is_none() => out.push(
-                item.error(Code::MissingField, &placed.pointer, format!("automated task `{id}` has no `run`"))
-                    .with_label("`run` is required for an automated task")
-                    .with_hint("the command as an argv list, e.g. `run: [./deploy.sh, --env, test]`"),
+                item.error(
+                    Code::MissingField,
+                    &placed.pointer,
+                    format!("automated task `{id}` has no `run`"),
+                )
+                .with_label("`run` is required for an automated task")
+                .with_hint("the command as an argv list, e.g. `run: [./deploy.sh, --env, test]`"),
             ),
             _ => {}
         }
@@ -78,13 +125,24 @@ fn task_fields<S>(c: &Catalog<'_>, item: &Item<'_, S>, tasks: &[PlacedTask<'_>],
         {
             let mut candidates = c.names(Kind::Team);
             candidates.extend(c.member_ids());
-            out.push(unresolved(item, &format!("{}/owner", placed.pointer), "team or member", owner, &candidates));
+            out.push(unresolved(
+                item,
+                &format!("{}/owner", placed.pointer),
+                "team or member",
+                owner,
+                &candidates,
+            ));
         }
     }
 }
 
 /// `dependsOn` of the tasks for which `report` holds: known ids, no self-dependency, no cycle.
-fn dependencies<'a>(tasks: &[PlacedTask<'a>], report: impl Fn(&PlacedTask<'a>) -> bool, what: &str, out: &mut Vec<Diagnostic>) {
+fn dependencies<'a>(
+    tasks: &[PlacedTask<'a>],
+    report: impl Fn(&PlacedTask<'a>) -> bool,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, placed) in tasks.iter().enumerate() {
         index.entry(placed.task.id.as_str()).or_insert(i);
@@ -95,21 +153,34 @@ fn dependencies<'a>(tasks: &[PlacedTask<'a>], report: impl Fn(&PlacedTask<'a>) -
         for (d, dependency) in placed.task.depends_on.iter().enumerate() {
             let pointer = format!("{}/dependsOn/{d}", placed.pointer);
             match index.get(dependency.as_str()) {
-                Some(&to) if to == from => {
-                    if report(placed) {
-                        out.push(
-                            Diagnostic::error(Code::SelfDependency, placed.path, Some(placed.span(&format!("/dependsOn/{d}"))), format!("task `{dependency}` depends on itself"))
-                                .with_label("itself"),
-                        );
-                    }
+                Some(&to) if to == from && report(placed) => {
+                    out.push(
+                        Diagnostic::error(
+                            Code::SelfDependency,
+                            placed.path,
+                            Some(placed.span(&format!("/dependsOn/{d}"))),
+                            format!("task `{dependency}` depends on itself"),
+                        )
+                        .with_label("itself"),
+                    );
                 }
+                Some(&to) if to == from => {}
                 Some(&to) => edges.push((from, to)),
                 None if report(placed) => {
-                    let hint = crate::suggest::did_you_mean(dependency.as_str(), known.iter().copied());
+                    let hint =
+                        crate::suggest::did_you_mean(dependency.as_str(), known.iter().copied());
                     out.push(
-                        Diagnostic::error(Code::UnresolvedReference, placed.path, Some(placed.span(&format!("/dependsOn/{d}"))), format!("unknown task `{dependency}` in `dependsOn` of `{}`", placed.task.id))
-                            .with_label(format!("no task `{dependency}` here"))
-                            .with_hint_opt(hint),
+                        Diagnostic::error(
+                            Code::UnresolvedReference,
+                            placed.path,
+                            Some(placed.span(&format!("/dependsOn/{d}"))),
+                            format!(
+                                "unknown task `{dependency}` in `dependsOn` of `{}`",
+                                placed.task.id
+                            ),
+                        )
+                        .with_label(format!("no task `{dependency}` here"))
+                        .with_hint_opt(hint),
                     );
                     let _ = pointer;
                 }
@@ -124,55 +195,107 @@ fn dependencies<'a>(tasks: &[PlacedTask<'a>], report: impl Fn(&PlacedTask<'a>) -
         };
         let (from, to) = (cycle[position], cycle[position + 1]);
         let placed = &tasks[from];
-        let d = placed.task.depends_on.iter().position(|id| *id == tasks[to].task.id).unwrap_or(0);
+        let d = placed
+            .task
+            .depends_on
+            .iter()
+            .position(|id| *id == tasks[to].task.id)
+            .unwrap_or(0);
         let path: Vec<&str> = cycle.iter().map(|&i| tasks[i].task.id.as_str()).collect();
         out.push(
             Diagnostic::error(
                 Code::DependencyCycle,
                 placed.path,
                 Some(placed.span(&format!("/dependsOn/{d}"))),
-                format!("{what} depend on each other in a cycle: {}", path.join(" → ")),
+                format!(
+                    "{what} depend on each other in a cycle: {}",
+                    path.join(" → ")
+                ),
             )
-            .with_label(format!("`{}` depends on `{}` here", tasks[from].task.id, tasks[to].task.id))
+            .with_label(format!(
+                "`{}` depends on `{}` here",
+                tasks[from].task.id, tasks[to].task.id
+            ))
             .with_hint("remove one of these dependencies"),
         );
     }
 }
 
 fn release_cycles(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
-    let releases: Vec<Item<'_, ApplicationReleaseSpec>> = c.all::<ApplicationReleaseSpec>().collect();
-    let index: BTreeMap<&str, usize> = releases.iter().enumerate().map(|(i, r)| (r.name(), i)).collect();
+    let releases: Vec<Item<'_, ApplicationReleaseSpec>> =
+        c.all::<ApplicationReleaseSpec>().collect();
+    let index: BTreeMap<&str, usize> = releases
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name(), i))
+        .collect();
     let edges: Vec<(usize, usize)> = releases
         .iter()
         .enumerate()
-        .flat_map(|(from, r)| r.manifest.spec.depends_on.iter().filter_map(|d| index.get(d.as_str())).map(move |&to| (from, to)))
+        .flat_map(|(from, r)| {
+            r.manifest
+                .spec
+                .depends_on
+                .iter()
+                .filter_map(|d| index.get(d.as_str()))
+                .map(move |&to| (from, to))
+        })
         .collect();
     for cycle in graph::cycles(releases.len(), &edges) {
         let (from, to) = (&releases[cycle[0]], &releases[cycle[1]]);
-        let d = from.manifest.spec.depends_on.iter().position(|n| n.as_str() == to.name()).unwrap_or(0);
+        let d = from
+            .manifest
+            .spec
+            .depends_on
+            .iter()
+            .position(|n| n.as_str() == to.name())
+            .unwrap_or(0);
         let names: Vec<&str> = cycle.iter().map(|&i| releases[i].name()).collect();
         out.push(
-            from.error(Code::DependencyCycle, &format!("/spec/dependsOn/{d}"), format!("application releases depend on each other in a cycle: {}", names.join(" → ")))
-                .with_label(format!("`{}` depends on `{}` here", from.name(), to.name()))
-                .with_hint("remove one of these dependencies"),
+            from.error(
+                Code::DependencyCycle,
+                &format!("/spec/dependsOn/{d}"),
+                format!(
+                    "application releases depend on each other in a cycle: {}",
+                    names.join(" → ")
+                ),
+            )
+            .with_label(format!("`{}` depends on `{}` here", from.name(), to.name()))
+            .with_hint("remove one of these dependencies"),
         );
     }
 }
 
 fn tasks_from_cycles(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     let turnovers: Vec<Item<'_, TurnoverSpec>> = c.all::<TurnoverSpec>().collect();
-    let index: BTreeMap<&str, usize> = turnovers.iter().enumerate().map(|(i, t)| (t.name(), i)).collect();
+    let index: BTreeMap<&str, usize> = turnovers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name(), i))
+        .collect();
     let edges: Vec<(usize, usize)> = turnovers
         .iter()
         .enumerate()
-        .filter_map(|(from, t)| Some((from, *index.get(t.manifest.spec.tasks_from.as_ref()?.as_str())?)))
+        .filter_map(|(from, t)| {
+            Some((
+                from,
+                *index.get(t.manifest.spec.tasks_from.as_ref()?.as_str())?,
+            ))
+        })
         .collect();
     for cycle in graph::cycles(turnovers.len(), &edges) {
         let first = &turnovers[cycle[0]];
         let names: Vec<&str> = cycle.iter().map(|&i| turnovers[i].name()).collect();
         out.push(
             first
-                .error(Code::DependencyCycle, "/spec/tasksFrom", format!("turnovers copy their tasks from each other in a cycle: {}", names.join(" → ")))
+                .error(
+                    Code::DependencyCycle,
+                    "/spec/tasksFrom",
+                    format!(
+                        "turnovers copy their tasks from each other in a cycle: {}",
+                        names.join(" → ")
+                    ),
+                )
                 .with_label("copies from here")
                 .with_hint("one turnover of the chain must define its own tasks"),
         );
@@ -184,7 +307,9 @@ mod tests {
     use crate::check::testing::{BASE, codes};
 
     fn turnover(name: &str, extra: &str, tasks: &str) -> String {
-        format!("apiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: {name}}}\nspec:\n  environment: test\n  train: q4\n{extra}  tasks:\n{tasks}")
+        format!(
+            "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: {name}}}\nspec:\n  environment: test\n  train: q4\n{extra}  tasks:\n{tasks}"
+        )
     }
 
     fn with(docs: &[String]) -> Vec<(&'static str, String)> {
@@ -208,7 +333,10 @@ mod tests {
         let tasks = "    - {id: a, title: A, type: automated, run: [x], dependsOn: [c]}\n    - {id: b, title: B, type: automated, run: [x], dependsOn: [a]}\n    - {id: c, title: C, type: automated, run: [x], dependsOn: [b]}\n";
         assert_eq!(
             with(&[turnover("t1", "", tasks)]),
-            vec![("dependency-cycle", "tasks depend on each other in a cycle: a → c → b → a".to_string())]
+            vec![(
+                "dependency-cycle",
+                "tasks depend on each other in a cycle: a → c → b → a".to_string()
+            )]
         );
     }
 
@@ -216,22 +344,43 @@ mod tests {
     fn unknown_and_self_dependencies() {
         let tasks = "    - {id: a, title: A, type: automated, run: [x], dependsOn: [a]}\n    - {id: b, title: B, type: automated, run: [x], dependsOn: [aa]}\n";
         let found = with(&[turnover("t1", "", tasks)]);
-        assert_eq!(found[0], ("self-dependency", "task `a` depends on itself".to_string()));
-        assert_eq!(found[1], ("unresolved-reference", "unknown task `aa` in `dependsOn` of `b`".to_string()));
+        assert_eq!(
+            found[0],
+            ("self-dependency", "task `a` depends on itself".to_string())
+        );
+        assert_eq!(
+            found[1],
+            (
+                "unresolved-reference",
+                "unknown task `aa` in `dependsOn` of `b`".to_string()
+            )
+        );
     }
 
     #[test]
     fn copied_tasks_resolve_and_are_reported_once() {
         let local = "    - {id: c, title: C, type: manual, owner: developers, dependsOn: [b]}\n";
-        let found = with(&[turnover("t1", "", T), turnover("t2", "  tasksFrom: t1\n  order: [c, a, z]\n", local)]);
-        assert_eq!(found, vec![("unresolved-reference", "unknown task `z`".to_string())]);
+        let found = with(&[
+            turnover("t1", "", T),
+            turnover("t2", "  tasksFrom: t1\n  order: [c, a, z]\n", local),
+        ]);
+        assert_eq!(
+            found,
+            vec![("unresolved-reference", "unknown task `z`".to_string())]
+        );
     }
 
     #[test]
     fn manual_tasks_need_an_owner_and_automated_ones_a_command() {
         let tasks = "    - {id: a, title: A, type: manual}\n    - {id: b, title: B, type: automated}\n    - {id: c, title: C, type: manual, owner: nobody}\n";
-        let found: Vec<&str> = with(&[turnover("t1", "", tasks)]).into_iter().map(|(c, _)| c).collect();
-        assert_eq!(found, ["missing-field", "missing-field", "unresolved-reference"]);
+        let found: Vec<&str> = with(&[turnover("t1", "", tasks)])
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        assert_eq!(
+            found,
+            ["missing-field", "missing-field", "unresolved-reference"]
+        );
     }
 
     #[test]
@@ -246,8 +395,16 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                ("dependency-cycle", "application releases depend on each other in a cycle: api → db → api".to_string()),
-                ("dependency-cycle", "turnovers copy their tasks from each other in a cycle: t1 → t2 → t1".to_string()),
+                (
+                    "dependency-cycle",
+                    "application releases depend on each other in a cycle: api → db → api"
+                        .to_string()
+                ),
+                (
+                    "dependency-cycle",
+                    "turnovers copy their tasks from each other in a cycle: t1 → t2 → t1"
+                        .to_string()
+                ),
             ]
         );
     }

@@ -17,16 +17,26 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
         let kind = flow.manifest.spec.applies_to;
         if let Some(first) = by_kind.get(&kind) {
             out.push(
-                flow.error(Code::WorkflowDuplicate, "/spec/appliesTo", format!("a second workflow for {}", kind.as_str()))
-                    .with_label("this one is ignored")
-                    .with_related(&first.path, first.root.locate("/spec/appliesTo").node.span, "the workflow in force")
-                    .with_hint("keep one Workflow per kind"),
+                flow.error(
+                    Code::WorkflowDuplicate,
+                    "/spec/appliesTo",
+                    format!("a second workflow for {}", kind.as_str()),
+                )
+                .with_label("this one is ignored")
+                .with_related(
+                    &first.path,
+                    first.root.locate("/spec/appliesTo").node.span,
+                    "the workflow in force",
+                )
+                .with_hint("keep one Workflow per kind"),
             );
             continue;
         }
         by_kind.insert(kind, flow.document);
         let other_phases = |kind: WorkflowKind| -> Vec<String> {
-            workflow::effective(c, kind).map(|w| w.spec.phases.iter().map(|p| p.name.clone()).collect()).unwrap_or_default()
+            workflow::effective(c, kind)
+                .map(|w| w.spec.phases.iter().map(|p| p.name.clone()).collect())
+                .unwrap_or_default()
         };
         check_workflow(&flow.manifest.spec, flow.document, &other_phases, out);
     }
@@ -34,7 +44,12 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Checks one workflow; `phases_of` gives the phase names of another kind's workflow (for
 /// `related` and `parent` guards).
-pub fn check_workflow(spec: &WorkflowSpec, document: &Document, phases_of: &dyn Fn(WorkflowKind) -> Vec<String>, out: &mut Vec<Diagnostic>) {
+pub fn check_workflow(
+    spec: &WorkflowSpec,
+    document: &Document,
+    phases_of: &dyn Fn(WorkflowKind) -> Vec<String>,
+    out: &mut Vec<Diagnostic>,
+) {
     let path = document.path.as_str();
     let at = |pointer: &str| Some(document.root.locate(pointer).node.span);
     let names: Vec<&str> = spec.phases.iter().map(|p| p.name.as_str()).collect();
@@ -42,16 +57,34 @@ pub fn check_workflow(spec: &WorkflowSpec, document: &Document, phases_of: &dyn 
     for (i, phase) in spec.phases.iter().enumerate() {
         if let Some(first) = seen.insert(phase.name.as_str(), i) {
             out.push(
-                Diagnostic::error(Code::DuplicateId, path, at(&format!("/spec/phases/{i}/name")), format!("phase `{}` is defined twice", phase.name))
-                    .with_label("defined again here")
-                    .with_related(path, document.root.locate(&format!("/spec/phases/{first}/name")).node.span, "first defined here"),
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    path,
+                    at(&format!("/spec/phases/{i}/name")),
+                    format!("phase `{}` is defined twice", phase.name),
+                )
+                .with_label("defined again here")
+                .with_related(
+                    path,
+                    document
+                        .root
+                        .locate(&format!("/spec/phases/{first}/name"))
+                        .node
+                        .span,
+                    "first defined here",
+                ),
             );
         }
     }
     let unknown_phase = |pointer: &str, phase: &str, candidates: &[&str], whose: &str| {
-        Diagnostic::error(Code::WorkflowUnknownPhase, path, at(pointer), format!("unknown phase `{phase}`{whose}"))
-            .with_label("no such phase")
-            .with_hint_opt(suggest::did_you_mean(phase, candidates.iter().copied()))
+        Diagnostic::error(
+            Code::WorkflowUnknownPhase,
+            path,
+            at(pointer),
+            format!("unknown phase `{phase}`{whose}"),
+        )
+        .with_label("no such phase")
+        .with_hint_opt(suggest::did_you_mean(phase, candidates.iter().copied()))
     };
     if !names.contains(&spec.initial.as_str()) {
         out.push(unknown_phase("/spec/initial", &spec.initial, &names, ""));
@@ -60,11 +93,26 @@ pub fn check_workflow(spec: &WorkflowSpec, document: &Document, phases_of: &dyn 
     let fields = schema::spec_fields(kind);
     let field_names: Vec<&str> = fields.iter().map(String::as_str).collect();
     let unknown_field = |pointer: &str, field: &str| {
-        let hint = suggest::did_you_mean(field, field_names.iter().copied())
-            .unwrap_or_else(|| format!("{} has the fields {}", spec.applies_to.as_str(), field_names.iter().filter(|f| !f.contains('.')).map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")));
-        Diagnostic::error(Code::WorkflowUnknownField, path, at(pointer), format!("{} has no field `{field}`", spec.applies_to.as_str()))
-            .with_label("not a field of the kind")
-            .with_hint(hint)
+        let hint = suggest::did_you_mean(field, field_names.iter().copied()).unwrap_or_else(|| {
+            format!(
+                "{} has the fields {}",
+                spec.applies_to.as_str(),
+                field_names
+                    .iter()
+                    .filter(|f| !f.contains('.'))
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        Diagnostic::error(
+            Code::WorkflowUnknownField,
+            path,
+            at(pointer),
+            format!("{} has no field `{field}`", spec.applies_to.as_str()),
+        )
+        .with_label("not a field of the kind")
+        .with_hint(hint)
     };
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (i, phase) in spec.phases.iter().enumerate() {
@@ -77,35 +125,59 @@ pub fn check_workflow(spec: &WorkflowSpec, document: &Document, phases_of: &dyn 
         if let Some(on_enter) = &phase.on_enter {
             for (n, recipient) in on_enter.notify.iter().enumerate() {
                 if !recipient.starts_with("role:") && !fields.contains(recipient) {
-                    out.push(unknown_field(&format!("{base}/onEnter/notify/{n}"), recipient));
+                    out.push(unknown_field(
+                        &format!("{base}/onEnter/notify/{n}"),
+                        recipient,
+                    ));
                 }
             }
             for field in on_enter.set.keys() {
                 if !fields.contains(field) {
-                    out.push(unknown_field(&format!("{base}/onEnter/set/{}", escape(field)), field));
+                    out.push(unknown_field(
+                        &format!("{base}/onEnter/set/{}", escape(field)),
+                        field,
+                    ));
                 }
             }
         }
         if !phase.terminal && phase.transitions.is_empty() {
             out.push(
-                Diagnostic::error(Code::WorkflowDeadEnd, path, at(&format!("{base}/name")), format!("phase `{}` is not terminal and has no way out", phase.name))
-                    .with_label("objects would stay here forever")
-                    .with_hint("add a transition, or mark the phase `terminal: true`"),
+                Diagnostic::error(
+                    Code::WorkflowDeadEnd,
+                    path,
+                    at(&format!("{base}/name")),
+                    format!("phase `{}` is not terminal and has no way out", phase.name),
+                )
+                .with_label("objects would stay here forever")
+                .with_hint("add a transition, or mark the phase `terminal: true`"),
             );
         }
         if phase.terminal && !phase.transitions.is_empty() {
             out.push(
-                Diagnostic::error(Code::WorkflowDeadEnd, path, at(&format!("{base}/terminal")), format!("terminal phase `{}` has transitions", phase.name))
-                    .with_label("a terminal phase is never left")
-                    .with_hint("remove `terminal: true` or the transitions"),
+                Diagnostic::error(
+                    Code::WorkflowDeadEnd,
+                    path,
+                    at(&format!("{base}/terminal")),
+                    format!("terminal phase `{}` has transitions", phase.name),
+                )
+                .with_label("a terminal phase is never left")
+                .with_hint("remove `terminal: true` or the transitions"),
             );
         }
         for (t, transition) in phase.transitions.iter().enumerate() {
             let tp = format!("{base}/transitions/{t}");
             if names.contains(&transition.to.as_str()) {
-                edges.entry(phase.name.as_str()).or_default().push(transition.to.as_str());
+                edges
+                    .entry(phase.name.as_str())
+                    .or_default()
+                    .push(transition.to.as_str());
             } else {
-                out.push(unknown_phase(&format!("{tp}/to"), &transition.to, &names, ""));
+                out.push(unknown_phase(
+                    &format!("{tp}/to"),
+                    &transition.to,
+                    &names,
+                    "",
+                ));
             }
             let when = &transition.when;
             for (f, field) in when.fields.iter().enumerate() {
@@ -120,7 +192,10 @@ pub fn check_workflow(spec: &WorkflowSpec, document: &Document, phases_of: &dyn 
             }
             for field in when.values.keys() {
                 if !fields.contains(field) {
-                    out.push(unknown_field(&format!("{tp}/when/values/{}", escape(field)), field));
+                    out.push(unknown_field(
+                        &format!("{tp}/when/values/{}", escape(field)),
+                        field,
+                    ));
                 }
             }
             for field in transition.set.keys() {
@@ -129,26 +204,44 @@ pub fn check_workflow(spec: &WorkflowSpec, document: &Document, phases_of: &dyn 
                 }
             }
             if let Some(gate) = &when.criteria
-                && (spec.applies_to != WorkflowKind::ReleaseTrain || !["scoping", "construction", "qa"].contains(&gate.as_str()))
+                && (spec.applies_to != WorkflowKind::ReleaseTrain
+                    || !["scoping", "construction", "qa"].contains(&gate.as_str()))
             {
                 out.push(
-                    Diagnostic::error(Code::WorkflowUnknownField, path, at(&format!("{tp}/when/criteria")), format!("{} has no stage gate `{gate}`", spec.applies_to.as_str()))
-                        .with_label("no such gate")
-                        .with_hint("stage gates belong to release trains: `scoping`, `construction` or `qa`"),
+                    Diagnostic::error(
+                        Code::WorkflowUnknownField,
+                        path,
+                        at(&format!("{tp}/when/criteria")),
+                        format!("{} has no stage gate `{gate}`", spec.applies_to.as_str()),
+                    )
+                    .with_label("no such gate")
+                    .with_hint(
+                        "stage gates belong to release trains: `scoping`, `construction` or `qa`",
+                    ),
                 );
             }
             if let Some(related) = &when.related {
                 let phases = phases_of(related.kind);
                 if !phases.contains(&related.phase) {
                     let candidates: Vec<&str> = phases.iter().map(String::as_str).collect();
-                    out.push(unknown_phase(&format!("{tp}/when/related/phase"), &related.phase, &candidates, &format!(" of {}", related.kind.as_str())));
+                    out.push(unknown_phase(
+                        &format!("{tp}/when/related/phase"),
+                        &related.phase,
+                        &candidates,
+                        &format!(" of {}", related.kind.as_str()),
+                    ));
                 }
             }
             if let Some(parent) = &when.parent {
                 let phases = phases_of(WorkflowKind::ReleaseTrain);
                 if !phases.contains(&parent.phase) {
                     let candidates: Vec<&str> = phases.iter().map(String::as_str).collect();
-                    out.push(unknown_phase(&format!("{tp}/when/parent/phase"), &parent.phase, &candidates, " of ReleaseTrain"));
+                    out.push(unknown_phase(
+                        &format!("{tp}/when/parent/phase"),
+                        &parent.phase,
+                        &candidates,
+                        " of ReleaseTrain",
+                    ));
                 }
             }
         }
@@ -165,9 +258,17 @@ pub fn check_workflow(spec: &WorkflowSpec, document: &Document, phases_of: &dyn 
         for (i, phase) in spec.phases.iter().enumerate() {
             if !reached.contains(phase.name.as_str()) {
                 out.push(
-                    Diagnostic::error(Code::WorkflowUnreachablePhase, path, at(&format!("/spec/phases/{i}/name")), format!("phase `{}` cannot be reached from `{}`", phase.name, spec.initial))
-                        .with_label("no transition leads here")
-                        .with_hint("add a transition to it, or remove the phase"),
+                    Diagnostic::error(
+                        Code::WorkflowUnreachablePhase,
+                        path,
+                        at(&format!("/spec/phases/{i}/name")),
+                        format!(
+                            "phase `{}` cannot be reached from `{}`",
+                            phase.name, spec.initial
+                        ),
+                    )
+                    .with_label("no transition leads here")
+                    .with_hint("add a transition to it, or remove the phase"),
                 );
             }
         }
@@ -187,7 +288,11 @@ mod tests {
     fn builtin_workflows_pass_the_same_checks() {
         for kind in WorkflowKind::ALL {
             let source = workflow::builtin(kind).expect("builtin");
-            let phases_of = |k: WorkflowKind| workflow::builtin(k).map(|w| w.spec.phases.iter().map(|p| p.name.clone()).collect()).unwrap_or_default();
+            let phases_of = |k: WorkflowKind| {
+                workflow::builtin(k)
+                    .map(|w| w.spec.phases.iter().map(|p| p.name.clone()).collect())
+                    .unwrap_or_default()
+            };
             let mut out = Vec::new();
             check_workflow(source.spec, source.document, &phases_of, &mut out);
             assert_eq!(out, vec![], "{}", kind.as_str());
@@ -219,18 +324,40 @@ spec:
             found,
             vec![
                 ("workflow-unknown-phase", "unknown phase `buidling`"),
-                ("workflow-unknown-field", "ReleaseTrain has no field `purpsoe`"),
-                ("workflow-unknown-phase", "unknown phase `finished` of ApplicationRelease"),
-                ("workflow-unreachable-phase", "phase `limbo` cannot be reached from `scoping`"),
-                ("workflow-dead-end", "phase `limbo` is not terminal and has no way out"),
+                (
+                    "workflow-unknown-field",
+                    "ReleaseTrain has no field `purpsoe`"
+                ),
+                (
+                    "workflow-unknown-phase",
+                    "unknown phase `finished` of ApplicationRelease"
+                ),
+                (
+                    "workflow-unreachable-phase",
+                    "phase `limbo` cannot be reached from `scoping`"
+                ),
+                (
+                    "workflow-dead-end",
+                    "phase `limbo` is not terminal and has no way out"
+                ),
             ]
         );
     }
 
     #[test]
     fn one_workflow_per_kind() {
-        let flow = |name: &str| format!("apiVersion: railyard/v1\nkind: Workflow\nmetadata: {{name: {name}}}\nspec:\n  appliesTo: Turnover\n  initial: a\n  phases: [{{name: a, terminal: true}}]\n");
+        let flow = |name: &str| {
+            format!(
+                "apiVersion: railyard/v1\nkind: Workflow\nmetadata: {{name: {name}}}\nspec:\n  appliesTo: Turnover\n  initial: a\n  phases: [{{name: a, terminal: true}}]\n"
+            )
+        };
         let found = codes(&[("w.yaml", &format!("{}---\n{}", flow("one"), flow("two")))]);
-        assert_eq!(found, vec![("workflow-duplicate", "a second workflow for Turnover".to_string())]);
+        assert_eq!(
+            found,
+            vec![(
+                "workflow-duplicate",
+                "a second workflow for Turnover".to_string()
+            )]
+        );
     }
 }

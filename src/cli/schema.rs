@@ -28,7 +28,8 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
             std::io::stdout().lock().write_all(any.as_bytes())?;
         }
         Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
             for (name, text) in &files {
                 write_atomically(&dir.join(name), text.as_bytes())?;
             }
@@ -41,7 +42,9 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
 /// Writes through a temporary file and a rename, so a reader never sees half a schema.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let temporary = path.with_extension("json.tmp");
-    std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&temporary, bytes)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

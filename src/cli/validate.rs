@@ -21,13 +21,20 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Human => {
-            let style = HumanStyle { color: global.color_stdout() };
-            let rendered = diagnostics::render_human(&validation.diagnostics, &validation.loaded.sources, style);
+            let style = HumanStyle {
+                color: global.color_stdout(),
+            };
+            let rendered = diagnostics::render_human(
+                &validation.diagnostics,
+                &validation.loaded.sources,
+                style,
+            );
             stdout.write_all(rendered.as_bytes())?;
             writeln!(stdout, "{}", validate::summary_line(&validation))?;
         }
         Format::Json => {
-            let json = serde_json::json!({ "diagnostics": diagnostics::to_json(&validation.diagnostics) });
+            let json =
+                serde_json::json!({ "diagnostics": diagnostics::to_json(&validation.diagnostics) });
             writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
         }
         Format::Github => {
@@ -37,7 +44,12 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
                     .create(true)
                     .append(true)
                     .open(&path)
-                    .with_context(|| format!("cannot open $GITHUB_STEP_SUMMARY ({})", path.to_string_lossy()))?;
+                    .with_context(|| {
+                        format!(
+                            "cannot open $GITHUB_STEP_SUMMARY ({})",
+                            path.to_string_lossy()
+                        )
+                    })?;
                 file.write_all(validate::markdown_summary(&validation).as_bytes())?;
             }
         }

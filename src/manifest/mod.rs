@@ -133,8 +133,10 @@ macro_rules! kinds {
             }
         })*
 
-        /// A document of any kind, deserialized.
+        /// A document of any kind, deserialized. (Variants differ in size; documents are
+        /// few enough that boxing would cost more than it saves.)
         #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum Object { $($kind(Manifest<$spec>),)* }
 
         impl Object {

@@ -63,7 +63,9 @@ impl ReleaseTrainSpec {
         merged.train_type = merged.train_type.or(template.train_type);
         merged.purpose = merged.purpose.or_else(|| template.purpose.clone());
         merged.manager = merged.manager.or_else(|| template.manager.clone());
-        merged.environments = merged.environments.or_else(|| template.environments.clone());
+        merged.environments = merged
+            .environments
+            .or_else(|| template.environments.clone());
         merged.milestones = merged.milestones.or_else(|| template.milestones.clone());
         merged.gates = match (merged.gates, &template.gates) {
             (Some(own), Some(base)) => Some(Gates {

@@ -61,10 +61,13 @@ impl Name {
         if !ends_ok(text.as_bytes().first()) || !ends_ok(text.as_bytes().last()) {
             return Some("a name starts and ends with a letter or a digit");
         }
-        if text.split('.').any(|part| {
-            !ends_ok(part.as_bytes().first()) || !ends_ok(part.as_bytes().last())
-        }) {
-            return Some("each `.`-separated part of a name starts and ends with a letter or digit");
+        if text
+            .split('.')
+            .any(|part| !ends_ok(part.as_bytes().first()) || !ends_ok(part.as_bytes().last()))
+        {
+            return Some(
+                "each `.`-separated part of a name starts and ends with a letter or digit",
+            );
         }
         None
     }
@@ -290,8 +293,7 @@ impl JsonSchema for Moment {
 }
 
 /// The pattern of a duration: one or more of days, hours, minutes, seconds, in that order.
-pub const DURATION_PATTERN: &str =
-    "^([0-9]+d([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$";
+pub const DURATION_PATTERN: &str = "^([0-9]+d([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$";
 
 /// A span of time written short: `90m`, `4h`, `1h30m`, `2d`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -385,7 +387,9 @@ impl FromStr for ObjectRef {
                 kind: kind.to_string(),
                 name: name.to_string(),
             }),
-            _ => Err(format!("`{text}` is not a reference like ReleaseTrain/2026-q4")),
+            _ => Err(format!(
+                "`{text}` is not a reference like ReleaseTrain/2026-q4"
+            )),
         }
     }
 }
@@ -420,21 +424,55 @@ mod tests {
         for good in ["a", "web", "2026-q4", "app.v2", "a-b.c-d", &"x".repeat(63)] {
             assert_eq!(Name::problem(good), None, "{good}");
         }
-        for bad in ["", "A", "-a", "a-", "a..b", "../x", "a/b", ".a", "a.", "a_b", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "A",
+            "-a",
+            "a-",
+            "a..b",
+            "../x",
+            "a/b",
+            ".a",
+            "a.",
+            "a_b",
+            &"x".repeat(64),
+        ] {
             assert!(Name::problem(bad).is_some(), "{bad}");
         }
     }
 
     #[test]
     fn durations() {
-        let cases = [("90m", 5_400), ("4h", 14_400), ("1h30m", 5_400), ("2d", 172_800), ("10s", 10)];
+        let cases = [
+            ("90m", 5_400),
+            ("4h", 14_400),
+            ("1h30m", 5_400),
+            ("2d", 172_800),
+            ("10s", 10),
+        ];
         for (text, seconds) in cases {
-            assert_eq!(text.parse::<Duration>().map(|d| d.seconds), Ok(seconds), "{text}");
+            assert_eq!(
+                text.parse::<Duration>().map(|d| d.seconds),
+                Ok(seconds),
+                "{text}"
+            );
         }
-        for bad in ["", "h", "30", "1m2h", "1h1h", "1w", "-1h", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "h",
+            "30",
+            "1m2h",
+            "1h1h",
+            "1w",
+            "-1h",
+            "99999999999999999999d",
+        ] {
             assert!(bad.parse::<Duration>().is_err(), "{bad}");
         }
-        assert_eq!("1h30m".parse::<Duration>().map(|d| d.to_string()), Ok("1h30m".into()));
+        assert_eq!(
+            "1h30m".parse::<Duration>().map(|d| d.to_string()),
+            Ok("1h30m".into())
+        );
     }
 
     #[test]
@@ -448,7 +486,10 @@ mod tests {
     #[test]
     fn object_refs() {
         let r: ObjectRef = "ReleaseTrain/2026-q4".parse().expect("ref");
-        assert_eq!((r.kind.as_str(), r.name.as_str()), ("ReleaseTrain", "2026-q4"));
+        assert_eq!(
+            (r.kind.as_str(), r.name.as_str()),
+            ("ReleaseTrain", "2026-q4")
+        );
         assert!("nope".parse::<ObjectRef>().is_err());
     }
 }

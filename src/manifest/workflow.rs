@@ -23,7 +23,9 @@ pub struct WorkflowSpec {
 }
 
 /// The kinds that have a workflow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum WorkflowKind {
     ReleaseTrain,
     ApplicationRelease,

@@ -9,9 +9,18 @@ use crate::manifest::{Object, WorkflowKind, WorkflowSpec};
 
 /// The built-in workflow files, as (path shown in diagnostics, text).
 pub const BUILTIN_FILES: [(&str, &str); 4] = [
-    ("builtin/release-train.yaml", include_str!("builtin/release-train.yaml")),
-    ("builtin/application-release.yaml", include_str!("builtin/application-release.yaml")),
-    ("builtin/turnover.yaml", include_str!("builtin/turnover.yaml")),
+    (
+        "builtin/release-train.yaml",
+        include_str!("builtin/release-train.yaml"),
+    ),
+    (
+        "builtin/application-release.yaml",
+        include_str!("builtin/application-release.yaml"),
+    ),
+    (
+        "builtin/turnover.yaml",
+        include_str!("builtin/turnover.yaml"),
+    ),
     ("builtin/release.yaml", include_str!("builtin/release.yaml")),
 ];
 
@@ -41,14 +50,17 @@ pub struct Source<'a> {
 
 /// The built-in workflow of `kind`.
 pub fn builtin(kind: WorkflowKind) -> Option<Source<'static>> {
-    builtin_documents().documents.iter().find_map(|document| match &document.object {
-        Some(Object::Workflow(w)) if w.spec.applies_to == kind => Some(Source {
-            spec: &w.spec,
-            document,
-            builtin: true,
-        }),
-        _ => None,
-    })
+    builtin_documents()
+        .documents
+        .iter()
+        .find_map(|document| match &document.object {
+            Some(Object::Workflow(w)) if w.spec.applies_to == kind => Some(Source {
+                spec: &w.spec,
+                document,
+                builtin: true,
+            }),
+            _ => None,
+        })
 }
 
 /// The workflow that drives `kind` in this repository: its own `Workflow` with
@@ -82,12 +94,26 @@ mod tests {
     #[test]
     fn the_release_workflow_has_the_seed_phases() {
         let release = builtin(WorkflowKind::Release).expect("release workflow");
-        let phases: Vec<&str> = release.spec.phases.iter().map(|p| p.name.as_str()).collect();
+        let phases: Vec<&str> = release
+            .spec
+            .phases
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         assert_eq!(
             phases,
             [
-                "log", "evaluate", "plan-and-design", "build-and-test", "approve-deployment", "deploy",
-                "remediate", "early-life-support", "review", "close", "abandon"
+                "log",
+                "evaluate",
+                "plan-and-design",
+                "build-and-test",
+                "approve-deployment",
+                "deploy",
+                "remediate",
+                "early-life-support",
+                "review",
+                "close",
+                "abandon"
             ]
         );
     }

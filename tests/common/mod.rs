@@ -55,7 +55,8 @@ pub fn codes(dir: &Path) -> (Vec<String>, i32) {
         .arg(dir)
         .output()
         .expect("railyard runs");
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("validate prints JSON");
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("validate prints JSON");
     let codes = json["diagnostics"]
         .as_array()
         .expect("a list of diagnostics")
