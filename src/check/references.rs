@@ -493,6 +493,9 @@ fn turnover_references(
         }
     }
     // Work items must belong to a release the turnover deploys.
+    if spec.work_items.is_empty() {
+        return;
+    }
     let releases: Vec<&str> = match (&spec.train, &spec.releases) {
         (_, Some(releases)) => releases.iter().map(|r| r.as_str()).collect(),
         (Some(train), None) => c
