@@ -69,7 +69,7 @@ codes! {
     InvalidName = "invalid-name": "`metadata.name` is not 1–63 characters of `[a-z0-9-.]` starting and ending with a letter or digit",
     InvalidPath = "invalid-path": "a path in `railyard.yaml` that is absolute or leaves the repository, or a bad glob",
     DuplicateName = "duplicate-name": "two objects of one kind share a name",
-    DuplicateId = "duplicate-id": "two entries of one list share an id (tasks, members, milestones, criteria, work items, phases)",
+    DuplicateId = "duplicate-id": "two entries of one list share an id (tasks, members, milestones, criteria, work items, phases), or two members share an email",
     UnresolvedReference = "unresolved-reference": "a reference names an object, member, task, gate or criterion that does not exist",
     SelfDependency = "self-dependency": "a task or application release depends on itself",
     DependencyCycle = "dependency-cycle": "tasks or application releases depend on each other in a cycle",

@@ -25,16 +25,29 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    // A commit author's email must name one member: the same address on two member ids is
+    // ambiguous.
+    let mut emails: std::collections::BTreeMap<String, (&str, &str, crate::yaml::Span)> = Default::default();
     for team in c.all::<TeamSpec>() {
-        let ids: Vec<_> = team
-            .manifest
-            .spec
-            .members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (&m.id, format!("/spec/members/{i}/id")))
-            .collect();
+        let ids: Vec<_> = team.manifest.spec.members.iter().enumerate().map(|(i, m)| (&m.id, format!("/spec/members/{i}/id"))).collect();
         unique_ids(&team, "member", &ids, out);
+        for (i, member) in team.manifest.spec.members.iter().enumerate() {
+            for (e, email) in member.emails.iter().enumerate() {
+                let pointer = format!("/spec/members/{i}/emails/{e}");
+                match emails.get(&email.to_lowercase()) {
+                    Some((other, path, span)) if *other != member.id.as_str() => out.push(
+                        team.error(Code::DuplicateId, &pointer, format!("email `{email}` belongs to members `{other}` and `{}`", member.id))
+                            .with_label("used by two members")
+                            .with_related(path, *span, format!("`{other}` uses it here"))
+                            .with_hint("a commit's author email must name one member: keep the address on one of them"),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        emails.insert(email.to_lowercase(), (member.id.as_str(), team.path(), team.span(&pointer)));
+                    }
+                }
+            }
+        }
     }
     for env in c.all::<EnvironmentSpec>() {
         let spec = &env.manifest.spec;
@@ -853,6 +866,12 @@ mod tests {
             ids,
             vec![("duplicate-id", "member id `a` is used twice".to_string())]
         );
+    }
+
+    #[test]
+    fn one_email_names_one_member() {
+        let found = with("apiVersion: railyard/v1\nkind: Team\nmetadata: {name: qa}\nspec:\n  members:\n    - {id: quinn, emails: [DAN@example.com]}\n    - {id: dan, emails: [dan@example.com]}\n");
+        assert_eq!(found, vec![("duplicate-id", "email `DAN@example.com` belongs to members `dan` and `quinn`".to_string())]);
     }
 
     #[test]
