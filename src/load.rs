@@ -765,9 +765,15 @@ mod tests {
 
     #[test]
     fn unreadable_files_are_io_errors() {
-        let loaded = load(vec![RawFile { path: "locked.yaml".into(), content: Content::Unreadable("permission denied".into()) }]);
+        let loaded = load(vec![RawFile {
+            path: "locked.yaml".into(),
+            content: Content::Unreadable("permission denied".into()),
+        }]);
         assert_eq!(codes(&loaded), vec!["io-error"]);
-        assert_eq!(loaded.diagnostics[0].message, "cannot read locked.yaml: permission denied");
+        assert_eq!(
+            loaded.diagnostics[0].message,
+            "cannot read locked.yaml: permission denied"
+        );
     }
 
     #[test]

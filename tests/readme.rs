@@ -13,7 +13,11 @@ fn readme() -> String {
 fn codes_table() -> String {
     let mut table = String::from("| code | meaning |\n|---|---|\n");
     for code in Code::ALL {
-        table.push_str(&format!("| `{}` | {} |\n", code.as_str(), code.summary().replace('|', "\\|")));
+        table.push_str(&format!(
+            "| `{}` | {} |\n",
+            code.as_str(),
+            code.summary().replace('|', "\\|")
+        ));
     }
     table
 }
@@ -31,6 +35,9 @@ fn readme_lists_every_diagnostic_code() {
 fn readme_starts_with_the_two_commands() {
     let text = readme();
     let head: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
-    assert!(head.contains("cargo run --release -- validate --repo examples/acme"), "{head}");
+    assert!(
+        head.contains("cargo run --release -- validate --repo examples/acme"),
+        "{head}"
+    );
     assert!(head.contains("cargo test"), "{head}");
 }

@@ -27,9 +27,17 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     }
     // A commit author's email must name one member: the same address on two member ids is
     // ambiguous.
-    let mut emails: std::collections::BTreeMap<String, (&str, &str, crate::yaml::Span)> = Default::default();
+    let mut emails: std::collections::BTreeMap<String, (&str, &str, crate::yaml::Span)> =
+        Default::default();
     for team in c.all::<TeamSpec>() {
-        let ids: Vec<_> = team.manifest.spec.members.iter().enumerate().map(|(i, m)| (&m.id, format!("/spec/members/{i}/id"))).collect();
+        let ids: Vec<_> = team
+            .manifest
+            .spec
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (&m.id, format!("/spec/members/{i}/id")))
+            .collect();
         unique_ids(&team, "member", &ids, out);
         for (i, member) in team.manifest.spec.members.iter().enumerate() {
             for (e, email) in member.emails.iter().enumerate() {
@@ -870,8 +878,16 @@ mod tests {
 
     #[test]
     fn one_email_names_one_member() {
-        let found = with("apiVersion: railyard/v1\nkind: Team\nmetadata: {name: qa}\nspec:\n  members:\n    - {id: quinn, emails: [DAN@example.com]}\n    - {id: dan, emails: [dan@example.com]}\n");
-        assert_eq!(found, vec![("duplicate-id", "email `DAN@example.com` belongs to members `dan` and `quinn`".to_string())]);
+        let found = with(
+            "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: qa}\nspec:\n  members:\n    - {id: quinn, emails: [DAN@example.com]}\n    - {id: dan, emails: [dan@example.com]}\n",
+        );
+        assert_eq!(
+            found,
+            vec![(
+                "duplicate-id",
+                "email `DAN@example.com` belongs to members `dan` and `quinn`".to_string()
+            )]
+        );
     }
 
     #[test]
