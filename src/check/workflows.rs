@@ -139,6 +139,19 @@ pub fn check_workflow(
                     ));
                 }
             }
+            for (n, conditional) in on_enter.set_if.iter().enumerate() {
+                let cp = format!("{base}/onEnter/setIf/{n}");
+                for field in conditional.set.keys() {
+                    if !fields.contains(field) {
+                        out.push(unknown_field(&format!("{cp}/set/{}", escape(field)), field));
+                    }
+                }
+                for (pointer, field) in guard_fields(&conditional.when, &format!("{cp}/when")) {
+                    if !fields.contains(&field) {
+                        out.push(unknown_field(&pointer, &field));
+                    }
+                }
+            }
         }
         if !phase.terminal && phase.transitions.is_empty() {
             out.push(
@@ -180,22 +193,9 @@ pub fn check_workflow(
                 ));
             }
             let when = &transition.when;
-            for (f, field) in when.fields.iter().enumerate() {
-                if !fields.contains(field) {
-                    out.push(unknown_field(&format!("{tp}/when/fields/{f}"), field));
-                }
-            }
-            if let Some(field) = &when.time
-                && !fields.contains(field)
-            {
-                out.push(unknown_field(&format!("{tp}/when/time"), field));
-            }
-            for field in when.values.keys() {
-                if !fields.contains(field) {
-                    out.push(unknown_field(
-                        &format!("{tp}/when/values/{}", escape(field)),
-                        field,
-                    ));
+            for (pointer, field) in guard_fields(when, &format!("{tp}/when")) {
+                if !fields.contains(&field) {
+                    out.push(unknown_field(&pointer, &field));
                 }
             }
             for field in transition.set.keys() {
@@ -273,6 +273,25 @@ pub fn check_workflow(
             }
         }
     }
+}
+
+/// The spec fields a set of guards names, with the JSON pointer of each mention.
+fn guard_fields(when: &crate::manifest::Guards, base: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = when
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(f, field)| (format!("{base}/fields/{f}"), field.clone()))
+        .collect();
+    if let Some(field) = &when.time {
+        found.push((format!("{base}/time"), field.clone()));
+    }
+    found.extend(
+        when.values
+            .keys()
+            .map(|field| (format!("{base}/values/{}", escape(field)), field.clone())),
+    );
+    found
 }
 
 fn escape(key: &str) -> String {

@@ -63,6 +63,14 @@ pub struct Phase {
     /// A terminal phase has no way out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub terminal: bool,
+    /// An object in this phase has left the process (abandoned, returned): it no longer
+    /// counts for other objects' `related` and `parent` guards.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withdrawn: bool,
+    /// On entering, a task plan whose tasks failed starts a new attempt (seed 004's
+    /// approve-deployment).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset_failed_tasks: bool,
     /// The spec field holding the date by which the phase is due (`Overdue` after it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
@@ -84,8 +92,20 @@ pub struct OnEnter {
     /// `role:<role>` for a whole team.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
-    /// Values recorded for spec fields the person left empty (the seed's defaults).
+    /// Values recorded for spec fields the person left empty (the seed's defaults). `@author`
+    /// stands for the member who committed the record.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, serde_json::Value>,
+    /// Defaults that apply only when their guards hold (an emergency's urgency).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_if: Vec<ConditionalSet>,
+}
+
+/// Values recorded on entering a phase when `when` holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConditionalSet {
+    pub when: Guards,
     pub set: BTreeMap<String, serde_json::Value>,
 }
 
