@@ -50,6 +50,8 @@ pub struct Catalog<'a> {
     index: BTreeMap<(Kind, &'a str), usize>,
     /// member id → the teams it belongs to.
     members: BTreeMap<&'a str, Vec<&'a str>>,
+    /// lowercased email → member id (the first member that lists it).
+    emails: BTreeMap<String, &'a str>,
 }
 
 impl<'a> Catalog<'a> {
@@ -92,17 +94,25 @@ impl<'a> Catalog<'a> {
             documents,
             index,
             members: BTreeMap::new(),
+            emails: BTreeMap::new(),
         };
         let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut emails: BTreeMap<String, &str> = BTreeMap::new();
         for team in catalog.all::<TeamSpec>() {
             for member in &team.manifest.spec.members {
                 members
                     .entry(member.id.as_str())
                     .or_default()
                     .push(team.name());
+                for email in &member.emails {
+                    emails
+                        .entry(email.to_lowercase())
+                        .or_insert(member.id.as_str());
+                }
             }
         }
         catalog.members = members;
+        catalog.emails = emails;
         (catalog, diagnostics)
     }
 
@@ -156,6 +166,26 @@ impl<'a> Catalog<'a> {
             Some(template) => train.spec.with_template(&template.manifest.spec),
             None => train.spec.clone(),
         }
+    }
+
+    /// The member a git author email belongs to.
+    pub fn member_by_email(&self, email: &str) -> Option<&'a str> {
+        self.emails.get(&email.to_lowercase()).copied()
+    }
+
+    /// True when `member` belongs to `team`.
+    pub fn in_team(&self, member: &str, team: &str) -> bool {
+        self.teams_of(member).contains(&team)
+    }
+
+    /// The documents behind the catalog.
+    pub fn documents(&self) -> &'a [Document] {
+        self.documents
+    }
+
+    /// The document of `kind/name`, valid or not.
+    pub fn document(&self, kind: Kind, name: &str) -> Option<&'a Document> {
+        self.index.get(&(kind, name)).map(|&i| &self.documents[i])
     }
 
     /// Every member id, sorted.

@@ -117,3 +117,62 @@ mod tests {
         }
     }
 }
+
+/// The order in which a DAG's nodes may run: a topological order with ties broken by
+/// declaration order, and the waves of nodes that may run side by side (a node's wave is one
+/// more than its latest dependency's). `edges` are (node, dependency). Nodes on a cycle are
+/// left out (cycles are reported by [`cycles`]).
+pub fn order(nodes: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let mut blocking = vec![0usize; nodes];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+    for &(node, dependency) in edges {
+        if node < nodes && dependency < nodes && node != dependency {
+            blocking[node] += 1;
+            dependents[dependency].push(node);
+        }
+    }
+    let mut wave_of = vec![0usize; nodes];
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..nodes).filter(|&n| blocking[n] == 0).collect();
+    let mut order = Vec::with_capacity(nodes);
+    while let Some(&next) = ready.iter().next() {
+        ready.remove(&next);
+        order.push(next);
+        for &dependent in &dependents[next] {
+            wave_of[dependent] = wave_of[dependent].max(wave_of[next] + 1);
+            blocking[dependent] -= 1;
+            if blocking[dependent] == 0 {
+                ready.insert(dependent);
+            }
+        }
+    }
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for &node in &order {
+        let wave = wave_of[node];
+        if waves.len() <= wave {
+            waves.resize(wave + 1, Vec::new());
+        }
+        waves[wave].push(node);
+    }
+    for wave in &mut waves {
+        wave.sort_unstable();
+    }
+    (order, waves)
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn order_and_waves_read_like_a_table() {
+        // a; b after a; c after a; d after b and c; e alone.
+        let edges = [(1, 0), (2, 0), (3, 1), (3, 2)];
+        let (order, waves) = order(5, &edges);
+        assert_eq!(order, vec![0, 1, 2, 3, 4]);
+        assert_eq!(waves, vec![vec![0, 4], vec![1, 2], vec![3]]);
+        // Declaration order breaks ties even when dependencies come later in the list.
+        let (order, _) = super::order(3, &[(0, 2)]);
+        assert_eq!(order, vec![1, 2, 0]);
+    }
+}

@@ -3,11 +3,14 @@
 pub mod catalog;
 pub mod check;
 pub mod diagnostics;
+pub mod engine;
+pub mod facts;
 pub mod graph;
 pub mod load;
 pub mod manifest;
 pub mod schema;
 pub mod source;
+pub mod status;
 pub mod suggest;
 pub mod tasks;
 pub mod validate;

@@ -165,6 +165,9 @@ pub struct Guards {
 pub struct RelatedGuard {
     pub kind: WorkflowKind,
     pub phase: String,
+    /// Count only turnovers on environments of these tiers (all when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<super::environment::Tier>,
 }
 
 /// See [`Guards::parent`].

@@ -1,0 +1,579 @@
+//! The closed set of guards (SPEC §3). Each guard either holds, with a few words on why, or
+//! does not, with a sentence per missing thing that names who can supply it.
+
+use serde_json::Value;
+
+use super::world::{Subject, Target, TaskState, World, as_text, field_values, is_empty};
+use crate::manifest::{Check, Guards, Moment, TasksGuard, Tier, TrainType, WorkflowKind};
+
+/// What the guards need to know about the object beyond the world.
+pub struct Ctx<'s, 'a> {
+    pub world: &'s World<'a>,
+    pub subject: &'s Subject<'a>,
+    /// The spec overlaid with the values the workflow recorded.
+    pub values: &'s Value,
+    pub phase: &'s str,
+    /// When the current phase began, if known from an earlier reconcile.
+    pub since: Option<jiff::Timestamp>,
+    /// The task plan of the phase and its attempt.
+    pub plan: Option<&'s str>,
+    pub attempt: u32,
+}
+
+/// The outcome of a set of guards.
+#[derive(Debug, Default, PartialEq)]
+pub struct Verdict {
+    /// Why it holds: one short phrase per guard.
+    pub held: Vec<String>,
+    /// Why it does not: one sentence per missing thing.
+    pub missing: Vec<String>,
+    /// Rejections met on the way (for the `Returned` condition).
+    pub rejections: Vec<String>,
+}
+
+impl Verdict {
+    pub fn holds(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// Evaluates every guard of `when`.
+pub fn evaluate(ctx: &Ctx<'_, '_>, when: &Guards) -> Verdict {
+    let mut verdict = Verdict::default();
+    fields(ctx, &when.fields, &mut verdict);
+    values(ctx, when, &mut verdict);
+    if let Some(field) = &when.time {
+        time(ctx, field, &mut verdict);
+    }
+    if let Some(value) = &when.requested {
+        let current = field_values(ctx.values, "request")
+            .first()
+            .map(|v| as_text(v))
+            .unwrap_or_default();
+        if current == *value {
+            verdict.held.push(format!("`request: {value}`"));
+        } else {
+            verdict.missing.push(format!(
+                "waiting for `request: {value}` in {}",
+                ctx.subject.document.path
+            ));
+        }
+    }
+    if let Some(parent) = &when.parent {
+        parent_guard(ctx, &parent.phase, &parent.tiers, &mut verdict);
+    }
+    if let Some(related) = &when.related {
+        related_guard(
+            ctx,
+            related.kind,
+            &related.phase,
+            &related.tiers,
+            &mut verdict,
+        );
+    }
+    if when.not_frozen == Some(true) {
+        not_frozen(ctx, &mut verdict);
+    }
+    if let Some(gate) = &when.criteria {
+        criteria(ctx, gate, &mut verdict);
+    }
+    if let Some(expected) = when.tasks {
+        tasks(ctx, expected, &mut verdict);
+    }
+    approvals(ctx, when, &mut verdict);
+    verdict
+}
+
+fn fields(ctx: &Ctx<'_, '_>, fields: &[String], verdict: &mut Verdict) {
+    let mut set = Vec::new();
+    for field in fields {
+        let found = field_values(ctx.values, field);
+        if found.is_empty() || found.iter().any(|v| is_empty(v)) {
+            verdict.missing.push(format!(
+                "`{field}` is not set: set `spec.{field}` in {}",
+                ctx.subject.document.path
+            ));
+        } else {
+            set.push(format!("`{field}`"));
+        }
+    }
+    if !set.is_empty() {
+        verdict.held.push(format!("{} set", set.join(", ")));
+    }
+}
+
+fn values(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
+    for (field, allowed) in &when.values {
+        let found = field_values(ctx.values, field);
+        // An absent field reads as `false`: `draft: ["false"]` holds when draft is not set.
+        let texts: Vec<String> = if found.is_empty() {
+            if field.contains('.') {
+                Vec::new()
+            } else {
+                vec!["false".to_string()]
+            }
+        } else {
+            found
+                .iter()
+                .map(|v| {
+                    if v.is_null() {
+                        "false".to_string()
+                    } else {
+                        as_text(v)
+                    }
+                })
+                .collect()
+        };
+        let wrong: Vec<&String> = texts.iter().filter(|t| !allowed.contains(t)).collect();
+        let choices = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        if wrong.is_empty() {
+            verdict.held.push(format!("`{field}` is {choices}"));
+        } else if found.iter().all(|v| v.is_null()) && !allowed.iter().any(|a| a == "false") {
+            verdict.missing.push(format!(
+                "`{field}` is not set ({choices}): set `spec.{field}` in {}",
+                ctx.subject.document.path
+            ));
+        } else if field.contains('.') {
+            verdict.missing.push(format!(
+                "{} of `{field}` not {choices} yet: update {}",
+                wrong.len(),
+                ctx.subject.document.path
+            ));
+        } else {
+            verdict.missing.push(format!(
+                "`{field}` is `{}`, not {choices}: update {}",
+                wrong[0], ctx.subject.document.path
+            ));
+        }
+    }
+}
+
+fn instant_of(value: &Value) -> Option<jiff::Timestamp> {
+    value.as_str()?.parse::<Moment>().ok().map(Moment::start)
+}
+
+fn time(ctx: &Ctx<'_, '_>, field: &str, verdict: &mut Verdict) {
+    match field_values(ctx.values, field)
+        .first()
+        .and_then(|v| instant_of(v))
+    {
+        Some(at) if ctx.world.now >= at => verdict.held.push(format!("`{field}` reached")),
+        Some(at) => verdict
+            .missing
+            .push(format!("`{field}` ({at}) is not reached yet")),
+        None => verdict.missing.push(format!(
+            "`{field}` is not set: set `spec.{field}` in {}",
+            ctx.subject.document.path
+        )),
+    }
+}
+
+fn parent_guard(ctx: &Ctx<'_, '_>, phase: &str, tiers: &[Tier], verdict: &mut Verdict) {
+    if !tiers.is_empty()
+        && !ctx
+            .world
+            .tier(ctx.subject)
+            .is_some_and(|t| tiers.contains(&t))
+    {
+        return;
+    }
+    let Some(train) = ctx.world.parent(ctx.subject) else {
+        return;
+    };
+    match ctx.world.phase_of(WorkflowKind::ReleaseTrain, &train) {
+        Some(current)
+            if ctx
+                .world
+                .reached(WorkflowKind::ReleaseTrain, current, phase) =>
+        {
+            verdict
+                .held
+                .push(format!("train `{train}` is in `{current}`"));
+        }
+        Some(current) => verdict.missing.push(format!(
+            "train `{train}` is in `{current}`, not yet in `{phase}`"
+        )),
+        None => verdict
+            .missing
+            .push(format!("train `{train}` is not valid; fix it first")),
+    }
+}
+
+fn related_guard(
+    ctx: &Ctx<'_, '_>,
+    kind: WorkflowKind,
+    phase: &str,
+    tiers: &[Tier],
+    verdict: &mut Verdict,
+) {
+    let world = ctx.world;
+    let what = match kind {
+        WorkflowKind::ApplicationRelease => "application release",
+        WorkflowKind::Turnover => "turnover",
+        WorkflowKind::ReleaseTrain => "release train",
+        WorkflowKind::Release => "release",
+    };
+    let related: Vec<String> = world
+        .related(ctx.subject, kind)
+        .into_iter()
+        .filter(|name| {
+            tiers.is_empty()
+                || (kind == WorkflowKind::Turnover
+                    && world
+                        .turnover_tier(name)
+                        .is_some_and(|t| tiers.contains(&t)))
+        })
+        .filter(|name| !world.withdrawn(kind, name))
+        .collect();
+    let on = if tiers.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " on {}",
+            tiers
+                .iter()
+                .map(|t| format!("{t:?}").to_lowercase())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
+    };
+    if related.is_empty() {
+        verdict.missing.push(format!(
+            "no {what}{on} belongs to {} yet",
+            ctx.subject.reference()
+        ));
+        return;
+    }
+    let behind: Vec<String> = related
+        .iter()
+        .filter_map(|name| {
+            let current = world.phase_of(kind, name).unwrap_or("invalid");
+            (!world.reached(kind, current, phase))
+                .then(|| format!("{what} `{name}` is in `{current}`, not yet `{phase}`"))
+        })
+        .collect();
+    if behind.is_empty() {
+        verdict
+            .held
+            .push(format!("every {what}{on} is `{phase}` or later"));
+    } else {
+        let shown = behind.len().min(5);
+        verdict.missing.extend(behind.iter().take(shown).cloned());
+        if behind.len() > shown {
+            verdict.missing.push(format!(
+                "and {} more {what}s not yet `{phase}`",
+                behind.len() - shown
+            ));
+        }
+    }
+}
+
+/// No freeze of the turnover's environment covers now (an emergency train may pass a freeze
+/// that allows it), and the train has reserved the environment for the scheduled time.
+fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
+    let world = ctx.world;
+    let Some(environment) = world.environment(ctx.subject) else {
+        return;
+    };
+    let train = world.parent(ctx.subject);
+    let train_spec = train.as_deref().and_then(|t| world.train_spec(t));
+    let emergency = train_spec
+        .as_ref()
+        .is_some_and(|t| t.train_type == Some(TrainType::Emergency));
+    let mut open = true;
+    for freeze in &environment.manifest.spec.freezes {
+        if freeze.from.start() <= world.now && world.now < freeze.to.end() {
+            if emergency && freeze.allow_emergency {
+                continue;
+            }
+            open = false;
+            verdict.missing.push(format!(
+                "environment `{}` is frozen from {} to {}: {}",
+                environment.name(),
+                freeze.from,
+                freeze.to,
+                freeze.reason
+            ));
+        }
+    }
+    if let (Some(train), Some(spec)) = (train.as_deref(), train_spec.as_ref()) {
+        let reservation = spec
+            .environments
+            .iter()
+            .flatten()
+            .find(|r| r.name.as_str() == environment.name());
+        match reservation {
+            None => {
+                open = false;
+                verdict.missing.push(format!("train `{train}` has not reserved environment `{}`: add it to the train's `environments`", environment.name()));
+            }
+            Some(reservation) => {
+                let at = field_values(ctx.values, "scheduledAt")
+                    .first()
+                    .and_then(|v| instant_of(v))
+                    .unwrap_or(world.now);
+                let after_start = reservation.from.is_none_or(|f| f.start() <= at);
+                let before_end = reservation.to.is_none_or(|t| at < t.end());
+                if !(after_start && before_end) {
+                    open = false;
+                    verdict.missing.push(format!(
+                        "the scheduled time {at} is outside train `{train}`'s reservation of `{}`",
+                        environment.name()
+                    ));
+                }
+            }
+        }
+    }
+    if open {
+        verdict
+            .held
+            .push(format!("environment `{}` is open", environment.name()));
+    }
+}
+
+fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
+    let world = ctx.world;
+    if ctx.subject.kind != WorkflowKind::ReleaseTrain {
+        return;
+    }
+    let Some(train) = world.train_spec(ctx.subject.name) else {
+        return;
+    };
+    let Some(gate) = train.gates.as_ref().and_then(|g| {
+        g.iter()
+            .find(|(name, _)| *name == gate_name)
+            .map(|(_, g)| g.clone())
+    }) else {
+        verdict
+            .held
+            .push(format!("gate `{gate_name}` has no exit criteria"));
+        return;
+    };
+    let mut met = 0;
+    for criterion in &gate.criteria {
+        let problem: Option<String> = match &criterion.check {
+            Some(Check::ReleasesIn(phase)) => {
+                let releases = world.related(ctx.subject, WorkflowKind::ApplicationRelease);
+                let behind: Vec<&String> = releases
+                    .iter()
+                    .filter(|r| !world.withdrawn(WorkflowKind::ApplicationRelease, r))
+                    .filter(|r| {
+                        !world.reached(
+                            WorkflowKind::ApplicationRelease,
+                            world
+                                .phase_of(WorkflowKind::ApplicationRelease, r)
+                                .unwrap_or(""),
+                            phase,
+                        )
+                    })
+                    .collect();
+                (!behind.is_empty()).then(|| {
+                    format!(
+                        "{} not yet `{phase}`",
+                        behind
+                            .iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+            }
+            Some(Check::TurnoversDeployed(environment)) => {
+                let deployed = world
+                    .related(ctx.subject, WorkflowKind::Turnover)
+                    .iter()
+                    .any(|t| {
+                        world
+                            .catalog
+                            .get::<crate::manifest::TurnoverSpec>(t)
+                            .is_some_and(|x| x.manifest.spec.environment == *environment)
+                            && world.reached(
+                                WorkflowKind::Turnover,
+                                world.phase_of(WorkflowKind::Turnover, t).unwrap_or(""),
+                                "deployed",
+                            )
+                    });
+                (!deployed)
+                    .then(|| format!("no turnover of the train is deployed on `{environment}`"))
+            }
+            Some(Check::MilestonesReached(true)) => {
+                let open: Vec<String> = train
+                    .milestones
+                    .iter()
+                    .flatten()
+                    .filter(|m| !m.reached)
+                    .map(|m| format!("`{}`", m.id))
+                    .collect();
+                (!open.is_empty()).then(|| format!("milestones {} not reached", open.join(", ")))
+            }
+            Some(Check::WorkItemsDone(true)) => {
+                let open: Vec<String> = world
+                    .related(ctx.subject, WorkflowKind::ApplicationRelease)
+                    .iter()
+                    .filter_map(|r| {
+                        world
+                            .catalog
+                            .get::<crate::manifest::ApplicationReleaseSpec>(r)
+                    })
+                    .flat_map(|r| {
+                        r.manifest
+                            .spec
+                            .work_items
+                            .iter()
+                            .filter(|w| !w.done)
+                            .map(|w| format!("`{}`", w.id))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                (!open.is_empty()).then(|| format!("work items {} not done", open.join(", ")))
+            }
+            Some(Check::MilestonesReached(false) | Check::WorkItemsDone(false)) => None,
+            None => {
+                let role = criterion.role.as_deref().unwrap_or("release-managers");
+                let team = world.catalog.settings.team_for_role(role);
+                let tally = world.tally(
+                    ctx.subject,
+                    Target::Criterion(criterion.id.as_str()),
+                    team,
+                    ctx.since,
+                );
+                match (&tally.rejected_by, tally.approvers.is_empty()) {
+                    (Some((by, _)), _) => Some(format!("rejected by `{by}`")),
+                    (None, true) => Some(format!("needs an approval from team `{team}`")),
+                    (None, false) => None,
+                }
+            }
+        };
+        match problem {
+            None => met += 1,
+            Some(problem) => verdict.missing.push(format!(
+                "exit criterion `{}` ({}) of gate `{gate_name}`: {problem}",
+                criterion.id, criterion.description
+            )),
+        }
+    }
+    if met == gate.criteria.len() {
+        verdict
+            .held
+            .push(format!("exit criteria of `{gate_name}` met"));
+    }
+}
+
+fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
+    let Some(board) = ctx.world.task_board(ctx.subject, ctx.plan, ctx.attempt) else {
+        if expected == TasksGuard::Succeeded {
+            verdict.held.push("no tasks".into());
+        } else {
+            verdict.missing.push("no task has failed".into());
+        }
+        return;
+    };
+    match expected {
+        TasksGuard::Succeeded => {
+            let open: Vec<String> = board
+                .order
+                .iter()
+                .filter(|&&i| !board.states[i].done())
+                .map(|&i| {
+                    let task = board.tasks[i];
+                    match (board.states[i], &task.owner) {
+                        (TaskState::Waiting, Some(owner)) => {
+                            format!("`{}` (waiting for `{owner}`)", task.id)
+                        }
+                        (state, _) => format!("`{}` ({})", task.id, state.as_str()),
+                    }
+                })
+                .collect();
+            if open.is_empty() {
+                verdict
+                    .held
+                    .push("every task succeeded or was skipped".into());
+            } else {
+                verdict
+                    .missing
+                    .push(format!("tasks not done: {}", open.join(", ")));
+            }
+        }
+        TasksGuard::Failed => {
+            let failed: Vec<String> = board
+                .order
+                .iter()
+                .filter(|&&i| board.states[i] == TaskState::Failed)
+                .map(|&i| format!("`{}`", board.tasks[i].id))
+                .collect();
+            if failed.is_empty() {
+                verdict.missing.push("no task has failed".into());
+            } else {
+                verdict
+                    .held
+                    .push(format!("task {} failed", failed.join(", ")));
+            }
+        }
+    }
+}
+
+/// Approvals are asked for in order: a later one (`executive`) only once the earlier ones
+/// (`qa`) are given.
+fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
+    let world = ctx.world;
+    let mut given = Vec::new();
+    for (i, requirement) in when.approvals.iter().enumerate() {
+        let team = world.catalog.settings.team_for_role(&requirement.role);
+        let gate = requirement.gate.as_str();
+        let tally = world.tally(ctx.subject, Target::Gate(gate), team, ctx.since);
+        let need = requirement.count as usize;
+        if let Some((by, comment)) = &tally.rejected_by {
+            let why = comment
+                .as_deref()
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default();
+            verdict
+                .rejections
+                .push(format!("`{gate}` rejected by `{by}`{why}"));
+            verdict.missing.push(format!("approval `{gate}` was rejected by `{by}`{why}; a newer approval from team `{team}` is needed"));
+        } else if tally.approvers.len() >= need {
+            given.push(format!(
+                "approval `{gate}` by {}",
+                tally
+                    .approvers
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            continue;
+        } else {
+            let so_far = if tally.approvers.is_empty() {
+                "none yet".to_string()
+            } else {
+                format!(
+                    "{} so far ({})",
+                    tally.approvers.len(),
+                    tally.approvers.join(", ")
+                )
+            };
+            let ignored = if tally.ignored.is_empty() {
+                String::new()
+            } else {
+                format!(" (not counted: {})", tally.ignored.join("; "))
+            };
+            verdict.missing.push(format!(
+                "approval `{gate}` needs {need} of team `{team}`; {so_far}{ignored}"
+            ));
+        }
+        for later in &when.approvals[i + 1..] {
+            verdict.missing.push(format!(
+                "approval `{}` is asked for once `{gate}` is given",
+                later.gate
+            ));
+        }
+        break;
+    }
+    if !given.is_empty() {
+        verdict.held.push(given.join(", "));
+    }
+}

@@ -1,0 +1,671 @@
+//! The phase engine: one generic machine that runs every kind's Workflow (SPEC §3).
+//!
+//! `reconcile` is a pure function of the catalog, the previous status, the clock and the facts
+//! read from git. For each object it takes, in declaration order, the first transition whose
+//! guards all hold, and repeats; objects look at each other's phases (a train waits for its
+//! releases, a production turnover for its train), so rounds repeat over all objects until
+//! none moves. Every transition that does not hold is explained, one sentence per missing
+//! thing.
+
+pub mod guards;
+pub mod world;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::facts::Facts;
+use crate::manifest::{Kind, Moment, Phase, WorkflowKind, WorkflowSpec};
+use crate::status::{Condition, HistoryEntry, NextStep, ObjectStatus, digest_json};
+use guards::{Ctx, Verdict};
+use world::{Subject, World, field_values, is_empty};
+
+/// Status of every object from the last reconcile, by (kind, name).
+pub type StatusMap = BTreeMap<(Kind, String), ObjectStatus>;
+
+/// A transition taken in this reconcile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Taken {
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+/// Someone to tell about something.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Notification {
+    /// A member id or a team name.
+    pub to: String,
+    /// `phase-entered`, `deadline-missed`.
+    pub event: String,
+    pub phase: String,
+}
+
+/// A task list as the plan shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TasksView {
+    pub order: Vec<String>,
+    pub waves: Vec<Vec<String>>,
+    pub states: BTreeMap<String, String>,
+}
+
+/// What the reconcile decided for one object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectPlan {
+    pub kind: Kind,
+    pub name: String,
+    pub path: String,
+    pub status: ObjectStatus,
+    pub transitions: Vec<Taken>,
+    pub notifications: Vec<Notification>,
+    pub tasks: Option<TasksView>,
+    /// Skipped because it (or what it depends on) has errors.
+    pub invalid: bool,
+}
+
+/// The engine's state for one object during a reconcile.
+struct State<'a> {
+    subject: Subject<'a>,
+    flow: &'a WorkflowSpec,
+    status: ObjectStatus,
+    transitions: Vec<Taken>,
+    notifications: Vec<Notification>,
+}
+
+/// Reconciles every object. `diagnostics` are those of validation: an object with an error
+/// in its document, or that depends on one, is skipped with the condition `Invalid`.
+pub fn reconcile(
+    catalog: &Catalog<'_>,
+    diagnostics: &[Diagnostic],
+    previous: &StatusMap,
+    facts: &Facts,
+    now: jiff::Timestamp,
+) -> Vec<ObjectPlan> {
+    let mut world = World::new(catalog, facts, now);
+    let invalid = invalid_objects(catalog, diagnostics, &world);
+    let mut states: Vec<State<'_>> = Vec::new();
+    let mut plans: Vec<ObjectPlan> = Vec::new();
+    for kind in [
+        WorkflowKind::ReleaseTrain,
+        WorkflowKind::ApplicationRelease,
+        WorkflowKind::Turnover,
+        WorkflowKind::Release,
+    ] {
+        let object_kind: Kind = kind.as_str().parse().unwrap_or(Kind::Release);
+        let Some(flow) = world.workflows.get(&kind).copied() else {
+            continue;
+        };
+        for name in catalog.names(object_kind) {
+            let Some(document) = catalog.document(object_kind, name) else {
+                continue;
+            };
+            let before = previous.get(&(object_kind, name.to_string()));
+            if invalid.contains(&(object_kind, name.to_string())) || document.object.is_none() {
+                plans.push(invalid_plan(object_kind, name, &document.path, before, now));
+                continue;
+            }
+            let spec = document
+                .root
+                .to_json()
+                .get("spec")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let subject = Subject {
+                kind,
+                name,
+                document,
+                spec,
+            };
+            let state = start(&world, subject, flow, before, now);
+            world
+                .phases
+                .insert((kind, name.to_string()), state.status.phase.clone());
+            states.push(state);
+        }
+    }
+    // Rounds until no object moves; each round can only move objects forward through a
+    // finite workflow, so this ends (the bound is a guard against a workflow that cycles).
+    let bound: usize = states.iter().map(|s| s.flow.phases.len()).sum::<usize>() + 2;
+    for _ in 0..bound {
+        let mut moved = false;
+        for state in &mut states {
+            if step(&world, state) {
+                moved = true;
+                world.phases.insert(
+                    (state.subject.kind, state.subject.name.to_string()),
+                    state.status.phase.clone(),
+                );
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    for state in states {
+        plans.push(finish(&world, state, previous));
+    }
+    plans.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    plans
+}
+
+/// Objects whose document has an error, and those that depend on them (their train, their
+/// releases, their environment).
+fn invalid_objects(
+    catalog: &Catalog<'_>,
+    diagnostics: &[Diagnostic],
+    world: &World<'_>,
+) -> BTreeSet<(Kind, String)> {
+    let mut invalid = BTreeSet::new();
+    for document in catalog.documents() {
+        let (Some(kind), Some(name)) = (document.kind, document.name.as_deref()) else {
+            continue;
+        };
+        let span = document.root.span;
+        let broken = diagnostics.iter().any(|d| {
+            d.severity == Severity::Error
+                && d.file == document.path
+                && d.span.is_none_or(|s| {
+                    s.start.line >= span.start.line
+                        && s.start.line <= span.end.line.max(span.start.line)
+                })
+        });
+        if broken {
+            invalid.insert((kind, name.to_string()));
+        }
+    }
+    // Dependents: repeat until stable (chains are short).
+    for _ in 0..4 {
+        let mut more = Vec::new();
+        for kind in [WorkflowKind::ApplicationRelease, WorkflowKind::Turnover] {
+            let object_kind: Kind = kind.as_str().parse().unwrap_or(Kind::Release);
+            for name in catalog.names(object_kind) {
+                let Some(document) = catalog.document(object_kind, name) else {
+                    continue;
+                };
+                let probe = Subject {
+                    kind,
+                    name,
+                    document,
+                    spec: Value::Null,
+                };
+                let parent_bad = world
+                    .parent(&probe)
+                    .is_some_and(|t| invalid.contains(&(Kind::ReleaseTrain, t)));
+                let env_bad = catalog
+                    .get::<crate::manifest::TurnoverSpec>(name)
+                    .filter(|_| kind == WorkflowKind::Turnover)
+                    .is_some_and(|t| {
+                        invalid
+                            .contains(&(Kind::Environment, t.manifest.spec.environment.to_string()))
+                            || t.manifest.spec.releases.iter().flatten().any(|r| {
+                                invalid.contains(&(Kind::ApplicationRelease, r.to_string()))
+                            })
+                    });
+                if parent_bad || env_bad {
+                    more.push((object_kind, name.to_string()));
+                }
+            }
+        }
+        let before = invalid.len();
+        invalid.extend(more);
+        if invalid.len() == before {
+            break;
+        }
+    }
+    invalid
+}
+
+fn invalid_plan(
+    kind: Kind,
+    name: &str,
+    path: &str,
+    before: Option<&ObjectStatus>,
+    now: jiff::Timestamp,
+) -> ObjectPlan {
+    let mut status = before.cloned().unwrap_or_default();
+    status.next.clear();
+    status.conditions = vec![Condition {
+        kind: "Invalid".into(),
+        status: "True".into(),
+        reason: "ManifestErrors".into(),
+        message: format!("{path} (or an object it depends on) has errors; run `railyard validate`"),
+        since: carried_since(before, "Invalid", "True").or(Some(now)),
+    }];
+    ObjectPlan {
+        kind,
+        name: name.to_string(),
+        path: path.to_string(),
+        status,
+        transitions: Vec::new(),
+        notifications: Vec::new(),
+        tasks: None,
+        invalid: true,
+    }
+}
+
+/// The state an object starts this reconcile in: its previous status (re-evaluated), or the
+/// workflow's initial phase, entered now.
+fn start<'a>(
+    world: &World<'a>,
+    subject: Subject<'a>,
+    flow: &'a WorkflowSpec,
+    before: Option<&ObjectStatus>,
+    now: jiff::Timestamp,
+) -> State<'a> {
+    let known = before.filter(|b| flow.phase(&b.phase).is_some());
+    let mut state = State {
+        status: known.cloned().unwrap_or_default(),
+        subject,
+        flow,
+        transitions: Vec::new(),
+        notifications: Vec::new(),
+    };
+    if known.is_none() {
+        state.status.phase = flow.initial.clone();
+        state.status.since = world
+            .facts
+            .added
+            .get(&state.subject.document.path)
+            .map(|c| c.time);
+        if let Some(phase) = flow.phase(&flow.initial) {
+            enter(world, &mut state, phase);
+        }
+        return state;
+    }
+    reevaluate(&mut state, now);
+    state
+}
+
+/// The spec with the workflow's recorded values laid over it.
+fn effective(subject: &Subject<'_>, status: &ObjectStatus) -> Value {
+    let mut values = subject.spec.clone();
+    for (field, value) in &status.defaults {
+        if field_values(&values, field)
+            .first()
+            .is_none_or(|v| is_empty(v))
+        {
+            set_field(&mut values, field, value.clone());
+        }
+    }
+    for (field, value) in &status.recorded {
+        set_field(&mut values, field, value.clone());
+    }
+    values
+}
+
+fn set_field(values: &mut Value, path: &str, value: Value) {
+    let mut current = values;
+    let steps: Vec<&str> = path.split('.').collect();
+    for (i, step) in steps.iter().enumerate() {
+        if !current.is_object() {
+            *current = Value::Object(serde_json::Map::new());
+        }
+        let Value::Object(map) = current else { return };
+        if i + 1 == steps.len() {
+            map.insert((*step).to_string(), value);
+            return;
+        }
+        current = map
+            .entry((*step).to_string())
+            .or_insert(Value::Object(serde_json::Map::new()));
+    }
+}
+
+/// Re-evaluation (seed 004): when a field that an earlier transition required has changed
+/// or emptied, the object returns to the phase that required it.
+fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
+    let values = effective(&state.subject, &state.status);
+    let changed = state
+        .status
+        .history
+        .iter()
+        .enumerate()
+        .find_map(|(i, entry)| {
+            entry.fields.iter().find_map(|(field, digest)| {
+                let current = field_values(&values, field)
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>();
+                (digest_json(&Value::Array(current)) != *digest).then(|| (i, field.clone()))
+            })
+        });
+    if let Some((index, field)) = changed {
+        let back_to = state.status.history[index].from.clone();
+        let from = std::mem::replace(&mut state.status.phase, back_to.clone());
+        let reason = format!("`{field}` changed since the transition that required it");
+        state.status.history.truncate(index);
+        state.status.history.push(HistoryEntry {
+            from: from.clone(),
+            to: back_to.clone(),
+            at: now,
+            reason: reason.clone(),
+            fields: BTreeMap::new(),
+        });
+        state.status.since = Some(now);
+        state.transitions.push(Taken {
+            from,
+            to: back_to,
+            reason,
+        });
+    }
+}
+
+fn ctx<'s, 'a>(
+    world: &'s World<'a>,
+    state: &'s State<'a>,
+    values: &'s Value,
+    phase: &'s Phase,
+) -> Ctx<'s, 'a> {
+    let plan = phase.task_plan.as_deref();
+    let attempt = match state.subject.kind {
+        WorkflowKind::Turnover => field_values(values, "retry.attempt")
+            .first()
+            .and_then(|v| v.as_u64())
+            .map_or(1, |a| a as u32),
+        _ => plan
+            .and_then(|p| state.status.attempts.get(p))
+            .copied()
+            .unwrap_or(1),
+    };
+    Ctx {
+        world,
+        subject: &state.subject,
+        values,
+        phase: &phase.name,
+        since: state.status.since,
+        plan,
+        attempt,
+    }
+}
+
+/// Takes transitions until none holds; true when the object moved.
+fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
+    let mut moved = false;
+    for _ in 0..=state.flow.phases.len() {
+        let Some(phase) = state.flow.phase(&state.status.phase) else {
+            break;
+        };
+        let values = effective(&state.subject, &state.status);
+        let context = ctx(world, state, &values, phase);
+        let taken = phase.transitions.iter().find_map(|t| {
+            let verdict = guards::evaluate(&context, &t.when);
+            verdict.holds().then_some((t, verdict))
+        });
+        let Some((transition, verdict)) = taken else {
+            break;
+        };
+        let fields: BTreeMap<String, String> = transition
+            .when
+            .fields
+            .iter()
+            .map(|f| {
+                (
+                    f.clone(),
+                    digest_json(&Value::Array(
+                        field_values(&values, f).into_iter().cloned().collect(),
+                    )),
+                )
+            })
+            .collect();
+        let reason = if verdict.held.is_empty() {
+            "no conditions".to_string()
+        } else {
+            verdict.held.join("; ")
+        };
+        let from = state.status.phase.clone();
+        state.status.history.push(HistoryEntry {
+            from: from.clone(),
+            to: transition.to.clone(),
+            at: world.now,
+            reason: reason.clone(),
+            fields,
+        });
+        state.transitions.push(Taken {
+            from,
+            to: transition.to.clone(),
+            reason,
+        });
+        for (field, value) in &transition.set {
+            state.status.recorded.insert(field.clone(), value.clone());
+        }
+        state.status.phase = transition.to.clone();
+        state.status.since = Some(world.now);
+        if let Some(next) = state.flow.phase(&transition.to) {
+            enter(world, state, next);
+        }
+        moved = true;
+    }
+    moved
+}
+
+/// Entering a phase: defaults, conditional defaults, a task-plan reset, notifications.
+fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
+    let Some(on_enter) = &phase.on_enter else {
+        reset_tasks(world, state, phase);
+        return;
+    };
+    for (field, value) in &on_enter.set {
+        if let Some(value) = resolve_value(world, state, value) {
+            state.status.defaults.insert(field.clone(), value);
+        }
+    }
+    for conditional in &on_enter.set_if {
+        let values = effective(&state.subject, &state.status);
+        let verdict = guards::evaluate(&ctx(world, state, &values, phase), &conditional.when);
+        if verdict.holds() {
+            for (field, value) in &conditional.set {
+                if let Some(value) = resolve_value(world, state, value) {
+                    state.status.defaults.insert(field.clone(), value);
+                }
+            }
+        }
+    }
+    reset_tasks(world, state, phase);
+    let values = effective(&state.subject, &state.status);
+    for recipient in recipients(world, &values, &on_enter.notify) {
+        state.notifications.push(Notification {
+            to: recipient,
+            event: "phase-entered".into(),
+            phase: phase.name.clone(),
+        });
+    }
+}
+
+/// `@author`: the member who committed the record, when git knows.
+fn resolve_value(world: &World<'_>, state: &State<'_>, value: &Value) -> Option<Value> {
+    match value.as_str() {
+        Some("@author") => world
+            .facts
+            .added
+            .get(&state.subject.document.path)
+            .and_then(|c| world.catalog.member_by_email(&c.author_email))
+            .map(|m| Value::String(m.to_string())),
+        _ => Some(value.clone()),
+    }
+}
+
+fn reset_tasks(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
+    let (true, Some(plan)) = (phase.reset_failed_tasks, phase.task_plan.as_deref()) else {
+        return;
+    };
+    let attempt = state.status.attempts.get(plan).copied().unwrap_or(1);
+    let failed = world
+        .task_board(&state.subject, Some(plan), attempt)
+        .is_some_and(|b| b.states.contains(&world::TaskState::Failed));
+    if failed {
+        state.status.attempts.insert(plan.to_string(), attempt + 1);
+    }
+}
+
+/// Who a `notify` list names: spec fields holding a member or team, or `role:<role>`.
+fn recipients(world: &World<'_>, values: &Value, notify: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in notify {
+        let found: Vec<String> = match entry.strip_prefix("role:") {
+            Some(role) => vec![world.catalog.settings.team_for_role(role).to_string()],
+            None => field_values(values, entry)
+                .into_iter()
+                .filter(|v| !is_empty(v))
+                .map(world::as_text)
+                .collect(),
+        };
+        for recipient in found {
+            if !out.contains(&recipient) {
+                out.push(recipient);
+            }
+        }
+    }
+    out
+}
+
+fn carried_since(
+    before: Option<&ObjectStatus>,
+    kind: &str,
+    status: &str,
+) -> Option<jiff::Timestamp> {
+    before?
+        .conditions
+        .iter()
+        .find(|c| c.kind == kind && c.status == status)
+        .and_then(|c| c.since)
+}
+
+/// The object's final status: what blocks each way out, conditions, deadlines, tasks.
+fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> ObjectPlan {
+    let object_kind = state.subject.object_kind();
+    let before = previous.get(&(object_kind, state.subject.name.to_string()));
+    let values = effective(&state.subject, &state.status);
+    let phase = state.flow.phase(&state.status.phase).cloned();
+    let mut next = Vec::new();
+    let mut rejections = Vec::new();
+    let mut tasks = None;
+    if let Some(phase) = &phase {
+        let context = ctx(world, &state, &values, phase);
+        for transition in &phase.transitions {
+            let Verdict {
+                missing,
+                rejections: rejected,
+                ..
+            } = guards::evaluate(&context, &transition.when);
+            rejections.extend(rejected);
+            // Ways out that are a person's choice (abandon, return) or a failure (a task
+            // failed) are not "blocked": listing what they lack would only be noise.
+            let escape = state
+                .flow
+                .phase(&transition.to)
+                .is_some_and(|p| p.withdrawn)
+                || transition.when.tasks == Some(crate::manifest::TasksGuard::Failed);
+            if !missing.is_empty() && !escape {
+                next.push(NextStep {
+                    phase: transition.to.clone(),
+                    blocked_by: missing,
+                });
+            }
+        }
+        let shows_tasks = match state.subject.kind {
+            WorkflowKind::Turnover => true,
+            WorkflowKind::Release => phase.task_plan.is_some(),
+            _ => false,
+        };
+        if shows_tasks
+            && let Some(board) = world.task_board(&state.subject, context.plan, context.attempt)
+        {
+            let id = |i: usize| board.tasks[i].id.to_string();
+            tasks = Some(TasksView {
+                order: board.order.iter().map(|&i| id(i)).collect(),
+                waves: board
+                    .waves
+                    .iter()
+                    .map(|w| w.iter().map(|&i| id(i)).collect())
+                    .collect(),
+                states: board
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.id.to_string(), board.states[i].as_str().to_string()))
+                    .collect(),
+            });
+        }
+    }
+    let now = world.now;
+    let mut conditions = Vec::new();
+    let mut condition = |kind: &str, reason: &str, message: String| {
+        let since = carried_since(before, kind, "True").or(Some(now));
+        conditions.push(Condition {
+            kind: kind.into(),
+            status: "True".into(),
+            reason: reason.into(),
+            message,
+            since,
+        });
+    };
+    let terminal = phase.as_ref().is_some_and(|p| p.terminal);
+    if terminal {
+        condition(
+            "Ready",
+            "Done",
+            format!("in terminal phase `{}`", state.status.phase),
+        );
+    } else if let Some(first) = next.first() {
+        let reason = first.blocked_by.first().cloned().unwrap_or_default();
+        condition(
+            "Blocked",
+            "GuardsNotMet",
+            format!("to `{}`: {reason}", first.phase),
+        );
+    }
+    if !rejections.is_empty() {
+        condition("Returned", "Rejected", rejections.join("; "));
+    }
+    if let Some(due_field) = phase
+        .as_ref()
+        .and_then(|p| p.due.as_deref())
+        .filter(|_| !terminal)
+    {
+        let due = field_values(&values, due_field)
+            .first()
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<Moment>().ok());
+        if let Some(due) = due
+            && now >= due.end()
+        {
+            let newly = before.is_none_or(|b| {
+                b.phase != state.status.phase || !b.conditions.iter().any(|c| c.kind == "Overdue")
+            });
+            condition(
+                "Overdue",
+                "DeadlineMissed",
+                format!("phase `{}` was due {due}", state.status.phase),
+            );
+            if newly {
+                let notify = phase
+                    .as_ref()
+                    .and_then(|p| p.on_enter.as_ref())
+                    .map(|o| o.notify.clone())
+                    .unwrap_or_default();
+                for recipient in recipients(world, &values, &notify) {
+                    state.notifications.push(Notification {
+                        to: recipient,
+                        event: "deadline-missed".into(),
+                        phase: state.status.phase.clone(),
+                    });
+                }
+            }
+        }
+    }
+    state.status.next = next;
+    state.status.conditions = conditions;
+    state.status.spec_digest = digest_json(&state.subject.spec);
+    ObjectPlan {
+        kind: object_kind,
+        name: state.subject.name.to_string(),
+        path: state.subject.document.path.clone(),
+        status: state.status,
+        transitions: state.transitions,
+        notifications: state.notifications,
+        tasks,
+        invalid: false,
+    }
+}

@@ -1,0 +1,557 @@
+//! What the guards look at: spec fields, related objects and their phases, approvals and
+//! task reports that can be trusted, environments and their freezes. Lookups only: no kind
+//! has a state machine here.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::catalog::{Catalog, Item};
+use crate::facts::Facts;
+use crate::load::Document;
+use crate::manifest::{
+    ApplicationReleaseSpec, ApprovalSpec, Decision, EnvironmentSpec, Kind, ReleaseModelSpec,
+    ReleaseSpec, ReleaseTrainSpec, Task, TaskReportSpec, TaskType, Tier, TurnoverSpec,
+    WorkflowKind, WorkflowSpec,
+};
+use crate::workflow;
+
+/// An object the engine drives.
+#[derive(Clone, Debug)]
+pub struct Subject<'a> {
+    pub kind: WorkflowKind,
+    pub name: &'a str,
+    pub document: &'a Document,
+    /// The spec as JSON, for field guards.
+    pub spec: Value,
+}
+
+impl Subject<'_> {
+    pub fn object_kind(&self) -> Kind {
+        self.kind.as_str().parse().unwrap_or(Kind::Release)
+    }
+
+    /// `Kind/name`, as approvals and reports name their subject.
+    pub fn reference(&self) -> String {
+        format!("{}/{}", self.kind.as_str(), self.name)
+    }
+}
+
+/// The repository as the engine sees it, with every object's current phase.
+pub struct World<'a> {
+    pub catalog: &'a Catalog<'a>,
+    pub facts: &'a Facts,
+    pub now: jiff::Timestamp,
+    pub workflows: BTreeMap<WorkflowKind, &'a WorkflowSpec>,
+    /// (kind, name) → the phase the object is in right now.
+    pub phases: BTreeMap<(WorkflowKind, String), String>,
+    approvals: BTreeMap<String, Vec<Item<'a, ApprovalSpec>>>,
+    reports: BTreeMap<String, Vec<Item<'a, TaskReportSpec>>>,
+}
+
+/// The value of a field: absent, or every value found along the path (a path through a list
+/// reads every item's field).
+pub fn field_values<'v>(spec: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut current: Vec<&Value> = vec![spec];
+    for step in path.split('.') {
+        let mut next = Vec::new();
+        for value in current {
+            match value {
+                Value::Object(map) => next.extend(map.get(step)),
+                Value::Array(items) => next.extend(items.iter().filter_map(|item| item.get(step))),
+                _ => {}
+            }
+        }
+        // A list at the end of a step is flattened into its items on the next step only.
+        current = next;
+    }
+    current
+}
+
+/// True for a value a person has not really set: null, "", [] or {}.
+pub fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// A scalar as the text `values` guards compare with.
+pub fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The outcome of counting approvals for one gate or criterion.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Distinct members whose approval counts, in the order given.
+    pub approvers: Vec<String>,
+    /// The member whose `reject` blocks the gate (and the comment), when the last decision
+    /// was a rejection.
+    pub rejected_by: Option<(String, Option<String>)>,
+    /// Records that do not count, and why.
+    pub ignored: Vec<String>,
+}
+
+/// What an approval decides.
+#[derive(Clone, Copy)]
+pub enum Target<'t> {
+    Gate(&'t str),
+    Criterion(&'t str),
+}
+
+/// The state of a task in the current attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    Pending,
+    Ready,
+    Waiting,
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Pending => "pending",
+            TaskState::Ready => "ready",
+            TaskState::Waiting => "waiting",
+            TaskState::Succeeded => "succeeded",
+            TaskState::Failed => "failed",
+            TaskState::Skipped => "skipped",
+        }
+    }
+
+    pub fn done(self) -> bool {
+        matches!(self, TaskState::Succeeded | TaskState::Skipped)
+    }
+}
+
+/// A task list with the state of every task, in run order.
+#[derive(Clone, Debug, Default)]
+pub struct TaskBoard<'t> {
+    pub tasks: Vec<&'t Task>,
+    pub order: Vec<usize>,
+    pub waves: Vec<Vec<usize>>,
+    pub states: Vec<TaskState>,
+}
+
+impl<'a> World<'a> {
+    pub fn new(catalog: &'a Catalog<'a>, facts: &'a Facts, now: jiff::Timestamp) -> World<'a> {
+        let mut workflows = BTreeMap::new();
+        for kind in WorkflowKind::ALL {
+            if let Some(source) = workflow::effective(catalog, kind) {
+                workflows.insert(kind, source.spec);
+            }
+        }
+        let mut approvals: BTreeMap<String, Vec<Item<'a, ApprovalSpec>>> = BTreeMap::new();
+        for approval in catalog.all::<ApprovalSpec>() {
+            approvals
+                .entry(approval.manifest.spec.subject.to_string())
+                .or_default()
+                .push(approval);
+        }
+        let mut reports: BTreeMap<String, Vec<Item<'a, TaskReportSpec>>> = BTreeMap::new();
+        for report in catalog.all::<TaskReportSpec>() {
+            reports
+                .entry(report.manifest.spec.subject.to_string())
+                .or_default()
+                .push(report);
+        }
+        World {
+            catalog,
+            facts,
+            now,
+            workflows,
+            phases: BTreeMap::new(),
+            approvals,
+            reports,
+        }
+    }
+
+    pub fn phase_of(&self, kind: WorkflowKind, name: &str) -> Option<&str> {
+        self.phases
+            .get(&(kind, name.to_string()))
+            .map(String::as_str)
+    }
+
+    /// True when `phase` of `kind`'s workflow is `target` or comes after it (reachable from
+    /// it), and is not a withdrawn phase.
+    pub fn reached(&self, kind: WorkflowKind, phase: &str, target: &str) -> bool {
+        let Some(flow) = self.workflows.get(&kind) else {
+            return false;
+        };
+        if flow.phase(phase).is_some_and(|p| p.withdrawn) {
+            return false;
+        }
+        let mut seen = vec![target];
+        let mut stack = vec![target];
+        while let Some(current) = stack.pop() {
+            if current == phase {
+                return true;
+            }
+            for transition in flow
+                .phase(current)
+                .map(|p| p.transitions.as_slice())
+                .unwrap_or_default()
+            {
+                if !seen.contains(&transition.to.as_str()) {
+                    seen.push(&transition.to);
+                    stack.push(&transition.to);
+                }
+            }
+        }
+        false
+    }
+
+    /// True when the object is in a withdrawn phase (abandoned, returned).
+    pub fn withdrawn(&self, kind: WorkflowKind, name: &str) -> bool {
+        let phase = self.phase_of(kind, name).unwrap_or_default();
+        self.workflows
+            .get(&kind)
+            .and_then(|f| f.phase(phase))
+            .is_some_and(|p| p.withdrawn)
+    }
+
+    /// The train an application release or a turnover belongs to.
+    pub fn parent(&self, subject: &Subject<'_>) -> Option<String> {
+        match subject.kind {
+            WorkflowKind::ApplicationRelease => self
+                .catalog
+                .get::<ApplicationReleaseSpec>(subject.name)?
+                .manifest
+                .spec
+                .train
+                .as_ref()
+                .map(|t| t.to_string()),
+            WorkflowKind::Turnover => {
+                let turnover = self.catalog.get::<TurnoverSpec>(subject.name)?;
+                let spec = &turnover.manifest.spec;
+                if let Some(train) = &spec.train {
+                    return Some(train.to_string());
+                }
+                // Releases of one train: that train.
+                let trains: Vec<String> = spec
+                    .releases
+                    .iter()
+                    .flatten()
+                    .filter_map(|r| self.catalog.get::<ApplicationReleaseSpec>(r.as_str()))
+                    .filter_map(|r| r.manifest.spec.train.as_ref().map(|t| t.to_string()))
+                    .collect();
+                trains
+                    .first()
+                    .filter(|first| trains.iter().all(|t| t == *first))
+                    .cloned()
+            }
+            _ => None,
+        }
+    }
+
+    /// The environment of a turnover.
+    pub fn environment(&self, subject: &Subject<'_>) -> Option<Item<'a, EnvironmentSpec>> {
+        let turnover = self
+            .catalog
+            .get::<TurnoverSpec>(subject.name)
+            .filter(|_| subject.kind == WorkflowKind::Turnover)?;
+        self.catalog
+            .get::<EnvironmentSpec>(turnover.manifest.spec.environment.as_str())
+    }
+
+    pub fn tier(&self, subject: &Subject<'_>) -> Option<Tier> {
+        self.environment(subject).map(|e| e.manifest.spec.tier)
+    }
+
+    /// The objects of `kind` that belong with the subject: a train's application releases and
+    /// turnovers, an application release's turnovers.
+    pub fn related(&self, subject: &Subject<'_>, kind: WorkflowKind) -> Vec<String> {
+        let catalog = self.catalog;
+        match (subject.kind, kind) {
+            (WorkflowKind::ReleaseTrain, WorkflowKind::ApplicationRelease) => catalog
+                .all::<ApplicationReleaseSpec>()
+                .filter(|r| {
+                    r.manifest
+                        .spec
+                        .train
+                        .as_ref()
+                        .is_some_and(|t| t.as_str() == subject.name)
+                })
+                .map(|r| r.name().to_string())
+                .collect(),
+            (WorkflowKind::ReleaseTrain, WorkflowKind::Turnover) => catalog
+                .all::<TurnoverSpec>()
+                .filter(|t| {
+                    let probe = Subject {
+                        kind: WorkflowKind::Turnover,
+                        name: t.name(),
+                        document: t.document,
+                        spec: Value::Null,
+                    };
+                    self.parent(&probe).as_deref() == Some(subject.name)
+                })
+                .map(|t| t.name().to_string())
+                .collect(),
+            (WorkflowKind::ApplicationRelease, WorkflowKind::Turnover) => {
+                let train = catalog
+                    .get::<ApplicationReleaseSpec>(subject.name)
+                    .and_then(|r| r.manifest.spec.train.clone());
+                catalog
+                    .all::<TurnoverSpec>()
+                    .filter(|t| {
+                        let spec = &t.manifest.spec;
+                        spec.releases
+                            .iter()
+                            .flatten()
+                            .any(|r| r.as_str() == subject.name)
+                            || (spec.train.is_some() && spec.train == train)
+                    })
+                    .map(|t| t.name().to_string())
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The tier of a turnover, by name.
+    pub fn turnover_tier(&self, name: &str) -> Option<Tier> {
+        let turnover = self.catalog.get::<TurnoverSpec>(name)?;
+        Some(
+            self.catalog
+                .get::<EnvironmentSpec>(turnover.manifest.spec.environment.as_str())?
+                .manifest
+                .spec
+                .tier,
+        )
+    }
+
+    /// The member who committed the file at `path`, when git says so.
+    fn author(&self, path: &str) -> Option<&'a str> {
+        self.facts
+            .added
+            .get(path)
+            .and_then(|c| self.catalog.member_by_email(&c.author_email))
+    }
+
+    /// Counts the approvals of `target` on the subject from members of `team`, as SPEC §3
+    /// says: each person once, never the author of the subject's last change, only those
+    /// given since `since` (the phase's start, when known), and a later reject blocks.
+    pub fn tally(
+        &self,
+        subject: &Subject<'_>,
+        target: Target<'_>,
+        team: &str,
+        since: Option<jiff::Timestamp>,
+    ) -> Tally {
+        let mut tally = Tally::default();
+        let Some(records) = self.approvals.get(&subject.reference()) else {
+            return tally;
+        };
+        let mut relevant: Vec<&Item<'a, ApprovalSpec>> = records
+            .iter()
+            .filter(|a| {
+                let spec = &a.manifest.spec;
+                match target {
+                    Target::Gate(g) => spec.gate.as_ref().is_some_and(|x| x.as_str() == g),
+                    Target::Criterion(c) => {
+                        spec.criterion.as_ref().is_some_and(|x| x.as_str() == c)
+                    }
+                }
+            })
+            .collect();
+        relevant.sort_by_key(|a| {
+            (
+                self.facts.added.get(a.path()).map(|c| c.time),
+                a.path().to_string(),
+                a.name().to_string(),
+            )
+        });
+        let last_author = self
+            .facts
+            .changed
+            .get(&subject.document.path)
+            .and_then(|c| self.catalog.member_by_email(&c.author_email));
+        for approval in relevant {
+            let spec = &approval.manifest.spec;
+            let by = spec.by.as_str();
+            if self.facts.verified {
+                match self.author(approval.path()) {
+                    None if !self.facts.added.contains_key(approval.path()) => {
+                        tally
+                            .ignored
+                            .push(format!("`{}` is not committed yet", approval.name()));
+                        continue;
+                    }
+                    Some(author) if author == by => {}
+                    _ => {
+                        tally.ignored.push(format!(
+                            "`{}` says `by: {by}` but was committed by someone else",
+                            approval.name()
+                        ));
+                        continue;
+                    }
+                }
+                if let (Some(since), Some(added)) = (since, self.facts.added.get(approval.path()))
+                    && added.time < since
+                {
+                    tally.ignored.push(format!(
+                        "`{}` was given before the current phase",
+                        approval.name()
+                    ));
+                    continue;
+                }
+            }
+            if !self.catalog.in_team(by, team) {
+                tally
+                    .ignored
+                    .push(format!("`{by}` is not in team `{team}`"));
+                continue;
+            }
+            if last_author == Some(by) {
+                tally.ignored.push(format!(
+                    "`{by}` made the last change to {} and cannot approve it",
+                    subject.reference()
+                ));
+                continue;
+            }
+            match spec.decision {
+                Decision::Approve => {
+                    tally.rejected_by = None;
+                    if !tally.approvers.iter().any(|a| a == by) {
+                        tally.approvers.push(by.to_string());
+                    }
+                }
+                Decision::Reject => {
+                    tally.approvers.clear();
+                    tally.rejected_by = Some((by.to_string(), spec.comment.clone()));
+                }
+            }
+        }
+        tally
+    }
+
+    /// The tasks of the subject's current phase, with their states for `attempt`: a turnover's
+    /// tasks, or the ReleaseModel plan of a Release phase.
+    pub fn task_board(
+        &self,
+        subject: &Subject<'_>,
+        plan: Option<&str>,
+        attempt: u32,
+    ) -> Option<TaskBoard<'a>> {
+        let tasks: Vec<&'a Task> = match subject.kind {
+            WorkflowKind::Turnover => {
+                let turnover = self.catalog.get::<TurnoverSpec>(subject.name)?;
+                crate::tasks::turnover_tasks(self.catalog, turnover)
+                    .into_iter()
+                    .map(|p| p.task)
+                    .collect()
+            }
+            WorkflowKind::Release => {
+                let release = self.catalog.get::<ReleaseSpec>(subject.name)?;
+                let model = self.catalog.get::<ReleaseModelSpec>(
+                    release.manifest.spec.release_model.as_ref()?.as_str(),
+                )?;
+                model.manifest.spec.task_plans.get(plan?)?.iter().collect()
+            }
+            _ => return None,
+        };
+        let index: BTreeMap<&str, usize> = tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i))
+            .collect();
+        let edges: Vec<(usize, usize)> = tasks
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| {
+                t.depends_on
+                    .iter()
+                    .filter_map(|d| index.get(d.as_str()))
+                    .map(move |&d| (i, d))
+            })
+            .collect();
+        let (order, waves) = crate::graph::order(tasks.len(), &edges);
+        let reported = self.reported_outcomes(subject, &tasks, attempt);
+        let mut states = vec![TaskState::Pending; tasks.len()];
+        for &i in &order {
+            states[i] = match reported.get(tasks[i].id.as_str()) {
+                Some(crate::manifest::Outcome::Succeeded) => TaskState::Succeeded,
+                Some(crate::manifest::Outcome::Failed) => TaskState::Failed,
+                Some(crate::manifest::Outcome::Skipped) => TaskState::Skipped,
+                None => {
+                    let deps_done = edges
+                        .iter()
+                        .filter(|(n, _)| *n == i)
+                        .all(|(_, d)| states[*d].done());
+                    match (deps_done, tasks[i].task_type) {
+                        (false, _) => TaskState::Pending,
+                        (true, TaskType::Manual) => TaskState::Waiting,
+                        (true, TaskType::Automated) => TaskState::Ready,
+                    }
+                }
+            };
+        }
+        Some(TaskBoard {
+            tasks,
+            order,
+            waves,
+            states,
+        })
+    }
+
+    /// The latest trusted report per task for `attempt`: only from the task's owner (the
+    /// member, or a member of the owning team).
+    fn reported_outcomes(
+        &self,
+        subject: &Subject<'_>,
+        tasks: &[&Task],
+        attempt: u32,
+    ) -> BTreeMap<String, crate::manifest::Outcome> {
+        let mut outcomes = BTreeMap::new();
+        let Some(reports) = self.reports.get(&subject.reference()) else {
+            return outcomes;
+        };
+        let mut ordered: Vec<&Item<'a, TaskReportSpec>> = reports
+            .iter()
+            .filter(|r| r.manifest.spec.attempt == attempt)
+            .collect();
+        ordered.sort_by_key(|r| {
+            (
+                self.facts.added.get(r.path()).map(|c| c.time),
+                r.path().to_string(),
+                r.name().to_string(),
+            )
+        });
+        for report in ordered {
+            let spec = &report.manifest.spec;
+            let by = spec.by.as_str();
+            if self.facts.verified && self.author(report.path()) != Some(by) {
+                continue;
+            }
+            let Some(task) = tasks.iter().find(|t| t.id == spec.task) else {
+                continue;
+            };
+            let owner_ok = match &task.owner {
+                Some(owner) => owner == by || self.catalog.in_team(by, owner),
+                None => true,
+            };
+            if owner_ok {
+                outcomes.insert(spec.task.to_string(), spec.outcome);
+            }
+        }
+        outcomes
+    }
+
+    /// The train of the subject, merged with its template.
+    pub fn train_spec(&self, name: &str) -> Option<ReleaseTrainSpec> {
+        self.catalog
+            .get::<ReleaseTrainSpec>(name)
+            .map(|t| self.catalog.train_spec(t.manifest))
+    }
+}
