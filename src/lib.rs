@@ -8,6 +8,8 @@ pub mod facts;
 pub mod graph;
 pub mod load;
 pub mod manifest;
+pub mod plan;
+pub mod reconcile;
 pub mod schema;
 pub mod source;
 pub mod status;

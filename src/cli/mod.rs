@@ -1,5 +1,6 @@
 //! Command-line interface: the global flags of SPEC §7 and one module per command.
 
+mod reconcile;
 mod schema;
 mod validate;
 
@@ -47,7 +48,6 @@ pub struct Global {
 
 impl Global {
     /// The clock: `--now` when given, else the system's.
-    #[allow(dead_code)] // read by the commands that take time into account
     pub fn now(&self) -> jiff::Timestamp {
         self.now.unwrap_or_else(jiff::Timestamp::now)
     }
@@ -92,6 +92,10 @@ pub enum Color {
 pub enum Command {
     /// Check every manifest against its schema and against each other; report every problem.
     Validate,
+    /// Work out every object's next legal phase and print the plan (`--dry-run`).
+    Reconcile(reconcile::ReconcileArgs),
+    /// Explain one object: its phase, history, and what holds or blocks each way out.
+    Explain(reconcile::ExplainArgs),
     /// Print the JSON Schema of any manifest, or write every schema to a directory.
     Schema(schema::SchemaArgs),
 }
@@ -100,6 +104,8 @@ pub enum Command {
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Validate => validate::run(&cli.global),
+        Command::Reconcile(args) => reconcile::run(&cli.global, args),
+        Command::Explain(args) => reconcile::explain(&cli.global, args),
         Command::Schema(args) => schema::run(args),
     }
 }

@@ -51,9 +51,19 @@ pub struct TasksView {
     pub states: BTreeMap<String, String>,
 }
 
+/// A way out of the current phase with what holds and what does not (for `explain`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Way {
+    pub to: String,
+    pub held: Vec<String>,
+    pub missing: Vec<String>,
+}
+
 /// What the reconcile decided for one object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectPlan {
+    /// Every way out of the phase, in declaration order.
+    pub ways: Vec<Way>,
     pub kind: Kind,
     pub name: String,
     pub path: String,
@@ -234,6 +244,7 @@ fn invalid_plan(
         since: carried_since(before, "Invalid", "True").or(Some(now)),
     }];
     ObjectPlan {
+        ways: Vec::new(),
         kind,
         name: name.to_string(),
         path: path.to_string(),
@@ -539,6 +550,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
     let values = effective(&state.subject, &state.status);
     let phase = state.flow.phase(&state.status.phase).cloned();
     let mut next = Vec::new();
+    let mut ways = Vec::new();
     let mut rejections = Vec::new();
     let mut tasks = None;
     if let Some(phase) = &phase {
@@ -547,9 +559,14 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
             let Verdict {
                 missing,
                 rejections: rejected,
-                ..
+                held,
             } = guards::evaluate(&context, &transition.when);
             rejections.extend(rejected);
+            ways.push(Way {
+                to: transition.to.clone(),
+                held,
+                missing: missing.clone(),
+            });
             // Ways out that are a person's choice (abandon, return) or a failure (a task
             // failed) are not "blocked": listing what they lack would only be noise.
             let escape = state
@@ -659,6 +676,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
     state.status.conditions = conditions;
     state.status.spec_digest = digest_json(&state.subject.spec);
     ObjectPlan {
+        ways,
         kind: object_kind,
         name: state.subject.name.to_string(),
         path: state.subject.document.path.clone(),

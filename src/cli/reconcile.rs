@@ -1,0 +1,92 @@
+//! `railyard reconcile --dry-run` and `railyard explain`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::{EXIT_ERRORS, Format, Global};
+use railyard::diagnostics;
+use railyard::reconcile;
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Print the plan and write nothing (reads the working tree, uncommitted edits included).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The object, as `Kind/name` (e.g. `ReleaseTrain/2026-12`).
+    #[arg(value_name = "KIND/NAME")]
+    pub object: String,
+}
+
+pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
+    if !args.dry_run {
+        bail!(
+            "writing status back to git is not available yet: run `railyard reconcile --dry-run` to see the plan"
+        );
+    }
+    let plan = reconcile::plan_worktree(&global.repo, global.now())?;
+    let mut stdout = std::io::stdout().lock();
+    match global.format {
+        Format::Human => stdout.write_all(plan.render_human().as_bytes())?,
+        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&plan.to_json())?)?,
+        Format::Github => {
+            stdout.write_all(diagnostics::render_github(&plan.diagnostics).as_bytes())?;
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+                let mut file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .with_context(|| {
+                        format!(
+                            "cannot open $GITHUB_STEP_SUMMARY ({})",
+                            path.to_string_lossy()
+                        )
+                    })?;
+                file.write_all(plan.render_markdown().as_bytes())?;
+            }
+        }
+    }
+    stdout.flush()?;
+    Ok(if plan.has_errors() {
+        ExitCode::from(EXIT_ERRORS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn explain(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let Some((kind, name)) = args.object.split_once('/') else {
+        bail!(
+            "`{}` is not an object: write it as Kind/name, e.g. ReleaseTrain/2026-12",
+            args.object
+        );
+    };
+    let plan = reconcile::plan_worktree(&global.repo, global.now())?;
+    match plan.explain(kind, name) {
+        Some(text) => {
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let known: Vec<String> = plan
+                .objects
+                .iter()
+                .map(|o| format!("{}/{}", o.kind, o.name))
+                .collect();
+            let hint =
+                railyard::suggest::did_you_mean(&args.object, known.iter().map(String::as_str))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+            bail!(
+                "no object `{}` with a workflow in this repository{hint}",
+                args.object
+            )
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! The plan of a reconcile: what each object would do, what blocks it, who would be told, and
+//! which status files would change. Rendered as JSON (SPEC §7), for people, and as Markdown
+//! for a GitHub job summary.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::diagnostics::{self, Diagnostic};
+use crate::engine::ObjectPlan;
+
+/// A reconcile's plan.
+pub struct Plan {
+    /// The revision reconciled (`working-tree` for uncommitted files).
+    pub revision: String,
+    pub objects: Vec<ObjectPlan>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Status files that would change: (path, `create` | `update` | `delete`).
+    pub changes: Vec<(String, String)>,
+    /// False when approvals and reports were counted by their `by` field (no git history).
+    pub verified: bool,
+}
+
+/// The path of an object's status file.
+pub fn status_path(status_dir: &str, kind: &str, name: &str) -> String {
+    format!("{}/{kind}/{name}.yaml", status_dir.trim_end_matches('/'))
+}
+
+/// Compares computed status with the status files that exist (path → their content as JSON)
+/// and lists what would be created, updated or deleted.
+pub fn changes(
+    status_dir: &str,
+    objects: &[ObjectPlan],
+    existing: &BTreeMap<String, Value>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut wanted = std::collections::BTreeSet::new();
+    for object in objects.iter().filter(|o| !o.invalid) {
+        let path = status_path(status_dir, object.kind.as_str(), &object.name);
+        let value = serde_json::to_value(&object.status).unwrap_or(Value::Null);
+        match existing.get(&path) {
+            None => out.push((path.clone(), "create".to_string())),
+            Some(old) if *old != value => out.push((path.clone(), "update".to_string())),
+            Some(_) => {}
+        }
+        wanted.insert(path);
+    }
+    for path in existing.keys() {
+        let kept_invalid = objects
+            .iter()
+            .any(|o| o.invalid && status_path(status_dir, o.kind.as_str(), &o.name) == *path);
+        if !wanted.contains(path) && !kept_invalid {
+            out.push((path.clone(), "delete".to_string()));
+        }
+    }
+    out.sort();
+    out
+}
+
+impl Plan {
+    /// True when some diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == diagnostics::Severity::Error)
+    }
+
+    /// The JSON of SPEC §7.
+    pub fn to_json(&self) -> Value {
+        let objects: Vec<Value> = self
+            .objects
+            .iter()
+            .map(|o| {
+                let mut object = json!({
+                    "kind": o.kind.as_str(),
+                    "name": o.name,
+                    "phase": o.status.phase,
+                    "transitions": o.transitions.iter().map(|t| json!({"from": t.from, "to": t.to, "reason": t.reason})).collect::<Vec<_>>(),
+                    "blockedBy": o.status.next.iter().map(|n| json!({"to": n.phase, "reasons": n.blocked_by})).collect::<Vec<_>>(),
+                    "notifications": o.notifications.iter().map(|n| json!({"to": n.to, "event": n.event})).collect::<Vec<_>>(),
+                });
+                if let Some(tasks) = &o.tasks {
+                    object["tasks"] = json!({"order": tasks.order, "waves": tasks.waves, "states": tasks.states});
+                }
+                if o.invalid {
+                    object["invalid"] = Value::Bool(true);
+                }
+                object
+            })
+            .collect();
+        json!({
+            "revision": self.revision,
+            "objects": objects,
+            "diagnostics": diagnostics::to_json(&self.diagnostics),
+            "changes": self.changes.iter().map(|(path, action)| json!({"path": path, "action": action})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The plan for people: a table of every object, then the details of what moves or is
+    /// blocked.
+    pub fn render_human(&self) -> String {
+        let mut out = String::new();
+        let rows: Vec<[String; 4]> = self
+            .objects
+            .iter()
+            .map(|o| {
+                let moved = if o.transitions.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "← {}",
+                        o.transitions
+                            .first()
+                            .map(|t| t.from.as_str())
+                            .unwrap_or_default()
+                    )
+                };
+                let state = if o.invalid {
+                    "INVALID".to_string()
+                } else if o.status.conditions.iter().any(|c| c.kind == "Overdue") {
+                    "overdue".to_string()
+                } else if o.status.conditions.iter().any(|c| c.kind == "Blocked") {
+                    "blocked".to_string()
+                } else {
+                    String::new()
+                };
+                [
+                    format!("{}/{}", o.kind, o.name),
+                    o.status.phase.clone(),
+                    moved,
+                    state,
+                ]
+            })
+            .collect();
+        let width = |i: usize| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(["OBJECT", "PHASE", "MOVED", ""][i].len())
+        };
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        let _ = writeln!(
+            out,
+            "{:w0$}  {:w1$}  {:w2$}  STATE",
+            "OBJECT", "PHASE", "MOVED"
+        );
+        for row in &rows {
+            let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3]);
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        for o in &self.objects {
+            if o.transitions.is_empty()
+                && o.status.next.is_empty()
+                && o.notifications.is_empty()
+                && !o.invalid
+            {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\n{}/{} — {} ({})",
+                o.kind, o.name, o.status.phase, o.path
+            );
+            for t in &o.transitions {
+                let _ = writeln!(out, "  → {} → {}: {}", t.from, t.to, t.reason);
+            }
+            for c in o
+                .status
+                .conditions
+                .iter()
+                .filter(|c| matches!(c.kind.as_str(), "Invalid" | "Overdue" | "Returned"))
+            {
+                let _ = writeln!(out, "  ! {}: {}", c.kind, c.message);
+            }
+            for n in &o.status.next {
+                let _ = writeln!(out, "  to {} needs:", n.phase);
+                for reason in &n.blocked_by {
+                    let _ = writeln!(out, "    - {reason}");
+                }
+            }
+            for n in &o.notifications {
+                let _ = writeln!(out, "  ✉ {} ({} {})", n.to, n.event, n.phase);
+            }
+        }
+        if !self.verified {
+            out.push_str("\nnote: no git history: approvals and task reports were counted by their `by` field, authorship not verified\n");
+        }
+        let moved = self
+            .objects
+            .iter()
+            .filter(|o| !o.transitions.is_empty())
+            .count();
+        let transitions: usize = self.objects.iter().map(|o| o.transitions.len()).sum();
+        let _ = writeln!(
+            out,
+            "\n{} object{}, {transitions} transition{} in {moved}; {} status file{} would change{}",
+            self.objects.len(),
+            if self.objects.len() == 1 { "" } else { "s" },
+            if transitions == 1 { "" } else { "s" },
+            self.changes.len(),
+            if self.changes.len() == 1 { "" } else { "s" },
+            if self.has_errors() {
+                "; the manifests have errors (see `railyard validate`)"
+            } else {
+                ""
+            }
+        );
+        out
+    }
+
+    /// The plan as Markdown, for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+    pub fn render_markdown(&self) -> String {
+        let mut out = format!(
+            "## railyard plan ({})\n\n| object | phase | moves | blocked by |\n|---|---|---|---|\n",
+            self.revision
+        );
+        let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+        for o in &self.objects {
+            let moves = o
+                .transitions
+                .iter()
+                .map(|t| format!("{} → {}", t.from, t.to))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let blocked = if o.invalid {
+                "❌ invalid".to_string()
+            } else {
+                o.status
+                    .next
+                    .first()
+                    .and_then(|n| n.blocked_by.first())
+                    .map(|r| cell(r))
+                    .unwrap_or_default()
+            };
+            let _ = writeln!(
+                out,
+                "| `{}/{}` | {} | {} | {} |",
+                o.kind,
+                o.name,
+                o.status.phase,
+                cell(&moves),
+                blocked
+            );
+        }
+        let notifications: Vec<String> = self
+            .objects
+            .iter()
+            .flat_map(|o| {
+                o.notifications.iter().map(move |n| {
+                    format!(
+                        "- {} — {} `{}` of `{}/{}`",
+                        n.to, n.event, n.phase, o.kind, o.name
+                    )
+                })
+            })
+            .collect();
+        if !notifications.is_empty() {
+            out.push_str("\n### Notifications\n\n");
+            out.push_str(&notifications.join("\n"));
+            out.push('\n');
+        }
+        if !self.changes.is_empty() {
+            out.push_str("\n### Status files\n\n");
+            for (path, action) in &self.changes {
+                let _ = writeln!(out, "- {action} `{path}`");
+            }
+        }
+        out
+    }
+
+    /// One object explained: phase, history, and each way out with what holds and what not.
+    pub fn explain(&self, kind: &str, name: &str) -> Option<String> {
+        let o = self
+            .objects
+            .iter()
+            .find(|o| o.kind.as_str() == kind && o.name == name)?;
+        let mut out = format!(
+            "{}/{} ({})\nphase: {}",
+            o.kind, o.name, o.path, o.status.phase
+        );
+        if let Some(since) = o.status.since {
+            let _ = write!(out, " since {since}");
+        }
+        out.push('\n');
+        for c in &o.status.conditions {
+            let _ = writeln!(out, "condition {}: {}", c.kind, c.message);
+        }
+        if !o.status.history.is_empty() {
+            out.push_str("history:\n");
+            for h in &o.status.history {
+                let _ = writeln!(out, "  {} {} → {}: {}", h.at, h.from, h.to, h.reason);
+            }
+        }
+        if o.ways.is_empty() {
+            out.push_str("ways out: none (terminal phase)\n");
+        } else {
+            out.push_str("ways out:\n");
+            for way in &o.ways {
+                let verdict = if way.missing.is_empty() {
+                    "open"
+                } else {
+                    "blocked"
+                };
+                let _ = writeln!(out, "  to {} ({verdict}):", way.to);
+                for held in &way.held {
+                    let _ = writeln!(out, "    ✓ {held}");
+                }
+                for missing in &way.missing {
+                    let _ = writeln!(out, "    ✗ {missing}");
+                }
+            }
+        }
+        if let Some(tasks) = &o.tasks {
+            out.push_str("tasks:\n");
+            for (wave, ids) in tasks.waves.iter().enumerate() {
+                let listed: Vec<String> = ids
+                    .iter()
+                    .map(|id| {
+                        format!(
+                            "{id} ({})",
+                            tasks.states.get(id).map_or("?", String::as_str)
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(out, "  wave {}: {}", wave + 1, listed.join(", "));
+            }
+        }
+        Some(out)
+    }
+}
