@@ -687,3 +687,6 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
         invalid: false,
     }
 }
+
+#[cfg(test)]
+mod tests;
