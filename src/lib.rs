@@ -5,6 +5,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod engine;
 pub mod facts;
+pub mod git;
 pub mod graph;
 pub mod load;
 pub mod manifest;

@@ -15,6 +15,9 @@ pub struct ReconcileArgs {
     /// Print the plan and write nothing (reads the working tree, uncommitted edits included).
     #[arg(long)]
     pub dry_run: bool,
+    /// Plan for this commit (a branch, tag or commit id) instead of the working tree.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -30,7 +33,10 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             "writing status back to git is not available yet: run `railyard reconcile --dry-run` to see the plan"
         );
     }
-    let plan = reconcile::plan_worktree(&global.repo, global.now())?;
+    let plan = match &args.rev {
+        Some(rev) => reconcile::plan_revision(&global.repo, rev, global.now())?,
+        None => reconcile::plan_worktree(&global.repo, global.now())?,
+    };
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Human => stdout.write_all(plan.render_human().as_bytes())?,
