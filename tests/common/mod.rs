@@ -65,3 +65,66 @@ pub fn codes(dir: &Path) -> (Vec<String>, i32) {
         .collect();
     (codes, output.status.code().unwrap_or(-1))
 }
+
+/// A hermetic git command in `dir`: no user or system config, fixed identity and dates.
+pub fn git(dir: &Path, args: &[&str], author: &str, date: &str) -> std::process::Output {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", author)
+        .env("GIT_AUTHOR_EMAIL", format!("{author}@example.com"))
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_NAME", author)
+        .env("GIT_COMMITTER_EMAIL", format!("{author}@example.com"))
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Writes `files` and commits them as `author` at `date`.
+pub fn commit(dir: &Path, files: &[(&str, &str)], author: &str, date: &str) {
+    for (path, text) in files {
+        write(dir, path, text.as_bytes());
+    }
+    git(dir, &["add", "-A"], author, date);
+    git(
+        dir,
+        &["commit", "-q", "-m", &format!("{author} changes")],
+        author,
+        date,
+    );
+}
+
+/// A new git repository with a `main` branch.
+pub fn git_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    git(
+        dir.path(),
+        &["init", "-q", "-b", "main"],
+        "nobody",
+        "2026-01-01T00:00:00Z",
+    );
+    dir
+}
+
+/// Copies a directory tree (for running on a plain-folder copy of an example).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
