@@ -914,3 +914,94 @@ fn invalid_objects_and_their_dependents_are_skipped() {
         assert_eq!(plan.status.conditions[0].kind, "Invalid");
     }
 }
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const OPTIONAL: [(&str, &str); 16] = [
+        ("owningGroup", "release-engineers"),
+        ("category", "app"),
+        ("owner", "eve"),
+        ("risk", "low"),
+        ("impact", "small"),
+        ("implementationPlan", "plan"),
+        ("remediationPlan", "back out"),
+        ("scheduledStart", "2026-12-01T20:00:00Z"),
+        ("scheduledEnd", "2026-12-01T22:00:00Z"),
+        ("duration", "2h"),
+        ("actualStart", "2026-12-01T20:00:00Z"),
+        ("actualEnd", "2026-12-01T21:00:00Z"),
+        ("reviewResults", "fine"),
+        ("supportLevel1", "service-desk"),
+        ("urgency", "moderate-disruption"),
+        ("abandon", "{reason: stop}"),
+    ];
+    const PHASES: [&str; 11] = [
+        "log", "evaluate", "plan-and-design", "build-and-test", "approve-deployment", "deploy", "remediate", "early-life-support", "review", "close", "abandon",
+    ];
+
+    fn release_text(set: &[bool], code: usize, kind: usize, cab: bool, report: Option<bool>) -> String {
+        let mut extra = String::new();
+        for ((field, value), on) in OPTIONAL.iter().zip(set) {
+            if *on {
+                extra.push_str(&format!("  {field}: {value}\n"));
+            }
+        }
+        if let Some(code) = ["", "successful", "successful-with-issues", "failed", "backed-out"].get(code).filter(|c| !c.is_empty()) {
+            extra.push_str(&format!("  completionCode: {code}\n"));
+        }
+        let mut text = release(["minor", "major", "emergency"][kind % 3], &extra);
+        if cab {
+            text.push_str(&approval("cab", "Release/r1", "deployment", "approve", "sam"));
+        }
+        if let Some(ok) = report {
+            let outcome = if ok { "succeeded" } else { "failed" };
+            text.push_str(&format!("---\napiVersion: railyard/v1\nkind: TaskReport\nmetadata: {{name: rep}}\nspec: {{subject: Release/r1, task: cab-pack, attempt: 1, outcome: {outcome}, by: dan}}\n"));
+        }
+        text
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn release_reconciles_to_a_stable_fixed_point(
+            set in proptest::collection::vec(any::<bool>(), OPTIONAL.len()),
+            code in 0usize..5,
+            kind in 0usize..3,
+            cab in any::<bool>(),
+            report in proptest::option::of(any::<bool>()),
+            start in proptest::option::of(0usize..PHASES.len()),
+        ) {
+            let text = release_text(&set, code, kind, cab, report);
+            let previous = start.map_or_else(StatusMap::new, |i| at(PHASES[i]));
+            let first = run_with(&text, &previous, &Facts::unverified(), now());
+            let r = object(&first, Kind::Release, "r1");
+            let flow = crate::workflow::builtin(crate::manifest::WorkflowKind::Release).expect("builtin").spec;
+            // Every transition taken is one the workflow declares (re-evaluation aside), and
+            // the transitions chain from the starting phase.
+            let mut phase = start.map_or("log", |i| PHASES[i]).to_string();
+            for taken in &r.transitions {
+                prop_assert_eq!(&taken.from, &phase);
+                let declared = flow.phase(&taken.from).is_some_and(|p| p.transitions.iter().any(|t| t.to == taken.to));
+                prop_assert!(declared, "{} → {} is not declared", taken.from, taken.to);
+                phase = taken.to.clone();
+            }
+            prop_assert_eq!(&phase, &r.status.phase);
+            // A fixed point: no way out holds any more.
+            for way in &r.ways {
+                prop_assert!(!way.missing.is_empty(), "{} → {} still holds", r.status.phase, way.to);
+            }
+            // Reconciling the result again takes no transition and notifies no one.
+            let again: StatusMap = first.iter().map(|p| ((p.kind, p.name.clone()), p.status.clone())).collect();
+            let second = run_with(&text, &again, &Facts::unverified(), now());
+            let r2 = object(&second, Kind::Release, "r1");
+            prop_assert!(r2.transitions.is_empty(), "moved again: {:?}", r2.transitions);
+            prop_assert!(r2.notifications.is_empty());
+            prop_assert_eq!(&r2.status, &r.status);
+        }
+    }
+}
