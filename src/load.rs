@@ -120,6 +120,16 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Loaded {
+    /// Frees every document's YAML tree, keeping its span: once diagnostics are made, the
+    /// engine needs only the typed objects.
+    pub fn release_trees(&mut self) {
+        for document in &mut self.documents {
+            document.root = Node { span: document.root.span, value: Value::Null, plain: false };
+        }
+    }
+}
+
 /// Why a repository could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::diagnostics::{self, Diagnostic};
 use crate::engine::ObjectPlan;
@@ -20,6 +21,62 @@ pub struct Plan {
     pub changes: Vec<(String, String)>,
     /// False when approvals and reports were counted by their `by` field (no git history).
     pub verified: bool,
+}
+
+/// `reconcile --format json`.
+#[derive(Serialize)]
+pub struct JsonPlan<'a> {
+    revision: &'a str,
+    objects: Vec<JsonObject<'a>>,
+    diagnostics: Value,
+    changes: Vec<JsonChange<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonObject<'a> {
+    kind: &'a str,
+    name: &'a str,
+    phase: &'a str,
+    transitions: Vec<JsonTransition<'a>>,
+    blocked_by: Vec<JsonBlocked<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tasks: Option<JsonTasks<'a>>,
+    notifications: Vec<JsonNotification<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    invalid: bool,
+}
+
+#[derive(Serialize)]
+struct JsonTransition<'a> {
+    from: &'a str,
+    to: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonBlocked<'a> {
+    to: &'a str,
+    reasons: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonTasks<'a> {
+    order: &'a [String],
+    waves: &'a [Vec<String>],
+    states: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct JsonNotification<'a> {
+    to: &'a str,
+    event: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    path: &'a str,
+    action: &'a str,
 }
 
 /// The path of an object's status file.
@@ -66,35 +123,28 @@ impl Plan {
             .any(|d| d.severity == diagnostics::Severity::Error)
     }
 
-    /// The JSON of SPEC §7.
-    pub fn to_json(&self) -> Value {
-        let objects: Vec<Value> = self
-            .objects
-            .iter()
-            .map(|o| {
-                let mut object = json!({
-                    "kind": o.kind.as_str(),
-                    "name": o.name,
-                    "phase": o.status.phase,
-                    "transitions": o.transitions.iter().map(|t| json!({"from": t.from, "to": t.to, "reason": t.reason})).collect::<Vec<_>>(),
-                    "blockedBy": o.status.next.iter().map(|n| json!({"to": n.phase, "reasons": n.blocked_by})).collect::<Vec<_>>(),
-                    "notifications": o.notifications.iter().map(|n| json!({"to": n.to, "event": n.event})).collect::<Vec<_>>(),
-                });
-                if let Some(tasks) = &o.tasks {
-                    object["tasks"] = json!({"order": tasks.order, "waves": tasks.waves, "states": tasks.states});
-                }
-                if o.invalid {
-                    object["invalid"] = Value::Bool(true);
-                }
-                object
-            })
-            .collect();
-        json!({
-            "revision": self.revision,
-            "objects": objects,
-            "diagnostics": diagnostics::to_json(&self.diagnostics),
-            "changes": self.changes.iter().map(|(path, action)| json!({"path": path, "action": action})).collect::<Vec<_>>(),
-        })
+    /// The JSON of SPEC §7, as a value that serializes straight to a writer (the plan of a
+    /// large repository is never built as a JSON tree in memory).
+    pub fn json(&self) -> JsonPlan<'_> {
+        JsonPlan {
+            revision: &self.revision,
+            objects: self
+                .objects
+                .iter()
+                .map(|o| JsonObject {
+                    kind: o.kind.as_str(),
+                    name: &o.name,
+                    phase: &o.status.phase,
+                    transitions: o.transitions.iter().map(|t| JsonTransition { from: &t.from, to: &t.to, reason: &t.reason }).collect(),
+                    blocked_by: o.status.next.iter().map(|n| JsonBlocked { to: &n.phase, reasons: &n.blocked_by }).collect(),
+                    tasks: o.tasks.as_ref().map(|t| JsonTasks { order: &t.order, waves: &t.waves, states: &t.states }),
+                    notifications: o.notifications.iter().map(|n| JsonNotification { to: &n.to, event: &n.event }).collect(),
+                    invalid: o.invalid,
+                })
+                .collect(),
+            diagnostics: diagnostics::to_json(&self.diagnostics),
+            changes: self.changes.iter().map(|(path, action)| JsonChange { path, action }).collect(),
+        }
     }
 
     /// The plan for people: a table of every object, then the details of what moves or is

@@ -368,16 +368,22 @@ impl Builder {
                     Frame::Seq {
                         start,
                         anchor,
-                        items,
+                        mut items,
                         count,
-                    } => (collection(start, span, Value::Seq(items)), anchor, count),
+                    } => {
+                        items.shrink_to_fit();
+                        (collection(start, span, Value::Seq(items)), anchor, count)
+                    }
                     Frame::Map {
                         start,
                         anchor,
-                        entries,
+                        mut entries,
                         count,
                         ..
-                    } => (collection(start, span, Value::Map(entries)), anchor, count),
+                    } => {
+                        entries.shrink_to_fit();
+                        (collection(start, span, Value::Map(entries)), anchor, count)
+                    }
                 };
                 self.complete(node, anchor, count)?;
             }

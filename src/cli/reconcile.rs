@@ -40,7 +40,11 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Human => stdout.write_all(plan.render_human().as_bytes())?,
-        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&plan.to_json())?)?,
+        Format::Json => {
+            let mut writer = std::io::BufWriter::new(&mut stdout);
+            serde_json::to_writer_pretty(&mut writer, &plan.json())?;
+            writeln!(writer)?;
+        }
         Format::Github => {
             stdout.write_all(diagnostics::render_github(&plan.diagnostics).as_bytes())?;
             if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {

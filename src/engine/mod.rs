@@ -116,12 +116,7 @@ pub fn reconcile(
                 plans.push(invalid_plan(object_kind, name, &document.path, before, now));
                 continue;
             }
-            let spec = document
-                .root
-                .to_json()
-                .get("spec")
-                .cloned()
-                .unwrap_or(Value::Null);
+            let spec = document.object.as_ref().map_or(Value::Null, crate::manifest::Object::spec_json);
             let subject = Subject {
                 kind,
                 name,
@@ -290,7 +285,10 @@ fn start<'a>(
 }
 
 /// The spec with the workflow's recorded values laid over it.
-fn effective(subject: &Subject<'_>, status: &ObjectStatus) -> Value {
+fn effective<'v>(subject: &'v Subject<'_>, status: &ObjectStatus) -> std::borrow::Cow<'v, Value> {
+    if status.defaults.is_empty() && status.recorded.is_empty() {
+        return std::borrow::Cow::Borrowed(&subject.spec);
+    }
     let mut values = subject.spec.clone();
     for (field, value) in &status.defaults {
         if field_values(&values, field)
@@ -303,7 +301,7 @@ fn effective(subject: &Subject<'_>, status: &ObjectStatus) -> Value {
     for (field, value) in &status.recorded {
         set_field(&mut values, field, value.clone());
     }
-    values
+    std::borrow::Cow::Owned(values)
 }
 
 fn set_field(values: &mut Value, path: &str, value: Value) {

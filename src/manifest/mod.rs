@@ -147,6 +147,11 @@ macro_rules! kinds {
             pub fn metadata(&self) -> &Metadata {
                 match self { $(Object::$kind(m) => &m.metadata,)* }
             }
+
+            /// The spec as JSON, as the model reads it (empty optional fields left out).
+            pub fn spec_json(&self) -> serde_json::Value {
+                match self { $(Object::$kind(m) => serde_json::to_value(&m.spec).unwrap_or_default(),)* }
+            }
         }
     };
 }
