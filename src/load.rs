@@ -125,7 +125,11 @@ impl Loaded {
     /// engine needs only the typed objects.
     pub fn release_trees(&mut self) {
         for document in &mut self.documents {
-            document.root = Node { span: document.root.span, value: Value::Null, plain: false };
+            document.root = Node {
+                span: document.root.span,
+                value: Value::Null,
+                plain: false,
+            };
         }
     }
 }
@@ -366,7 +370,10 @@ pub fn parse_files(
     config: Option<ConfigResult>,
     files: Vec<RawFile>,
 ) -> Loaded {
-    let mut results: Vec<FileResult> = files.par_iter().map(|f| parse_file(f, &settings)).collect();
+    let mut results: Vec<FileResult> = files
+        .into_par_iter()
+        .map(|f| parse_file(&f, &settings))
+        .collect();
     if let Some(config) = config {
         results.insert(0, config.file);
     }

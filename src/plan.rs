@@ -135,15 +135,46 @@ impl Plan {
                     kind: o.kind.as_str(),
                     name: &o.name,
                     phase: &o.status.phase,
-                    transitions: o.transitions.iter().map(|t| JsonTransition { from: &t.from, to: &t.to, reason: &t.reason }).collect(),
-                    blocked_by: o.status.next.iter().map(|n| JsonBlocked { to: &n.phase, reasons: &n.blocked_by }).collect(),
-                    tasks: o.tasks.as_ref().map(|t| JsonTasks { order: &t.order, waves: &t.waves, states: &t.states }),
-                    notifications: o.notifications.iter().map(|n| JsonNotification { to: &n.to, event: &n.event }).collect(),
+                    transitions: o
+                        .transitions
+                        .iter()
+                        .map(|t| JsonTransition {
+                            from: &t.from,
+                            to: &t.to,
+                            reason: &t.reason,
+                        })
+                        .collect(),
+                    blocked_by: o
+                        .status
+                        .next
+                        .iter()
+                        .map(|n| JsonBlocked {
+                            to: &n.phase,
+                            reasons: &n.blocked_by,
+                        })
+                        .collect(),
+                    tasks: o.tasks.as_ref().map(|t| JsonTasks {
+                        order: &t.order,
+                        waves: &t.waves,
+                        states: &t.states,
+                    }),
+                    notifications: o
+                        .notifications
+                        .iter()
+                        .map(|n| JsonNotification {
+                            to: &n.to,
+                            event: &n.event,
+                        })
+                        .collect(),
                     invalid: o.invalid,
                 })
                 .collect(),
             diagnostics: diagnostics::to_json(&self.diagnostics),
-            changes: self.changes.iter().map(|(path, action)| JsonChange { path, action }).collect(),
+            changes: self
+                .changes
+                .iter()
+                .map(|(path, action)| JsonChange { path, action })
+                .collect(),
         }
     }
 

@@ -65,7 +65,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(Box<str>),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -73,7 +73,7 @@ pub enum Value {
 /// One key of a mapping with its value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: Box<str>,
     pub key_span: Span,
     pub value: Node,
 }
@@ -143,12 +143,12 @@ impl Node {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
+            Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .map(|e| (e.key.to_string(), e.value.to_json()))
                     .collect(),
             ),
         }
@@ -162,7 +162,7 @@ impl Node {
     /// The entry of `key` when this node is a mapping.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         match &self.value {
-            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            Value::Map(entries) => entries.iter().find(|e| &*e.key == key),
             _ => None,
         }
     }
@@ -182,7 +182,7 @@ impl Node {
             Value::Bool(b) => Some(b.to_string()),
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => Some(s.to_string()),
             Value::Seq(_) | Value::Map(_) => None,
         }
     }
@@ -196,7 +196,7 @@ impl Node {
         for raw in pointer.split('/').skip(1) {
             let step = raw.replace("~1", "/").replace("~0", "~");
             let next = match &node.value {
-                Value::Map(entries) => entries.iter().find(|e| e.key == step).map(|e| {
+                Value::Map(entries) => entries.iter().find(|e| *e.key == *step).map(|e| {
                     key_span = Some(e.key_span);
                     &e.value
                 }),
@@ -431,14 +431,14 @@ impl Builder {
             Some(Scalar::Boolean(b)) => Value::Bool(b),
             Some(Scalar::Integer(i)) => Value::Int(i),
             Some(Scalar::FloatingPoint(f)) => Value::Float(f.into_inner()),
-            Some(Scalar::String(s)) => Value::Str(s.into_owned()),
+            Some(Scalar::String(s)) => Value::Str(s.into()),
             None => {
                 self.parsed.errors.push(Error {
                     kind: ErrorKind::UnsupportedTag,
                     span,
                     message: format!("`{text}` does not fit its tag"),
                 });
-                Value::Str(text.clone().into_owned())
+                Value::Str(text.as_ref().into())
             }
         };
         Node {
@@ -512,13 +512,13 @@ impl Builder {
                             let mut built: HashMap<String, usize> = entries
                                 .iter()
                                 .enumerate()
-                                .map(|(i, e)| (e.key.clone(), i))
+                                .map(|(i, e)| (e.key.to_string(), i))
                                 .collect();
                             built.insert(key.clone(), entries.len());
                             *index = Some(built);
                         }
                         entries.push(Entry {
-                            key,
+                            key: key.into_boxed_str(),
                             key_span: span,
                             value: node,
                         });
@@ -533,7 +533,7 @@ impl Builder {
 fn find_key(entries: &[Entry], index: &Option<HashMap<String, usize>>, key: &str) -> Option<usize> {
     match index {
         Some(index) => index.get(key).copied(),
-        None => entries.iter().position(|e| e.key == key),
+        None => entries.iter().position(|e| &*e.key == key),
     }
 }
 

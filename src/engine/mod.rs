@@ -116,14 +116,23 @@ pub fn reconcile(
                 plans.push(invalid_plan(object_kind, name, &document.path, before, now));
                 continue;
             }
-            let spec = document.object.as_ref().map_or(Value::Null, crate::manifest::Object::spec_json);
+            let full = document
+                .object
+                .as_ref()
+                .map_or(Value::Null, crate::manifest::Object::spec_json);
+            let spec_digest = digest_json(&full);
+            // Keep only the fields the workflow reads: a turnover's task list shrinks to its
+            // length, so a repository of thousands of turnovers stays small in memory.
+            let spec = prune(&full, &needed_fields(flow));
+            drop(full);
             let subject = Subject {
                 kind,
                 name,
                 document,
                 spec,
             };
-            let state = start(&world, subject, flow, before, now);
+            let mut state = start(&world, subject, flow, before, now);
+            state.status.spec_digest = spec_digest;
             world
                 .phases
                 .insert((kind, name.to_string()), state.status.phase.clone());
@@ -282,6 +291,120 @@ fn start<'a>(
     }
     reevaluate(&mut state, now);
     state
+}
+
+/// The spec fields a workflow reads (dotted paths), plus those the guards always consult.
+fn needed_fields(flow: &WorkflowSpec) -> Vec<String> {
+    let mut fields: BTreeSet<String> = ["request", "scheduledAt", "retry.attempt"]
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let guard_fields = |when: &crate::manifest::Guards, fields: &mut BTreeSet<String>| {
+        fields.extend(when.fields.iter().cloned());
+        fields.extend(when.time.iter().cloned());
+        fields.extend(when.values.keys().cloned());
+    };
+    for phase in &flow.phases {
+        fields.extend(phase.due.iter().cloned());
+        if let Some(on_enter) = &phase.on_enter {
+            fields.extend(
+                on_enter
+                    .notify
+                    .iter()
+                    .filter(|n| !n.starts_with("role:"))
+                    .cloned(),
+            );
+            fields.extend(on_enter.set.keys().cloned());
+            for conditional in &on_enter.set_if {
+                fields.extend(conditional.set.keys().cloned());
+                guard_fields(&conditional.when, &mut fields);
+            }
+        }
+        for transition in &phase.transitions {
+            fields.extend(transition.set.keys().cloned());
+            guard_fields(&transition.when, &mut fields);
+        }
+    }
+    fields.into_iter().collect()
+}
+
+/// `value` with only the fields on `paths`; a list keeps its length, each item only the
+/// fields the path goes on to.
+fn prune(value: &Value, paths: &[String]) -> Value {
+    let split: Vec<Vec<&str>> = paths.iter().map(|p| p.split('.').collect()).collect();
+    let refs: Vec<&[&str]> = split.iter().map(Vec::as_slice).collect();
+    prune_steps(value, &refs)
+}
+
+fn prune_steps(value: &Value, paths: &[&[&str]]) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut kept = serde_json::Map::new();
+            for (key, child) in map {
+                let rest: Vec<&[&str]> = paths
+                    .iter()
+                    .filter(|p| p.first() == Some(&key.as_str()))
+                    .map(|p| &p[1..])
+                    .collect();
+                if rest.is_empty() {
+                    continue;
+                }
+                let whole = rest.iter().any(|r| r.is_empty());
+                let deeper: Vec<&[&str]> = rest.into_iter().filter(|r| !r.is_empty()).collect();
+                let pruned = if deeper.is_empty() {
+                    shallow(child)
+                } else if whole {
+                    merge(shallow(child), prune_steps(child, &deeper))
+                } else {
+                    prune_steps(child, &deeper)
+                };
+                kept.insert(key.clone(), pruned);
+            }
+            Value::Object(kept)
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|item| prune_steps(item, paths)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// A field read as a whole: scalars as they are, a list of objects as that many empty
+/// objects (enough to tell empty from not).
+fn shallow(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| {
+                    if i.is_object() {
+                        Value::Object(serde_json::Map::new())
+                    } else {
+                        i.clone()
+                    }
+                })
+                .collect(),
+        ),
+        Value::Object(map) if !map.is_empty() => {
+            let mut one = serde_json::Map::new();
+            one.insert("set".into(), Value::Bool(true));
+            Value::Object(one)
+        }
+        other => other.clone(),
+    }
+}
+
+fn merge(base: Value, more: Value) -> Value {
+    match (base, more) {
+        (Value::Array(a), Value::Array(b)) => {
+            Value::Array(a.into_iter().zip(b).map(|(x, y)| merge(x, y)).collect())
+        }
+        (Value::Object(mut a), Value::Object(b)) => {
+            a.extend(b);
+            Value::Object(a)
+        }
+        (_, more) => more,
+    }
 }
 
 /// The spec with the workflow's recorded values laid over it.
@@ -672,7 +795,6 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
     }
     state.status.next = next;
     state.status.conditions = conditions;
-    state.status.spec_digest = digest_json(&state.subject.spec);
     ObjectPlan {
         ways,
         kind: object_kind,

@@ -940,22 +940,53 @@ mod properties {
         ("abandon", "{reason: stop}"),
     ];
     const PHASES: [&str; 11] = [
-        "log", "evaluate", "plan-and-design", "build-and-test", "approve-deployment", "deploy", "remediate", "early-life-support", "review", "close", "abandon",
+        "log",
+        "evaluate",
+        "plan-and-design",
+        "build-and-test",
+        "approve-deployment",
+        "deploy",
+        "remediate",
+        "early-life-support",
+        "review",
+        "close",
+        "abandon",
     ];
 
-    fn release_text(set: &[bool], code: usize, kind: usize, cab: bool, report: Option<bool>) -> String {
+    fn release_text(
+        set: &[bool],
+        code: usize,
+        kind: usize,
+        cab: bool,
+        report: Option<bool>,
+    ) -> String {
         let mut extra = String::new();
         for ((field, value), on) in OPTIONAL.iter().zip(set) {
             if *on {
                 extra.push_str(&format!("  {field}: {value}\n"));
             }
         }
-        if let Some(code) = ["", "successful", "successful-with-issues", "failed", "backed-out"].get(code).filter(|c| !c.is_empty()) {
+        if let Some(code) = [
+            "",
+            "successful",
+            "successful-with-issues",
+            "failed",
+            "backed-out",
+        ]
+        .get(code)
+        .filter(|c| !c.is_empty())
+        {
             extra.push_str(&format!("  completionCode: {code}\n"));
         }
         let mut text = release(["minor", "major", "emergency"][kind % 3], &extra);
         if cab {
-            text.push_str(&approval("cab", "Release/r1", "deployment", "approve", "sam"));
+            text.push_str(&approval(
+                "cab",
+                "Release/r1",
+                "deployment",
+                "approve",
+                "sam",
+            ));
         }
         if let Some(ok) = report {
             let outcome = if ok { "succeeded" } else { "failed" };
