@@ -1,6 +1,8 @@
-//! Benchmark of `railyard validate` on a generated repository (default 10,000 manifests:
-//! trains, application releases, turnovers with ten tasks each, approvals), and of
-//! check-jsonschema on the same files against the same schemas when it is installed.
+//! Benchmark of `railyard validate` and `railyard reconcile --dry-run` on a generated
+//! repository (default 10,000 manifests: trains, application releases, turnovers with ten
+//! tasks each, approvals), with the dry-run's peak RSS (through /usr/bin/time when it is
+//! there), and of check-jsonschema on the same files against the same schemas when it is
+//! installed. Add `--no-compare` to skip check-jsonschema (it takes minutes).
 //!
 //! cargo bench --bench validate                       # 10,000 manifests
 //! cargo bench --bench validate -- --manifests 50000  # another size
@@ -19,6 +21,7 @@ const RUNS: usize = 7;
 fn main() {
     let mut manifests = 10_000usize;
     let mut keep: Option<PathBuf> = None;
+    let mut compare = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -29,6 +32,7 @@ fn main() {
                     .unwrap_or(manifests)
             }
             "--keep" => keep = args.next().map(PathBuf::from),
+            "--no-compare" => compare = false,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -65,7 +69,50 @@ fn main() {
     });
     report("railyard validate", &times, manifests);
 
-    match check_jsonschema() {
+    let dry_run = [
+        "reconcile",
+        "--dry-run",
+        "--format",
+        "json",
+        "--now",
+        "2026-11-25T12:00:00Z",
+        "--repo",
+    ];
+    let plans = time(RUNS, || {
+        let status = Command::new(binary)
+            .args(dry_run)
+            .arg(&root)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("railyard runs");
+        assert!(status.success());
+    });
+    report("railyard reconcile --dry-run", &plans, manifests);
+    match Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg(binary)
+        .args(dry_run)
+        .arg(&root)
+        .stdout(std::process::Stdio::null())
+        .output()
+    {
+        Ok(output) if output.status.success() => {
+            let text = String::from_utf8_lossy(&output.stderr);
+            let kib: f64 = text
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse().ok())
+                .unwrap_or(0.0);
+            println!(
+                "railyard reconcile --dry-run: peak RSS {:.0} MiB",
+                kib / 1024.0
+            );
+        }
+        _ => println!("/usr/bin/time not found: peak RSS not measured (apt-get install time)"),
+    }
+
+    match check_jsonschema().filter(|_| compare) {
         Some(tool) => {
             let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/manifest.json");
             let mut paths = Vec::new();
@@ -93,9 +140,9 @@ fn main() {
                 "railyard is {ratio:.1}x faster than check-jsonschema, and also checks references"
             );
         }
-        None => println!(
-            "check-jsonschema not found (run .ci/run once to install it): skipped the comparison"
-        ),
+        None => {
+            println!("check-jsonschema skipped (--no-compare, or not installed: run .ci/run once)")
+        }
     }
 }
 
