@@ -110,6 +110,27 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Appends Markdown to the GitHub job summary when `$GITHUB_STEP_SUMMARY` names one.
+pub fn append_step_summary(markdown: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot open $GITHUB_STEP_SUMMARY ({})",
+                path.to_string_lossy()
+            )
+        })?;
+    file.write_all(markdown.as_bytes())?;
+    Ok(())
+}
+
 /// Logs to stderr: warnings by default, more with `-v`, or as `RUST_LOG` says.
 pub fn init_tracing(verbose: u8) {
     let default = match verbose {

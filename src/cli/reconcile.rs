@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 
 use super::{EXIT_ERRORS, Format, Global};
@@ -47,19 +47,7 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         }
         Format::Github => {
             stdout.write_all(diagnostics::render_github(&plan.diagnostics).as_bytes())?;
-            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-                let mut file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .with_context(|| {
-                        format!(
-                            "cannot open $GITHUB_STEP_SUMMARY ({})",
-                            path.to_string_lossy()
-                        )
-                    })?;
-                file.write_all(plan.render_markdown().as_bytes())?;
-            }
+            super::append_step_summary(&plan.render_markdown())?;
         }
     }
     stdout.flush()?;

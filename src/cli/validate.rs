@@ -3,8 +3,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use super::{EXIT_ERRORS, EXIT_FAILURE, Format, Global};
 use railyard::diagnostics::{self, HumanStyle};
 use railyard::validate;
@@ -39,19 +37,7 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
         }
         Format::Github => {
             stdout.write_all(diagnostics::render_github(&validation.diagnostics).as_bytes())?;
-            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-                let mut file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .with_context(|| {
-                        format!(
-                            "cannot open $GITHUB_STEP_SUMMARY ({})",
-                            path.to_string_lossy()
-                        )
-                    })?;
-                file.write_all(validate::markdown_summary(&validation).as_bytes())?;
-            }
+            super::append_step_summary(&validate::markdown_summary(&validation))?;
         }
     }
     stdout.flush()?;
