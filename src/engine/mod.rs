@@ -506,7 +506,14 @@ fn ctx<'s, 'a>(
         subject: &state.subject,
         values,
         phase: &phase.name,
-        since: state.status.since,
+        // "Only for the current phase": an approval must be newer than the phase's start as
+        // remembered from an earlier reconcile. A phase entered in this very run has no
+        // remembered start (its records were all made before the run saw it).
+        since: if state.transitions.is_empty() {
+            state.status.since
+        } else {
+            None
+        },
         plan,
         attempt,
     }

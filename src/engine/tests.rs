@@ -522,6 +522,50 @@ fn verified_approvals_need_the_right_author_and_no_self_approval() {
     );
 }
 
+#[test]
+fn verified_approvals_carry_an_object_through_several_phases_in_one_run() {
+    let extra = format!(
+        "{TRAIN}{}{}",
+        turnover("test", "2026-11-23T08:00:00Z"),
+        started()
+    );
+    let facts = Facts {
+        verified: true,
+        added: BTreeMap::from([(
+            "repo.yaml".to_string(),
+            commit("eve@x", "2026-11-20T10:00:00Z"),
+        )]),
+        changed: BTreeMap::from([(
+            "repo.yaml".to_string(),
+            commit("dan@x", "2026-11-20T10:00:00Z"),
+        )]),
+    };
+    let plans = run_with(&extra, &StatusMap::new(), &facts, now());
+    assert_eq!(
+        path(object(&plans, Kind::Turnover, "to1")),
+        ["draft", "awaiting-acceptance", "ready", "deploying"]
+    );
+    // With a remembered phase start after the approvals, they no longer count.
+    let mut previous = StatusMap::new();
+    let since: jiff::Timestamp = "2026-11-21T00:00:00Z".parse().expect("time");
+    previous.insert(
+        (Kind::Turnover, "to1".into()),
+        ObjectStatus {
+            phase: "awaiting-acceptance".into(),
+            since: Some(since),
+            ..ObjectStatus::default()
+        },
+    );
+    let plans = run_with(&extra, &previous, &facts, now());
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(t.status.phase, "awaiting-acceptance");
+    assert!(
+        blocked(t, "ready")[0].contains("`acceptance-eve` was given before the current phase"),
+        "{:?}",
+        blocked(t, "ready")
+    );
+}
+
 // ---------------------------------------------------------------- seed 004, row by row
 
 const RELEASE: &str = "apiVersion: railyard/v1\nkind: Release\nmetadata: {name: r1}\nspec:\n  title: Gateway\n  releaseType: TYPE\n  description: Move payments\n  requestedBy: marco\n  reason: End of support\n  releaseModel: m1\n  justification: Fees\n  service: payments\n  serviceOwner: rita\nEXTRA---\napiVersion: railyard/v1\nkind: ReleaseModel\nmetadata: {name: m1}\nspec:\n  taskPlans:\n    approve-deployment: [{id: cab-pack, title: CAB pack, type: manual, owner: developers}]\n";
