@@ -154,13 +154,13 @@ fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             if let Some(earlier) = bookings[..i].iter().find(|b| {
                 b.train.name() != later.train.name() && b.from < later.to && later.from < b.to
             }) {
-                let own = train_pointer(c, later);
+                let own = train_pointer(later);
                 let mut d = later
                     .train
                     .error(Code::ReservationOverlap, &own, format!("environment `{environment}` is reserved by trains `{}` and `{}` over overlapping dates", earlier.train.name(), later.train.name()))
                     .with_label("overlaps another train's reservation")
                     .with_hint("give the reservations `from`/`to` dates that do not overlap, or reserve another environment");
-                let other = train_pointer(c, earlier);
+                let other = train_pointer(earlier);
                 d = d.with_related(
                     earlier.train.path(),
                     earlier.train.span(&other),
@@ -173,8 +173,7 @@ fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// Where a booking is written: in the train, or (inherited) at its `template` field.
-fn train_pointer(c: &Catalog<'_>, booking: &Booking<'_>) -> String {
-    let _ = c;
+fn train_pointer(booking: &Booking<'_>) -> String {
     if booking.train.manifest.spec.environments.is_some() {
         format!("/spec/environments/{}/name", booking.index)
     } else {

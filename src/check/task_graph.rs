@@ -151,7 +151,6 @@ fn dependencies<'a>(
     let mut edges = Vec::new();
     for (from, placed) in tasks.iter().enumerate() {
         for (d, dependency) in placed.task.depends_on.iter().enumerate() {
-            let pointer = format!("{}/dependsOn/{d}", placed.pointer);
             match index.get(dependency.as_str()) {
                 Some(&to) if to == from && report(placed) => {
                     out.push(
@@ -182,7 +181,6 @@ fn dependencies<'a>(
                         .with_label(format!("no task `{dependency}` here"))
                         .with_hint_opt(hint),
                     );
-                    let _ = pointer;
                 }
                 None => {}
             }

@@ -22,7 +22,8 @@ pub struct Subject<'a> {
     pub kind: WorkflowKind,
     pub name: &'a str,
     pub document: &'a Document,
-    /// The spec as JSON, for field guards.
+    /// The spec as JSON, for field guards: only the fields the workflow reads (a list of
+    /// objects keeps its length and the item fields the workflow names).
     pub spec: Value,
 }
 
