@@ -44,16 +44,30 @@ fn object<'v>(plan: &'v Value, kind: &str, name: &str) -> &'v Value {
         .expect("object in plan")
 }
 
-#[test]
-fn approvals_count_by_the_commit_author() {
+/// A git repository with the teams and train `q4` committed by `author`.
+fn train_repo(author: &str) -> tempfile::TempDir {
     let repo = git_repo();
-    let dir = repo.path();
     commit(
-        dir,
+        repo.path(),
         &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
+        author,
         "2026-11-01T10:00:00Z",
     );
+    repo
+}
+
+/// The first reason that blocks train `q4`.
+fn first_reason(plan: &Value) -> String {
+    object(plan, "ReleaseTrain", "q4")["blockedBy"][0]["reasons"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn approvals_count_by_the_commit_author() {
+    let repo = train_repo("rita");
+    let dir = repo.path();
     // dan commits an approval that claims to be marco's: it must not count.
     commit(
         dir,
@@ -96,14 +110,8 @@ fn approvals_count_by_the_commit_author() {
 
 #[test]
 fn no_self_approval_and_uncommitted_records_do_not_count() {
-    let repo = git_repo();
+    let repo = train_repo("marco");
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "marco",
-        "2026-11-01T10:00:00Z",
-    );
     commit(
         dir,
         &[("approvals/a.yaml", &approval("marco"))],
@@ -111,10 +119,7 @@ fn no_self_approval_and_uncommitted_records_do_not_count() {
         "2026-11-02T10:00:00Z",
     );
     let (json, _) = plan(dir, &[]);
-    let reason = object(&json, "ReleaseTrain", "q4")["blockedBy"][0]["reasons"][0]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let reason = first_reason(&json);
     assert!(
         reason.contains("`marco` made the last change to ReleaseTrain/q4 and cannot approve it"),
         "{reason}"
@@ -122,10 +127,7 @@ fn no_self_approval_and_uncommitted_records_do_not_count() {
     // rita's approval, written but not committed, is not counted either.
     common::write(dir, "approvals/b.yaml", approval("rita").as_bytes());
     let (json, _) = plan(dir, &[]);
-    let reason = object(&json, "ReleaseTrain", "q4")["blockedBy"][0]["reasons"][0]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let reason = first_reason(&json);
     assert!(
         reason.contains("`q4-train-rita` is not committed yet"),
         "{reason}"
@@ -138,14 +140,8 @@ fn no_self_approval_and_uncommitted_records_do_not_count() {
 
 #[test]
 fn rev_plans_a_commit_not_the_working_tree() {
-    let repo = git_repo();
+    let repo = train_repo("rita");
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
     commit(
         dir,
         &[("approvals/a.yaml", &approval("marco"))],
@@ -321,9 +317,6 @@ fn a_repository_without_commits_counts_nothing_as_committed() {
     );
     let (json, code) = plan(repo.path(), &[]);
     assert_eq!(code, 0);
-    let reason = object(&json, "ReleaseTrain", "q4")["blockedBy"][0]["reasons"][0]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let reason = first_reason(&json);
     assert!(reason.contains("not committed yet"), "{reason}");
 }
