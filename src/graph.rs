@@ -19,13 +19,20 @@ pub fn cycles(nodes: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
             graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
         }
     }
+    // Successors in declaration order of the edges, for walking a cycle.
+    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+    for &(from, to) in edges {
+        if from != to && from < nodes && to < nodes {
+            successors[from].push(to);
+        }
+    }
     let mut found: Vec<Vec<usize>> = tarjan_scc(&graph)
         .into_iter()
         .filter(|component| component.len() > 1)
         .map(|component| {
             let mut members: Vec<usize> = component.iter().map(|n| n.index()).collect();
             members.sort_unstable();
-            cycle_within(&members, edges)
+            cycle_within(&members, &successors)
         })
         .collect();
     found.sort();
@@ -34,19 +41,19 @@ pub fn cycles(nodes: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
 
 /// A simple cycle through the first member of a strongly connected component, preferring
 /// edges in declaration order (depth-first, iterative).
-fn cycle_within(members: &[usize], edges: &[(usize, usize)]) -> Vec<usize> {
+fn cycle_within(members: &[usize], all_successors: &[Vec<usize>]) -> Vec<usize> {
     let start = members[0];
     let inside = |n: usize| members.binary_search(&n).is_ok();
     let successors = |n: usize| -> Vec<usize> {
-        edges
+        all_successors[n]
             .iter()
-            .filter(|&&(from, to)| from == n && to != n && inside(to))
-            .map(|&(_, to)| to)
+            .copied()
+            .filter(|&to| inside(to))
             .collect()
     };
     let mut path = vec![start];
     let mut pending = vec![successors(start)];
-    let mut visited = vec![start];
+    let mut visited = std::collections::BTreeSet::from([start]);
     while let Some(options) = pending.last_mut() {
         if options.is_empty() {
             pending.pop();
@@ -58,10 +65,9 @@ fn cycle_within(members: &[usize], edges: &[(usize, usize)]) -> Vec<usize> {
             path.push(start);
             return path;
         }
-        if visited.contains(&next) {
+        if !visited.insert(next) {
             continue;
         }
-        visited.push(next);
         path.push(next);
         pending.push(successors(next));
     }
@@ -160,6 +166,58 @@ pub fn order(nodes: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<Vec<usi
     (order, waves)
 }
 
+/// A DAG worked out: run order, waves, and the critical path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Schedule {
+    pub order: Vec<usize>,
+    pub waves: Vec<Vec<usize>>,
+    /// The chain of dependencies with the largest total weight, first task first (ties go
+    /// to the earlier-declared task).
+    pub critical_path: Vec<usize>,
+}
+
+/// Orders a DAG and finds its critical path; `weights[n]` is node n's expected duration.
+pub fn schedule(nodes: usize, edges: &[(usize, usize)], weights: &[u64]) -> Schedule {
+    let (order, waves) = order(nodes, edges);
+    let mut dependencies: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+    for &(node, dependency) in edges {
+        if node < nodes && dependency < nodes && node != dependency {
+            dependencies[node].push(dependency);
+        }
+    }
+    let weight = |n: usize| weights.get(n).copied().unwrap_or(1);
+    let mut finish = vec![0u64; nodes];
+    let mut via: Vec<Option<usize>> = vec![None; nodes];
+    for &node in &order {
+        let mut best: Option<usize> = None;
+        for &dependency in &dependencies[node] {
+            if best.is_none_or(|b| {
+                (finish[dependency], std::cmp::Reverse(dependency))
+                    > (finish[b], std::cmp::Reverse(b))
+            }) {
+                best = Some(dependency);
+            }
+        }
+        finish[node] = weight(node).saturating_add(best.map_or(0, |b| finish[b]));
+        via[node] = best;
+    }
+    let mut end = order
+        .iter()
+        .copied()
+        .max_by_key(|&n| (finish[n], std::cmp::Reverse(n)));
+    let mut critical_path = Vec::new();
+    while let Some(node) = end {
+        critical_path.push(node);
+        end = via[node];
+    }
+    critical_path.reverse();
+    Schedule {
+        order,
+        waves,
+        critical_path,
+    }
+}
+
 #[cfg(test)]
 mod order_tests {
     use super::*;
@@ -174,5 +232,85 @@ mod order_tests {
         // Declaration order breaks ties even when dependencies come later in the list.
         let (order, _) = super::order(3, &[(0, 2)]);
         assert_eq!(order, vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn critical_path_follows_the_heaviest_chain() {
+        // a(1) → b(5) → d(1); a → c(2) → d; e(3) alone.
+        let edges = [(1, 0), (2, 0), (3, 1), (3, 2)];
+        assert_eq!(
+            schedule(5, &edges, &[1, 5, 2, 1, 3]).critical_path,
+            vec![0, 1, 3]
+        );
+        assert_eq!(
+            schedule(5, &edges, &[1, 1, 2, 1, 3]).critical_path,
+            vec![0, 2, 3]
+        );
+        // Equal chains: the earlier-declared one.
+        assert_eq!(
+            schedule(5, &edges, &[1, 1, 1, 1, 1]).critical_path,
+            vec![0, 1, 3]
+        );
+        assert_eq!(schedule(0, &[], &[]).critical_path, Vec::<usize>::new());
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Random DAGs: edges go from a later node to an earlier one, then node numbers are
+        /// shuffled so that declaration order is not topological.
+        fn dag() -> impl Strategy<Value = (usize, Vec<(usize, usize)>, Vec<u64>)> {
+            (1usize..40).prop_flat_map(|n| {
+                let edges = proptest::collection::vec((0..n, 0..n), 0..n * 3);
+                let shuffle = Just((0..n).collect::<Vec<_>>()).prop_shuffle();
+                let weights = proptest::collection::vec(1u64..10, n);
+                (Just(n), edges, shuffle, weights).prop_map(|(n, pairs, perm, weights)| {
+                    let edges = pairs
+                        .into_iter()
+                        .filter(|(a, b)| a != b)
+                        .map(|(a, b)| {
+                            if a > b {
+                                (perm[a], perm[b])
+                            } else {
+                                (perm[b], perm[a])
+                            }
+                        })
+                        .collect();
+                    (n, edges, weights)
+                })
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn order_respects_every_edge_and_waves_partition((n, edges, weights) in dag()) {
+                let s = schedule(n, &edges, &weights);
+                prop_assert_eq!(s.order.len(), n);
+                let position: Vec<usize> = {
+                    let mut p = vec![0; n];
+                    for (i, &node) in s.order.iter().enumerate() { p[node] = i; }
+                    p
+                };
+                let mut wave_of = vec![usize::MAX; n];
+                for (w, wave) in s.waves.iter().enumerate() {
+                    for &node in wave {
+                        prop_assert_eq!(wave_of[node], usize::MAX, "node in two waves");
+                        wave_of[node] = w;
+                    }
+                }
+                prop_assert!(wave_of.iter().all(|&w| w != usize::MAX), "a node in no wave");
+                for &(node, dependency) in &edges {
+                    prop_assert!(position[dependency] < position[node]);
+                    prop_assert!(wave_of[dependency] < wave_of[node]);
+                }
+                // The same input gives the same schedule.
+                prop_assert_eq!(schedule(n, &edges, &weights), s.clone());
+                // The critical path is a chain of edges.
+                for pair in s.critical_path.windows(2) {
+                    prop_assert!(edges.contains(&(pair[1], pair[0])));
+                }
+            }
+        }
     }
 }

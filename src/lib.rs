@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod check;
 pub mod diagnostics;
+pub mod diagram;
 pub mod engine;
 pub mod facts;
 pub mod git;

@@ -9,10 +9,12 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::catalog::Catalog;
+use crate::diagram::Diagram;
 use crate::engine::{self, StatusMap};
 use crate::facts::Facts;
 use crate::git::{GitError, GitRepo};
 use crate::load::{self, LoadError, Settings};
+use crate::manifest::{ApplicationReleaseSpec, Kind};
 use crate::plan::{self, Plan};
 use crate::validate;
 
@@ -23,21 +25,23 @@ pub enum PlanError {
     Load(#[from] LoadError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error("no object `{0}` with a workflow in this repository{1}")]
+    NoSuchObject(String, String),
+    #[error(
+        "{0} has no dependency graph: graphs are drawn for turnovers, releases with a task plan in their phase, and trains"
+    )]
+    NoGraph(String),
 }
 
 /// The plan for the working tree at `root` (uncommitted edits included), at `now`. Inside a
 /// git repository, approvals and reports are trusted from its history; in a plain folder
 /// they count by their `by` field and the plan says so.
 pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanError> {
-    let loaded = load::read_worktree(root)?;
+    let mut loaded = load::read_worktree(root)?;
     let existing = status_json(&read_status_files(root, &loaded.settings), &loaded.settings);
-    let facts = match GitRepo::discover(root) {
-        Ok(repo) => repo.facts(None)?,
-        Err(GitError::NotARepository { .. }) => Facts::unverified(),
-        Err(e) => return Err(e.into()),
-    };
+    let facts = worktree_facts(root)?;
     Ok(plan_loaded(
-        &loaded,
+        &mut loaded,
         &existing,
         &facts,
         now,
@@ -45,31 +49,38 @@ pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanErro
     ))
 }
 
+/// Facts from the git repository that holds `root`; none (unverified) for a plain folder.
+fn worktree_facts(root: &Path) -> Result<Facts, PlanError> {
+    match GitRepo::discover(root) {
+        Ok(repo) => Ok(repo.facts(None)?),
+        Err(GitError::NotARepository { .. }) => Ok(Facts::unverified()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The plan for the commit `rev` of the git repository that holds `root`, read from its tree
 /// (the working tree is not looked at).
 pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Plan, PlanError> {
     let repo = GitRepo::discover(root)?;
-    let (loaded, status) = repo.read_tree(rev)?;
+    let (mut loaded, status) = repo.read_tree(rev)?;
     let existing = status_json(&status, &loaded.settings);
     let facts = repo.facts(Some(rev))?;
-    Ok(plan_loaded(
-        &loaded,
-        &existing,
-        &facts,
-        now,
-        repo.revision(Some(rev))?,
-    ))
+    let revision = repo.revision(Some(rev))?;
+    Ok(plan_loaded(&mut loaded, &existing, &facts, now, revision))
 }
 
-/// The plan for what was loaded: pure.
+/// The plan for what was loaded: pure. The documents' YAML trees are freed once the
+/// diagnostics are made (the engine reads the typed model), which keeps a large repository's
+/// peak memory down.
 pub fn plan_loaded(
-    loaded: &load::Loaded,
+    loaded: &mut load::Loaded,
     existing: &BTreeMap<String, Value>,
     facts: &Facts,
     now: jiff::Timestamp,
     revision: String,
 ) -> Plan {
     let diagnostics = validate::check_loaded(loaded);
+    loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     // Status files are railyard's own output and anyone could have edited them: until their
     // history is checked (the write-back issue), nothing in them is trusted.
@@ -83,6 +94,91 @@ pub fn plan_loaded(
         changes,
         verified: facts.verified,
     }
+}
+
+/// The dependency diagram of `object` (`Kind/name`) in the working tree at `root`: a
+/// turnover's tasks (or a release's current task plan) with their states, or a train's
+/// application releases with their phases.
+pub fn diagram_worktree(
+    root: &Path,
+    now: jiff::Timestamp,
+    object: &str,
+) -> Result<Diagram, PlanError> {
+    let mut loaded = load::read_worktree(root)?;
+    let facts = worktree_facts(root)?;
+    let plan = plan_loaded(
+        &mut loaded,
+        &BTreeMap::new(),
+        &facts,
+        now,
+        "working-tree".to_string(),
+    );
+    let (kind, name) = object.split_once('/').unwrap_or((object, ""));
+    let Some(found) = plan
+        .objects
+        .iter()
+        .find(|o| o.kind.as_str() == kind && o.name == name)
+    else {
+        let known: Vec<String> = plan
+            .objects
+            .iter()
+            .map(|o| format!("{}/{}", o.kind, o.name))
+            .collect();
+        let hint = crate::suggest::did_you_mean(object, known.iter().map(String::as_str))
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        return Err(PlanError::NoSuchObject(object.to_string(), hint));
+    };
+    if let Some(tasks) = &found.tasks {
+        return Ok(Diagram::from_tasks(object, tasks));
+    }
+    if found.kind != Kind::ReleaseTrain {
+        return Err(PlanError::NoGraph(object.to_string()));
+    }
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    let of_train = |release: &str| {
+        catalog
+            .get::<ApplicationReleaseSpec>(release)
+            .is_some_and(|r| {
+                r.manifest
+                    .spec
+                    .train
+                    .as_ref()
+                    .is_some_and(|t| t.as_str() == name)
+            })
+    };
+    let releases: Vec<&engine::ObjectPlan> = plan
+        .objects
+        .iter()
+        .filter(|o| o.kind == Kind::ApplicationRelease && of_train(&o.name))
+        .collect();
+    let depends = |release: &str| -> Vec<String> {
+        catalog
+            .get::<ApplicationReleaseSpec>(release)
+            .map(|r| {
+                r.manifest
+                    .spec
+                    .depends_on
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let describe = |release: &str| -> String {
+        catalog
+            .get::<ApplicationReleaseSpec>(release)
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.manifest.spec.application, r.manifest.spec.version
+                )
+            })
+            .unwrap_or_default()
+    };
+    Ok(Diagram::from_releases(
+        object, &releases, &depends, &describe,
+    ))
 }
 
 /// Status files as JSON values, by path.

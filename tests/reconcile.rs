@@ -320,3 +320,63 @@ fn a_repository_without_commits_counts_nothing_as_committed() {
     let reason = first_reason(&json);
     assert!(reason.contains("not committed yet"), "{reason}");
 }
+
+#[test]
+fn graph_draws_tasks_and_releases_as_dot_and_mermaid() {
+    let copy = tempfile::tempdir().expect("a temporary directory");
+    copy_tree(&root().join("examples/acme"), copy.path());
+    let draw = |object: &str, format: &str| {
+        let output = railyard()
+            .args(["graph", object, "--format", format, "--now", NOW, "--repo"])
+            .arg(copy.path())
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{object} {format}");
+        stdout(&output)
+    };
+    insta::assert_snapshot!(
+        "graph_turnover_dot",
+        draw("Turnover/2026-12-staging", "dot")
+    );
+    insta::assert_snapshot!(
+        "graph_turnover_mermaid",
+        draw("Turnover/2026-12-test", "mermaid")
+    );
+    insta::assert_snapshot!(
+        "graph_train_mermaid",
+        draw("ReleaseTrain/2026-12", "mermaid")
+    );
+    // The same repository and clock draw the same bytes.
+    assert_eq!(
+        draw("Turnover/2026-12-staging", "dot"),
+        draw("Turnover/2026-12-staging", "dot")
+    );
+}
+
+#[test]
+fn graph_refuses_what_it_cannot_draw() {
+    let dir = common::repo(&[
+        ("teams.yaml", TEAMS.as_bytes()),
+        ("trains/q4.yaml", TRAIN.as_bytes()),
+    ]);
+    let run = |args: &[&str]| {
+        railyard()
+            .args(args)
+            .arg("--repo")
+            .arg(dir.path())
+            .assert()
+            .code(2)
+    };
+    run(&["graph", "ReleaseTrain/q5"])
+        .stderr(predicates::str::contains("did you mean `ReleaseTrain/q4`?"));
+    run(&["graph", "q4"]).stderr(predicates::str::contains("Kind/name"));
+    run(&["graph", "ReleaseTrain/q4", "--format", "json"]).stderr(predicates::str::contains("dot"));
+    run(&["validate", "--format", "mermaid"])
+        .stderr(predicates::str::contains("are for `railyard graph`"));
+    // A train without releases is an empty graph, not an error.
+    railyard()
+        .args(["graph", "ReleaseTrain/q4", "--format", "dot", "--repo"])
+        .arg(dir.path())
+        .assert()
+        .success();
+}

@@ -78,6 +78,10 @@ pub enum Format {
     Json,
     /// GitHub workflow commands (annotations), and a Markdown summary in $GITHUB_STEP_SUMMARY.
     Github,
+    /// Graphviz DOT (`railyard graph` only).
+    Dot,
+    /// A Mermaid flowchart (`railyard graph` only; its default).
+    Mermaid,
 }
 
 /// Color choice.
@@ -96,16 +100,25 @@ pub enum Command {
     Reconcile(reconcile::ReconcileArgs),
     /// Explain one object: its phase, history, and what holds or blocks each way out.
     Explain(reconcile::ExplainArgs),
+    /// Draw a turnover's tasks (or a train's releases) with their states: `--format dot|mermaid`.
+    Graph(reconcile::ExplainArgs),
     /// Print the JSON Schema of any manifest, or write every schema to a directory.
     Schema(schema::SchemaArgs),
 }
 
 /// Runs the command; the exit code says how it went.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let diagram_format = matches!(cli.global.format, Format::Dot | Format::Mermaid);
+    if diagram_format && !matches!(cli.command, Command::Graph(_)) {
+        anyhow::bail!(
+            "`--format dot` and `--format mermaid` are for `railyard graph`; use human, json or github here"
+        );
+    }
     match &cli.command {
         Command::Validate => validate::run(&cli.global),
         Command::Reconcile(args) => reconcile::run(&cli.global, args),
         Command::Explain(args) => reconcile::explain(&cli.global, args),
+        Command::Graph(args) => reconcile::graph(&cli.global, args),
         Command::Schema(args) => schema::run(args),
     }
 }

@@ -45,7 +45,7 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut writer, &plan.json())?;
             writeln!(writer)?;
         }
-        Format::Github => {
+        Format::Github | Format::Dot | Format::Mermaid => {
             stdout.write_all(diagnostics::render_github(&plan.diagnostics).as_bytes())?;
             super::append_step_summary(&plan.render_markdown())?;
         }
@@ -87,4 +87,23 @@ pub fn explain(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> 
             )
         }
     }
+}
+
+pub fn graph(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    if !args.object.contains('/') {
+        bail!(
+            "`{}` is not an object: write it as Kind/name, e.g. Turnover/2026-12-test",
+            args.object
+        );
+    }
+    let diagram = reconcile::diagram_worktree(&global.repo, global.now(), &args.object)?;
+    let text = match global.format {
+        Format::Dot => diagram.to_dot(),
+        Format::Mermaid | Format::Human => diagram.to_mermaid(),
+        Format::Json | Format::Github => {
+            bail!("`railyard graph` draws `--format dot` or `--format mermaid` (the default)")
+        }
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -49,6 +49,10 @@ pub struct TasksView {
     pub order: Vec<String>,
     pub waves: Vec<Vec<String>>,
     pub states: BTreeMap<String, String>,
+    /// Task ids in declaration order, with their titles and dependencies (for diagrams).
+    pub declared: Vec<(String, String, Vec<String>)>,
+    /// The longest chain by timeout.
+    pub critical_path: Vec<String>,
 }
 
 /// A way out of the current phase with what holds and what does not (for `explain`).
@@ -731,6 +735,19 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
                     .enumerate()
                     .map(|(i, t)| (t.id.to_string(), board.states[i].as_str().to_string()))
                     .collect(),
+                declared: board
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        (
+                            t.id.to_string(),
+                            t.title.clone(),
+                            board.dependencies[i].iter().map(|&d| id(d)).collect(),
+                        )
+                    })
+                    .collect(),
+                critical_path: board.critical_path.iter().map(|&i| id(i)).collect(),
             });
         }
     }

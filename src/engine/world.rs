@@ -142,8 +142,15 @@ pub struct TaskBoard<'t> {
     pub tasks: Vec<&'t Task>,
     pub order: Vec<usize>,
     pub waves: Vec<Vec<usize>>,
+    /// The longest chain by timeout (30m for a task without one).
+    pub critical_path: Vec<usize>,
+    /// Each task's dependencies, by index.
+    pub dependencies: Vec<Vec<usize>>,
     pub states: Vec<TaskState>,
 }
+
+/// The weight of a task on the critical path: its timeout, or 30 minutes.
+const DEFAULT_TASK_SECONDS: u64 = 30 * 60;
 
 impl<'a> World<'a> {
     pub fn new(catalog: &'a Catalog<'a>, facts: &'a Facts, now: jiff::Timestamp) -> World<'a> {
@@ -477,7 +484,19 @@ impl<'a> World<'a> {
                     .map(move |&d| (i, d))
             })
             .collect();
-        let (order, waves) = crate::graph::order(tasks.len(), &edges);
+        let weights: Vec<u64> = tasks
+            .iter()
+            .map(|t| t.timeout.map_or(DEFAULT_TASK_SECONDS, |d| d.seconds))
+            .collect();
+        let crate::graph::Schedule {
+            order,
+            waves,
+            critical_path,
+        } = crate::graph::schedule(tasks.len(), &edges, &weights);
+        let mut dependencies: Vec<Vec<usize>> = vec![Vec::new(); tasks.len()];
+        for &(node, dependency) in &edges {
+            dependencies[node].push(dependency);
+        }
         let reported = self.reported_outcomes(subject, &tasks, attempt);
         let mut states = vec![TaskState::Pending; tasks.len()];
         for &i in &order {
@@ -486,10 +505,7 @@ impl<'a> World<'a> {
                 Some(crate::manifest::Outcome::Failed) => TaskState::Failed,
                 Some(crate::manifest::Outcome::Skipped) => TaskState::Skipped,
                 None => {
-                    let deps_done = edges
-                        .iter()
-                        .filter(|(n, _)| *n == i)
-                        .all(|(_, d)| states[*d].done());
+                    let deps_done = dependencies[i].iter().all(|&d| states[d].done());
                     match (deps_done, tasks[i].task_type) {
                         (false, _) => TaskState::Pending,
                         (true, TaskType::Manual) => TaskState::Waiting,
@@ -499,6 +515,8 @@ impl<'a> World<'a> {
             };
         }
         Some(TaskBoard {
+            critical_path,
+            dependencies,
             tasks,
             order,
             waves,
