@@ -498,6 +498,20 @@ fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
                     .push(format!("tasks not done: {}", open.join(", ")));
             }
         }
+        TasksGuard::Retried => {
+            let failed = board.states.contains(&TaskState::Failed);
+            if ctx.attempt > 1 && !failed {
+                verdict
+                    .held
+                    .push(format!("attempt {} asked for", ctx.attempt));
+            } else {
+                verdict.missing.push(format!(
+                    "to retry, raise `retry.attempt` to {} in {} (`rerun: failed` skips the tasks that succeeded)",
+                    ctx.attempt + 1,
+                    ctx.subject.document.path
+                ));
+            }
+        }
         TasksGuard::Failed => {
             let failed: Vec<String> = board
                 .order

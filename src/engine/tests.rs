@@ -329,6 +329,84 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
 }
 
 #[test]
+fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
+    let two = "  tasks:\n    - {id: a, title: A, type: manual, owner: developers}\n    - {id: b, title: B, type: manual, owner: developers, dependsOn: [a]}\n";
+    let base = format!(
+        "{TRAIN}{}{}",
+        turnover("test", "2026-11-23T08:00:00Z"),
+        started()
+    )
+    .replace(
+        "  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n",
+        two,
+    );
+    let reports = format!(
+        "{}{}",
+        report("a", "succeeded", "dan", 1),
+        report("b", "failed", "dan", 1)
+    );
+    let plans = run(&format!("{base}{reports}"));
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(t.status.phase, "failed");
+    assert_eq!(
+        blocked(t, "deploying"),
+        [
+            "to retry, raise `retry.attempt` to 2 in repo.yaml (`rerun: failed` skips the tasks that succeeded)"
+        ]
+    );
+    // Attempt 2: `a` succeeded before and is skipped; `b` runs again.
+    let retried = base.replace("  tasks:", "  retry: {attempt: 2}\n  tasks:");
+    let plans = run(&format!("{retried}{reports}"));
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(t.status.phase, "deploying");
+    let states = &t.tasks.as_ref().expect("tasks").states;
+    assert_eq!(
+        (states["a"].as_str(), states["b"].as_str()),
+        ("skipped", "waiting")
+    );
+    // `rerun: all` runs `a` again.
+    let all = base.replace("  tasks:", "  retry: {attempt: 2, rerun: all}\n  tasks:");
+    let plans = run(&format!("{all}{reports}"));
+    assert_eq!(
+        object(&plans, Kind::Turnover, "to1")
+            .tasks
+            .as_ref()
+            .expect("tasks")
+            .states["a"],
+        "waiting"
+    );
+    // Attempt 2 fails too: the turnover fails once and stays failed, no back and forth.
+    let again = format!("{retried}{reports}{}", report("b", "failed", "dan", 2));
+    let plans = run(&again);
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(
+        path(t),
+        [
+            "draft",
+            "awaiting-acceptance",
+            "ready",
+            "deploying",
+            "failed"
+        ]
+    );
+    // A report from attempt 1 does not count for attempt 2's `b`.
+    let old_success = format!(
+        "{retried}{}{}",
+        report("a", "succeeded", "dan", 1),
+        report("b", "failed", "dan", 1)
+    );
+    let plans = run(&old_success);
+    assert_eq!(
+        object(&plans, Kind::Turnover, "to1")
+            .tasks
+            .as_ref()
+            .expect("tasks")
+            .states["b"],
+        "waiting"
+    );
+}
+
+#[test]
 fn guard_requested_closes_a_deployed_turnover() {
     let base = format!(
         "{TRAIN}{}{}{}",

@@ -497,13 +497,33 @@ impl<'a> World<'a> {
         for &(node, dependency) in &edges {
             dependencies[node].push(dependency);
         }
-        let reported = self.reported_outcomes(subject, &tasks, attempt);
+        let reported = self.reported_outcomes(subject, &tasks, |a| a == attempt);
+        // A turnover's retry with `rerun: failed` (the default) skips the tasks that
+        // succeeded (or were skipped) in an earlier attempt.
+        let rerun_failed = subject.kind == WorkflowKind::Turnover
+            && self
+                .catalog
+                .get::<TurnoverSpec>(subject.name)
+                .and_then(|t| t.manifest.spec.retry.clone())
+                .is_none_or(|r| r.rerun == crate::manifest::Rerun::Failed);
+        let earlier = if rerun_failed && attempt > 1 {
+            self.reported_outcomes(subject, &tasks, |a| a < attempt)
+        } else {
+            BTreeMap::new()
+        };
         let mut states = vec![TaskState::Pending; tasks.len()];
         for &i in &order {
             states[i] = match reported.get(tasks[i].id.as_str()) {
                 Some(crate::manifest::Outcome::Succeeded) => TaskState::Succeeded,
                 Some(crate::manifest::Outcome::Failed) => TaskState::Failed,
                 Some(crate::manifest::Outcome::Skipped) => TaskState::Skipped,
+                None if matches!(
+                    earlier.get(tasks[i].id.as_str()),
+                    Some(crate::manifest::Outcome::Succeeded | crate::manifest::Outcome::Skipped)
+                ) =>
+                {
+                    TaskState::Skipped
+                }
                 None => {
                     let deps_done = dependencies[i].iter().all(|&d| states[d].done());
                     match (deps_done, tasks[i].task_type) {
@@ -530,7 +550,7 @@ impl<'a> World<'a> {
         &self,
         subject: &Subject<'_>,
         tasks: &[&Task],
-        attempt: u32,
+        accept: impl Fn(u32) -> bool,
     ) -> BTreeMap<String, crate::manifest::Outcome> {
         let mut outcomes = BTreeMap::new();
         let Some(reports) = self.reports.get(&subject.reference()) else {
@@ -538,10 +558,12 @@ impl<'a> World<'a> {
         };
         let mut ordered: Vec<&Item<'a, TaskReportSpec>> = reports
             .iter()
-            .filter(|r| r.manifest.spec.attempt == attempt)
+            .filter(|r| accept(r.manifest.spec.attempt))
             .collect();
+        // Later attempts, then later commits, win.
         ordered.sort_by_key(|r| {
             (
+                r.manifest.spec.attempt,
                 self.facts.added.get(r.path()).map(|c| c.time),
                 r.path().to_string(),
                 r.name().to_string(),

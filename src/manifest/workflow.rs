@@ -138,7 +138,7 @@ pub struct Guards {
     /// Every related object of `kind` has reached `phase` or later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related: Option<RelatedGuard>,
-    /// The phase's tasks all succeeded (or were skipped), or one failed.
+    /// The phase's tasks all succeeded (or were skipped), one failed, or a retry was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<TasksGuard>,
     /// The instant in this spec field is reached.
@@ -187,6 +187,9 @@ pub struct ParentGuard {
 pub enum TasksGuard {
     Succeeded,
     Failed,
+    /// A retry was asked for: `retry.attempt` is above 1 and no task of that attempt has
+    /// failed yet.
+    Retried,
 }
 
 impl WorkflowSpec {
