@@ -127,8 +127,22 @@ pub fn reconcile(
             let spec_digest = digest_json(&full);
             // Keep only the fields the workflow reads: a turnover's task list shrinks to its
             // length, so a repository of thousands of turnovers stays small in memory.
-            let spec = prune(&full, &needed_fields(flow));
+            let mut spec = prune(&full, &needed_fields(flow));
             drop(full);
+            // A turnover's tasks are the ones it will run: copied with `tasksFrom` included.
+            if kind == WorkflowKind::Turnover
+                && let (Some(turnover), Value::Object(map)) = (
+                    catalog.get::<crate::manifest::TurnoverSpec>(name),
+                    &mut spec,
+                )
+                && (map.contains_key("tasks") || turnover.manifest.spec.tasks_from.is_some())
+            {
+                let count = crate::tasks::turnover_tasks(catalog, turnover).len();
+                map.insert(
+                    "tasks".into(),
+                    Value::Array(vec![Value::Object(serde_json::Map::new()); count]),
+                );
+            }
             let subject = Subject {
                 kind,
                 name,

@@ -407,6 +407,35 @@ fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
 }
 
 #[test]
+fn guard_related_a_promoted_turnover_waits_for_its_source() {
+    let source = format!("{TRAIN}{}", turnover("test", "2026-11-24T20:00:00Z"));
+    let promoted = "---\napiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: to2}\nspec:\n  environment: production\n  train: t1\n  scheduledAt: 2026-12-10T20:00:00Z\n  promotedFrom: to1\n  tasksFrom: to1\n";
+    let plans = run(&format!("{source}{promoted}"));
+    let t = object(&plans, Kind::Turnover, "to2");
+    assert_eq!(t.status.phase, "draft");
+    assert_eq!(
+        blocked(t, "awaiting-acceptance"),
+        ["turnover `to1` is in `awaiting-acceptance`, not yet `deployed`"]
+    );
+    // Once the source is deployed, the promoted turnover goes on to acceptance.
+    let deployed = format!(
+        "{}{}{promoted}",
+        source.replace("2026-11-24T20:00:00Z", "2026-11-23T08:00:00Z"),
+        started()
+    );
+    let deployed = format!("{deployed}{}", report("check", "succeeded", "dan", 1));
+    let plans = run(&deployed);
+    assert_eq!(
+        object(&plans, Kind::Turnover, "to1").status.phase,
+        "deployed"
+    );
+    assert_eq!(
+        object(&plans, Kind::Turnover, "to2").status.phase,
+        "awaiting-acceptance"
+    );
+}
+
+#[test]
 fn guard_requested_closes_a_deployed_turnover() {
     let base = format!(
         "{TRAIN}{}{}{}",

@@ -278,7 +278,8 @@ impl<'a> World<'a> {
     }
 
     /// The objects of `kind` that belong with the subject: a train's application releases and
-    /// turnovers, an application release's turnovers.
+    /// turnovers, an application release's turnovers, the turnover a turnover is promoted
+    /// from.
     pub fn related(&self, subject: &Subject<'_>, kind: WorkflowKind) -> Vec<String> {
         let catalog = self.catalog;
         match (subject.kind, kind) {
@@ -305,6 +306,18 @@ impl<'a> World<'a> {
                     self.parent(&probe).as_deref() == Some(subject.name)
                 })
                 .map(|t| t.name().to_string())
+                .collect(),
+            // A promoted turnover's source (none when it is not promoted).
+            (WorkflowKind::Turnover, WorkflowKind::Turnover) => catalog
+                .get::<TurnoverSpec>(subject.name)
+                .and_then(|t| {
+                    t.manifest
+                        .spec
+                        .promoted_from
+                        .as_ref()
+                        .map(|p| p.to_string())
+                })
+                .into_iter()
                 .collect(),
             (WorkflowKind::ApplicationRelease, WorkflowKind::Turnover) => {
                 let train = catalog
