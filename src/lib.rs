@@ -11,6 +11,7 @@ pub mod graph;
 pub mod load;
 pub mod manifest;
 pub mod plan;
+pub mod promote;
 pub mod reconcile;
 pub mod schema;
 pub mod source;

@@ -31,6 +31,8 @@ pub enum PlanError {
         "{0} has no dependency graph: graphs are drawn for turnovers, releases with a task plan in their phase, and trains"
     )]
     NoGraph(String),
+    #[error(transparent)]
+    Refused(#[from] crate::promote::Refusal),
 }
 
 /// The plan for the working tree at `root` (uncommitted edits included), at `now`. Inside a
@@ -179,6 +181,34 @@ pub fn diagram_worktree(
     Ok(Diagram::from_releases(
         object, &releases, &depends, &describe,
     ))
+}
+
+/// The promotion of turnover `source` to environment `target` in the working tree at `root`
+/// (the new manifest's path and text; nothing is written here).
+pub fn promote_worktree(
+    root: &Path,
+    now: jiff::Timestamp,
+    source: &str,
+    target: &str,
+    name: Option<&str>,
+) -> Result<crate::promote::Promotion, PlanError> {
+    let mut loaded = load::read_worktree(root)?;
+    let facts = worktree_facts(root)?;
+    let plan = plan_loaded(
+        &mut loaded,
+        &BTreeMap::new(),
+        &facts,
+        now,
+        "working-tree".to_string(),
+    );
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    Ok(crate::promote::promote(
+        &catalog,
+        &plan.objects,
+        source,
+        target,
+        name,
+    )?)
 }
 
 /// Status files as JSON values, by path.

@@ -1,5 +1,6 @@
 //! Command-line interface: the global flags of SPEC §7 and one module per command.
 
+mod promote;
 mod reconcile;
 mod schema;
 mod validate;
@@ -102,6 +103,8 @@ pub enum Command {
     Explain(reconcile::ExplainArgs),
     /// Draw a turnover's tasks (or a train's releases) with their states: `--format dot|mermaid`.
     Graph(reconcile::ExplainArgs),
+    /// Write a new Turnover that promotes a deployed one to the next environment.
+    Promote(promote::PromoteArgs),
     /// Print the JSON Schema of any manifest, or write every schema to a directory.
     Schema(schema::SchemaArgs),
 }
@@ -119,6 +122,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Reconcile(args) => reconcile::run(&cli.global, args),
         Command::Explain(args) => reconcile::explain(&cli.global, args),
         Command::Graph(args) => reconcile::graph(&cli.global, args),
+        Command::Promote(args) => promote::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
     }
 }

@@ -1,0 +1,255 @@
+//! `railyard promote`: a new Turnover for the next environment on the promotion path, made
+//! from a deployed one (seeds 000 and 001). railyard never edits a person's file: it writes a
+//! new manifest for the person to review, schedule and commit.
+
+use std::fmt::Write as _;
+
+use crate::catalog::Catalog;
+use crate::engine::ObjectPlan;
+use crate::manifest::{EnvironmentSpec, Kind, Name, Task, TaskType, TurnoverSpec};
+use crate::tasks::turnover_tasks;
+
+/// Why a promotion is refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("there is no turnover `{0}`{1}")]
+    UnknownTurnover(String, String),
+    #[error("there is no environment `{0}`{1}")]
+    UnknownEnvironment(String, String),
+    #[error("turnover `{0}` has errors; run `railyard validate` and fix them first")]
+    Invalid(String),
+    #[error("turnover `{name}` is in `{phase}`: only a deployed turnover can be promoted")]
+    NotDeployed { name: String, phase: String },
+    #[error("turnover `{name}` is on `{from}`, which {next}; it cannot be promoted to `{to}`")]
+    OffPath {
+        name: String,
+        from: String,
+        next: String,
+        to: String,
+    },
+    #[error("a turnover named `{0}` already exists; choose another name with --name")]
+    NameTaken(String),
+    #[error("`{0}` is not a valid name: {1}")]
+    BadName(String, &'static str),
+}
+
+/// The new manifest: where to write it and its text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Promotion {
+    pub name: String,
+    pub path: String,
+    pub text: String,
+}
+
+/// Works out the promotion of `source` to `target` (optionally named `name`), from the
+/// catalog and the plan that says which phase the source is in.
+pub fn promote(
+    catalog: &Catalog<'_>,
+    plans: &[ObjectPlan],
+    source: &str,
+    target: &str,
+    name: Option<&str>,
+) -> Result<Promotion, Refusal> {
+    let hint = |names: Vec<&str>, input: &str| {
+        crate::suggest::did_you_mean(input, names)
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default()
+    };
+    let Some(turnover) = catalog.get::<TurnoverSpec>(source) else {
+        if catalog.exists(Kind::Turnover, source) {
+            return Err(Refusal::Invalid(source.to_string()));
+        }
+        return Err(Refusal::UnknownTurnover(
+            source.to_string(),
+            hint(catalog.names(Kind::Turnover), source),
+        ));
+    };
+    let plan = plans
+        .iter()
+        .find(|p| p.kind == Kind::Turnover && p.name == source);
+    let phase = plan.map_or("", |p| p.status.phase.as_str());
+    if plan.is_none_or(|p| p.invalid) {
+        return Err(Refusal::Invalid(source.to_string()));
+    }
+    if !["deployed", "closed"].contains(&phase) {
+        return Err(Refusal::NotDeployed {
+            name: source.to_string(),
+            phase: phase.to_string(),
+        });
+    }
+    if catalog.get::<EnvironmentSpec>(target).is_none() {
+        return Err(Refusal::UnknownEnvironment(
+            target.to_string(),
+            hint(catalog.names(Kind::Environment), target),
+        ));
+    }
+    let spec = &turnover.manifest.spec;
+    let from = spec.environment.as_str();
+    let next = catalog
+        .get::<EnvironmentSpec>(from)
+        .and_then(|e| e.manifest.spec.promotes_to.clone());
+    if next.as_ref().map(Name::as_str) != Some(target) {
+        return Err(Refusal::OffPath {
+            name: source.to_string(),
+            from: from.to_string(),
+            next: next.map_or("is the end of the promotion path".to_string(), |n| {
+                format!("promotes to `{n}`")
+            }),
+            to: target.to_string(),
+        });
+    }
+    let new_name = match name {
+        Some(name) => name.to_string(),
+        None => match source.strip_suffix(&format!("-{from}")) {
+            Some(stem) => format!("{stem}-{target}"),
+            None => format!("{source}-{target}"),
+        },
+    };
+    if let Some(problem) = Name::problem(&new_name) {
+        return Err(Refusal::BadName(new_name, problem));
+    }
+    if catalog.exists(Kind::Turnover, &new_name) {
+        return Err(Refusal::NameTaken(new_name));
+    }
+    let directory = turnover
+        .path()
+        .rsplit_once('/')
+        .map_or(String::new(), |(dir, _)| format!("{dir}/"));
+    let tasks: Vec<&Task> = turnover_tasks(catalog, turnover)
+        .into_iter()
+        .map(|p| p.task)
+        .collect();
+    let text = render(&new_name, source, target, spec, &tasks);
+    Ok(Promotion {
+        path: format!("{directory}{new_name}.yaml"),
+        name: new_name,
+        text,
+    })
+}
+
+/// The new Turnover as YAML: the source's releases, work items and tasks (copied, so that
+/// they can be edited), `promotedFrom` the source, and no `scheduledAt` yet.
+fn render(name: &str, source: &str, target: &str, spec: &TurnoverSpec, tasks: &[&Task]) -> String {
+    let mut out = format!(
+        "# Promoted from Turnover/{source} by `railyard promote`: review the tasks, set\n\
+         # `scheduledAt`, and commit. Until it is scheduled the turnover stays in draft.\n\
+         apiVersion: railyard/v1\nkind: Turnover\nmetadata:\n  name: {name}\nspec:\n  environment: {target}\n"
+    );
+    if let Some(train) = &spec.train {
+        let _ = writeln!(out, "  train: {}", scalar(train.as_str()));
+    }
+    if let Some(releases) = &spec.releases {
+        let _ = writeln!(
+            out,
+            "  releases: [{}]",
+            releases
+                .iter()
+                .map(|r| scalar(r.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = writeln!(out, "  promotedFrom: {}", scalar(source));
+    if !spec.work_items.is_empty() {
+        let _ = writeln!(
+            out,
+            "  workItems: [{}]",
+            spec.work_items
+                .iter()
+                .map(|w| scalar(w.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    out.push_str("  tasks:\n");
+    for task in tasks {
+        let _ = writeln!(out, "    - id: {}", scalar(task.id.as_str()));
+        let _ = writeln!(out, "      title: {}", scalar(&task.title));
+        let kind = match task.task_type {
+            TaskType::Manual => "manual",
+            TaskType::Automated => "automated",
+        };
+        let _ = writeln!(out, "      type: {kind}");
+        if let Some(owner) = &task.owner {
+            let _ = writeln!(out, "      owner: {}", scalar(owner));
+        }
+        if let Some(run) = &task.run {
+            let _ = writeln!(
+                out,
+                "      run: [{}]",
+                run.iter().map(|a| scalar(a)).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if !task.depends_on.is_empty() {
+            let _ = writeln!(
+                out,
+                "      dependsOn: [{}]",
+                task.depends_on
+                    .iter()
+                    .map(|d| scalar(d.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if let Some(timeout) = task.timeout {
+            let _ = writeln!(out, "      timeout: {timeout}");
+        }
+    }
+    out
+}
+
+/// A YAML scalar that reads back as the same string: plain when that is safe, else a
+/// double-quoted (JSON-escaped) string.
+pub fn scalar(text: &str) -> String {
+    let plain_safe = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._/-".contains(c))
+        && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.' || c == '/')
+        && !text.ends_with(' ')
+        && crate::yaml::parse(text, crate::yaml::Limits::default())
+            .documents
+            .first()
+            .and_then(|d| d.root.as_str().map(|s| s == text))
+            .unwrap_or(false);
+    if plain_safe {
+        text.to_string()
+    } else {
+        serde_json::to_string(text).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_read_back_as_written() {
+        for text in [
+            "deploy",
+            "Back up the database",
+            "3.1.0",
+            "58",
+            "true",
+            "no",
+            "a: b",
+            "-x",
+            "",
+            "it's \"quoted\"",
+            "#tag",
+            "./deploy.sh",
+            "null",
+        ] {
+            let yaml = format!("k: {}", scalar(text));
+            let parsed = crate::yaml::parse(&yaml, crate::yaml::Limits::default());
+            let value = parsed.documents[0]
+                .root
+                .get("k")
+                .and_then(|n| n.as_str())
+                .map(String::from);
+            assert_eq!(value.as_deref(), Some(text), "{yaml}");
+        }
+        assert_eq!(scalar("deploy-web"), "deploy-web");
+        assert_eq!(scalar("58"), "\"58\"");
+    }
+}
