@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 /// A commit, as far as trust is concerned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Commit {
+    /// The commit id, for messages.
+    pub id: String,
+    pub author_name: String,
     pub author_email: String,
     pub time: jiff::Timestamp,
 }

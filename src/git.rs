@@ -20,6 +20,8 @@ pub enum GitError {
     NoCommits,
     #[error("`{rev}` names no commit: {message}")]
     BadRevision { rev: String, message: String },
+    #[error("branch `{branch}` does not exist (railyard.yaml `spec.branch`)")]
+    NoBranch { branch: String },
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -27,6 +29,9 @@ pub enum GitError {
 /// A release repository inside a git repository.
 pub struct GitRepo {
     repo: Repository,
+    /// Paths railyard writes (status dir, summary), relative to the release repository: its
+    /// own changes there do not make a working tree dirty.
+    pub owned: Vec<String>,
     /// The release repository's folder relative to the git work tree (`""` at the top),
     /// with a trailing `/` when not empty.
     prefix: String,
@@ -56,7 +61,11 @@ impl GitRepo {
             }
             None => String::new(),
         };
-        Ok(GitRepo { repo, prefix })
+        Ok(GitRepo {
+            repo,
+            prefix,
+            owned: Vec::new(),
+        })
     }
 
     /// The commit `rev` names (HEAD when `None`).
@@ -116,6 +125,8 @@ impl GitRepo {
                 self.repo
                     .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut options))?;
             let fact = Commit {
+                id: commit.id().to_string(),
+                author_name: commit.author().name().unwrap_or_default().to_string(),
                 author_email: commit.author().email().unwrap_or_default().to_string(),
                 time: jiff::Timestamp::from_second(commit.time().seconds())
                     .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
@@ -146,8 +157,8 @@ impl GitRepo {
     }
 
     /// The files of the release repository as committed at `rev`, read from the tree (no
-    /// checkout; bare repositories work): the config first, then the manifests, then the
-    /// status files (by path, as they are).
+    /// checkout; bare repositories work): the config first, then the manifests, then
+    /// railyard's own output (the status files and the summary, by path, as they are).
     pub fn read_tree(
         &self,
         rev: &str,
@@ -196,7 +207,7 @@ impl GitRepo {
         let status_prefix = format!("{}/", settings.status_dir.trim_end_matches('/'));
         let status: BTreeMap<String, Vec<u8>> = blobs
             .iter()
-            .filter(|(p, _)| p.starts_with(&status_prefix))
+            .filter(|(p, _)| p.starts_with(&status_prefix) || *p == settings.summary)
             .filter_map(|(p, oid)| match read(*oid, settings.max_file_bytes) {
                 Content::Bytes(bytes) => Some((p.clone(), bytes)),
                 _ => None,
@@ -204,4 +215,166 @@ impl GitRepo {
             .collect();
         Ok((load::parse_files(settings, config_result, files), status))
     }
+
+    /// The branch the repository's `railyard.yaml` (as committed at HEAD) names.
+    pub fn configured_branch(&self) -> Result<String, GitError> {
+        let head = self.commit(None)?;
+        let tree = head.tree()?;
+        let path = format!("{}{CONFIG_FILE}", self.prefix);
+        let config = match tree.get_path(Path::new(&path)) {
+            Ok(entry) => match self.repo.find_blob(entry.id()) {
+                Ok(blob) => Some(RawFile {
+                    path: CONFIG_FILE.to_string(),
+                    content: Content::Bytes(blob.content().to_vec()),
+                }),
+                Err(_) => None,
+            },
+            Err(_) => None,
+        };
+        Ok(load::settings_from(config.as_ref()).0.branch)
+    }
+
+    /// The commit `refs/heads/<branch>` points at.
+    pub fn branch_tip(&self, branch: &str) -> Result<String, GitError> {
+        let reference = self
+            .repo
+            .find_reference(&format!("refs/heads/{branch}"))
+            .map_err(|_| GitError::NoBranch {
+                branch: branch.to_string(),
+            })?;
+        let commit = reference.peel_to_commit()?;
+        Ok(commit.id().to_string())
+    }
+
+    /// A commit on top of `parent` whose tree is the parent's with `changes` applied (path
+    /// relative to the release repository → new bytes, or `None` to remove), built in
+    /// memory. Returns `None` when the tree would not change.
+    pub fn commit_changes(
+        &self,
+        parent: &str,
+        changes: &[(String, Option<Vec<u8>>)],
+        author: (&str, &str),
+        at: jiff::Timestamp,
+        message: &str,
+    ) -> Result<Option<String>, GitError> {
+        let parent = self.repo.find_commit(git2::Oid::from_str(parent)?)?;
+        let base = parent.tree()?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, bytes) in changes {
+            let full = format!("{}{path}", self.prefix);
+            match bytes {
+                Some(bytes) => {
+                    let blob = self.repo.blob(bytes)?;
+                    update.upsert(full, blob, git2::FileMode::Blob);
+                }
+                None => {
+                    update.remove(full);
+                }
+            }
+        }
+        let tree_id = update.create_updated(&self.repo, &base)?;
+        if tree_id == base.id() {
+            return Ok(None);
+        }
+        let tree = self.repo.find_tree(tree_id)?;
+        let signature =
+            git2::Signature::new(author.0, author.1, &git2::Time::new(at.as_second(), 0))?;
+        let id = self
+            .repo
+            .commit(None, &signature, &signature, message, &tree, &[&parent])?;
+        Ok(Some(id.to_string()))
+    }
+
+    /// Moves `refs/heads/<branch>` from `expected` to `new` only if it still points at
+    /// `expected` (compare-and-swap). False when the branch moved meanwhile.
+    pub fn move_branch(
+        &self,
+        branch: &str,
+        expected: &str,
+        new: &str,
+        message: &str,
+    ) -> Result<bool, GitError> {
+        let name = format!("refs/heads/{branch}");
+        match self.repo.reference_matching(
+            &name,
+            git2::Oid::from_str(new)?,
+            true,
+            git2::Oid::from_str(expected)?,
+            message,
+        ) {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::Modified | git2::ErrorCode::Locked
+                ) || e.class() == git2::ErrorClass::Reference =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// After the branch moved: a clean working tree that has the branch checked out is
+    /// updated to it; a dirty one is left alone.
+    pub fn update_worktree(&self, branch: &str) -> Result<Worktree, GitError> {
+        if self.repo.is_bare() || self.repo.workdir().is_none() {
+            return Ok(Worktree::Bare);
+        }
+        let on_branch = self
+            .repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|h| {
+                h.symbolic_target()
+                    .map(|t| t == format!("refs/heads/{branch}"))
+            })
+            .unwrap_or(false);
+        if !on_branch {
+            return Ok(Worktree::OtherBranch);
+        }
+        let head_tree = self.repo.head()?.peel_to_tree()?;
+        let index = self.repo.index()?;
+        let staged = self
+            .repo
+            .diff_tree_to_index(Some(&head_tree), Some(&index), None)?;
+        let unstaged = self.repo.diff_index_to_workdir(Some(&index), None)?;
+        // Right after the move, HEAD is the new commit: between it and the index the only
+        // differences must be the files railyard just wrote; between the index and the
+        // working tree there must be none. Anything else is a person's work.
+        let own = |path: &str| {
+            path.strip_prefix(&self.prefix).is_some_and(|p| {
+                self.owned
+                    .iter()
+                    .any(|o| p == o || p.starts_with(&format!("{o}/")))
+            })
+        };
+        let dirty = unstaged.deltas().len() > 0
+            || staged.deltas().any(|d| {
+                d.new_file()
+                    .path()
+                    .and_then(|p| p.to_str())
+                    .is_some_and(|p| !own(p))
+            });
+        if dirty {
+            return Ok(Worktree::Dirty);
+        }
+        let mut checkout = git2::build::CheckoutBuilder::new();
+        checkout.force();
+        self.repo.checkout_head(Some(&mut checkout))?;
+        Ok(Worktree::Updated)
+    }
+}
+
+/// What became of the working tree after a status commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Worktree {
+    /// Checked out at the new commit.
+    Updated,
+    /// It had local changes: left alone.
+    Dirty,
+    /// Another branch is checked out.
+    OtherBranch,
+    /// A bare repository: no working tree.
+    Bare,
 }

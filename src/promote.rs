@@ -8,6 +8,7 @@ use crate::catalog::Catalog;
 use crate::engine::ObjectPlan;
 use crate::manifest::{EnvironmentSpec, Kind, Name, Task, TaskType, TurnoverSpec};
 use crate::tasks::turnover_tasks;
+use crate::yaml_out::scalar;
 
 /// Why a promotion is refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -196,60 +197,4 @@ fn render(name: &str, source: &str, target: &str, spec: &TurnoverSpec, tasks: &[
         }
     }
     out
-}
-
-/// A YAML scalar that reads back as the same string: plain when that is safe, else a
-/// double-quoted (JSON-escaped) string.
-pub fn scalar(text: &str) -> String {
-    let plain_safe = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || " ._/-".contains(c))
-        && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.' || c == '/')
-        && !text.ends_with(' ')
-        && crate::yaml::parse(text, crate::yaml::Limits::default())
-            .documents
-            .first()
-            .and_then(|d| d.root.as_str().map(|s| s == text))
-            .unwrap_or(false);
-    if plain_safe {
-        text.to_string()
-    } else {
-        serde_json::to_string(text).unwrap_or_default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scalars_read_back_as_written() {
-        for text in [
-            "deploy",
-            "Back up the database",
-            "3.1.0",
-            "58",
-            "true",
-            "no",
-            "a: b",
-            "-x",
-            "",
-            "it's \"quoted\"",
-            "#tag",
-            "./deploy.sh",
-            "null",
-        ] {
-            let yaml = format!("k: {}", scalar(text));
-            let parsed = crate::yaml::parse(&yaml, crate::yaml::Limits::default());
-            let value = parsed.documents[0]
-                .root
-                .get("k")
-                .and_then(|n| n.as_str())
-                .map(String::from);
-            assert_eq!(value.as_deref(), Some(text), "{yaml}");
-        }
-        assert_eq!(scalar("deploy-web"), "deploy-web");
-        assert_eq!(scalar("58"), "\"58\"");
-    }
 }

@@ -33,6 +33,14 @@ pub enum PlanError {
     NoGraph(String),
     #[error(transparent)]
     Refused(#[from] crate::promote::Refusal),
+    #[error(
+        "{0} is not inside a git repository: `reconcile` writes status back as a commit; use `reconcile --dry-run` to see the plan"
+    )]
+    NotGit(String),
+    #[error(
+        "branch `{branch}` kept moving while railyard reconciled it ({tries} tries); nothing was committed, try again"
+    )]
+    Raced { branch: String, tries: u32 },
 }
 
 /// The plan for the working tree at `root` (uncommitted edits included), at `now`. Inside a

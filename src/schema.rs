@@ -126,7 +126,21 @@ pub fn files() -> Vec<(String, String)> {
         ANY_MANIFEST_FILE.to_string(),
         pretty(&any_manifest_schema()),
     ));
+    files.push((STATUS_FILE.to_string(), pretty(&status_schema())));
     files
+}
+
+/// The file name of the schema of status files.
+pub const STATUS_FILE: &str = "Status.json";
+
+/// The schema of `status/<Kind>/<name>.yaml`.
+pub fn status_schema() -> Value {
+    let mut generator = settings().into_generator();
+    let mut schema = generator
+        .root_schema_for::<crate::status::StatusFile>()
+        .to_value();
+    set_id(&mut schema, &schema_id("Status"));
+    schema
 }
 
 fn pretty(value: &Value) -> String {

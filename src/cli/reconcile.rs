@@ -13,6 +13,7 @@ use railyard::reconcile;
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
     /// Print the plan and write nothing (reads the working tree, uncommitted edits included).
+    /// Without it, reconcile commits status to the configured branch.
     #[arg(long)]
     pub dry_run: bool,
     /// Plan for this commit (a branch, tag or commit id) instead of the working tree.
@@ -29,9 +30,12 @@ pub struct ExplainArgs {
 
 pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     if !args.dry_run {
-        bail!(
-            "writing status back to git is not available yet: run `railyard reconcile --dry-run` to see the plan"
-        );
+        if args.rev.is_some() {
+            bail!(
+                "`--rev` plans a commit with `--dry-run`; `reconcile` itself always works on the configured branch"
+            );
+        }
+        return write(global);
     }
     let plan = match &args.rev {
         Some(rev) => reconcile::plan_revision(&global.repo, rev, global.now())?,
@@ -105,5 +109,53 @@ pub fn graph(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         }
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `reconcile` without `--dry-run`: one status commit on the configured branch.
+fn write(global: &Global) -> anyhow::Result<ExitCode> {
+    let written = railyard::writeback::reconcile_branch(&global.repo, global.now(), &mut |_| {})?;
+    for warning in &written.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let worktree = match written.worktree {
+        Some(railyard::git::Worktree::Updated) => "the working tree is updated",
+        Some(railyard::git::Worktree::Dirty) => {
+            "the working tree has local changes and was left alone: pull or reset to see the new status"
+        }
+        Some(railyard::git::Worktree::OtherBranch) => {
+            "another branch is checked out: the working tree was left alone"
+        }
+        Some(railyard::git::Worktree::Bare) | None => "",
+    };
+    let mut stdout = std::io::stdout().lock();
+    match global.format {
+        Format::Json => {
+            let json = serde_json::json!({
+                "commit": written.commit,
+                "subject": written.subject,
+                "transitions": written.transitions,
+                "warnings": written.warnings,
+                "retries": written.retries,
+            });
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
+        }
+        _ => match &written.commit {
+            Some(id) => {
+                writeln!(stdout, "committed {} {}", &id[..12], written.subject)?;
+                if !worktree.is_empty() {
+                    writeln!(stdout, "{worktree}")?;
+                }
+            }
+            None => writeln!(stdout, "up to date")?,
+        },
+    }
+    if written.errors > 0 {
+        eprintln!(
+            "error: the manifests have {} errors; those objects were skipped (run `railyard validate`)",
+            written.errors
+        );
+        return Ok(ExitCode::from(EXIT_ERRORS));
+    }
     Ok(ExitCode::SUCCESS)
 }

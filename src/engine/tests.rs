@@ -584,6 +584,8 @@ fn a_reject_returns_the_train_until_a_newer_approval() {
 
 fn commit(email: &str, time: &str) -> Commit {
     Commit {
+        id: "0".repeat(40),
+        author_name: email.into(),
         author_email: email.into(),
         time: time.parse().expect("time"),
     }

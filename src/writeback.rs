@@ -1,0 +1,285 @@
+//! `reconcile` without `--dry-run`: read the configured branch's committed tree, reconcile
+//! it with the status railyard itself committed before, and write the new status files and
+//! `STATUS.md` as one commit by the bot identity, moving the branch only if nobody moved it
+//! meanwhile (compare-and-swap, a few tries).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::catalog::Catalog;
+use crate::engine::{self, ObjectPlan, StatusMap};
+use crate::git::{GitError, GitRepo, Worktree};
+use crate::manifest::Kind;
+use crate::plan;
+use crate::reconcile::PlanError;
+use crate::status::{StatusFile, TasksStatus};
+use crate::validate;
+
+/// How many times a reconcile starts again on a branch that moved under it.
+pub const MAX_TRIES: u32 = 5;
+
+/// What a reconcile that writes did.
+#[derive(Debug)]
+pub struct Written {
+    /// The new commit, or `None` when everything was up to date.
+    pub commit: Option<String>,
+    /// The commit's first line.
+    pub subject: String,
+    pub transitions: usize,
+    /// Hand-edited status files and the like, one sentence each.
+    pub warnings: Vec<String>,
+    /// Diagnostics of the manifests (objects with errors were skipped).
+    pub errors: usize,
+    pub worktree: Option<Worktree>,
+    /// How many times the branch moved under the reconcile.
+    pub retries: u32,
+}
+
+/// Reconciles the configured branch of the git repository that holds `root` and commits the
+/// result. `before_swap` runs between building the commit and moving the branch (tests use
+/// it to move the branch under the reconcile).
+pub fn reconcile_branch(
+    root: &Path,
+    now: jiff::Timestamp,
+    before_swap: &mut dyn FnMut(u32),
+) -> Result<Written, PlanError> {
+    let mut repo = match GitRepo::discover(root) {
+        Ok(repo) => repo,
+        Err(GitError::NotARepository { path }) => {
+            return Err(PlanError::NotGit(path.display().to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let branch = repo.configured_branch()?;
+    for attempt in 0..MAX_TRIES {
+        let tip = repo.branch_tip(&branch)?;
+        let (mut loaded, own_files) = repo.read_tree(&tip)?;
+        let facts = repo.facts(Some(&tip))?;
+        let settings = loaded.settings.clone();
+        repo.owned = vec![
+            settings.status_dir.trim_end_matches('/').to_string(),
+            settings.summary.clone(),
+        ];
+        let bot = settings.bot.email.to_lowercase();
+        // railyard's own files count only when railyard wrote them last.
+        let mut warnings = Vec::new();
+        let mut previous = StatusMap::new();
+        for (path, bytes) in &own_files {
+            let last = facts.changed.get(path);
+            let by_bot = last.is_some_and(|c| c.author_email.to_lowercase() == bot);
+            if !by_bot {
+                if let Some(commit) = last {
+                    warnings.push(format!(
+                        "{path} was last changed by {} <{}> in {}, not by railyard: it is recomputed and overwritten",
+                        commit.author_name,
+                        commit.author_email,
+                        &commit.id[..commit.id.len().min(12)]
+                    ));
+                }
+                continue;
+            }
+            if path == &settings.summary {
+                continue;
+            }
+            if let (Some(key), Some(file)) = (
+                status_key(&settings.status_dir, path),
+                StatusFile::parse(bytes),
+            ) {
+                previous.insert(key, file.status);
+            }
+        }
+        let diagnostics = validate::check_loaded(&loaded);
+        loaded.release_trees();
+        let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+        let plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
+        let wanted = files(
+            &settings.status_dir,
+            &settings.summary,
+            &catalog,
+            &plans,
+            &own_files,
+        );
+        let changes: Vec<(String, Option<Vec<u8>>)> = diff(&wanted, &own_files);
+        let transitions: usize = plans.iter().map(|p| p.transitions.len()).sum();
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostics::Severity::Error)
+            .count();
+        let subject = commit_subject(transitions);
+        if changes.is_empty() {
+            return Ok(Written {
+                commit: None,
+                subject: "up to date".into(),
+                transitions,
+                warnings,
+                errors,
+                worktree: None,
+                retries: attempt,
+            });
+        }
+        let message = commit_message(&subject, &plans);
+        let Some(commit) = repo.commit_changes(
+            &tip,
+            &changes,
+            (&settings.bot.name, &settings.bot.email),
+            now,
+            &message,
+        )?
+        else {
+            return Ok(Written {
+                commit: None,
+                subject: "up to date".into(),
+                transitions,
+                warnings,
+                errors,
+                worktree: None,
+                retries: attempt,
+            });
+        };
+        before_swap(attempt);
+        if repo.move_branch(&branch, &tip, &commit, &subject)? {
+            let worktree = repo.update_worktree(&branch)?;
+            return Ok(Written {
+                commit: Some(commit),
+                subject,
+                transitions,
+                warnings,
+                errors,
+                worktree: Some(worktree),
+                retries: attempt,
+            });
+        }
+        tracing::info!(
+            branch,
+            attempt,
+            "the branch moved during the reconcile: starting again on its new head"
+        );
+    }
+    Err(PlanError::Raced {
+        branch,
+        tries: MAX_TRIES,
+    })
+}
+
+/// (kind, name) of `status/<Kind>/<name>.yaml`.
+fn status_key(status_dir: &str, path: &str) -> Option<(Kind, String)> {
+    let rest = path.strip_prefix(&format!("{}/", status_dir.trim_end_matches('/')))?;
+    let (kind, file) = rest.split_once('/')?;
+    let name = file.strip_suffix(".yaml")?;
+    Some((kind.parse().ok()?, name.to_string()))
+}
+
+/// Every file railyard owns, as it should be: a status file per valid object, the invalid
+/// ones' files kept as they were, and the summary.
+fn files(
+    status_dir: &str,
+    summary: &str,
+    catalog: &Catalog<'_>,
+    plans: &[ObjectPlan],
+    own_files: &BTreeMap<String, Vec<u8>>,
+) -> BTreeMap<String, Vec<u8>> {
+    let mut wanted = BTreeMap::new();
+    for object in plans {
+        let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
+        if object.invalid {
+            if let Some(bytes) = own_files.get(&path) {
+                wanted.insert(path, bytes.clone());
+            }
+            continue;
+        }
+        let file = StatusFile {
+            status: object.status.clone(),
+            tasks: object.tasks.as_ref().map(|t| TasksStatus {
+                order: t.order.clone(),
+                waves: t.waves.clone(),
+                states: t.states.clone(),
+            }),
+        };
+        wanted.insert(path, file.render().into_bytes());
+    }
+    wanted.insert(
+        summary.to_string(),
+        crate::summary::render(catalog, plans).into_bytes(),
+    );
+    wanted
+}
+
+/// What to write and what to remove so that the owned files become `wanted`.
+fn diff(
+    wanted: &BTreeMap<String, Vec<u8>>,
+    existing: &BTreeMap<String, Vec<u8>>,
+) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut changes: Vec<(String, Option<Vec<u8>>)> = wanted
+        .iter()
+        .filter(|(path, bytes)| existing.get(*path) != Some(*bytes))
+        .map(|(path, bytes)| (path.clone(), Some(bytes.clone())))
+        .collect();
+    changes.extend(
+        existing
+            .keys()
+            .filter(|p| !wanted.contains_key(*p))
+            .map(|p| (p.clone(), None)),
+    );
+    changes.sort_by(|a, b| a.0.cmp(&b.0));
+    changes
+}
+
+fn commit_subject(transitions: usize) -> String {
+    match transitions {
+        0 => "railyard: update status".to_string(),
+        1 => "railyard: 1 transition".to_string(),
+        n => format!("railyard: {n} transitions"),
+    }
+}
+
+/// The subject, a line per transition with the spec digest it reflects, and `[skip ci]` so
+/// that CI does not run again on railyard's own commit.
+fn commit_message(subject: &str, plans: &[ObjectPlan]) -> String {
+    let mut message = format!("{subject}\n\n");
+    for object in plans {
+        for t in &object.transitions {
+            message.push_str(&format!(
+                "- {}/{}: {} → {} (spec {}): {}\n",
+                object.kind, object.name, t.from, t.to, object.status.spec_digest, t.reason
+            ));
+        }
+    }
+    message.push_str("\n[skip ci]\n");
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_paths_name_their_object() {
+        assert_eq!(
+            status_key("status", "status/Turnover/t-1.yaml"),
+            Some((Kind::Turnover, "t-1".into()))
+        );
+        assert_eq!(status_key("status/", "status/Nope/t.yaml"), None);
+        assert_eq!(status_key("status", "STATUS.md"), None);
+    }
+
+    #[test]
+    fn diff_writes_what_changed_and_removes_what_is_gone() {
+        let wanted = BTreeMap::from([
+            ("a".to_string(), b"1".to_vec()),
+            ("b".to_string(), b"2".to_vec()),
+        ]);
+        let existing = BTreeMap::from([
+            ("a".to_string(), b"1".to_vec()),
+            ("b".to_string(), b"old".to_vec()),
+            ("c".to_string(), b"3".to_vec()),
+        ]);
+        assert_eq!(
+            diff(&wanted, &existing),
+            vec![
+                ("b".to_string(), Some(b"2".to_vec())),
+                ("c".to_string(), None)
+            ]
+        );
+        assert_eq!(commit_subject(1), "railyard: 1 transition");
+    }
+}
