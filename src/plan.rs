@@ -21,6 +21,8 @@ pub struct Plan {
     pub changes: Vec<(String, String)>,
     /// False when approvals and reports were counted by their `by` field (no git history).
     pub verified: bool,
+    /// railyard's own files that someone else changed last (they are recomputed).
+    pub warnings: Vec<String>,
 }
 
 /// `reconcile --format json`.
@@ -82,37 +84,6 @@ struct JsonChange<'a> {
 /// The path of an object's status file.
 pub fn status_path(status_dir: &str, kind: &str, name: &str) -> String {
     format!("{}/{kind}/{name}.yaml", status_dir.trim_end_matches('/'))
-}
-
-/// Compares computed status with the status files that exist (path → their content as JSON)
-/// and lists what would be created, updated or deleted.
-pub fn changes(
-    status_dir: &str,
-    objects: &[ObjectPlan],
-    existing: &BTreeMap<String, Value>,
-) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut wanted = std::collections::BTreeSet::new();
-    for object in objects.iter().filter(|o| !o.invalid) {
-        let path = status_path(status_dir, object.kind.as_str(), &object.name);
-        let value = serde_json::to_value(&object.status).unwrap_or(Value::Null);
-        match existing.get(&path) {
-            None => out.push((path.clone(), "create".to_string())),
-            Some(old) if *old != value => out.push((path.clone(), "update".to_string())),
-            Some(_) => {}
-        }
-        wanted.insert(path);
-    }
-    for path in existing.keys() {
-        let kept_invalid = objects
-            .iter()
-            .any(|o| o.invalid && status_path(status_dir, o.kind.as_str(), &o.name) == *path);
-        if !wanted.contains(path) && !kept_invalid {
-            out.push((path.clone(), "delete".to_string()));
-        }
-    }
-    out.sort();
-    out
 }
 
 impl Plan {
@@ -276,7 +247,7 @@ impl Plan {
         let transitions: usize = self.objects.iter().map(|o| o.transitions.len()).sum();
         let _ = writeln!(
             out,
-            "\n{} object{}, {transitions} transition{} in {moved}; {} status file{} would change{}",
+            "\n{} object{}, {transitions} transition{} in {moved}; {} file{} railyard writes would change{}",
             self.objects.len(),
             if self.objects.len() == 1 { "" } else { "s" },
             if transitions == 1 { "" } else { "s" },

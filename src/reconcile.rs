@@ -6,17 +6,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
-
 use crate::catalog::Catalog;
 use crate::diagram::Diagram;
-use crate::engine::{self, StatusMap};
+use crate::engine;
 use crate::facts::Facts;
 use crate::git::{GitError, GitRepo};
 use crate::load::{self, LoadError, Settings};
 use crate::manifest::{ApplicationReleaseSpec, Kind};
-use crate::plan::{self, Plan};
+use crate::plan::Plan;
 use crate::validate;
+use crate::writeback;
 
 /// Why a plan could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +47,7 @@ pub enum PlanError {
 /// they count by their `by` field and the plan says so.
 pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanError> {
     let mut loaded = load::read_worktree(root)?;
-    let existing = status_json(&read_status_files(root, &loaded.settings), &loaded.settings);
+    let existing = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
     Ok(plan_loaded(
         &mut loaded,
@@ -73,7 +72,7 @@ fn worktree_facts(root: &Path) -> Result<Facts, PlanError> {
 pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Plan, PlanError> {
     let repo = GitRepo::discover(root)?;
     let (mut loaded, status) = repo.read_tree(rev)?;
-    let existing = status_json(&status, &loaded.settings);
+    let existing = status;
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
     Ok(plan_loaded(&mut loaded, &existing, &facts, now, revision))
@@ -84,7 +83,7 @@ pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Pla
 /// peak memory down.
 pub fn plan_loaded(
     loaded: &mut load::Loaded,
-    existing: &BTreeMap<String, Value>,
+    own_files: &BTreeMap<String, Vec<u8>>,
     facts: &Facts,
     now: jiff::Timestamp,
     revision: String,
@@ -92,17 +91,35 @@ pub fn plan_loaded(
     let diagnostics = validate::check_loaded(loaded);
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    // Status files are railyard's own output and anyone could have edited them: until their
-    // history is checked (the write-back issue), nothing in them is trusted.
-    let previous = StatusMap::new();
+    // railyard's own files are trusted only where git says railyard wrote them last.
+    let (previous, warnings) = writeback::trusted_previous(&loaded.settings, own_files, facts);
     let objects = engine::reconcile(&catalog, &diagnostics, &previous, facts, now);
-    let changes = plan::changes(&loaded.settings.status_dir, &objects, existing);
+    let settings = &loaded.settings;
+    let wanted = writeback::owned_files(
+        &settings.status_dir,
+        &settings.summary,
+        &catalog,
+        &objects,
+        own_files,
+    );
+    let changes = writeback::diff(&wanted, own_files)
+        .into_iter()
+        .map(|(path, bytes)| {
+            let action = match (bytes, own_files.contains_key(&path)) {
+                (None, _) => "delete",
+                (Some(_), true) => "update",
+                (Some(_), false) => "create",
+            };
+            (path, action.to_string())
+        })
+        .collect();
     Plan {
         revision,
         objects,
         diagnostics,
         changes,
         verified: facts.verified,
+        warnings,
     }
 }
 
@@ -219,27 +236,14 @@ pub fn promote_worktree(
     )?)
 }
 
-/// Status files as JSON values, by path.
-fn status_json(files: &BTreeMap<String, Vec<u8>>, settings: &Settings) -> BTreeMap<String, Value> {
-    files
-        .iter()
-        .map(|(path, bytes)| {
-            let text = String::from_utf8_lossy(bytes);
-            let parsed = crate::yaml::parse(&text, settings.yaml);
-            (
-                path.clone(),
-                parsed
-                    .documents
-                    .first()
-                    .map_or(Value::Null, |d| d.root.to_json()),
-            )
-        })
-        .collect()
-}
-
-/// The status files in the working tree, by path.
-fn read_status_files(root: &Path, settings: &Settings) -> BTreeMap<String, Vec<u8>> {
+/// railyard's own files in the working tree (status files and the summary), by path.
+fn read_own_files(root: &Path, settings: &Settings) -> BTreeMap<String, Vec<u8>> {
     let mut found = BTreeMap::new();
+    if let load::Content::Bytes(bytes) =
+        load::read_limited(&root.join(&settings.summary), settings.max_file_bytes)
+    {
+        found.insert(settings.summary.clone(), bytes);
+    }
     let Ok(kinds) = std::fs::read_dir(root.join(&settings.status_dir)) else {
         return found;
     };

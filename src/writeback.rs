@@ -60,39 +60,12 @@ pub fn reconcile_branch(
             settings.status_dir.trim_end_matches('/').to_string(),
             settings.summary.clone(),
         ];
-        let bot = settings.bot.email.to_lowercase();
-        // railyard's own files count only when railyard wrote them last.
-        let mut warnings = Vec::new();
-        let mut previous = StatusMap::new();
-        for (path, bytes) in &own_files {
-            let last = facts.changed.get(path);
-            let by_bot = last.is_some_and(|c| c.author_email.to_lowercase() == bot);
-            if !by_bot {
-                if let Some(commit) = last {
-                    warnings.push(format!(
-                        "{path} was last changed by {} <{}> in {}, not by railyard: it is recomputed and overwritten",
-                        commit.author_name,
-                        commit.author_email,
-                        &commit.id[..commit.id.len().min(12)]
-                    ));
-                }
-                continue;
-            }
-            if path == &settings.summary {
-                continue;
-            }
-            if let (Some(key), Some(file)) = (
-                status_key(&settings.status_dir, path),
-                StatusFile::parse(bytes),
-            ) {
-                previous.insert(key, file.status);
-            }
-        }
+        let (previous, warnings) = trusted_previous(&settings, &own_files, &facts);
         let diagnostics = validate::check_loaded(&loaded);
         loaded.release_trees();
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
         let plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
-        let wanted = files(
+        let wanted = owned_files(
             &settings.status_dir,
             &settings.summary,
             &catalog,
@@ -161,6 +134,44 @@ pub fn reconcile_branch(
     })
 }
 
+/// The previous status of every object, read from the status files that railyard itself
+/// wrote last (by the bot's email in git history); a file someone else changed last is not
+/// trusted and gets a warning. Without git history nothing is trusted.
+pub fn trusted_previous(
+    settings: &crate::load::Settings,
+    own_files: &BTreeMap<String, Vec<u8>>,
+    facts: &crate::facts::Facts,
+) -> (StatusMap, Vec<String>) {
+    let bot = settings.bot.email.to_lowercase();
+    let mut warnings = Vec::new();
+    let mut previous = StatusMap::new();
+    for (path, bytes) in own_files {
+        let last = facts.changed.get(path);
+        let by_bot = facts.verified && last.is_some_and(|c| c.author_email.to_lowercase() == bot);
+        if !by_bot {
+            if let Some(commit) = last {
+                warnings.push(format!(
+                    "{path} was last changed by {} <{}> in {}, not by railyard: it is recomputed and overwritten",
+                    commit.author_name,
+                    commit.author_email,
+                    &commit.id[..commit.id.len().min(12)]
+                ));
+            }
+            continue;
+        }
+        if path == &settings.summary {
+            continue;
+        }
+        if let (Some(key), Some(file)) = (
+            status_key(&settings.status_dir, path),
+            StatusFile::parse(bytes),
+        ) {
+            previous.insert(key, file.status);
+        }
+    }
+    (previous, warnings)
+}
+
 /// (kind, name) of `status/<Kind>/<name>.yaml`.
 fn status_key(status_dir: &str, path: &str) -> Option<(Kind, String)> {
     let rest = path.strip_prefix(&format!("{}/", status_dir.trim_end_matches('/')))?;
@@ -171,7 +182,7 @@ fn status_key(status_dir: &str, path: &str) -> Option<(Kind, String)> {
 
 /// Every file railyard owns, as it should be: a status file per valid object, the invalid
 /// ones' files kept as they were, and the summary.
-fn files(
+pub fn owned_files(
     status_dir: &str,
     summary: &str,
     catalog: &Catalog<'_>,
@@ -205,7 +216,7 @@ fn files(
 }
 
 /// What to write and what to remove so that the owned files become `wanted`.
-fn diff(
+pub fn diff(
     wanted: &BTreeMap<String, Vec<u8>>,
     existing: &BTreeMap<String, Vec<u8>>,
 ) -> Vec<(String, Option<Vec<u8>>)> {

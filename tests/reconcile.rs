@@ -185,7 +185,10 @@ fn objects_with_errors_are_skipped_and_the_rest_reconciles() {
     assert_eq!(object(&json, "ReleaseTrain", "q5")["invalid"], true);
     assert_eq!(
         json["changes"],
-        serde_json::json!([{"path": "status/ReleaseTrain/q4.yaml", "action": "create"}])
+        serde_json::json!([
+            {"path": "STATUS.md", "action": "create"},
+            {"path": "status/ReleaseTrain/q4.yaml", "action": "create"}
+        ])
     );
 }
 

@@ -41,6 +41,9 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         Some(rev) => reconcile::plan_revision(&global.repo, rev, global.now())?,
         None => reconcile::plan_worktree(&global.repo, global.now())?,
     };
+    for warning in &plan.warnings {
+        eprintln!("warning: {warning}");
+    }
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Human => stdout.write_all(plan.render_human().as_bytes())?,
