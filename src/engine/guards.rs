@@ -13,7 +13,8 @@ pub struct Ctx<'s, 'a> {
     /// The spec overlaid with the values the workflow recorded.
     pub values: &'s Value,
     pub phase: &'s str,
-    /// When the current phase began, if known from an earlier reconcile.
+    /// When the object last left this phase on an earlier visit: approvals older than this
+    /// are stale.
     pub since: Option<jiff::Timestamp>,
     /// The task plan of the phase and its attempt.
     pub plan: Option<&'s str>,

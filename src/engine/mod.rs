@@ -524,14 +524,17 @@ fn ctx<'s, 'a>(
         subject: &state.subject,
         values,
         phase: &phase.name,
-        // "Only for the current phase": an approval must be newer than the phase's start as
-        // remembered from an earlier reconcile. A phase entered in this very run has no
-        // remembered start (its records were all made before the run saw it).
-        since: if state.transitions.is_empty() {
-            state.status.since
-        } else {
-            None
-        },
+        // "Only for the current phase": approvals given before the object last left this
+        // phase belong to an earlier visit (a returned train, a re-evaluated release). On a
+        // first visit every approval counts, however early it was committed: the answer does
+        // not depend on when railyard happened to run.
+        since: state
+            .status
+            .history
+            .iter()
+            .filter(|h| h.from == phase.name)
+            .map(|h| h.at)
+            .max(),
         plan,
         attempt,
     }

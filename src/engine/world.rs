@@ -361,8 +361,8 @@ impl<'a> World<'a> {
     }
 
     /// Counts the approvals of `target` on the subject from members of `team`, as SPEC §3
-    /// says: each person once, never the author of the subject's last change, only those
-    /// given since `since` (the phase's start, when known), and a later reject blocks.
+    /// says: each person once, never the author of the subject's last change, none from an
+    /// earlier visit to the phase (given before `since`), and a later reject blocks.
     pub fn tally(
         &self,
         subject: &Subject<'_>,
@@ -422,7 +422,7 @@ impl<'a> World<'a> {
                     && added.time < since
                 {
                     tally.ignored.push(format!(
-                        "`{}` was given before the current phase",
+                        "`{}` was given during an earlier visit to this phase",
                         approval.name()
                     ));
                     continue;
