@@ -22,6 +22,8 @@ pub enum GitError {
     BadRevision { rev: String, message: String },
     #[error("branch `{branch}` does not exist (railyard.yaml `spec.branch`)")]
     NoBranch { branch: String },
+    #[error("updating the working tree: {0}")]
+    Worktree(String),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -196,24 +198,66 @@ impl GitRepo {
         let (settings, config_result) = load::settings_from(config.as_ref());
         let selection = load::Selection::new(&settings);
         let hidden = |p: &str| p.split('/').any(|part| part.starts_with('.'));
-        let files: Vec<RawFile> = blobs
+        let manifests: Vec<(String, git2::Oid)> = blobs
             .iter()
             .filter(|(p, _)| p != CONFIG_FILE && !hidden(p) && selection.is_manifest(p))
-            .map(|(p, oid)| RawFile {
-                path: p.clone(),
-                content: read(*oid, settings.max_file_bytes),
-            })
+            .cloned()
             .collect();
+        let files: Vec<RawFile> = self.read_blobs(&manifests, settings.max_file_bytes);
         let status_prefix = format!("{}/", settings.status_dir.trim_end_matches('/'));
-        let status: BTreeMap<String, Vec<u8>> = blobs
+        let owned: Vec<(String, git2::Oid)> = blobs
             .iter()
             .filter(|(p, _)| p.starts_with(&status_prefix) || *p == settings.summary)
-            .filter_map(|(p, oid)| match read(*oid, settings.max_file_bytes) {
-                Content::Bytes(bytes) => Some((p.clone(), bytes)),
+            .cloned()
+            .collect();
+        let status: BTreeMap<String, Vec<u8>> = self
+            .read_blobs(&owned, settings.max_file_bytes)
+            .into_iter()
+            .filter_map(|f| match f.content {
+                Content::Bytes(bytes) => Some((f.path, bytes)),
                 _ => None,
             })
             .collect();
-        Ok((load::parse_files(settings, config_result, files), status))
+        let started = std::time::Instant::now();
+        let loaded = load::parse_files(settings, config_result, files);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "parsed the manifests"
+        );
+        Ok((loaded, status))
+    }
+
+    /// Reads many blobs in parallel: libgit2 handles are not shared between threads, so each
+    /// chunk opens the repository again (cheap next to inflating thousands of objects).
+    fn read_blobs(&self, blobs: &[(String, git2::Oid)], max: u64) -> Vec<RawFile> {
+        use rayon::prelude::*;
+        let path = self.repo.path().to_path_buf();
+        blobs
+            .par_chunks(256)
+            .flat_map_iter(|chunk| {
+                let repo = Repository::open(&path);
+                chunk
+                    .iter()
+                    .map(|(name, oid)| {
+                        let content = match repo
+                            .as_ref()
+                            .map_err(|e| e.message().to_string())
+                            .and_then(|r| r.find_blob(*oid).map_err(|e| e.message().to_string()))
+                        {
+                            Ok(blob) if blob.size() as u64 > max => Content::TooLarge {
+                                size: blob.size() as u64,
+                            },
+                            Ok(blob) => Content::Bytes(blob.content().to_vec()),
+                            Err(message) => Content::Unreadable(message),
+                        };
+                        RawFile {
+                            path: name.clone(),
+                            content,
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     /// The branch the repository's `railyard.yaml` (as committed at HEAD) names.
@@ -317,7 +361,11 @@ impl GitRepo {
 
     /// After the branch moved: a clean working tree that has the branch checked out is
     /// updated to it; a dirty one is left alone.
-    pub fn update_worktree(&self, branch: &str) -> Result<Worktree, GitError> {
+    pub fn update_worktree(
+        &self,
+        branch: &str,
+        changes: &[(String, Option<Vec<u8>>)],
+    ) -> Result<Worktree, GitError> {
         if self.repo.is_bare() || self.repo.workdir().is_none() {
             return Ok(Worktree::Bare);
         }
@@ -338,7 +386,12 @@ impl GitRepo {
         let staged = self
             .repo
             .diff_tree_to_index(Some(&head_tree), Some(&index), None)?;
+        let started = std::time::Instant::now();
         let unstaged = self.repo.diff_index_to_workdir(Some(&index), None)?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "compared the working tree"
+        );
         // Right after the move, HEAD is the new commit: between it and the index the only
         // differences must be the files railyard just wrote; between the index and the
         // working tree there must be none. Anything else is a person's work.
@@ -359,9 +412,53 @@ impl GitRepo {
         if dirty {
             return Ok(Worktree::Dirty);
         }
-        let mut checkout = git2::build::CheckoutBuilder::new();
-        checkout.force();
-        self.repo.checkout_head(Some(&mut checkout))?;
+        // Only railyard's own files changed, and the tree is clean: write exactly those files
+        // and record them in the index (a full checkout would stat every file).
+        let workdir = self
+            .repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut index = self.repo.index()?;
+        for (path, bytes) in changes {
+            let relative = format!("{}{path}", self.prefix);
+            let full = workdir.join(&relative);
+            match bytes {
+                Some(bytes) => {
+                    if let Some(parent) = full.parent() {
+                        std::fs::create_dir_all(parent)
+                            .map_err(|e| GitError::Worktree(e.to_string()))?;
+                    }
+                    let temporary = full.with_extension("railyard-tmp");
+                    std::fs::write(&temporary, bytes)
+                        .map_err(|e| GitError::Worktree(e.to_string()))?;
+                    std::fs::rename(&temporary, &full)
+                        .map_err(|e| GitError::Worktree(e.to_string()))?;
+                }
+                None => match std::fs::remove_file(&full) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(GitError::Worktree(e.to_string())),
+                },
+            }
+        }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "wrote the files"
+        );
+        // One pass over railyard's own paths (adding entries one by one is quadratic).
+        let own: Vec<String> = self
+            .owned
+            .iter()
+            .map(|o| format!("{}{o}", self.prefix))
+            .collect();
+        index.add_all(own.iter(), git2::IndexAddOption::DEFAULT, None)?;
+        index.update_all(own.iter(), None)?;
+        index.write()?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "updated the index"
+        );
         Ok(Worktree::Updated)
     }
 }

@@ -14,6 +14,7 @@ use crate::plan;
 use crate::reconcile::PlanError;
 use crate::status::{StatusFile, TasksStatus};
 use crate::validate;
+use rayon::prelude::*;
 
 /// How many times a reconcile starts again on a branch that moved under it.
 pub const MAX_TRIES: u32 = 5;
@@ -52,19 +53,28 @@ pub fn reconcile_branch(
     };
     let branch = repo.configured_branch()?;
     for attempt in 0..MAX_TRIES {
+        let started = std::time::Instant::now();
+        let lap = |what: &str| {
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}")
+        };
         let tip = repo.branch_tip(&branch)?;
         let (mut loaded, own_files) = repo.read_tree(&tip)?;
+        lap("read the tree");
         let facts = repo.facts(Some(&tip))?;
+        lap("read the history");
         let settings = loaded.settings.clone();
         repo.owned = vec![
             settings.status_dir.trim_end_matches('/').to_string(),
             settings.summary.clone(),
         ];
         let (previous, warnings) = trusted_previous(&settings, &own_files, &facts);
+        lap("read the previous status");
         let diagnostics = validate::check_loaded(&loaded);
+        lap("checked the manifests");
         loaded.release_trees();
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
         let plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
+        lap("reconciled");
         let wanted = owned_files(
             &settings.status_dir,
             &settings.summary,
@@ -73,6 +83,7 @@ pub fn reconcile_branch(
             &own_files,
         );
         let changes: Vec<(String, Option<Vec<u8>>)> = diff(&wanted, &own_files);
+        lap("rendered the files");
         let transitions: usize = plans.iter().map(|p| p.transitions.len()).sum();
         let errors = diagnostics
             .iter()
@@ -109,9 +120,11 @@ pub fn reconcile_branch(
                 retries: attempt,
             });
         };
+        lap("built the commit");
         before_swap(attempt);
         if repo.move_branch(&branch, &tip, &commit, &subject)? {
-            let worktree = repo.update_worktree(&branch)?;
+            let worktree = repo.update_worktree(&branch, &changes)?;
+            lap("updated the working tree");
             return Ok(Written {
                 commit: Some(commit),
                 subject,
@@ -144,7 +157,7 @@ pub fn trusted_previous(
 ) -> (StatusMap, Vec<String>) {
     let bot = settings.bot.email.to_lowercase();
     let mut warnings = Vec::new();
-    let mut previous = StatusMap::new();
+    let mut trusted: Vec<(&String, &Vec<u8>)> = Vec::new();
     for (path, bytes) in own_files {
         let last = facts.changed.get(path);
         let by_bot = facts.verified && last.is_some_and(|c| c.author_email.to_lowercase() == bot);
@@ -159,16 +172,20 @@ pub fn trusted_previous(
             }
             continue;
         }
-        if path == &settings.summary {
-            continue;
-        }
-        if let (Some(key), Some(file)) = (
-            status_key(&settings.status_dir, path),
-            StatusFile::parse(bytes),
-        ) {
-            previous.insert(key, file.status);
+        if path != &settings.summary {
+            trusted.push((path, bytes));
         }
     }
+    // Thousands of status files: read in parallel.
+    let previous: StatusMap = trusted
+        .par_iter()
+        .filter_map(|(path, bytes)| {
+            Some((
+                status_key(&settings.status_dir, path)?,
+                StatusFile::parse(bytes)?.status,
+            ))
+        })
+        .collect();
     (previous, warnings)
 }
 

@@ -6,17 +6,16 @@ use serde_json::Value;
 /// A YAML scalar that reads back as the same string: plain when that is safe, else a
 /// double-quoted (JSON-escaped) string.
 pub fn scalar(text: &str) -> String {
-    let plain_safe = !text.is_empty()
+    /// Plain words that YAML 1.2's core schema reads as something other than a string.
+    const SPECIAL: [&str; 9] = [
+        "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+    ];
+    let plain_safe = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+        && !text.ends_with(' ')
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || " ._/-".contains(c))
-        && text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.' || c == '/')
-        && !text.ends_with(' ')
-        && crate::yaml::parse(text, crate::yaml::Limits::default())
-            .documents
-            .first()
-            .and_then(|d| d.root.as_str().map(|s| s == text))
-            .unwrap_or(false);
+        && !SPECIAL.contains(&text);
     if plain_safe {
         text.to_string()
     } else {

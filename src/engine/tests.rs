@@ -669,7 +669,10 @@ fn verified_approvals_carry_an_object_through_several_phases_in_one_run() {
         (Kind::Turnover, "to1".into()),
         ObjectStatus {
             phase: "awaiting-acceptance".into(),
-            history: vec![visit("awaiting-acceptance", "ready"), visit("ready", "awaiting-acceptance")],
+            history: vec![
+                visit("awaiting-acceptance", "ready"),
+                visit("ready", "awaiting-acceptance"),
+            ],
             ..ObjectStatus::default()
         },
     );
@@ -677,7 +680,8 @@ fn verified_approvals_carry_an_object_through_several_phases_in_one_run() {
     let t = object(&plans, Kind::Turnover, "to1");
     assert_eq!(t.status.phase, "awaiting-acceptance");
     assert!(
-        blocked(t, "ready")[0].contains("`acceptance-eve` was given during an earlier visit to this phase"),
+        blocked(t, "ready")[0]
+            .contains("`acceptance-eve` was given during an earlier visit to this phase"),
         "{:?}",
         blocked(t, "ready")
     );
