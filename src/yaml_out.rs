@@ -10,7 +10,9 @@ pub fn scalar(text: &str) -> String {
     const SPECIAL: [&str; 9] = [
         "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
     ];
-    let plain_safe = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+    let plain_safe = (text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+        || text.starts_with("./")
+        || text.starts_with("../"))
         && !text.ends_with(' ')
         && text
             .chars()
