@@ -286,3 +286,46 @@ fn a_branch_that_moves_during_the_reconcile_is_reconciled_again() {
     assert_eq!(written.subject, "railyard: 1 transition");
     git(&dir, &["fsck", "--strict"], "nobody", NOW);
 }
+
+#[test]
+fn two_reconcilers_at_once_lose_nothing() {
+    let repo = setup();
+    let dir = repo.path().to_path_buf();
+    for round in 0..20 {
+        // A person's change, then two reconcilers racing for the branch.
+        let note = format!("{TRAIN}# round {round}\n");
+        commit(
+            &dir,
+            &[("trains/q4.yaml", &note)],
+            "rita",
+            &format!("2026-11-03T10:{round:02}:00Z"),
+        );
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    railyard()
+                        .args(["reconcile", "--now", NOW, "--repo"])
+                        .arg(&dir)
+                        .output()
+                        .expect("runs")
+                })
+            })
+            .collect();
+        for racer in racers {
+            let output = racer.join().expect("joins");
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "round {round}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    git(&dir, &["fsck", "--strict"], "nobody", NOW);
+    // Every person's commit is on the branch, and no reconcile is left to do.
+    let authors = git_out(&dir, &["log", "--format=%an"]);
+    assert_eq!(authors.lines().filter(|a| *a == "rita").count(), 21);
+    assert_eq!(stdout(&reconcile(&dir)), "up to date\n");
+    assert_eq!(git_out(&dir, &["status", "--porcelain"]), "");
+}
