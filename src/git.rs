@@ -22,6 +22,8 @@ pub enum GitError {
     BadRevision { rev: String, message: String },
     #[error("branch `{branch}` does not exist (railyard.yaml `spec.branch`)")]
     NoBranch { branch: String },
+    #[error("remote `{remote}`: {message}")]
+    Remote { remote: String, message: String },
     #[error("updating the working tree: {0}")]
     Worktree(String),
     #[error("git: {0}")]
@@ -276,6 +278,79 @@ impl GitRepo {
             Err(_) => None,
         };
         Ok(load::settings_from(config.as_ref()).0.branch)
+    }
+
+    /// Fetches `branch` from `remote` with the git CLI and returns the commit it points at.
+    pub fn fetch(&self, remote: &str, branch: &str) -> Result<String, GitError> {
+        let tracking = format!("refs/remotes/{remote}/{branch}");
+        self.git_cli(&[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            remote,
+            &format!("+refs/heads/{branch}:{tracking}"),
+        ])
+        .map_err(|message| GitError::Remote {
+            remote: remote.to_string(),
+            message,
+        })?;
+        let reference = self.repo.find_reference(&tracking)?;
+        Ok(reference.peel_to_commit()?.id().to_string())
+    }
+
+    /// Pushes `commit` to `branch` on `remote`, only if the remote branch still points at
+    /// `expected` (`--force-with-lease`, `--atomic`). False when the remote moved meanwhile.
+    pub fn push(
+        &self,
+        remote: &str,
+        branch: &str,
+        expected: &str,
+        commit: &str,
+    ) -> Result<bool, GitError> {
+        let lease = format!("--force-with-lease=refs/heads/{branch}:{expected}");
+        let refspec = format!("{commit}:refs/heads/{branch}");
+        match self.git_cli(&[
+            "push",
+            "--quiet",
+            "--atomic",
+            "--porcelain",
+            &lease,
+            remote,
+            &refspec,
+        ]) {
+            Ok(_) => Ok(true),
+            Err(message)
+                if message.contains("stale info")
+                    || message.contains("rejected")
+                    || message.contains("non-fast-forward") =>
+            {
+                Ok(false)
+            }
+            Err(message) => Err(GitError::Remote {
+                remote: remote.to_string(),
+                message,
+            }),
+        }
+    }
+
+    /// Runs the git CLI on this repository; the error is what git printed.
+    fn git_cli(&self, args: &[&str]) -> Result<String, String> {
+        let output = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(self.repo.path())
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if output.status.success() {
+            Ok(text)
+        } else {
+            Err(text.trim().to_string())
+        }
     }
 
     /// The commit `refs/heads/<branch>` points at.

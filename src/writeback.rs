@@ -36,12 +36,98 @@ pub struct Written {
     pub retries: u32,
 }
 
+/// Where the status commit goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The local branch, moved by compare-and-swap.
+    Local,
+    /// The branch on this remote, pushed with `--force-with-lease` (the git CLI does the
+    /// network: railyard's libgit2 has no TLS); the local branch follows when it can.
+    Push { remote: String },
+}
+
+/// A commit built on top of `tip`, not yet on any branch.
+struct Prepared {
+    commit: Option<String>,
+    subject: String,
+    transitions: usize,
+    warnings: Vec<String>,
+    errors: usize,
+    changes: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// Reconciles the committed tree of `tip` and builds the status commit on top of it.
+fn prepare(repo: &mut GitRepo, tip: &str, now: jiff::Timestamp) -> Result<Prepared, PlanError> {
+    let started = std::time::Instant::now();
+    let lap =
+        |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    let (mut loaded, own_files) = repo.read_tree(tip)?;
+    lap("read the tree");
+    let facts = repo.facts(Some(tip))?;
+    lap("read the history");
+    let settings = loaded.settings.clone();
+    repo.owned = vec![
+        settings.status_dir.trim_end_matches('/').to_string(),
+        settings.summary.clone(),
+    ];
+    let (previous, warnings) = trusted_previous(&settings, &own_files, &facts);
+    lap("read the previous status");
+    let diagnostics = validate::check_loaded(&loaded);
+    lap("checked the manifests");
+    loaded.release_trees();
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    let plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
+    lap("reconciled");
+    let wanted = owned_files(
+        &settings.status_dir,
+        &settings.summary,
+        &catalog,
+        &plans,
+        &own_files,
+    );
+    let changes: Vec<(String, Option<Vec<u8>>)> = diff(&wanted, &own_files);
+    lap("rendered the files");
+    let transitions: usize = plans.iter().map(|p| p.transitions.len()).sum();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == crate::diagnostics::Severity::Error)
+        .count();
+    let subject = commit_subject(transitions);
+    let commit = if changes.is_empty() {
+        None
+    } else {
+        let message = commit_message(&subject, &plans);
+        repo.commit_changes(
+            tip,
+            &changes,
+            (&settings.bot.name, &settings.bot.email),
+            now,
+            &message,
+        )?
+    };
+    lap("built the commit");
+    let subject = if commit.is_some() {
+        subject
+    } else {
+        "up to date".to_string()
+    };
+    Ok(Prepared {
+        commit,
+        subject,
+        transitions,
+        warnings,
+        errors,
+        changes,
+    })
+}
+
 /// Reconciles the configured branch of the git repository that holds `root` and commits the
-/// result. `before_swap` runs between building the commit and moving the branch (tests use
-/// it to move the branch under the reconcile).
+/// result to `target`. `before_swap` runs between building the commit and moving the branch
+/// or pushing (tests use it to move the branch under the reconcile).
 pub fn reconcile_branch(
     root: &Path,
     now: jiff::Timestamp,
+    target: &Target,
     before_swap: &mut dyn FnMut(u32),
 ) -> Result<Written, PlanError> {
     let mut repo = match GitRepo::discover(root) {
@@ -53,87 +139,44 @@ pub fn reconcile_branch(
     };
     let branch = repo.configured_branch()?;
     for attempt in 0..MAX_TRIES {
-        let started = std::time::Instant::now();
-        let lap = |what: &str| {
-            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}")
+        let tip = match target {
+            Target::Local => repo.branch_tip(&branch)?,
+            Target::Push { remote } => repo.fetch(remote, &branch)?,
         };
-        let tip = repo.branch_tip(&branch)?;
-        let (mut loaded, own_files) = repo.read_tree(&tip)?;
-        lap("read the tree");
-        let facts = repo.facts(Some(&tip))?;
-        lap("read the history");
-        let settings = loaded.settings.clone();
-        repo.owned = vec![
-            settings.status_dir.trim_end_matches('/').to_string(),
-            settings.summary.clone(),
-        ];
-        let (previous, warnings) = trusted_previous(&settings, &own_files, &facts);
-        lap("read the previous status");
-        let diagnostics = validate::check_loaded(&loaded);
-        lap("checked the manifests");
-        loaded.release_trees();
-        let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-        let plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
-        lap("reconciled");
-        let wanted = owned_files(
-            &settings.status_dir,
-            &settings.summary,
-            &catalog,
-            &plans,
-            &own_files,
-        );
-        let changes: Vec<(String, Option<Vec<u8>>)> = diff(&wanted, &own_files);
-        lap("rendered the files");
-        let transitions: usize = plans.iter().map(|p| p.transitions.len()).sum();
-        let errors = diagnostics
-            .iter()
-            .filter(|d| d.severity == crate::diagnostics::Severity::Error)
-            .count();
-        let subject = commit_subject(transitions);
-        if changes.is_empty() {
-            return Ok(Written {
-                commit: None,
-                subject: "up to date".into(),
-                transitions,
-                warnings,
-                errors,
-                worktree: None,
+        let prepared = prepare(&mut repo, &tip, now)?;
+        let done =
+            |commit: Option<String>, worktree: Option<Worktree>, prepared: Prepared| Written {
+                commit,
+                subject: prepared.subject,
+                transitions: prepared.transitions,
+                warnings: prepared.warnings,
+                errors: prepared.errors,
+                worktree,
                 retries: attempt,
-            });
-        }
-        let message = commit_message(&subject, &plans);
-        let Some(commit) = repo.commit_changes(
-            &tip,
-            &changes,
-            (&settings.bot.name, &settings.bot.email),
-            now,
-            &message,
-        )?
-        else {
-            return Ok(Written {
-                commit: None,
-                subject: "up to date".into(),
-                transitions,
-                warnings,
-                errors,
-                worktree: None,
-                retries: attempt,
-            });
+            };
+        let Some(commit) = prepared.commit.clone() else {
+            return Ok(done(None, None, prepared));
         };
-        lap("built the commit");
         before_swap(attempt);
-        if repo.move_branch(&branch, &tip, &commit, &subject)? {
-            let worktree = repo.update_worktree(&branch, &changes)?;
-            lap("updated the working tree");
-            return Ok(Written {
-                commit: Some(commit),
-                subject,
-                transitions,
-                warnings,
-                errors,
-                worktree: Some(worktree),
-                retries: attempt,
-            });
+        let landed = match target {
+            Target::Local => repo.move_branch(&branch, &tip, &commit, &prepared.subject)?,
+            Target::Push { remote } => repo.push(remote, &branch, &tip, &commit)?,
+        };
+        if landed {
+            // The local branch follows a push only when it was at the pushed-on commit.
+            let local_moved = match target {
+                Target::Local => true,
+                Target::Push { .. } => {
+                    repo.branch_tip(&branch).ok().as_deref() == Some(tip.as_str())
+                        && repo.move_branch(&branch, &tip, &commit, &prepared.subject)?
+                }
+            };
+            let worktree = if local_moved {
+                Some(repo.update_worktree(&branch, &prepared.changes)?)
+            } else {
+                None
+            };
+            return Ok(done(Some(commit), worktree, prepared));
         }
         tracing::info!(
             branch,

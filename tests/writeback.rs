@@ -263,8 +263,11 @@ fn a_branch_that_moves_during_the_reconcile_is_reconciled_again() {
     );
     // Between building its commit and moving the branch, marco's approval lands.
     let mut moved = false;
-    let written =
-        railyard::writeback::reconcile_branch(&dir, NOW.parse().expect("time"), &mut |attempt| {
+    let written = railyard::writeback::reconcile_branch(
+        &dir,
+        NOW.parse().expect("time"),
+        &railyard::writeback::Target::Local,
+        &mut |attempt| {
             if attempt == 0 {
                 commit(
                     &dir,
@@ -274,8 +277,9 @@ fn a_branch_that_moves_during_the_reconcile_is_reconciled_again() {
                 );
                 moved = true;
             }
-        })
-        .expect("reconciles");
+        },
+    )
+    .expect("reconciles");
     assert!(moved);
     assert_eq!(written.retries, 1);
     // No commit is lost: the bot's commit sits on top of marco's, and reflects it.
@@ -328,4 +332,134 @@ fn two_reconcilers_at_once_lose_nothing() {
     assert_eq!(authors.lines().filter(|a| *a == "rita").count(), 21);
     assert_eq!(stdout(&reconcile(&dir)), "up to date\n");
     assert_eq!(git_out(&dir, &["status", "--porcelain"]), "");
+}
+
+/// A bare remote holding the setup's commits, and a clone of it to work in.
+fn remote_and_clone() -> (tempfile::TempDir, tempfile::TempDir) {
+    let origin = setup();
+    let bare = tempfile::tempdir().expect("a temporary directory");
+    git(
+        bare.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            &origin.path().display().to_string(),
+            ".",
+        ],
+        "nobody",
+        NOW,
+    );
+    let work = tempfile::tempdir().expect("a temporary directory");
+    git(
+        work.path(),
+        &["clone", "-q", &bare.path().display().to_string(), "."],
+        "nobody",
+        NOW,
+    );
+    (bare, work)
+}
+
+#[test]
+fn push_lands_the_status_commit_on_a_remote_that_another_clone_advanced() {
+    let (bare, work) = remote_and_clone();
+    // Someone else pushes a change first.
+    let other = tempfile::tempdir().expect("a temporary directory");
+    git(
+        other.path(),
+        &["clone", "-q", &bare.path().display().to_string(), "."],
+        "nobody",
+        NOW,
+    );
+    commit(
+        other.path(),
+        &[("NOTES.txt", "notes\n")],
+        "rita",
+        "2026-11-05T10:00:00Z",
+    );
+    git(other.path(), &["push", "-q", "origin", "main"], "rita", NOW);
+    // The stale clone reconciles and pushes: it fetches, reconciles the new head, pushes.
+    let output = railyard()
+        .args(["reconcile", "--push", "--now", NOW, "--repo"])
+        .arg(work.path())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        git_out(bare.path(), &["log", "--format=%an", "-3", "main"]),
+        "railyard[bot]\nrita\nmarco"
+    );
+    git(bare.path(), &["fsck", "--strict"], "nobody", NOW);
+    // Pushing again has nothing to do.
+    let again = railyard()
+        .args(["reconcile", "--push", "--now", NOW, "--repo"])
+        .arg(work.path())
+        .output()
+        .expect("runs");
+    assert_eq!(stdout(&again), "up to date\n");
+}
+
+#[test]
+fn a_rejected_push_fetches_and_tries_again() {
+    let (bare, work) = remote_and_clone();
+    let other = tempfile::tempdir().expect("a temporary directory");
+    git(
+        other.path(),
+        &["clone", "-q", &bare.path().display().to_string(), "."],
+        "nobody",
+        NOW,
+    );
+    let target = railyard::writeback::Target::Push {
+        remote: "origin".into(),
+    };
+    let written = railyard::writeback::reconcile_branch(
+        work.path(),
+        NOW.parse().expect("time"),
+        &target,
+        &mut |attempt| {
+            if attempt == 0 {
+                // The remote moves between our fetch and our push.
+                commit(
+                    other.path(),
+                    &[("NOTES.txt", "notes\n")],
+                    "rita",
+                    "2026-11-05T10:00:00Z",
+                );
+                git(other.path(), &["push", "-q", "origin", "main"], "rita", NOW);
+            }
+        },
+    )
+    .expect("pushes");
+    assert_eq!(written.retries, 1);
+    assert_eq!(
+        git_out(bare.path(), &["log", "--format=%an", "-3", "main"]),
+        "railyard[bot]\nrita\nmarco"
+    );
+}
+
+#[test]
+fn push_to_a_missing_remote_is_a_clear_error() {
+    let repo = setup();
+    let output = railyard()
+        .args(["reconcile", "--push", "nowhere", "--now", NOW, "--repo"])
+        .arg(repo.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("remote `nowhere`"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    railyard()
+        .args(["reconcile", "--dry-run", "--push", "--repo"])
+        .arg(repo.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not go with `--dry-run`"));
 }

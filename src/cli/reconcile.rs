@@ -16,6 +16,10 @@ pub struct ReconcileArgs {
     /// Without it, reconcile commits status to the configured branch.
     #[arg(long)]
     pub dry_run: bool,
+    /// Push the status commit to this remote's branch (with a lease), fetching and
+    /// reconciling again when someone pushed first.
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "origin")]
+    pub push: Option<String>,
     /// Plan for this commit (a branch, tag or commit id) instead of the working tree.
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
@@ -29,13 +33,22 @@ pub struct ExplainArgs {
 }
 
 pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
+    if args.dry_run && args.push.is_some() {
+        bail!("`--push` writes; it does not go with `--dry-run`");
+    }
     if !args.dry_run {
         if args.rev.is_some() {
             bail!(
                 "`--rev` plans a commit with `--dry-run`; `reconcile` itself always works on the configured branch"
             );
         }
-        return write(global);
+        let target = match &args.push {
+            Some(remote) => railyard::writeback::Target::Push {
+                remote: remote.clone(),
+            },
+            None => railyard::writeback::Target::Local,
+        };
+        return write(global, &target);
     }
     let plan = match &args.rev {
         Some(rev) => reconcile::plan_revision(&global.repo, rev, global.now())?,
@@ -116,8 +129,9 @@ pub fn graph(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `reconcile` without `--dry-run`: one status commit on the configured branch.
-fn write(global: &Global) -> anyhow::Result<ExitCode> {
-    let written = railyard::writeback::reconcile_branch(&global.repo, global.now(), &mut |_| {})?;
+fn write(global: &Global, target: &railyard::writeback::Target) -> anyhow::Result<ExitCode> {
+    let written =
+        railyard::writeback::reconcile_branch(&global.repo, global.now(), target, &mut |_| {})?;
     for warning in &written.warnings {
         eprintln!("warning: {warning}");
     }
