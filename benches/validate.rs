@@ -112,6 +112,8 @@ fn main() {
         _ => println!("/usr/bin/time not found: peak RSS not measured (apt-get install time)"),
     }
 
+    write_back(binary, &root);
+
     match check_jsonschema().filter(|_| compare) {
         Some(tool) => {
             let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/manifest.json");
@@ -144,6 +146,64 @@ fn main() {
             println!("check-jsonschema skipped (--no-compare, or not installed: run .ci/run once)")
         }
     }
+}
+
+/// The write-back on the same repository, committed to a fresh git repository: the first
+/// `reconcile` writes a status file per object in one commit; the second has nothing to do.
+fn write_back(binary: &str, root: &Path) {
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "eve")
+            .env("GIT_AUTHOR_EMAIL", "eve@example.com")
+            .env("GIT_COMMITTER_NAME", "eve")
+            .env("GIT_COMMITTER_EMAIL", "eve@example.com")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "manifests"]);
+    let reconcile = || {
+        let start = Instant::now();
+        let output = Command::new(binary)
+            .args(["-v", "reconcile", "--now", "2026-11-25T12:00:00Z", "--repo"])
+            .arg(root)
+            .output()
+            .expect("railyard runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let log = String::from_utf8_lossy(&output.stderr).into_owned();
+        let lap = |what: &str| {
+            log.lines()
+                .filter(|l| l.contains(what))
+                .filter_map(|l| l.split("elapsed_ms=").nth(1)?.trim().parse::<u64>().ok())
+                .next_back()
+        };
+        (
+            start.elapsed(),
+            lap("rendered the files"),
+            lap("built the commit"),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (first, rendered, built, said) = reconcile();
+    let commit_ms = built.zip(rendered).map_or(0, |(b, r)| b.saturating_sub(r));
+    println!(
+        "railyard reconcile (first, {}): {:.0} ms wall, of which building the commit {commit_ms} ms",
+        said.lines().next().unwrap_or_default(),
+        first.as_secs_f64() * 1e3
+    );
+    let runs: Vec<Duration> = (0..5).map(|_| reconcile().0).collect();
+    report("railyard reconcile (no change)", &runs, 10_000);
 }
 
 fn time(runs: usize, mut f: impl FnMut()) -> Vec<Duration> {

@@ -376,14 +376,21 @@ impl GitRepo {
         at: jiff::Timestamp,
         message: &str,
     ) -> Result<Option<String>, GitError> {
-        let parent = self.repo.find_commit(git2::Oid::from_str(parent)?)?;
+        // A handle of its own: the memory backend below is added to this handle's object
+        // database only, and goes away with it.
+        let repo = Repository::open(self.repo.path())?;
+        let parent = repo.find_commit(git2::Oid::from_str(parent)?)?;
         let base = parent.tree()?;
+        // New objects go to memory first and land as one pack file: thousands of status
+        // files written as loose objects would cost a file each.
+        let odb = repo.odb()?;
+        let mempack = odb.add_new_mempack_backend(1000)?;
         let mut update = git2::build::TreeUpdateBuilder::new();
         for (path, bytes) in changes {
             let full = format!("{}{path}", self.prefix);
             match bytes {
                 Some(bytes) => {
-                    let blob = self.repo.blob(bytes)?;
+                    let blob = repo.blob(bytes)?;
                     update.upsert(full, blob, git2::FileMode::Blob);
                 }
                 None => {
@@ -391,16 +398,22 @@ impl GitRepo {
                 }
             }
         }
-        let tree_id = update.create_updated(&self.repo, &base)?;
+        let tree_id = update.create_updated(&repo, &base)?;
         if tree_id == base.id() {
+            mempack.reset()?;
             return Ok(None);
         }
-        let tree = self.repo.find_tree(tree_id)?;
+        let tree = repo.find_tree(tree_id)?;
         let signature =
             git2::Signature::new(author.0, author.1, &git2::Time::new(at.as_second(), 0))?;
-        let id = self
-            .repo
-            .commit(None, &signature, &signature, message, &tree, &[&parent])?;
+        let id = repo.commit(None, &signature, &signature, message, &tree, &[&parent])?;
+        let mut pack = git2::Buf::new();
+        mempack.dump(&repo, &mut pack)?;
+        let mut writer = odb.packwriter()?;
+        std::io::Write::write_all(&mut writer, &pack)
+            .map_err(|e| GitError::Worktree(format!("writing the pack: {e}")))?;
+        writer.commit()?;
+        mempack.reset()?;
         Ok(Some(id.to_string()))
     }
 

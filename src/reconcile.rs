@@ -95,24 +95,13 @@ pub fn plan_loaded(
     let (previous, warnings) = writeback::trusted_previous(&loaded.settings, own_files, facts);
     let objects = engine::reconcile(&catalog, &diagnostics, &previous, facts, now);
     let settings = &loaded.settings;
-    let wanted = writeback::owned_files(
+    let changes = writeback::planned_changes(
         &settings.status_dir,
         &settings.summary,
         &catalog,
         &objects,
         own_files,
     );
-    let changes = writeback::diff(&wanted, own_files)
-        .into_iter()
-        .map(|(path, bytes)| {
-            let action = match (bytes, own_files.contains_key(&path)) {
-                (None, _) => "delete",
-                (Some(_), true) => "update",
-                (Some(_), false) => "create",
-            };
-            (path, action.to_string())
-        })
-        .collect();
     Plan {
         revision,
         objects,

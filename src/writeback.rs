@@ -258,14 +258,7 @@ pub fn owned_files(
             }
             continue;
         }
-        let file = StatusFile {
-            status: object.status.clone(),
-            tasks: object.tasks.as_ref().map(|t| TasksStatus {
-                order: t.order.clone(),
-                waves: t.waves.clone(),
-                states: t.states.clone(),
-            }),
-        };
+        let file = status_file(object);
         wanted.insert(path, file.render().into_bytes());
     }
     wanted.insert(
@@ -273,6 +266,61 @@ pub fn owned_files(
         crate::summary::render(catalog, plans).into_bytes(),
     );
     wanted
+}
+
+/// The files a reconcile would create, update or delete, as (path, action): what
+/// [`owned_files`] and [`diff`] give, but a file is rendered only to compare it with one that
+/// exists (a dry-run of a large repository without status renders nothing).
+pub fn planned_changes(
+    status_dir: &str,
+    summary: &str,
+    catalog: &Catalog<'_>,
+    plans: &[ObjectPlan],
+    own_files: &BTreeMap<String, Vec<u8>>,
+) -> Vec<(String, String)> {
+    let mut changes = Vec::new();
+    let mut kept = std::collections::BTreeSet::new();
+    for object in plans {
+        let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
+        kept.insert(path.clone());
+        if object.invalid {
+            continue;
+        }
+        match own_files.get(&path) {
+            None => changes.push((path, "create".to_string())),
+            Some(bytes) => {
+                if status_file(object).render().as_bytes() != bytes.as_slice() {
+                    changes.push((path, "update".to_string()));
+                }
+            }
+        }
+    }
+    match own_files.get(summary) {
+        None => changes.push((summary.to_string(), "create".to_string())),
+        Some(bytes) if crate::summary::render(catalog, plans).as_bytes() != bytes.as_slice() => {
+            changes.push((summary.to_string(), "update".to_string()));
+        }
+        Some(_) => {}
+    }
+    changes.extend(
+        own_files
+            .keys()
+            .filter(|p| *p != summary && !kept.contains(*p))
+            .map(|p| (p.clone(), "delete".to_string())),
+    );
+    changes.sort();
+    changes
+}
+
+fn status_file(object: &ObjectPlan) -> StatusFile {
+    StatusFile {
+        status: object.status.clone(),
+        tasks: object.tasks.as_ref().map(|t| TasksStatus {
+            order: t.order.clone(),
+            waves: t.waves.clone(),
+            states: t.states.clone(),
+        }),
+    }
 }
 
 /// What to write and what to remove so that the owned files become `wanted`.
