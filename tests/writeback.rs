@@ -463,3 +463,29 @@ fn push_to_a_missing_remote_is_a_clear_error() {
         .code(2)
         .stderr(predicates::str::contains("does not go with `--dry-run`"));
 }
+
+#[test]
+fn the_sample_repository_status_and_dashboard_are_snapshotted() {
+    // examples/acme committed by one person at a fixed date, reconciled at a fixed clock:
+    // the same bytes on every machine.
+    let repo = git_repo();
+    common::copy_tree(&common::root().join("examples/acme"), repo.path());
+    commit(repo.path(), &[], "rita", "2026-11-01T10:00:00Z");
+    let output = reconcile(repo.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read = |path: &str| std::fs::read_to_string(repo.path().join(path)).expect("written");
+    insta::assert_snapshot!("acme_status_md", read("STATUS.md"));
+    insta::assert_snapshot!(
+        "acme_status_turnover",
+        read("status/Turnover/2026-12-test.yaml")
+    );
+    insta::assert_snapshot!(
+        "acme_status_release",
+        read("status/Release/payments-gateway-2026.yaml")
+    );
+}
