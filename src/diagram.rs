@@ -24,29 +24,28 @@ pub struct Diagram {
 }
 
 impl Diagram {
-    /// The task graph of a plan's object, with each task's state.
-    pub fn from_tasks(title: &str, tasks: &TasksView) -> Diagram {
-        let index = |id: &str| tasks.declared.iter().position(|(d, _, _)| d == id);
+    /// The task graph of a plan's object, with each task's state, in run order; `title`
+    /// gives a task's title by id.
+    pub fn from_tasks(
+        title: &str,
+        tasks: &TasksView,
+        task_title: &dyn Fn(&str) -> String,
+    ) -> Diagram {
         let nodes = tasks
-            .declared
+            .order
             .iter()
-            .map(|(id, title, _)| DiagramNode {
+            .map(|id| DiagramNode {
                 id: id.clone(),
-                detail: title.clone(),
+                detail: task_title(id),
                 state: tasks.states.get(id).cloned().unwrap_or_default(),
                 critical: tasks.critical_path.contains(id),
             })
             .collect();
         let edges = tasks
-            .declared
+            .dependencies
             .iter()
             .enumerate()
-            .flat_map(|(i, (_, _, deps))| {
-                deps.iter()
-                    .filter_map(|d| index(d))
-                    .map(move |d| (d, i))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|(k, deps)| deps.iter().map(move |&d| (d as usize, k)))
             .collect();
         Diagram {
             title: title.to_string(),
@@ -215,6 +214,14 @@ fn color(state: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    fn title(id: &str) -> String {
+        if id == "a" {
+            "Back \"up\"".into()
+        } else {
+            "Check <it>".into()
+        }
+    }
+
     fn tasks() -> TasksView {
         TasksView {
             order: vec!["a".into(), "b".into()],
@@ -224,17 +231,14 @@ mod tests {
                 ("b".to_string(), "waiting".to_string()),
             ]
             .into(),
-            declared: vec![
-                ("a".into(), "Back \"up\"".into(), vec![]),
-                ("b".into(), "Check <it>".into(), vec!["a".into()]),
-            ],
+            dependencies: vec![vec![], vec![0]],
             critical_path: vec!["a".into(), "b".into()],
         }
     }
 
     #[test]
     fn dot_draws_tasks_with_states_and_quotes_labels() {
-        let dot = Diagram::from_tasks("Turnover/t1", &tasks()).to_dot();
+        let dot = Diagram::from_tasks("Turnover/t1", &tasks(), &title).to_dot();
         assert!(dot.starts_with("digraph \"Turnover/t1\" {\n"), "{dot}");
         assert!(dot.contains("  \"a\" [label=\"a\\nBack \\\"up\\\"\\nsucceeded\", fillcolor=\"#d4edda\", penwidth=2];"), "{dot}");
         assert!(dot.contains("  \"a\" -> \"b\";"), "{dot}");
@@ -242,7 +246,7 @@ mod tests {
 
     #[test]
     fn mermaid_draws_tasks_with_classes_and_escapes_labels() {
-        let mermaid = Diagram::from_tasks("Turnover/t1", &tasks()).to_mermaid();
+        let mermaid = Diagram::from_tasks("Turnover/t1", &tasks(), &title).to_mermaid();
         assert!(
             mermaid
                 .contains("flowchart LR\n  n0[\"a<br/>Back &quot;up&quot;<br/><i>succeeded</i>\"]"),

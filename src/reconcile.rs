@@ -145,13 +145,16 @@ pub fn diagram_worktree(
             .unwrap_or_default();
         return Err(PlanError::NoSuchObject(object.to_string(), hint));
     };
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     if let Some(tasks) = &found.tasks {
-        return Ok(Diagram::from_tasks(object, tasks));
+        let titles = crate::tasks::titles(&catalog, found.kind, &found.name);
+        return Ok(Diagram::from_tasks(object, tasks, &|id: &str| {
+            titles.get(id).cloned().unwrap_or_default()
+        }));
     }
     if found.kind != Kind::ReleaseTrain {
         return Err(PlanError::NoGraph(object.to_string()));
     }
-    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     let of_train = |release: &str| {
         catalog
             .get::<ApplicationReleaseSpec>(release)

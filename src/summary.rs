@@ -64,9 +64,12 @@ pub fn render(catalog: &Catalog<'_>, plans: &[ObjectPlan]) -> String {
         out.push_str("\n## Deployments\n");
         for turnover in moving {
             if let Some(tasks) = &turnover.tasks {
+                let titles = crate::tasks::titles(catalog, Kind::Turnover, &turnover.name);
+                let title = |id: &str| titles.get(id).cloned().unwrap_or_default();
                 let diagram = Diagram::from_tasks(
                     &format!("Turnover/{} ({})", turnover.name, turnover.status.phase),
                     tasks,
+                    &title,
                 );
                 let _ = write!(
                     out,

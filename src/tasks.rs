@@ -72,3 +72,39 @@ pub fn turnover_tasks<'a>(
     }
     tasks
 }
+
+/// The titles of an object's tasks by id: a turnover's (copied ones included), or every task
+/// plan of a release's model.
+pub fn titles(
+    catalog: &Catalog<'_>,
+    kind: crate::manifest::Kind,
+    name: &str,
+) -> std::collections::BTreeMap<String, String> {
+    use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec};
+    let mut titles = std::collections::BTreeMap::new();
+    match kind {
+        Kind::Turnover => {
+            if let Some(turnover) = catalog.get::<TurnoverSpec>(name) {
+                for placed in turnover_tasks(catalog, turnover) {
+                    titles.insert(placed.task.id.to_string(), placed.task.title.clone());
+                }
+            }
+        }
+        Kind::Release => {
+            let model = catalog
+                .get::<ReleaseSpec>(name)
+                .and_then(|r| r.manifest.spec.release_model.clone())
+                .and_then(|m| catalog.get::<ReleaseModelSpec>(m.as_str()));
+            for task in model
+                .iter()
+                .flat_map(|m| m.manifest.spec.task_plans.values().flatten())
+            {
+                titles
+                    .entry(task.id.to_string())
+                    .or_insert_with(|| task.title.clone());
+            }
+        }
+        _ => {}
+    }
+    titles
+}

@@ -49,8 +49,9 @@ pub struct TasksView {
     pub order: Vec<String>,
     pub waves: Vec<Vec<String>>,
     pub states: BTreeMap<String, String>,
-    /// Task ids in declaration order, with their titles and dependencies (for diagrams).
-    pub declared: Vec<(String, String, Vec<String>)>,
+    /// For each task of `order`, the positions in `order` of its dependencies (for
+    /// diagrams; positions keep a large plan small).
+    pub dependencies: Vec<Vec<u32>>,
     /// The longest chain by timeout.
     pub critical_path: Vec<String>,
 }
@@ -752,18 +753,17 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
                     .enumerate()
                     .map(|(i, t)| (t.id.to_string(), board.states[i].as_str().to_string()))
                     .collect(),
-                declared: board
-                    .tasks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        (
-                            t.id.to_string(),
-                            t.title.clone(),
-                            board.dependencies[i].iter().map(|&d| id(d)).collect(),
-                        )
-                    })
-                    .collect(),
+                dependencies: {
+                    let mut position = vec![0u32; board.tasks.len()];
+                    for (k, &i) in board.order.iter().enumerate() {
+                        position[i] = k as u32;
+                    }
+                    board
+                        .order
+                        .iter()
+                        .map(|&i| board.dependencies[i].iter().map(|&d| position[d]).collect())
+                        .collect()
+                },
                 critical_path: board.critical_path.iter().map(|&i| id(i)).collect(),
             });
         }
