@@ -132,20 +132,7 @@ fn a_deployed_turnover_is_promoted_to_a_new_manifest() {
         .arg(dir.path())
         .assert()
         .success();
-    let plan = railyard()
-        .args([
-            "reconcile",
-            "--dry-run",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-            "--repo",
-        ])
-        .arg(dir.path())
-        .output()
-        .expect("runs");
-    let json: serde_json::Value = serde_json::from_slice(&plan.stdout).expect("JSON");
+    let (json, _) = common::dry_run_json(dir.path(), NOW, &[]);
     let promoted = json["objects"]
         .as_array()
         .and_then(|o| o.iter().find(|o| o["name"] == "web-2-staging"))

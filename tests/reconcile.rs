@@ -18,23 +18,7 @@ fn approval(by: &str) -> String {
 }
 
 fn plan(dir: &std::path::Path, extra: &[&str]) -> (Value, i32) {
-    let output = railyard()
-        .args([
-            "reconcile",
-            "--dry-run",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-            "--repo",
-        ])
-        .arg(dir)
-        .args(extra)
-        .output()
-        .expect("runs");
-    let json = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("JSON: {}", stdout(&output)));
-    (json, output.status.code().unwrap_or(-1))
+    common::dry_run_json(dir, NOW, extra)
 }
 
 fn object<'v>(plan: &'v Value, kind: &str, name: &str) -> &'v Value {

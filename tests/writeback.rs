@@ -105,20 +105,7 @@ fn the_first_reconcile_commits_and_the_second_changes_nothing() {
     assert_eq!(git_out(dir, &["rev-parse", "HEAD"]), head);
     assert_eq!(git_out(dir, &["status", "--porcelain"]), "");
     // The dry-run agrees: nothing would change, and no transition is planned again.
-    let plan = railyard()
-        .args([
-            "reconcile",
-            "--dry-run",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-            "--repo",
-        ])
-        .arg(dir)
-        .output()
-        .expect("runs");
-    let json: serde_json::Value = serde_json::from_slice(&plan.stdout).expect("JSON");
+    let (json, _) = common::dry_run_json(dir, NOW, &[]);
     assert_eq!(json["changes"], serde_json::json!([]));
     assert_eq!(json["objects"][0]["transitions"], serde_json::json!([]));
     assert_eq!(json["objects"][0]["phase"], "construction");

@@ -128,3 +128,25 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `reconcile --dry-run --format json` at `now` on `dir` (plus `extra` arguments): the plan
+/// and the exit code.
+pub fn dry_run_json(dir: &Path, now: &str, extra: &[&str]) -> (serde_json::Value, i32) {
+    let output = railyard()
+        .args([
+            "reconcile",
+            "--dry-run",
+            "--format",
+            "json",
+            "--now",
+            now,
+            "--repo",
+        ])
+        .arg(dir)
+        .args(extra)
+        .output()
+        .expect("railyard runs");
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("a JSON plan: {}", String::from_utf8_lossy(&output.stdout)));
+    (json, output.status.code().unwrap_or(-1))
+}
