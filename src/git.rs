@@ -508,47 +508,81 @@ impl GitRepo {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let mut index = self.repo.index()?;
-        for (path, bytes) in changes {
-            let relative = format!("{}{path}", self.prefix);
-            let full = workdir.join(&relative);
-            match bytes {
-                Some(bytes) => {
-                    if let Some(parent) = full.parent() {
-                        std::fs::create_dir_all(parent)
-                            .map_err(|e| GitError::Worktree(e.to_string()))?;
-                    }
-                    let temporary = full.with_extension("railyard-tmp");
-                    std::fs::write(&temporary, bytes)
-                        .map_err(|e| GitError::Worktree(e.to_string()))?;
-                    std::fs::rename(&temporary, &full)
-                        .map_err(|e| GitError::Worktree(e.to_string()))?;
+        // Write the files in parallel (new files directly, existing ones through a rename so
+        // that a reader never sees half a file), then record each in the index with the blob
+        // id it already has in the commit: nothing is hashed or stored twice.
+        use rayon::prelude::*;
+        let prefix = self.prefix.as_str();
+        let written: Vec<Result<Option<git2::IndexEntry>, GitError>> = changes
+            .par_iter()
+            .map(|(path, bytes)| {
+                let relative = format!("{prefix}{path}");
+                let full = workdir.join(&relative);
+                let fail =
+                    |e: std::io::Error| GitError::Worktree(format!("{}: {e}", full.display()));
+                let Some(bytes) = bytes else {
+                    return match std::fs::remove_file(&full) {
+                        Ok(()) => Ok(None),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                        Err(e) => Err(fail(e)),
+                    };
+                };
+                if let Some(parent) = full.parent() {
+                    std::fs::create_dir_all(parent).map_err(fail)?;
                 }
-                None => match std::fs::remove_file(&full) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(GitError::Worktree(e.to_string())),
-                },
+                if full.exists() {
+                    let temporary = full.with_extension("railyard-tmp");
+                    std::fs::write(&temporary, bytes).map_err(fail)?;
+                    std::fs::rename(&temporary, &full).map_err(fail)?;
+                } else {
+                    std::fs::write(&full, bytes).map_err(fail)?;
+                }
+                let meta = std::fs::metadata(&full).map_err(fail)?;
+                Ok(Some(index_entry(&relative, bytes, &meta)?))
+            })
+            .collect();
+        for (result, (path, _)) in written.into_iter().zip(changes) {
+            match result? {
+                Some(entry) => index.add(&entry)?,
+                None => {
+                    let relative = format!("{}{path}", self.prefix);
+                    if index.get_path(Path::new(&relative), 0).is_some() {
+                        index.remove_path(Path::new(&relative))?;
+                    }
+                }
             }
         }
-        tracing::debug!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "wrote the files"
-        );
-        // One pass over railyard's own paths (adding entries one by one is quadratic).
-        let own: Vec<String> = self
-            .owned
-            .iter()
-            .map(|o| format!("{}{o}", self.prefix))
-            .collect();
-        index.add_all(own.iter(), git2::IndexAddOption::DEFAULT, None)?;
-        index.update_all(own.iter(), None)?;
         index.write()?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
-            "updated the index"
+            "wrote the files and the index"
         );
         Ok(Worktree::Updated)
     }
+}
+
+/// The index entry of a file just written: its stat data, and the id of its blob.
+fn index_entry(
+    path: &str,
+    bytes: &[u8],
+    meta: &std::fs::Metadata,
+) -> Result<git2::IndexEntry, GitError> {
+    use std::os::unix::fs::MetadataExt;
+    let time = |seconds: i64, nanos: i64| git2::IndexTime::new(seconds as i32, nanos as u32);
+    Ok(git2::IndexEntry {
+        ctime: time(meta.ctime(), meta.ctime_nsec()),
+        mtime: time(meta.mtime(), meta.mtime_nsec()),
+        dev: meta.dev() as u32,
+        ino: meta.ino() as u32,
+        mode: 0o100644,
+        uid: meta.uid(),
+        gid: meta.gid(),
+        file_size: meta.len() as u32,
+        id: git2::Oid::hash_object(git2::ObjectType::Blob, bytes)?,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    })
 }
 
 /// What became of the working tree after a status commit.
