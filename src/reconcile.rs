@@ -46,16 +46,17 @@ pub enum PlanError {
 /// git repository, approvals and reports are trusted from its history; in a plain folder
 /// they count by their `by` field and the plan says so.
 pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanError> {
+    Ok(worktree_plan(root, now)?.1)
+}
+
+/// The working tree loaded and planned, starting from railyard's own trusted status, as
+/// `reconcile --dry-run`, `graph` and `promote` all see it.
+fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), PlanError> {
     let mut loaded = load::read_worktree(root)?;
-    let existing = read_own_files(root, &loaded.settings);
+    let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
-    Ok(plan_loaded(
-        &mut loaded,
-        &existing,
-        &facts,
-        now,
-        "working-tree".to_string(),
-    ))
+    let plan = plan_loaded(&mut loaded, &own, &facts, now, "working-tree".to_string());
+    Ok((loaded, plan))
 }
 
 /// Facts from the git repository that holds `root`; none (unverified) for a plain folder.
@@ -120,15 +121,7 @@ pub fn diagram_worktree(
     now: jiff::Timestamp,
     object: &str,
 ) -> Result<Diagram, PlanError> {
-    let mut loaded = load::read_worktree(root)?;
-    let facts = worktree_facts(root)?;
-    let plan = plan_loaded(
-        &mut loaded,
-        &BTreeMap::new(),
-        &facts,
-        now,
-        "working-tree".to_string(),
-    );
+    let (loaded, plan) = worktree_plan(root, now)?;
     let (kind, name) = object.split_once('/').unwrap_or((object, ""));
     let Some(found) = plan
         .objects
@@ -209,15 +202,7 @@ pub fn promote_worktree(
     target: &str,
     name: Option<&str>,
 ) -> Result<crate::promote::Promotion, PlanError> {
-    let mut loaded = load::read_worktree(root)?;
-    let facts = worktree_facts(root)?;
-    let plan = plan_loaded(
-        &mut loaded,
-        &BTreeMap::new(),
-        &facts,
-        now,
-        "working-tree".to_string(),
-    );
+    let (loaded, plan) = worktree_plan(root, now)?;
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     Ok(crate::promote::promote(
         &catalog,

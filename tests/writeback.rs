@@ -321,6 +321,18 @@ fn two_reconcilers_at_once_lose_nothing() {
     assert_eq!(git_out(&dir, &["status", "--porcelain"]), "");
 }
 
+/// A fresh clone of `remote`.
+fn clone_of(remote: &std::path::Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    git(
+        dir.path(),
+        &["clone", "-q", &remote.display().to_string(), "."],
+        "nobody",
+        NOW,
+    );
+    dir
+}
+
 /// A bare remote holding the setup's commits, and a clone of it to work in.
 fn remote_and_clone() -> (tempfile::TempDir, tempfile::TempDir) {
     let origin = setup();
@@ -351,13 +363,7 @@ fn remote_and_clone() -> (tempfile::TempDir, tempfile::TempDir) {
 fn push_lands_the_status_commit_on_a_remote_that_another_clone_advanced() {
     let (bare, work) = remote_and_clone();
     // Someone else pushes a change first.
-    let other = tempfile::tempdir().expect("a temporary directory");
-    git(
-        other.path(),
-        &["clone", "-q", &bare.path().display().to_string(), "."],
-        "nobody",
-        NOW,
-    );
+    let other = clone_of(bare.path());
     commit(
         other.path(),
         &[("NOTES.txt", "notes\n")],
@@ -394,13 +400,7 @@ fn push_lands_the_status_commit_on_a_remote_that_another_clone_advanced() {
 #[test]
 fn a_rejected_push_fetches_and_tries_again() {
     let (bare, work) = remote_and_clone();
-    let other = tempfile::tempdir().expect("a temporary directory");
-    git(
-        other.path(),
-        &["clone", "-q", &bare.path().display().to_string(), "."],
-        "nobody",
-        NOW,
-    );
+    let other = clone_of(bare.path());
     let target = railyard::writeback::Target::Push {
         remote: "origin".into(),
     };
