@@ -233,6 +233,7 @@ mod tests {
             .into(),
             dependencies: vec![vec![], vec![0]],
             critical_path: vec!["a".into(), "b".into()],
+            ..TasksView::default()
         }
     }
 

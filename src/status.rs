@@ -34,6 +34,46 @@ pub struct ObjectStatus {
     /// Task-plan attempts, by plan (a plan reset on re-entry starts a new attempt).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attempts: BTreeMap<String, u32>,
+    /// What `reconcile --execute` recorded of each automated task it ran, by task id (the
+    /// latest run of each task). Carried forward only from railyard's own commits.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub runs: BTreeMap<String, TaskRun>,
+}
+
+/// One run of an automated task by `reconcile --execute`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRun {
+    /// The attempt (`retry.attempt`, or the task plan's attempt) the run belongs to.
+    pub attempt: u32,
+    /// The ReleaseModel task plan the task belongs to (releases only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    pub state: RunState,
+    #[schemars(with = "crate::manifest::Instant")]
+    pub started_at: jiff::Timestamp,
+    /// Wall time, once finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// The exit code; absent when the task did not start or was killed by a signal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// Why a run failed other than by its exit code (timeout, signal, could not start,
+    /// interrupted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The last lines of the task's output (stdout and stderr as they arrived).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub output: Vec<String>,
+}
+
+/// Where a run is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// A Kubernetes-style condition: `Ready`, `Blocked`, `Overdue`, `Returned`, `Invalid`.

@@ -526,8 +526,21 @@ fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
                 .filter(|&&i| board.states[i] == TaskState::Failed)
                 .map(|&i| format!("`{}`", board.tasks[i].id))
                 .collect();
+            let running: Vec<String> = board
+                .order
+                .iter()
+                .filter(|&&i| board.states[i] == TaskState::Running)
+                .map(|&i| format!("`{}`", board.tasks[i].id))
+                .collect();
             if failed.is_empty() {
                 verdict.missing.push("no task has failed".into());
+            } else if !running.is_empty() {
+                // Tasks already running finish before the turnover counts as failed.
+                verdict.missing.push(format!(
+                    "task {} failed; waiting for {} to finish",
+                    failed.join(", "),
+                    running.join(", ")
+                ));
             } else {
                 verdict
                     .held

@@ -46,6 +46,13 @@ pub struct Notification {
 /// A task list as the plan shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TasksView {
+    /// The attempt the states are for.
+    pub attempt: u32,
+    /// The ReleaseModel task plan (releases only).
+    pub plan: Option<String>,
+    /// Whether the tasks run in the current phase (it waits for them to succeed): only then
+    /// does `reconcile --execute` start ready ones.
+    pub active: bool,
     pub order: Vec<String>,
     pub waves: Vec<Vec<String>>,
     pub states: BTreeMap<String, String>,
@@ -99,6 +106,11 @@ pub fn reconcile(
     now: jiff::Timestamp,
 ) -> Vec<ObjectPlan> {
     let mut world = World::new(catalog, facts, now);
+    world.runs = previous
+        .iter()
+        .filter(|(_, status)| !status.runs.is_empty())
+        .map(|((kind, name), status)| (format!("{kind}/{name}"), status.runs.clone()))
+        .collect();
     let invalid = invalid_objects(catalog, diagnostics, &world);
     let mut states: Vec<State<'_>> = Vec::new();
     let mut plans: Vec<ObjectPlan> = Vec::new();
@@ -703,6 +715,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
     let mut ways = Vec::new();
     let mut rejections = Vec::new();
     let mut tasks = None;
+    let mut task_ids: Option<BTreeSet<String>> = None;
     if let Some(phase) = &phase {
         let context = ctx(world, &state, &values, phase);
         for transition in &phase.transitions {
@@ -740,7 +753,16 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
             && let Some(board) = world.task_board(&state.subject, context.plan, context.attempt)
         {
             let id = |i: usize| board.tasks[i].id.to_string();
+            if state.subject.kind == WorkflowKind::Turnover {
+                task_ids = Some(board.tasks.iter().map(|t| t.id.to_string()).collect());
+            }
             tasks = Some(TasksView {
+                attempt: context.attempt,
+                plan: context.plan.map(str::to_string),
+                active: phase
+                    .transitions
+                    .iter()
+                    .any(|t| t.when.tasks == Some(crate::manifest::TasksGuard::Succeeded)),
                 order: board.order.iter().map(|&i| id(i)).collect(),
                 waves: board
                     .waves
@@ -767,6 +789,10 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
                 critical_path: board.critical_path.iter().map(|&i| id(i)).collect(),
             });
         }
+    }
+    // Runs of tasks a turnover no longer has are dropped.
+    if let Some(ids) = task_ids {
+        state.status.runs.retain(|task, _| ids.contains(task));
     }
     let now = world.now;
     let mut conditions = Vec::new();

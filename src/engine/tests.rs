@@ -328,6 +328,119 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
     );
 }
 
+/// Previous status of `to1` in `deploying` with these runs: (task, attempt, state).
+fn with_runs(runs: &[(&str, u32, crate::status::RunState)]) -> StatusMap {
+    let mut status = ObjectStatus {
+        phase: "deploying".into(),
+        ..ObjectStatus::default()
+    };
+    for &(task, attempt, state) in runs {
+        status.runs.insert(
+            task.into(),
+            crate::status::TaskRun {
+                attempt,
+                plan: None,
+                state,
+                started_at: now(),
+                duration_ms: None,
+                exit_code: None,
+                reason: None,
+                output: Vec::new(),
+            },
+        );
+    }
+    StatusMap::from([((Kind::Turnover, "to1".to_string()), status)])
+}
+
+#[test]
+fn runs_recorded_by_execute_give_automated_tasks_their_states() {
+    use crate::status::RunState::{Failed, Running, Succeeded};
+    let three = "  tasks:\n    - {id: a, title: A, type: automated, run: [\"true\"]}\n    - {id: b, title: B, type: automated, run: [\"true\"], dependsOn: [a]}\n    - {id: c, title: C, type: automated, run: [\"true\"]}\n";
+    let doc = format!(
+        "{TRAIN}{}{}",
+        turnover("test", "2026-11-23T08:00:00Z"),
+        started()
+    )
+    .replace(
+        "  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n",
+        three,
+    );
+    let states = |runs: &[(&str, u32, crate::status::RunState)]| {
+        let plans = run_with(&doc, &with_runs(runs), &Facts::unverified(), now());
+        let t = object(&plans, Kind::Turnover, "to1").clone();
+        let view = t.tasks.clone().expect("tasks");
+        let line: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .map(|id| format!("{id}={}", view.states[*id]))
+            .collect();
+        (t.status.phase.clone(), line.join(" "), t)
+    };
+    // Table: runs → (phase, states).
+    let (phase, line, _) = states(&[]);
+    assert_eq!(
+        (phase.as_str(), line.as_str()),
+        ("deploying", "a=ready b=pending c=ready")
+    );
+    let (phase, line, _) = states(&[("a", 1, Running)]);
+    assert_eq!(
+        (phase.as_str(), line.as_str()),
+        ("deploying", "a=running b=pending c=ready")
+    );
+    let (phase, line, _) = states(&[("a", 1, Succeeded)]);
+    assert_eq!(
+        (phase.as_str(), line.as_str()),
+        ("deploying", "a=succeeded b=ready c=ready")
+    );
+    let (phase, line, t) = states(&[
+        ("a", 1, Succeeded),
+        ("b", 1, Succeeded),
+        ("c", 1, Succeeded),
+    ]);
+    assert_eq!(
+        (phase.as_str(), line.as_str()),
+        ("deployed", "a=succeeded b=succeeded c=succeeded")
+    );
+    assert_eq!(
+        t.status.runs.len(),
+        3,
+        "runs are carried into the new status"
+    );
+    // A failure waits for the task still running; then the turnover fails.
+    let (phase, _, t) = states(&[("a", 1, Failed), ("c", 1, Running)]);
+    assert_eq!(phase, "deploying");
+    assert_eq!(
+        t.ways
+            .iter()
+            .find(|w| w.to == "failed")
+            .map(|w| w.missing.clone()),
+        Some(vec![
+            "task `a` failed; waiting for `c` to finish".to_string()
+        ])
+    );
+    let (phase, _, _) = states(&[("a", 1, Failed), ("c", 1, Succeeded)]);
+    assert_eq!(phase, "failed");
+    // Runs of another attempt do not count for this one (attempt 2 is asked for below).
+    let retried = doc.replace("  tasks:", "  retry: {attempt: 2}\n  tasks:");
+    let plans = run_with(
+        &retried,
+        &with_runs(&[("a", 1, Failed), ("c", 1, Succeeded)]),
+        &Facts::unverified(),
+        now(),
+    );
+    let view = object(&plans, Kind::Turnover, "to1")
+        .tasks
+        .clone()
+        .expect("tasks");
+    assert_eq!(
+        (view.states["a"].as_str(), view.states["c"].as_str()),
+        ("ready", "skipped"),
+        "attempt 2 runs the failed task again and skips the one that succeeded"
+    );
+    // A task the turnover no longer has loses its run.
+    let (_, _, t) = states(&[("gone", 1, Succeeded)]);
+    assert!(t.status.runs.is_empty());
+}
+
 #[test]
 fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
     let two = "  tasks:\n    - {id: a, title: A, type: manual, owner: developers}\n    - {id: b, title: B, type: manual, owner: developers, dependsOn: [a]}\n";

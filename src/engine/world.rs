@@ -14,6 +14,7 @@ use crate::manifest::{
     ReleaseSpec, ReleaseTrainSpec, Task, TaskReportSpec, TaskType, Tier, TurnoverSpec,
     WorkflowKind, WorkflowSpec,
 };
+use crate::status::{RunState, TaskRun};
 use crate::workflow;
 
 /// An object the engine drives.
@@ -48,6 +49,8 @@ pub struct World<'a> {
     pub phases: BTreeMap<(WorkflowKind, String), String>,
     approvals: BTreeMap<String, Vec<Item<'a, ApprovalSpec>>>,
     reports: BTreeMap<String, Vec<Item<'a, TaskReportSpec>>>,
+    /// The runs `reconcile --execute` recorded, by subject (`Kind/name`) and task id.
+    pub runs: BTreeMap<String, BTreeMap<String, TaskRun>>,
 }
 
 /// The value of a field: absent, or every value found along the path (a path through a list
@@ -114,6 +117,7 @@ pub enum TaskState {
     Pending,
     Ready,
     Waiting,
+    Running,
     Succeeded,
     Failed,
     Skipped,
@@ -125,6 +129,7 @@ impl TaskState {
             TaskState::Pending => "pending",
             TaskState::Ready => "ready",
             TaskState::Waiting => "waiting",
+            TaskState::Running => "running",
             TaskState::Succeeded => "succeeded",
             TaskState::Failed => "failed",
             TaskState::Skipped => "skipped",
@@ -182,6 +187,7 @@ impl<'a> World<'a> {
             phases: BTreeMap::new(),
             approvals,
             reports,
+            runs: BTreeMap::new(),
         }
     }
 
@@ -524,20 +530,32 @@ impl<'a> World<'a> {
         } else {
             BTreeMap::new()
         };
+        let runs = self.runs.get(&subject.reference());
+        let run_of = |id: &str| {
+            runs.and_then(|r| r.get(id))
+                .filter(|r| r.plan.as_deref() == plan)
+        };
         let mut states = vec![TaskState::Pending; tasks.len()];
         for &i in &order {
-            states[i] = match reported.get(tasks[i].id.as_str()) {
-                Some(crate::manifest::Outcome::Succeeded) => TaskState::Succeeded,
-                Some(crate::manifest::Outcome::Failed) => TaskState::Failed,
-                Some(crate::manifest::Outcome::Skipped) => TaskState::Skipped,
-                None if matches!(
-                    earlier.get(tasks[i].id.as_str()),
-                    Some(crate::manifest::Outcome::Succeeded | crate::manifest::Outcome::Skipped)
-                ) =>
-                {
-                    TaskState::Skipped
-                }
-                None => {
+            let id = tasks[i].id.as_str();
+            let run = run_of(id);
+            let earlier_success = matches!(
+                earlier.get(id),
+                Some(crate::manifest::Outcome::Succeeded | crate::manifest::Outcome::Skipped)
+            ) || (rerun_failed
+                && run.is_some_and(|r| r.attempt < attempt && r.state == RunState::Succeeded));
+            states[i] = match (reported.get(id), run.filter(|r| r.attempt == attempt)) {
+                // A person's report for this attempt outranks what railyard saw run.
+                (Some(crate::manifest::Outcome::Succeeded), _) => TaskState::Succeeded,
+                (Some(crate::manifest::Outcome::Failed), _) => TaskState::Failed,
+                (Some(crate::manifest::Outcome::Skipped), _) => TaskState::Skipped,
+                (None, Some(run)) => match run.state {
+                    RunState::Running => TaskState::Running,
+                    RunState::Succeeded => TaskState::Succeeded,
+                    RunState::Failed => TaskState::Failed,
+                },
+                (None, None) if earlier_success => TaskState::Skipped,
+                (None, None) => {
                     let deps_done = dependencies[i].iter().all(|&d| states[d].done());
                     match (deps_done, tasks[i].task_type) {
                         (false, _) => TaskState::Pending,
