@@ -264,6 +264,11 @@ impl GitRepo {
 
     /// The branch the repository's `railyard.yaml` (as committed at HEAD) names.
     pub fn configured_branch(&self) -> Result<String, GitError> {
+        Ok(self.configured_settings()?.branch)
+    }
+
+    /// The settings of the `Config` committed at HEAD (defaults without one).
+    pub fn configured_settings(&self) -> Result<load::Settings, GitError> {
         let head = self.commit(None)?;
         let tree = head.tree()?;
         let path = format!("{}{CONFIG_FILE}", self.prefix);
@@ -277,7 +282,22 @@ impl GitRepo {
             },
             Err(_) => None,
         };
-        Ok(load::settings_from(config.as_ref()).0.branch)
+        Ok(load::settings_from(config.as_ref()).0)
+    }
+
+    /// The branch checked out in the working tree: `None` for a detached HEAD; an error for
+    /// a bare repository (no working tree).
+    pub fn checked_out_branch(&self) -> Result<Option<String>, GitError> {
+        if self.repo.is_bare() {
+            return Err(GitError::Worktree(
+                "the repository is bare: there is no working tree to run tasks in".into(),
+            ));
+        }
+        let head = self.repo.find_reference("HEAD")?;
+        Ok(head
+            .symbolic_target()
+            .and_then(|t| t.strip_prefix("refs/heads/"))
+            .map(str::to_string))
     }
 
     /// Fetches `branch` from `remote` with the git CLI and returns the commit it points at.

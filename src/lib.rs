@@ -5,6 +5,7 @@ pub mod check;
 pub mod diagnostics;
 pub mod diagram;
 pub mod engine;
+pub mod execute;
 pub mod facts;
 pub mod git;
 pub mod graph;

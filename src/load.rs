@@ -32,6 +32,10 @@ pub struct Settings {
     pub roles: std::collections::BTreeMap<String, String>,
     pub max_file_bytes: u64,
     pub yaml: yaml::Limits,
+    /// `reconcile --execute`: tasks at once (`--jobs` overrides).
+    pub jobs: usize,
+    /// `reconcile --execute`: the timeout of a task that sets none.
+    pub task_timeout: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -51,6 +55,7 @@ impl Settings {
     pub fn from_spec(spec: &ConfigSpec) -> Settings {
         let limits = spec.limits.clone().unwrap_or_default();
         let defaults = yaml::Limits::default();
+        let execute = spec.execute.clone().unwrap_or_default();
         Settings {
             manifests: spec
                 .manifests
@@ -75,6 +80,10 @@ impl Settings {
                     .max_alias_nodes
                     .map_or(defaults.max_alias_nodes, |n| n as usize),
             },
+            jobs: execute.jobs.map_or(4, |j| j.max(1) as usize),
+            task_timeout: std::time::Duration::from_secs(
+                execute.timeout.map_or(30 * 60, |t| t.seconds.max(1)),
+            ),
         }
     }
 }

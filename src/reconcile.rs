@@ -36,6 +36,10 @@ pub enum PlanError {
         "{0} is not inside a git repository: `reconcile` writes status back as a commit; use `reconcile --dry-run` to see the plan"
     )]
     NotGit(String),
+    #[error(transparent)]
+    Execute(#[from] crate::execute::Refusal),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error(
         "branch `{branch}` kept moving while railyard reconciled it ({tries} tries); nothing was committed, try again"
     )]

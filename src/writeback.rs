@@ -34,6 +34,8 @@ pub struct Written {
     pub worktree: Option<Worktree>,
     /// How many times the branch moved under the reconcile.
     pub retries: u32,
+    /// With recorded runs: the task boards whose ready automated tasks `--execute` starts.
+    pub boards: Vec<crate::execute::Board>,
 }
 
 /// Where the status commit goes.
@@ -54,10 +56,17 @@ struct Prepared {
     warnings: Vec<String>,
     errors: usize,
     changes: Vec<(String, Option<Vec<u8>>)>,
+    boards: Vec<crate::execute::Board>,
 }
 
-/// Reconciles the committed tree of `tip` and builds the status commit on top of it.
-fn prepare(repo: &mut GitRepo, tip: &str, now: jiff::Timestamp) -> Result<Prepared, PlanError> {
+/// Reconciles the committed tree of `tip` and builds the status commit on top of it, with
+/// the runs `--execute` recorded so far when there are any.
+fn prepare(
+    repo: &mut GitRepo,
+    tip: &str,
+    now: jiff::Timestamp,
+    recorded: Option<&crate::execute::Recorded>,
+) -> Result<Prepared, PlanError> {
     let started = std::time::Instant::now();
     let lap =
         |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
@@ -70,7 +79,10 @@ fn prepare(repo: &mut GitRepo, tip: &str, now: jiff::Timestamp) -> Result<Prepar
         settings.status_dir.trim_end_matches('/').to_string(),
         settings.summary.clone(),
     ];
-    let (previous, warnings) = trusted_previous(&settings, &own_files, &facts);
+    let (mut previous, warnings) = trusted_previous(&settings, &own_files, &facts);
+    if let Some(recorded) = recorded {
+        recorded.apply(&mut previous);
+    }
     lap("read the previous status");
     let diagnostics = validate::check_loaded(&loaded);
     lap("checked the manifests");
@@ -78,6 +90,11 @@ fn prepare(repo: &mut GitRepo, tip: &str, now: jiff::Timestamp) -> Result<Prepar
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     let plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
     lap("reconciled");
+    let boards = if recorded.is_some() {
+        crate::execute::boards(&catalog, &plans)
+    } else {
+        Vec::new()
+    };
     let wanted = owned_files(
         &settings.status_dir,
         &settings.summary,
@@ -118,6 +135,7 @@ fn prepare(repo: &mut GitRepo, tip: &str, now: jiff::Timestamp) -> Result<Prepar
         warnings,
         errors,
         changes,
+        boards,
     })
 }
 
@@ -128,6 +146,17 @@ pub fn reconcile_branch(
     root: &Path,
     now: jiff::Timestamp,
     target: &Target,
+    before_swap: &mut dyn FnMut(u32),
+) -> Result<Written, PlanError> {
+    reconcile_branch_recording(root, now, target, None, before_swap)
+}
+
+/// [`reconcile_branch`], with the runs `--execute` recorded laid over the previous status.
+pub fn reconcile_branch_recording(
+    root: &Path,
+    now: jiff::Timestamp,
+    target: &Target,
+    recorded: Option<&crate::execute::Recorded>,
     before_swap: &mut dyn FnMut(u32),
 ) -> Result<Written, PlanError> {
     let mut repo = match GitRepo::discover(root) {
@@ -143,7 +172,7 @@ pub fn reconcile_branch(
             Target::Local => repo.branch_tip(&branch)?,
             Target::Push { remote } => repo.fetch(remote, &branch)?,
         };
-        let prepared = prepare(&mut repo, &tip, now)?;
+        let prepared = prepare(&mut repo, &tip, now, recorded)?;
         let done =
             |commit: Option<String>, worktree: Option<Worktree>, prepared: Prepared| Written {
                 commit,
@@ -153,6 +182,7 @@ pub fn reconcile_branch(
                 errors: prepared.errors,
                 worktree,
                 retries: attempt,
+                boards: prepared.boards,
             };
         let Some(commit) = prepared.commit.clone() else {
             return Ok(done(None, None, prepared));

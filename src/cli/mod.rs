@@ -1,5 +1,6 @@
 //! Command-line interface: the global flags of SPEC §7 and one module per command.
 
+mod execute;
 mod promote;
 mod reconcile;
 mod schema;

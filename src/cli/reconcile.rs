@@ -23,6 +23,15 @@ pub struct ReconcileArgs {
     /// Plan for this commit (a branch, tag or commit id) instead of the working tree.
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
+    /// Run the ready automated tasks of deploying turnovers, record each run in status, and
+    /// go on until nothing more can start. Only on the configured branch, never in a dry-run.
+    #[arg(long)]
+    pub execute: bool,
+    /// With `--execute`: at most this many tasks at once (default: Config `execute.jobs`,
+    /// else 4).
+    #[arg(long, value_name = "N", requires = "execute",
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +45,11 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run && args.push.is_some() {
         bail!("`--push` writes; it does not go with `--dry-run`");
     }
+    if args.dry_run && args.execute {
+        bail!(
+            "`--execute` runs tasks and commits their results; it does not go with `--dry-run` (the dry-run already lists the tasks that are ready)"
+        );
+    }
     if !args.dry_run {
         if args.rev.is_some() {
             bail!(
@@ -48,6 +62,9 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             },
             None => railyard::writeback::Target::Local,
         };
+        if args.execute {
+            return super::execute::run(global, target, args.jobs.map(usize::from));
+        }
         return write(global, &target);
     }
     let plan = match &args.rev {
@@ -132,6 +149,22 @@ pub fn graph(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
 fn write(global: &Global, target: &railyard::writeback::Target) -> anyhow::Result<ExitCode> {
     let written =
         railyard::writeback::reconcile_branch(&global.repo, global.now(), target, &mut |_| {})?;
+    report_written(global, &written)?;
+    if written.errors > 0 {
+        eprintln!(
+            "error: the manifests have {} errors; those objects were skipped (run `railyard validate`)",
+            written.errors
+        );
+        return Ok(ExitCode::from(EXIT_ERRORS));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what a status commit did: its warnings, the commit, the working tree.
+pub fn report_written(
+    global: &Global,
+    written: &railyard::writeback::Written,
+) -> anyhow::Result<()> {
     for warning in &written.warnings {
         eprintln!("warning: {warning}");
     }
@@ -148,14 +181,11 @@ fn write(global: &Global, target: &railyard::writeback::Target) -> anyhow::Resul
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Json => {
-            let json = serde_json::json!({
-                "commit": written.commit,
-                "subject": written.subject,
-                "transitions": written.transitions,
-                "warnings": written.warnings,
-                "retries": written.retries,
-            });
-            writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
+            writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&written_json(written))?
+            )?;
         }
         _ => match &written.commit {
             Some(id) => {
@@ -167,12 +197,16 @@ fn write(global: &Global, target: &railyard::writeback::Target) -> anyhow::Resul
             None => writeln!(stdout, "up to date")?,
         },
     }
-    if written.errors > 0 {
-        eprintln!(
-            "error: the manifests have {} errors; those objects were skipped (run `railyard validate`)",
-            written.errors
-        );
-        return Ok(ExitCode::from(EXIT_ERRORS));
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// A status commit as `--format json` prints it.
+pub fn written_json(written: &railyard::writeback::Written) -> serde_json::Value {
+    serde_json::json!({
+        "commit": written.commit,
+        "subject": written.subject,
+        "transitions": written.transitions,
+        "warnings": written.warnings,
+        "retries": written.retries,
+    })
 }

@@ -136,6 +136,21 @@ impl TaskState {
         }
     }
 
+    /// The state `as_str` names.
+    pub fn parse(text: &str) -> Option<TaskState> {
+        [
+            TaskState::Pending,
+            TaskState::Ready,
+            TaskState::Waiting,
+            TaskState::Running,
+            TaskState::Succeeded,
+            TaskState::Failed,
+            TaskState::Skipped,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
     pub fn done(self) -> bool {
         matches!(self, TaskState::Succeeded | TaskState::Skipped)
     }

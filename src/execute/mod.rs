@@ -1,0 +1,496 @@
+//! `reconcile --execute`: railyard runs the ready automated tasks of deploying turnovers (and
+//! of releases whose phase has a task plan) itself, and records each run in status.
+//!
+//! The run goes like this: a first reconcile commits status as usual (and marks runs that an
+//! earlier railyard left `running` as failed: it stopped before they finished); its plan gives
+//! the task boards. The [`Scheduler`] starts ready tasks, at most `jobs` at once, each a
+//! process of its own ([`process::run`]); a finished task unlocks its dependents at once, so
+//! scheduling never waits on git. Every start and end goes to a recorder that commits them as
+//! the status of the branch (a reconcile with the runs laid over the previous status), folding
+//! whatever arrived while it was committing into its next commit. The engine decides phases
+//! from those runs as from anything else: a turnover whose tasks all succeeded is `deployed`.
+
+pub mod board;
+pub mod process;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+pub use board::{Board, BoardTask, Counts, Scheduler, TaskRef};
+
+use crate::catalog::Catalog;
+use crate::engine::world::TaskState;
+use crate::engine::{ObjectPlan, StatusMap};
+use crate::git::{GitError, GitRepo};
+use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
+use crate::reconcile::PlanError;
+use crate::status::{RunState, TaskRun};
+use crate::writeback::{self, Target, Written};
+
+/// The reason a run left `running` by an earlier railyard is recorded as failed.
+const INTERRUPTED: &str = "interrupted: the railyard that ran it stopped before it finished; raise `retry.attempt` to run it again";
+
+/// Runs recorded by this execution, laid over the previous status before each reconcile.
+#[derive(Clone, Debug, Default)]
+pub struct Recorded {
+    runs: BTreeMap<(Kind, String), BTreeMap<String, TaskRun>>,
+    /// Runs that an earlier railyard left `running` are failed with [`INTERRUPTED`] (only the
+    /// first reconcile of an execution: later ones see this execution's own runs).
+    pub interrupt_stale: bool,
+}
+
+impl Recorded {
+    pub fn insert(&mut self, kind: Kind, name: &str, task: &str, run: TaskRun) {
+        self.runs
+            .entry((kind, name.to_string()))
+            .or_default()
+            .insert(task.to_string(), run);
+    }
+
+    /// The previous status with these runs in it.
+    pub fn apply(&self, previous: &mut StatusMap) {
+        if self.interrupt_stale {
+            for (key, status) in previous.iter_mut() {
+                for (task, run) in &mut status.runs {
+                    let ours = self.runs.get(key).is_some_and(|r| r.contains_key(task));
+                    if run.state == RunState::Running && !ours {
+                        run.state = RunState::Failed;
+                        run.reason = Some(INTERRUPTED.into());
+                    }
+                }
+            }
+        }
+        for (key, runs) in &self.runs {
+            if let Some(status) = previous.get_mut(key) {
+                status
+                    .runs
+                    .extend(runs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+    }
+}
+
+/// The boards of the objects whose tasks run in their current phase and that have a ready
+/// automated task, in plan order.
+pub fn boards(catalog: &Catalog<'_>, plans: &[ObjectPlan]) -> Vec<Board> {
+    let mut boards = Vec::new();
+    for plan in plans.iter().filter(|p| !p.invalid) {
+        let Some(view) = plan.tasks.as_ref().filter(|v| v.active) else {
+            continue;
+        };
+        if !view.states.values().any(|s| s == "ready") {
+            continue;
+        }
+        let (definitions, environment): (Vec<&Task>, Option<String>) = match plan.kind {
+            Kind::Turnover => {
+                let Some(turnover) = catalog.get::<TurnoverSpec>(&plan.name) else {
+                    continue;
+                };
+                (
+                    crate::tasks::turnover_tasks(catalog, turnover)
+                        .into_iter()
+                        .map(|p| p.task)
+                        .collect(),
+                    Some(turnover.manifest.spec.environment.to_string()),
+                )
+            }
+            Kind::Release => {
+                let tasks = catalog
+                    .get::<ReleaseSpec>(&plan.name)
+                    .and_then(|r| r.manifest.spec.release_model.clone())
+                    .and_then(|m| catalog.get::<ReleaseModelSpec>(m.as_str()))
+                    .zip(view.plan.as_deref())
+                    .and_then(|(m, p)| m.manifest.spec.task_plans.get(p))
+                    .map(|t| t.iter().collect())
+                    .unwrap_or_default();
+                (tasks, None)
+            }
+            _ => continue,
+        };
+        let tasks = view
+            .order
+            .iter()
+            .enumerate()
+            .filter_map(|(k, id)| {
+                let task = definitions.iter().find(|t| t.id.as_str() == id)?;
+                Some(BoardTask {
+                    id: id.clone(),
+                    title: task.title.clone(),
+                    run: match task.task_type {
+                        crate::manifest::TaskType::Automated => task.run.clone(),
+                        crate::manifest::TaskType::Manual => None,
+                    },
+                    timeout: task.timeout.map_or(catalog.settings.task_timeout, |t| {
+                        Duration::from_secs(t.seconds)
+                    }),
+                    dependencies: view
+                        .dependencies
+                        .get(k)
+                        .map(|d| d.iter().map(|&p| p as usize).collect())
+                        .unwrap_or_default(),
+                    state: view
+                        .states
+                        .get(id)
+                        .and_then(|s| TaskState::parse(s))
+                        .unwrap_or(TaskState::Pending),
+                })
+            })
+            .collect::<Vec<_>>();
+        if tasks.len() != view.order.len() {
+            continue;
+        }
+        boards.push(Board {
+            kind: plan.kind,
+            name: plan.name.clone(),
+            environment,
+            attempt: view.attempt,
+            plan: view.plan.clone(),
+            tasks,
+        });
+    }
+    boards
+}
+
+/// The clock of an execution: fixed by `--now`, or the system's.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    Fixed(jiff::Timestamp),
+    System,
+}
+
+impl Clock {
+    pub fn now(self) -> jiff::Timestamp {
+        match self {
+            Clock::Fixed(at) => at,
+            Clock::System => jiff::Timestamp::now(),
+        }
+    }
+}
+
+/// How to execute.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// At most this many tasks at once (at least 1); `None`: Config `execute.jobs`.
+    pub jobs: Option<usize>,
+    pub target: Target,
+    pub clock: Clock,
+}
+
+/// What happens during an execution, for the command line to show.
+pub enum Event<'e> {
+    Started {
+        subject: &'e str,
+        task: &'e BoardTask,
+    },
+    Finished {
+        subject: &'e str,
+        task: &'e BoardTask,
+        run: &'e TaskRun,
+    },
+    /// After every start and end.
+    Progress(Counts),
+}
+
+/// One finished run, for the summary.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    pub subject: String,
+    pub task: String,
+    pub run: TaskRun,
+}
+
+/// What an execution did.
+#[derive(Debug)]
+pub struct Execution {
+    /// The first reconcile, before any task ran.
+    pub first: Written,
+    /// Every run that ended, in the order they ended.
+    pub finished: Vec<Finished>,
+    /// The last reconcile that recorded runs (`None` when no task ran).
+    pub last: Option<Written>,
+    /// How many status commits recorded runs.
+    pub commits: usize,
+    /// Recorder reconciles that failed (the next one records the same runs again).
+    pub failures: Vec<String>,
+    /// Set when the last reconcile failed: the runs since the last good one are not in
+    /// status (the command line prints them).
+    pub unrecorded: Option<String>,
+    /// Why the execution stopped early (Ctrl-C), if it did.
+    pub stopped: Option<String>,
+}
+
+/// Why railyard will not execute.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "railyard runs tasks only on the configured branch `{configured}`, and {found}: switch to `{configured}` first, or leave out `--execute`"
+    )]
+    WrongBranch { configured: String, found: String },
+}
+
+/// Checks that the repository at `root` has the configured branch checked out, and returns
+/// the committed settings.
+pub fn check_branch(root: &Path) -> Result<crate::load::Settings, PlanError> {
+    let repo = match GitRepo::discover(root) {
+        Ok(repo) => repo,
+        Err(GitError::NotARepository { path }) => {
+            return Err(PlanError::NotGit(path.display().to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let settings = repo.configured_settings()?;
+    let configured = settings.branch.clone();
+    match repo.checked_out_branch()? {
+        Some(branch) if branch == configured => Ok(settings),
+        Some(branch) => Err(PlanError::Execute(Refusal::WrongBranch {
+            configured,
+            found: format!("this working tree has `{branch}` checked out"),
+        })),
+        None => Err(PlanError::Execute(Refusal::WrongBranch {
+            configured,
+            found: "this working tree has no branch checked out (detached HEAD)".into(),
+        })),
+    }
+}
+
+/// A task's start or end, on its way to the recorder.
+struct Record {
+    kind: Kind,
+    name: String,
+    task: String,
+    run: TaskRun,
+}
+
+/// What the recorder did.
+#[derive(Default)]
+struct Recording {
+    last: Option<Written>,
+    commits: usize,
+    failures: Vec<String>,
+    unrecorded: Option<String>,
+}
+
+/// Executes the ready automated tasks of the repository at `root` (see the module doc).
+/// `stop` resolves with a reason when the user wants the execution to end (Ctrl-C): nothing
+/// new starts, running tasks are terminated and recorded as failed with that reason.
+pub async fn execute(
+    root: PathBuf,
+    options: Options,
+    stop: impl std::future::Future<Output = String>,
+    observer: &mut dyn FnMut(Event<'_>),
+) -> Result<Execution, PlanError> {
+    let settings = check_branch(&root)?;
+    let first = {
+        let (root, options) = (root.clone(), options.clone());
+        blocking(move || {
+            let recorded = Recorded {
+                interrupt_stale: true,
+                ..Recorded::default()
+            };
+            writeback::reconcile_branch_recording(
+                &root,
+                options.clock.now(),
+                &options.target,
+                Some(&recorded),
+                &mut |_| {},
+            )
+        })
+        .await?
+    };
+    let mut scheduler = Scheduler::new(first.boards.clone());
+    let (records, inbox) = mpsc::unbounded_channel::<Record>();
+    let recorder = tokio::spawn(record(root.clone(), options.clone(), inbox));
+    let (stop_all, stop_signal) = watch::channel(None::<String>);
+    let mut running = tokio::task::JoinSet::new();
+    let mut finished = Vec::new();
+    let mut stopped = None;
+    let jobs = options.jobs.unwrap_or(settings.jobs).max(1);
+    let subjects: Vec<String> = scheduler.boards().iter().map(Board::subject).collect();
+    tokio::pin!(stop);
+    loop {
+        while running.len() < jobs {
+            let Some(at) = scheduler.start_next() else {
+                break;
+            };
+            let board = &scheduler.boards()[at.board];
+            let task = scheduler.task(at);
+            let started_at = options.clock.now();
+            let run = TaskRun {
+                attempt: board.attempt,
+                plan: board.plan.clone(),
+                state: RunState::Running,
+                started_at,
+                duration_ms: None,
+                exit_code: None,
+                reason: None,
+                output: Vec::new(),
+            };
+            let _ = records.send(Record {
+                kind: board.kind,
+                name: board.name.clone(),
+                task: task.id.clone(),
+                run: run.clone(),
+            });
+            observer(Event::Started {
+                subject: &subjects[at.board],
+                task,
+            });
+            let spec = TaskLaunch {
+                argv: task.run.clone().unwrap_or_default(),
+                dir: root.clone(),
+                env: environment(board, task),
+                timeout: task.timeout,
+            };
+            let stop_signal = stop_signal.clone();
+            running.spawn(async move {
+                let ended = process::run(
+                    process::Spec {
+                        argv: &spec.argv,
+                        dir: &spec.dir,
+                        env: spec.env,
+                        timeout: spec.timeout,
+                    },
+                    stop_signal,
+                )
+                .await;
+                (at, started_at, ended)
+            });
+        }
+        observer(Event::Progress(scheduler.counts()));
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            joined = running.join_next() => {
+                let Some(Ok((at, started_at, ended))) = joined else {
+                    continue;
+                };
+                scheduler.finish(at, ended.succeeded);
+                let board = &scheduler.boards()[at.board];
+                let task = scheduler.task(at);
+                let run = TaskRun {
+                    attempt: board.attempt,
+                    plan: board.plan.clone(),
+                    state: if ended.succeeded { RunState::Succeeded } else { RunState::Failed },
+                    started_at,
+                    duration_ms: Some(u64::try_from(ended.duration.as_millis()).unwrap_or(u64::MAX)),
+                    exit_code: ended.exit_code,
+                    reason: ended.reason,
+                    output: ended.output,
+                };
+                observer(Event::Finished { subject: &subjects[at.board], task, run: &run });
+                finished.push(Finished {
+                    subject: subjects[at.board].clone(),
+                    task: task.id.clone(),
+                    run: run.clone(),
+                });
+                let _ = records.send(Record {
+                    kind: board.kind,
+                    name: board.name.clone(),
+                    task: task.id.clone(),
+                    run,
+                });
+            }
+            reason = &mut stop, if stopped.is_none() => {
+                scheduler.stop();
+                let _ = stop_all.send(Some(reason.clone()));
+                stopped = Some(reason);
+            }
+        }
+    }
+    drop(records);
+    let recording = recorder.await.unwrap_or_default();
+    Ok(Execution {
+        first,
+        finished,
+        last: recording.last,
+        commits: recording.commits,
+        failures: recording.failures,
+        unrecorded: recording.unrecorded,
+        stopped,
+    })
+}
+
+/// What a spawned task needs, owned.
+struct TaskLaunch {
+    argv: Vec<String>,
+    dir: PathBuf,
+    env: Vec<(&'static str, String)>,
+    timeout: Duration,
+}
+
+/// The environment variables that tell a task what it is running for.
+fn environment(board: &Board, task: &BoardTask) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("RAILYARD_SUBJECT", board.subject()),
+        ("RAILYARD_TASK", task.id.clone()),
+        ("RAILYARD_ATTEMPT", board.attempt.to_string()),
+    ];
+    match board.kind {
+        Kind::Turnover => env.push(("RAILYARD_TURNOVER", board.name.clone())),
+        _ => env.push(("RAILYARD_RELEASE", board.name.clone())),
+    }
+    if let Some(environment) = &board.environment {
+        env.push(("RAILYARD_ENVIRONMENT", environment.clone()));
+    }
+    if let Some(plan) = &board.plan {
+        env.push(("RAILYARD_TASK_PLAN", plan.clone()));
+    }
+    env
+}
+
+/// Commits the runs it receives, folding those that arrive during a commit into the next.
+async fn record(
+    root: PathBuf,
+    options: Options,
+    mut inbox: mpsc::UnboundedReceiver<Record>,
+) -> Recording {
+    let mut recorded = Recorded::default();
+    let mut recording = Recording::default();
+    while let Some(first) = inbox.recv().await {
+        let mut add = |r: Record| recorded.insert(r.kind, &r.name, &r.task, r.run);
+        add(first);
+        while let Ok(more) = inbox.try_recv() {
+            add(more);
+        }
+        let snapshot = recorded.clone();
+        let (root, options) = (root.clone(), options.clone());
+        let written = blocking(move || {
+            writeback::reconcile_branch_recording(
+                &root,
+                options.clock.now(),
+                &options.target,
+                Some(&snapshot),
+                &mut |_| {},
+            )
+        })
+        .await;
+        match written {
+            Ok(written) => {
+                if written.commit.is_some() {
+                    recording.commits += 1;
+                }
+                recording.last = Some(written);
+                recording.unrecorded = None;
+            }
+            Err(e) => {
+                tracing::warn!("recording task runs: {e}");
+                recording.failures.push(e.to_string());
+                recording.unrecorded = Some(e.to_string());
+            }
+        }
+    }
+    recording
+}
+
+/// Runs git work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, PlanError> + Send + 'static,
+) -> Result<T, PlanError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(PlanError::Internal(e.to_string())))
+}
