@@ -378,6 +378,28 @@ impl Plan {
                     .collect();
                 let _ = writeln!(out, "  wave {}: {}", wave + 1, listed.join(", "));
             }
+            // What `--execute` saw of each run of this attempt.
+            for id in &tasks.order {
+                let Some(run) = o.status.runs.get(id).filter(|r| r.attempt == tasks.attempt) else {
+                    continue;
+                };
+                let mut line = format!("  run {id}: {}", run.state.as_str());
+                if let Some(code) = run.exit_code {
+                    line.push_str(&format!(", exit code {code}"));
+                }
+                if let Some(ms) = run.duration_ms {
+                    line.push_str(&format!(", {ms} ms"));
+                }
+                if let Some(reason) = &run.reason {
+                    line.push_str(&format!(": {reason}"));
+                }
+                let _ = writeln!(out, "{line}");
+                if run.state == crate::status::RunState::Failed {
+                    for output in run.output.iter().rev().take(5).rev() {
+                        let _ = writeln!(out, "    | {output}");
+                    }
+                }
+            }
         }
         Some(out)
     }

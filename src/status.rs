@@ -76,6 +76,16 @@ pub enum RunState {
     Failed,
 }
 
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Succeeded => "succeeded",
+            RunState::Failed => "failed",
+        }
+    }
+}
+
 /// A Kubernetes-style condition: `Ready`, `Blocked`, `Overdue`, `Returned`, `Invalid`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

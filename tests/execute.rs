@@ -186,6 +186,17 @@ fn a_failure_stops_new_starts_running_tasks_finish_and_a_retry_skips_what_succee
         serde_json::json!(["trying"])
     );
     assert!(status["runs"].get("after").is_none(), "nothing new started");
+    let explained = railyard()
+        .args(["explain", "Turnover/to", "--now", NOW, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    let explained = ok(&explained);
+    assert!(
+        explained.contains("  run flaky: failed, exit code 3, ")
+            && explained.contains("    | trying\n"),
+        "{explained}"
+    );
     // Retry: attempt 2 skips `slow`, runs `flaky` and then `after`.
     let turnover = std::fs::read_to_string(dir.join("turnovers/to.yaml")).expect("turnover");
     commit(
@@ -461,4 +472,66 @@ fn ctrl_c_terminates_running_tasks_and_records_them_as_failed() {
         "stopped: railyard was interrupted (Ctrl-C) while the task ran"
     );
     git(dir, &["fsck", "--strict"], "nobody", NOW);
+}
+
+#[test]
+fn runs_left_running_by_a_killed_railyard_are_failed_as_interrupted_next_time() {
+    let scratch = tempfile::tempdir().expect("temp");
+    let pidfile = scratch.path().join("task.pid");
+    let task = format!(
+        "{{id: long, title: Long, type: automated, run: [sh, -c, 'echo $$ > {}; exec sleep 60']}}",
+        pidfile.display()
+    );
+    let repo = setup(&[&task]);
+    let dir = repo.path();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_railyard"))
+        .args(["reconcile", "--execute", "--now", NOW, "--repo"])
+        .arg(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("railyard starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let shown = |dir: &Path| {
+        std::process::Command::new("git")
+            .args(["show", "main:status/Turnover/to.yaml"])
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    while !shown(dir).contains("state: running") {
+        assert!(Instant::now() < deadline, "the run was never recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    // The task's own process group outlived railyard: end it so the test leaves nothing.
+    while !pidfile.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = std::fs::read_to_string(&pidfile).expect("the task wrote its pid");
+    let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+    // A plain reconcile leaves the run as it is: someone may still be running it.
+    let plain = railyard()
+        .args(["reconcile", "--now", NOW, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert_eq!(stdout(&plain), "up to date\n");
+    assert_eq!(states(&committed_status(dir)), "long=running");
+    // The next execution records it as interrupted; the turnover fails and can be retried.
+    let out = ok(&execute(dir, &[]));
+    assert!(out.contains("no automated task is ready"), "{out}");
+    let status = committed_status(dir);
+    assert_eq!(status["phase"], "failed");
+    assert!(
+        status["runs"]["long"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("interrupted: the railyard that ran it stopped")),
+        "{status}"
+    );
 }
