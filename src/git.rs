@@ -72,6 +72,11 @@ impl GitRepo {
         })
     }
 
+    /// The repository's git directory (`.git`, or the bare repository itself).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
     /// The commit `rev` names (HEAD when `None`).
     fn commit(&self, rev: Option<&str>) -> Result<git2::Commit<'_>, GitError> {
         match rev {
@@ -167,6 +172,15 @@ impl GitRepo {
         &self,
         rev: &str,
     ) -> Result<(load::Loaded, BTreeMap<String, Vec<u8>>), GitError> {
+        self.read_tree_cached(rev, None)
+    }
+
+    /// [`GitRepo::read_tree`], parsing only the manifests whose blob `cache` does not hold.
+    pub fn read_tree_cached(
+        &self,
+        rev: &str,
+        cache: Option<&mut load::ParseCache>,
+    ) -> Result<(load::Loaded, BTreeMap<String, Vec<u8>>), GitError> {
         let commit = self.commit(Some(rev))?;
         let tree = commit.tree()?;
         let mut blobs: Vec<(String, git2::Oid)> = Vec::new();
@@ -205,7 +219,6 @@ impl GitRepo {
             .filter(|(p, _)| p != CONFIG_FILE && !hidden(p) && selection.is_manifest(p))
             .cloned()
             .collect();
-        let files: Vec<RawFile> = self.read_blobs(&manifests, settings.max_file_bytes);
         let status_prefix = format!("{}/", settings.status_dir.trim_end_matches('/'));
         let owned: Vec<(String, git2::Oid)> = blobs
             .iter()
@@ -221,7 +234,23 @@ impl GitRepo {
             })
             .collect();
         let started = std::time::Instant::now();
-        let loaded = load::parse_files(settings, config_result, files);
+        let max = settings.max_file_bytes;
+        let loaded = match cache {
+            Some(cache) => {
+                let keys = manifests
+                    .iter()
+                    .map(|(p, oid)| (p.clone(), oid.as_bytes().to_vec()))
+                    .collect();
+                cache.load(settings, config_result, keys, |missing| {
+                    let missing: Vec<(String, git2::Oid)> = missing
+                        .iter()
+                        .filter_map(|(p, id)| Some((p.clone(), git2::Oid::from_bytes(id).ok()?)))
+                        .collect();
+                    self.read_blobs(&missing, max)
+                })
+            }
+            None => load::parse_files(settings, config_result, self.read_blobs(&manifests, max)),
+        };
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "parsed the manifests"

@@ -21,6 +21,7 @@ pub mod suggest;
 pub mod summary;
 pub mod tasks;
 pub mod validate;
+pub mod watch;
 pub mod workflow;
 pub mod writeback;
 pub mod yaml;

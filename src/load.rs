@@ -379,10 +379,75 @@ pub fn parse_files(
     config: Option<ConfigResult>,
     files: Vec<RawFile>,
 ) -> Loaded {
-    let mut results: Vec<FileResult> = files
+    let results: Vec<FileResult> = files
         .into_par_iter()
         .map(|f| parse_file(&f, &settings))
         .collect();
+    assemble(settings, config, results)
+}
+
+/// Files parsed and schema-checked, by path and content id (a git blob id, or the working
+/// tree's path, size and modification time): a watcher parses again only what changed.
+/// The settings that decide how files parse are part of the key.
+#[derive(Default)]
+pub struct ParseCache {
+    settings: Option<String>,
+    files: std::collections::HashMap<(String, Vec<u8>), FileResult>,
+    /// Files parsed by the last load (the rest came from the cache).
+    pub parsed: usize,
+}
+
+impl ParseCache {
+    /// Loads `files` (path, content id, how to read the bytes), parsing in parallel only
+    /// those the cache does not hold; entries of files that are gone are dropped.
+    pub fn load<F>(
+        &mut self,
+        settings: Settings,
+        config: Option<ConfigResult>,
+        files: Vec<(String, Vec<u8>)>,
+        read: F,
+    ) -> Loaded
+    where
+        F: FnOnce(&[(String, Vec<u8>)]) -> Vec<RawFile>,
+    {
+        let fingerprint = format!(
+            "{}|{}|{}",
+            settings.max_file_bytes, settings.yaml.max_depth, settings.yaml.max_alias_nodes
+        );
+        if self.settings.as_deref() != Some(fingerprint.as_str()) {
+            self.files.clear();
+            self.settings = Some(fingerprint);
+        }
+        let missing: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .filter(|key| !self.files.contains_key(*key))
+            .cloned()
+            .collect();
+        let fresh: Vec<FileResult> = read(&missing)
+            .into_par_iter()
+            .map(|f| parse_file(&f, &settings))
+            .collect();
+        self.parsed = fresh.len();
+        for (key, result) in missing.into_iter().zip(fresh) {
+            self.files.insert(key, result);
+        }
+        let wanted: std::collections::HashSet<&(String, Vec<u8>)> = files.iter().collect();
+        self.files.retain(|key, _| wanted.contains(key));
+        let results = files
+            .iter()
+            .filter_map(|key| self.files.get(key).cloned())
+            .collect();
+        assemble(settings, config, results)
+    }
+}
+
+/// The `Loaded` of parsed files: `Config` documents checked for their place, diagnostics
+/// sorted.
+fn assemble(
+    settings: Settings,
+    config: Option<ConfigResult>,
+    mut results: Vec<FileResult>,
+) -> Loaded {
     if let Some(config) = config {
         results.insert(0, config.file);
     }
@@ -444,7 +509,8 @@ pub fn parse_files(
 }
 
 /// What one file produced.
-struct FileResult {
+#[derive(Clone)]
+pub struct FileResult {
     source: Option<SourceFile>,
     documents: Vec<Document>,
     diagnostics: Vec<Diagnostic>,

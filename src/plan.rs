@@ -12,6 +12,7 @@ use crate::diagnostics::{self, Diagnostic};
 use crate::engine::ObjectPlan;
 
 /// A reconcile's plan.
+#[derive(Debug)]
 pub struct Plan {
     /// The revision reconciled (`working-tree` for uncommitted files).
     pub revision: String,

@@ -38,6 +38,8 @@ pub enum PlanError {
     NotGit(String),
     #[error(transparent)]
     Execute(#[from] crate::execute::Refusal),
+    #[error("abandoned before the branch was moved: nothing was committed")]
+    Abandoned,
     #[error("internal error: {0}")]
     Internal(String),
     #[error(

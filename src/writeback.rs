@@ -66,11 +66,12 @@ fn prepare(
     tip: &str,
     now: jiff::Timestamp,
     recorded: Option<&crate::execute::Recorded>,
+    cache: Option<&mut crate::load::ParseCache>,
 ) -> Result<Prepared, PlanError> {
     let started = std::time::Instant::now();
     let lap =
-        |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
-    let (mut loaded, own_files) = repo.read_tree(tip)?;
+        |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    let (mut loaded, own_files) = repo.read_tree_cached(tip, cache)?;
     lap("read the tree");
     let facts = repo.facts(Some(tip))?;
     lap("read the history");
@@ -148,16 +149,39 @@ pub fn reconcile_branch(
     target: &Target,
     before_swap: &mut dyn FnMut(u32),
 ) -> Result<Written, PlanError> {
-    reconcile_branch_recording(root, now, target, None, before_swap)
+    let mut hook = |attempt: u32| {
+        before_swap(attempt);
+        true
+    };
+    reconcile_branch_with(
+        root,
+        now,
+        target,
+        Hooks {
+            before_swap: Some(&mut hook),
+            ..Hooks::default()
+        },
+    )
 }
 
-/// [`reconcile_branch`], with the runs `--execute` recorded laid over the previous status.
-pub fn reconcile_branch_recording(
+/// What a write-back reconcile takes beyond the repository and the clock.
+#[derive(Default)]
+pub struct Hooks<'a> {
+    /// Runs `--execute` recorded, laid over the previous status.
+    pub recorded: Option<&'a crate::execute::Recorded>,
+    /// Manifests parsed before, by blob id (`watch`).
+    pub cache: Option<&'a mut crate::load::ParseCache>,
+    /// Runs between building the commit and moving the branch (or pushing); `false`
+    /// abandons the reconcile with nothing moved (`watch` stopping).
+    pub before_swap: Option<&'a mut dyn FnMut(u32) -> bool>,
+}
+
+/// [`reconcile_branch`] with [`Hooks`].
+pub fn reconcile_branch_with(
     root: &Path,
     now: jiff::Timestamp,
     target: &Target,
-    recorded: Option<&crate::execute::Recorded>,
-    before_swap: &mut dyn FnMut(u32),
+    mut hooks: Hooks<'_>,
 ) -> Result<Written, PlanError> {
     let mut repo = match GitRepo::discover(root) {
         Ok(repo) => repo,
@@ -172,7 +196,13 @@ pub fn reconcile_branch_recording(
             Target::Local => repo.branch_tip(&branch)?,
             Target::Push { remote } => repo.fetch(remote, &branch)?,
         };
-        let prepared = prepare(&mut repo, &tip, now, recorded)?;
+        let prepared = prepare(
+            &mut repo,
+            &tip,
+            now,
+            hooks.recorded,
+            hooks.cache.as_deref_mut(),
+        )?;
         let done =
             |commit: Option<String>, worktree: Option<Worktree>, prepared: Prepared| Written {
                 commit,
@@ -187,7 +217,11 @@ pub fn reconcile_branch_recording(
         let Some(commit) = prepared.commit.clone() else {
             return Ok(done(None, None, prepared));
         };
-        before_swap(attempt);
+        if let Some(hook) = hooks.before_swap.as_mut()
+            && !hook(attempt)
+        {
+            return Err(PlanError::Abandoned);
+        }
         let landed = match target {
             Target::Local => repo.move_branch(&branch, &tip, &commit, &prepared.subject)?,
             Target::Push { remote } => repo.push(remote, &branch, &tip, &commit)?,

@@ -59,7 +59,7 @@ pub fn run(
 }
 
 /// Resolves on Ctrl-C or SIGTERM with the reason recorded for the tasks it stops.
-async fn stop_requested() -> String {
+pub async fn stop_requested() -> String {
     use tokio::signal::unix::{SignalKind, signal};
     let mut terminate = signal(SignalKind::terminate()).ok();
     let sigterm = async {

@@ -5,6 +5,7 @@ mod promote;
 mod reconcile;
 mod schema;
 mod validate;
+mod watch;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -46,6 +47,16 @@ pub struct Global {
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// How log lines on stderr are written: `text`, or one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Log line formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Global {
@@ -108,6 +119,9 @@ pub enum Command {
     Promote(promote::PromoteArgs),
     /// Print the JSON Schema of any manifest, or write every schema to a directory.
     Schema(schema::SchemaArgs),
+    /// Reconcile now, then on every new commit of the branch and on a timer (or, with
+    /// `--dry-run`, print the plan after every edit of the working tree).
+    Watch(watch::WatchArgs),
 }
 
 /// Runs the command; the exit code says how it went.
@@ -125,6 +139,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Graph(args) => reconcile::graph(&cli.global, args),
         Command::Promote(args) => promote::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
+        Command::Watch(args) => watch::run(&cli.global, args),
     }
 }
 
@@ -149,9 +164,11 @@ pub fn append_step_summary(markdown: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Logs to stderr: warnings by default, more with `-v`, or as `RUST_LOG` says.
-pub fn init_tracing(verbose: u8) {
-    let default = match verbose {
+/// Logs to stderr: warnings by default (`watch`: a line per round), more with `-v`, or as
+/// `RUST_LOG` says; text or JSON lines.
+pub fn init_tracing(cli: &Cli) {
+    let watching = matches!(cli.command, Command::Watch(_));
+    let default = match cli.global.verbose + u8::from(watching) {
         0 => "warn",
         1 => "info",
         2 => "debug",
@@ -159,9 +176,13 @@ pub fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match cli.global.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+    };
 }

@@ -154,11 +154,16 @@ pub fn boards(catalog: &Catalog<'_>, plans: &[ObjectPlan]) -> Vec<Board> {
     boards
 }
 
-/// The clock of an execution: fixed by `--now`, or the system's.
+/// The clock of an execution or a watch: fixed by `--now`, the system's, or (for `watch
+/// --now`) one that starts at a given instant and runs.
 #[derive(Clone, Copy, Debug)]
 pub enum Clock {
     Fixed(jiff::Timestamp),
     System,
+    Running {
+        at: jiff::Timestamp,
+        since: std::time::Instant,
+    },
 }
 
 impl Clock {
@@ -166,6 +171,10 @@ impl Clock {
         match self {
             Clock::Fixed(at) => at,
             Clock::System => jiff::Timestamp::now(),
+            Clock::Running { at, since } => {
+                let elapsed = jiff::SignedDuration::try_from(since.elapsed()).unwrap_or_default();
+                at.checked_add(elapsed).unwrap_or(at)
+            }
         }
     }
 }
@@ -290,12 +299,14 @@ pub async fn execute(
                 interrupt_stale: true,
                 ..Recorded::default()
             };
-            writeback::reconcile_branch_recording(
+            writeback::reconcile_branch_with(
                 &root,
                 options.clock.now(),
                 &options.target,
-                Some(&recorded),
-                &mut |_| {},
+                writeback::Hooks {
+                    recorded: Some(&recorded),
+                    ..writeback::Hooks::default()
+                },
             )
         })
         .await?
@@ -459,12 +470,14 @@ async fn record(
         let snapshot = recorded.clone();
         let (root, options) = (root.clone(), options.clone());
         let written = blocking(move || {
-            writeback::reconcile_branch_recording(
+            writeback::reconcile_branch_with(
                 &root,
                 options.clock.now(),
                 &options.target,
-                Some(&snapshot),
-                &mut |_| {},
+                writeback::Hooks {
+                    recorded: Some(&snapshot),
+                    ..writeback::Hooks::default()
+                },
             )
         })
         .await;
