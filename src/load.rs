@@ -283,6 +283,13 @@ impl Selection {
         }
     }
 
+    /// True for railyard's own files and folders (the status folder and the summary).
+    pub fn is_owned(&self, path: &str) -> bool {
+        path == self.summary
+            || path.starts_with(&self.status_prefix)
+            || format!("{path}/") == self.status_prefix
+    }
+
     /// True when the file at `path` (relative, `/`-separated) is a manifest file.
     pub fn is_manifest(&self, path: &str) -> bool {
         !path.starts_with(&self.status_prefix)

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use notify_debouncer_full::notify::EventKind;
+use notify_debouncer_full::notify::event::CreateKind;
 use tokio::sync::{mpsc, watch};
 
 use crate::execute::{self, Clock};
@@ -82,8 +83,12 @@ impl Classifier {
         };
         let relative = slashed(relative);
         let hidden = relative.split('/').any(|part| part.starts_with('.'));
+        // A new folder may already hold files whose own events came before the watch on it.
+        let folder = matches!(kind, EventKind::Create(CreateKind::Folder))
+            && !relative.is_empty()
+            && !self.selection.is_owned(&relative);
         let manifest =
-            relative == crate::load::CONFIG_FILE || self.selection.is_manifest(&relative);
+            folder || relative == crate::load::CONFIG_FILE || self.selection.is_manifest(&relative);
         if self.worktree && !hidden && manifest {
             Change::Manifest(relative)
         } else {
@@ -417,9 +422,7 @@ fn branch_tip(root: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify_debouncer_full::notify::event::{
-        AccessKind, CreateKind, DataChange, ModifyKind, RenameMode,
-    };
+    use notify_debouncer_full::notify::event::{AccessKind, DataChange, ModifyKind, RenameMode};
 
     fn classifier(worktree: bool) -> Classifier {
         Classifier::new(
@@ -477,6 +480,25 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    #[test]
+    fn a_new_folder_counts_as_an_edit_since_its_files_may_have_come_first() {
+        let c = classifier(true);
+        let folder = EventKind::Create(CreateKind::Folder);
+        assert_eq!(
+            c.classify(&folder, Path::new("/r/trains")),
+            Change::Manifest("trains".into())
+        );
+        assert_eq!(
+            c.classify(&folder, Path::new("/r/status/Turnover")),
+            Change::Ignored
+        );
+        assert_eq!(c.classify(&folder, Path::new("/r/.cache")), Change::Ignored);
+        assert_eq!(
+            classifier(false).classify(&folder, Path::new("/r/trains")),
+            Change::Ignored
+        );
     }
 
     #[test]
