@@ -30,6 +30,10 @@ pub enum GitError {
     Git(#[from] git2::Error),
 }
 
+/// A status commit that changes at most this many files writes loose objects; a larger one
+/// writes one pack.
+const LOOSE_OBJECTS: usize = 64;
+
 /// A release repository inside a git repository.
 pub struct GitRepo {
     repo: Repository,
@@ -430,10 +434,15 @@ impl GitRepo {
         let repo = Repository::open(self.repo.path())?;
         let parent = repo.find_commit(git2::Oid::from_str(parent)?)?;
         let base = parent.tree()?;
-        // New objects go to memory first and land as one pack file: thousands of status
-        // files written as loose objects would cost a file each.
+        // Many new objects go to memory first and land as one pack file: thousands of status
+        // files written as loose objects would cost a file each. A few are written loose:
+        // packing costs a delta search that a large STATUS.md makes slow.
         let odb = repo.odb()?;
-        let mempack = odb.add_new_mempack_backend(1000)?;
+        let mempack = if changes.len() > LOOSE_OBJECTS {
+            Some(odb.add_new_mempack_backend(1000)?)
+        } else {
+            None
+        };
         let mut update = git2::build::TreeUpdateBuilder::new();
         for (path, bytes) in changes {
             let full = format!("{}{path}", self.prefix);
@@ -449,20 +458,24 @@ impl GitRepo {
         }
         let tree_id = update.create_updated(&repo, &base)?;
         if tree_id == base.id() {
-            mempack.reset()?;
+            if let Some(mempack) = &mempack {
+                mempack.reset()?;
+            }
             return Ok(None);
         }
         let tree = repo.find_tree(tree_id)?;
         let signature =
             git2::Signature::new(author.0, author.1, &git2::Time::new(at.as_second(), 0))?;
         let id = repo.commit(None, &signature, &signature, message, &tree, &[&parent])?;
-        let mut pack = git2::Buf::new();
-        mempack.dump(&repo, &mut pack)?;
-        let mut writer = odb.packwriter()?;
-        std::io::Write::write_all(&mut writer, &pack)
-            .map_err(|e| GitError::Worktree(format!("writing the pack: {e}")))?;
-        writer.commit()?;
-        mempack.reset()?;
+        if let Some(mempack) = mempack {
+            let mut pack = git2::Buf::new();
+            mempack.dump(&repo, &mut pack)?;
+            let mut writer = odb.packwriter()?;
+            std::io::Write::write_all(&mut writer, &pack)
+                .map_err(|e| GitError::Worktree(format!("writing the pack: {e}")))?;
+            writer.commit()?;
+            mempack.reset()?;
+        }
         Ok(Some(id.to_string()))
     }
 

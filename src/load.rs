@@ -111,7 +111,8 @@ pub struct RawFile {
 #[derive(Clone, Debug)]
 pub struct Document {
     pub path: String,
-    pub root: Node,
+    /// Shared: a watcher's cache hands the same parsed tree to every round.
+    pub root: std::sync::Arc<Node>,
     /// The kind it claims, when `kind` names one.
     pub kind: Option<Kind>,
     /// The name it claims, when `metadata.name` is a string.
@@ -134,11 +135,11 @@ impl Loaded {
     /// engine needs only the typed objects.
     pub fn release_trees(&mut self) {
         for document in &mut self.documents {
-            document.root = Node {
+            document.root = std::sync::Arc::new(Node {
                 span: document.root.span,
                 value: Value::Null,
                 plain: false,
-            };
+            });
         }
     }
 }
@@ -402,6 +403,8 @@ pub struct ParseCache {
     files: std::collections::HashMap<(String, Vec<u8>), FileResult>,
     /// Files parsed by the last load (the rest came from the cache).
     pub parsed: usize,
+    /// railyard's own status files as parsed before, by path and bytes.
+    pub statuses: std::collections::HashMap<(String, Vec<u8>), crate::status::ObjectStatus>,
 }
 
 impl ParseCache {
@@ -680,7 +683,7 @@ fn check_document(
             .and_then(Node::as_str)
             .map(String::from),
         object: None,
-        root,
+        root: std::sync::Arc::new(root),
     };
     let root = &document.root;
     if !matches!(root.value, Value::Map(_)) {
@@ -789,6 +792,51 @@ mod tests {
     }
 
     const TEAM: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata:\n  name: devs\nspec:\n  members:\n    - id: ann\n      emails: [ann@example.com]\n";
+
+    #[test]
+    fn the_parse_cache_parses_only_what_changed_and_forgets_what_is_gone() {
+        let texts = std::collections::HashMap::from([
+            ("a.yaml", TEAM.to_string()),
+            ("b.yaml", TEAM.replace("devs", "ops")),
+            ("c.yaml", "kind: [broken".to_string()),
+        ]);
+        let mut cache = ParseCache::default();
+        let mut load = |ids: &[(&str, u8)], texts: &std::collections::HashMap<&str, String>| {
+            let keys = ids
+                .iter()
+                .map(|(p, id)| (p.to_string(), vec![*id]))
+                .collect();
+            let loaded = cache.load(Settings::default(), None, keys, |missing| {
+                missing
+                    .iter()
+                    .map(|(p, _)| file(p, &texts[p.as_str()]))
+                    .collect()
+            });
+            let names: Vec<String> = loaded
+                .documents
+                .iter()
+                .filter_map(|d| d.name.clone())
+                .collect();
+            (cache.parsed, names, codes(&loaded).len())
+        };
+        assert_eq!(
+            load(&[("a.yaml", 1), ("b.yaml", 1), ("c.yaml", 1)], &texts),
+            (3, vec!["devs".to_string(), "ops".to_string()], 1)
+        );
+        // `b` changed (a new id): only it is parsed; the broken file's diagnostic is kept.
+        let mut changed = texts.clone();
+        changed.insert("b.yaml", TEAM.replace("devs", "qa"));
+        assert_eq!(
+            load(&[("a.yaml", 1), ("b.yaml", 2), ("c.yaml", 1)], &changed),
+            (1, vec!["devs".to_string(), "qa".to_string()], 1)
+        );
+        // `c` is gone, and nothing needs parsing.
+        assert_eq!(
+            load(&[("a.yaml", 1), ("b.yaml", 2)], &changed),
+            (0, vec!["devs".to_string(), "qa".to_string()], 0)
+        );
+        assert_eq!(cache.files.len(), 2);
+    }
 
     #[test]
     fn a_valid_document_becomes_an_object() {

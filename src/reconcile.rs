@@ -99,7 +99,8 @@ pub fn plan_loaded(
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     // railyard's own files are trusted only where git says railyard wrote them last.
-    let (previous, warnings) = writeback::trusted_previous(&loaded.settings, own_files, facts);
+    let (previous, warnings) =
+        writeback::trusted_previous(&loaded.settings, own_files, facts, None);
     let objects = engine::reconcile(&catalog, &diagnostics, &previous, facts, now);
     let settings = &loaded.settings;
     let changes = writeback::planned_changes(

@@ -12,7 +12,7 @@ use crate::git::{GitError, GitRepo, Worktree};
 use crate::manifest::Kind;
 use crate::plan;
 use crate::reconcile::PlanError;
-use crate::status::{StatusFile, TasksStatus};
+use crate::status::{ObjectStatus, StatusFile, TasksStatus};
 use crate::validate;
 use rayon::prelude::*;
 
@@ -71,7 +71,8 @@ fn prepare(
     let started = std::time::Instant::now();
     let lap =
         |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
-    let (mut loaded, own_files) = repo.read_tree_cached(tip, cache)?;
+    let mut cache = cache;
+    let (mut loaded, own_files) = repo.read_tree_cached(tip, cache.as_deref_mut())?;
     lap("read the tree");
     let facts = repo.facts(Some(tip))?;
     lap("read the history");
@@ -80,7 +81,7 @@ fn prepare(
         settings.status_dir.trim_end_matches('/').to_string(),
         settings.summary.clone(),
     ];
-    let (mut previous, warnings) = trusted_previous(&settings, &own_files, &facts);
+    let (mut previous, warnings) = trusted_previous(&settings, &own_files, &facts, cache);
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }
@@ -261,6 +262,7 @@ pub fn trusted_previous(
     settings: &crate::load::Settings,
     own_files: &BTreeMap<String, Vec<u8>>,
     facts: &crate::facts::Facts,
+    cache: Option<&mut crate::load::ParseCache>,
 ) -> (StatusMap, Vec<String>) {
     let bot = settings.bot.email.to_lowercase();
     let mut warnings = Vec::new();
@@ -283,16 +285,48 @@ pub fn trusted_previous(
             trusted.push((path, bytes));
         }
     }
-    // Thousands of status files: read in parallel.
-    let previous: StatusMap = trusted
-        .par_iter()
-        .filter_map(|(path, bytes)| {
-            Some((
-                status_key(&settings.status_dir, path)?,
-                StatusFile::parse(bytes)?.status,
-            ))
-        })
-        .collect();
+    // Thousands of status files: read in parallel, or found in the cache (`watch`).
+    let parse = |path: &String, bytes: &Vec<u8>| -> Option<((Kind, String), ObjectStatus)> {
+        Some((
+            status_key(&settings.status_dir, path)?,
+            StatusFile::parse(bytes)?.status,
+        ))
+    };
+    let previous: StatusMap = match cache {
+        None => trusted
+            .par_iter()
+            .filter_map(|(path, bytes)| parse(path, bytes))
+            .collect(),
+        Some(cache) => {
+            let fresh: Vec<((String, Vec<u8>), ObjectStatus)> = trusted
+                .par_iter()
+                .filter(|(path, bytes)| {
+                    !cache
+                        .statuses
+                        .contains_key(&((*path).clone(), (*bytes).clone()))
+                })
+                .filter_map(|(path, bytes)| {
+                    let (_, status) = parse(path, bytes)?;
+                    Some((((*path).clone(), (*bytes).clone()), status))
+                })
+                .collect();
+            cache.statuses.extend(fresh);
+            let mut previous = StatusMap::new();
+            let mut kept = std::collections::HashMap::new();
+            for (path, bytes) in trusted {
+                let key = (path.clone(), bytes.clone());
+                if let (Some(status), Some(object)) = (
+                    cache.statuses.remove(&key),
+                    status_key(&settings.status_dir, path),
+                ) {
+                    previous.insert(object, status.clone());
+                    kept.insert(key, status);
+                }
+            }
+            cache.statuses = kept;
+            previous
+        }
+    };
     (previous, warnings)
 }
 

@@ -880,7 +880,7 @@ fn dummy_document() -> crate::load::Document {
         .root;
     crate::load::Document {
         path: "x.yaml".into(),
-        root,
+        root: root.into(),
         kind: None,
         name: None,
         object: None,
