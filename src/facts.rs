@@ -15,7 +15,7 @@ pub struct Commit {
 }
 
 /// What git says about the files of the repository.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Facts {
     /// True when authorship was read from git history.
     pub verified: bool,

@@ -122,8 +122,64 @@ impl GitRepo {
             Err(GitError::NoCommits) => return Ok(facts),
             Err(e) => return Err(e),
         };
+        self.apply_history(&mut facts, tip.id(), None)?;
+        Ok(facts)
+    }
+
+    /// [`GitRepo::facts`] of `rev`, starting from those of an earlier tip in `cache` when
+    /// that tip is on the first-parent line of `rev` (only the new commits are read), and
+    /// leaving `rev`'s in the cache.
+    pub fn facts_cached(
+        &self,
+        rev: &str,
+        cache: &mut Option<(String, Facts)>,
+    ) -> Result<Facts, GitError> {
+        let tip = self.commit(Some(rev))?.id();
+        let facts = match cache.take() {
+            Some((old, facts)) if self.first_parent_line(tip, &old) => {
+                let mut facts = facts;
+                let old = git2::Oid::from_str(&old)?;
+                self.apply_history(&mut facts, tip, Some(old))?;
+                facts
+            }
+            _ => self.facts(Some(rev))?,
+        };
+        *cache = Some((tip.to_string(), facts.clone()));
+        Ok(facts)
+    }
+
+    /// Whether `old` is on the first-parent line of `tip` (at most a few thousand commits
+    /// back; further is read in full).
+    fn first_parent_line(&self, tip: git2::Oid, old: &str) -> bool {
+        let Ok(old) = git2::Oid::from_str(old) else {
+            return false;
+        };
+        let mut current = self.repo.find_commit(tip).ok();
+        for _ in 0..5_000 {
+            let Some(commit) = current else {
+                return false;
+            };
+            if commit.id() == old {
+                return true;
+            }
+            current = commit.parents().next();
+        }
+        false
+    }
+
+    /// Applies the file additions, changes and deletions of the first-parent commits up to
+    /// `tip` (after `since`, when given), oldest first.
+    fn apply_history(
+        &self,
+        facts: &mut Facts,
+        tip: git2::Oid,
+        since: Option<git2::Oid>,
+    ) -> Result<(), GitError> {
         let mut walk = self.repo.revwalk()?;
-        walk.push(tip.id())?;
+        walk.push(tip)?;
+        if let Some(since) = since {
+            walk.hide(since)?;
+        }
         walk.simplify_first_parent()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
         for oid in walk {
@@ -166,7 +222,7 @@ impl GitRepo {
                 }
             }
         }
-        Ok(facts)
+        Ok(())
     }
 
     /// The files of the release repository as committed at `rev`, read from the tree (no

@@ -403,6 +403,8 @@ pub struct ParseCache {
     files: std::collections::HashMap<(String, Vec<u8>), FileResult>,
     /// Files parsed by the last load (the rest came from the cache).
     pub parsed: usize,
+    /// The facts of the last tip read (who added and changed each file).
+    pub facts: Option<(String, crate::facts::Facts)>,
     /// railyard's own status files as parsed before, by path and bytes.
     pub statuses: std::collections::HashMap<(String, Vec<u8>), crate::status::ObjectStatus>,
 }

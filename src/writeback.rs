@@ -74,7 +74,10 @@ fn prepare(
     let mut cache = cache;
     let (mut loaded, own_files) = repo.read_tree_cached(tip, cache.as_deref_mut())?;
     lap("read the tree");
-    let facts = repo.facts(Some(tip))?;
+    let facts = match cache.as_deref_mut() {
+        Some(cache) => repo.facts_cached(tip, &mut cache.facts)?,
+        None => repo.facts(Some(tip))?,
+    };
     lap("read the history");
     let settings = loaded.settings.clone();
     repo.owned = vec![
@@ -347,22 +350,25 @@ pub fn owned_files(
     plans: &[ObjectPlan],
     own_files: &BTreeMap<String, Vec<u8>>,
 ) -> BTreeMap<String, Vec<u8>> {
-    let mut wanted = BTreeMap::new();
-    for object in plans {
-        let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
-        if object.invalid {
-            if let Some(bytes) = own_files.get(&path) {
-                wanted.insert(path, bytes.clone());
-            }
-            continue;
-        }
-        let file = status_file(object);
-        wanted.insert(path, file.render().into_bytes());
-    }
-    wanted.insert(
-        summary.to_string(),
-        crate::summary::render(catalog, plans).into_bytes(),
+    // Thousands of files: rendered in parallel, the summary beside them.
+    let (files, dashboard) = rayon::join(
+        || {
+            plans
+                .par_iter()
+                .filter_map(|object| {
+                    let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
+                    if object.invalid {
+                        let kept = own_files.get(&path)?.clone();
+                        return Some((path, kept));
+                    }
+                    Some((path, status_file(object).render().into_bytes()))
+                })
+                .collect::<Vec<_>>()
+        },
+        || crate::summary::render(catalog, plans).into_bytes(),
     );
+    let mut wanted: BTreeMap<String, Vec<u8>> = files.into_iter().collect();
+    wanted.insert(summary.to_string(), dashboard);
     wanted
 }
 

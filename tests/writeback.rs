@@ -476,3 +476,43 @@ fn the_sample_repository_status_and_dashboard_are_snapshotted() {
         read("status/Release/payments-gateway-2026.yaml")
     );
 }
+
+#[test]
+fn facts_read_incrementally_equal_facts_read_in_full() {
+    let repo = git_repo();
+    let dir = repo.path();
+    let mut cache = None;
+    let steps: [(&[(&str, &str)], &str); 4] = [
+        (&[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)], "rita"),
+        (&[("approvals/q4-train.yaml", APPROVAL)], "marco"),
+        (&[("trains/q4.yaml", "# changed\n")], "marco"),
+        (&[("trains/q5.yaml", TRAIN)], "rita"),
+    ];
+    for (i, (files, author)) in steps.iter().enumerate() {
+        commit(dir, files, author, &format!("2026-11-0{}T10:00:00Z", i + 1));
+        if i == 2 {
+            git(dir, &["rm", "-q", "approvals/q4-train.yaml"], "rita", NOW);
+            git(dir, &["commit", "-q", "-m", "drop"], "rita", NOW);
+        }
+        let git = railyard::git::GitRepo::discover(dir).expect("a repository");
+        let incremental = git.facts_cached("main", &mut cache).expect("facts");
+        assert_eq!(
+            incremental,
+            git.facts(Some("main")).expect("facts"),
+            "step {i}"
+        );
+    }
+    // A rewritten branch (the cached tip is no longer on its line) is read in full.
+    git(dir, &["reset", "-q", "--hard", "HEAD~2"], "nobody", NOW);
+    commit(
+        dir,
+        &[("trains/q6.yaml", TRAIN)],
+        "rita",
+        "2026-11-09T10:00:00Z",
+    );
+    let git = railyard::git::GitRepo::discover(dir).expect("a repository");
+    let incremental = git.facts_cached("main", &mut cache).expect("facts");
+    let full = git.facts(Some("main")).expect("facts");
+    assert_eq!(incremental, full);
+    assert!(!full.added.contains_key("trains/q5.yaml"));
+}
