@@ -8,6 +8,7 @@ pub mod engine;
 pub mod execute;
 pub mod facts;
 pub mod git;
+pub mod github;
 pub mod graph;
 pub mod load;
 pub mod manifest;

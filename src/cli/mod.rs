@@ -143,6 +143,22 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Appends step outputs to `$GITHUB_OUTPUT` when it names a file.
+pub fn write_outputs(pairs: &[(&str, String)]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let Some(path) = std::env::var_os("GITHUB_OUTPUT") else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot open $GITHUB_OUTPUT ({})", path.to_string_lossy()))?;
+    file.write_all(railyard::github::outputs(pairs).as_bytes())?;
+    Ok(())
+}
+
 /// Appends Markdown to the GitHub job summary when `$GITHUB_STEP_SUMMARY` names one.
 pub fn append_step_summary(markdown: &str) -> anyhow::Result<()> {
     use anyhow::Context;

@@ -23,6 +23,10 @@ pub struct ReconcileArgs {
     /// Plan for this commit (a branch, tag or commit id) instead of the working tree.
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
+    /// With `--dry-run`: also write the plan as a pull-request comment body (Markdown with a
+    /// hidden marker, cut below GitHub's size limit) to this file.
+    #[arg(long, value_name = "PATH", requires = "dry_run")]
+    pub comment_file: Option<std::path::PathBuf>,
     /// Run the ready automated tasks of deploying turnovers, record each run in status, and
     /// go on until nothing more can start. Only on the configured branch, never in a dry-run.
     #[arg(long)]
@@ -85,7 +89,27 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         Format::Github | Format::Dot | Format::Mermaid => {
             stdout.write_all(diagnostics::render_github(&plan.diagnostics).as_bytes())?;
             super::append_step_summary(&plan.render_markdown())?;
+            let transitions: usize = plan.objects.iter().map(|o| o.transitions.len()).sum();
+            let errors = plan
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == diagnostics::Severity::Error)
+                .count();
+            super::write_outputs(&[
+                ("transitions", transitions.to_string()),
+                ("errors", errors.to_string()),
+                ("changed", (!plan.changes.is_empty()).to_string()),
+            ])?;
         }
+    }
+    if let Some(path) = &args.comment_file {
+        let body = railyard::github::comment_body(
+            &plan.render_markdown(),
+            railyard::github::COMMENT_LIMIT,
+        );
+        std::fs::write(path, body).map_err(|e| {
+            anyhow::anyhow!("cannot write the comment to {}: {e}", path.display())
+        })?;
     }
     stdout.flush()?;
     Ok(if plan.has_errors() {
@@ -178,6 +202,13 @@ pub fn report_written(
         }
         Some(railyard::git::Worktree::Bare) | None => "",
     };
+    if global.format == Format::Github {
+        super::write_outputs(&[
+            ("transitions", written.transitions.to_string()),
+            ("errors", written.errors.to_string()),
+            ("changed", written.commit.is_some().to_string()),
+        ])?;
+    }
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Json => {

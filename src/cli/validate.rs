@@ -38,6 +38,11 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
         Format::Github | Format::Dot | Format::Mermaid => {
             stdout.write_all(diagnostics::render_github(&validation.diagnostics).as_bytes())?;
             super::append_step_summary(&validate::markdown_summary(&validation))?;
+            super::write_outputs(&[
+                ("transitions", "0".into()),
+                ("errors", validation.error_count().to_string()),
+                ("changed", "false".into()),
+            ])?;
         }
     }
     stdout.flush()?;
