@@ -60,7 +60,10 @@ mod tests {
 
     #[test]
     fn a_short_plan_is_the_whole_comment() {
-        assert_eq!(comment_body("## plan\n| a |\n", 1000), format!("{COMMENT_MARKER}\n## plan\n| a |\n"));
+        assert_eq!(
+            comment_body("## plan\n| a |\n", 1000),
+            format!("{COMMENT_MARKER}\n## plan\n| a |\n")
+        );
     }
 
     #[test]
@@ -70,9 +73,19 @@ mod tests {
         assert!(body.chars().count() <= COMMENT_LIMIT);
         assert!(body.starts_with(COMMENT_MARKER));
         let note = body.lines().last().expect("a note");
-        assert!(note.starts_with("> The plan is too long for a comment: "), "{note}");
+        assert!(
+            note.starts_with("> The plan is too long for a comment: "),
+            "{note}"
+        );
         let kept = body.lines().filter(|l| l.starts_with("| row")).count();
-        assert!(note.contains(&format!(": {} more lines", 10_000 - kept)), "{note}");
-        assert!(body.lines().filter(|l| l.starts_with("| row")).all(|l| l.ends_with("| é |")));
+        assert!(
+            note.contains(&format!(": {} more lines", 10_000 - kept)),
+            "{note}"
+        );
+        assert!(
+            body.lines()
+                .filter(|l| l.starts_with("| row"))
+                .all(|l| l.ends_with("| é |"))
+        );
     }
 }

@@ -107,9 +107,8 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             &plan.render_markdown(),
             railyard::github::COMMENT_LIMIT,
         );
-        std::fs::write(path, body).map_err(|e| {
-            anyhow::anyhow!("cannot write the comment to {}: {e}", path.display())
-        })?;
+        std::fs::write(path, body)
+            .map_err(|e| anyhow::anyhow!("cannot write the comment to {}: {e}", path.display()))?;
     }
     stdout.flush()?;
     Ok(if plan.has_errors() {
