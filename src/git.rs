@@ -76,6 +76,17 @@ impl GitRepo {
         })
     }
 
+    /// The release repository's folder in the git repository (`""` at the top, else with a
+    /// trailing `/`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The working tree's top folder (`None` for a bare repository).
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
     /// The repository's git directory (`.git`, or the bare repository itself).
     pub fn git_dir(&self) -> &Path {
         self.repo.path()

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod codeowners;
 pub mod diagnostics;
 pub mod diagram;
 pub mod engine;
@@ -10,6 +11,7 @@ pub mod facts;
 pub mod git;
 pub mod github;
 pub mod graph;
+pub mod init;
 pub mod load;
 pub mod manifest;
 pub mod plan;

@@ -1,5 +1,6 @@
 //! Command-line interface: the global flags of SPEC §7 and one module per command.
 
+mod adopt;
 mod execute;
 mod promote;
 mod reconcile;
@@ -122,6 +123,12 @@ pub enum Command {
     /// Reconcile now, then on every new commit of the branch and on a timer (or, with
     /// `--dry-run`, print the plan after every edit of the working tree).
     Watch(watch::WatchArgs),
+    /// Start a new release repository here: settings, teams, environments, a train template,
+    /// the GitHub workflow and CODEOWNERS (never overwrites a file).
+    Init,
+    /// Print the CODEOWNERS lines that give each approval record to the team whose approval
+    /// it is (`--write` updates the file, `--check` fails when it is out of date).
+    Codeowners(adopt::CodeownersArgs),
 }
 
 /// Runs the command; the exit code says how it went.
@@ -140,6 +147,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Promote(args) => promote::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
         Command::Watch(args) => watch::run(&cli.global, args),
+        Command::Init => adopt::init(&cli.global),
+        Command::Codeowners(args) => adopt::codeowners(&cli.global, args),
     }
 }
 

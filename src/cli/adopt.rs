@@ -1,0 +1,120 @@
+//! `railyard init` and `railyard codeowners`: adopting railyard in a GitHub repository.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::{EXIT_ERRORS, Global};
+use railyard::catalog::Catalog;
+use railyard::codeowners;
+
+#[derive(Debug, Args)]
+pub struct CodeownersArgs {
+    /// Exit 1 when the committed CODEOWNERS does not hold the current lines.
+    #[arg(long, conflicts_with = "write")]
+    pub check: bool,
+    /// Write the lines into CODEOWNERS (.github/CODEOWNERS when there is none), keeping the
+    /// file's other lines.
+    #[arg(long)]
+    pub write: bool,
+}
+
+/// Where GitHub looks for CODEOWNERS, in its order.
+const PLACES: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+pub fn codeowners(global: &Global, args: &CodeownersArgs) -> anyhow::Result<ExitCode> {
+    let loaded = railyard::load::read_worktree(&global.repo)?;
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    // CODEOWNERS paths start at the git repository's top.
+    let (top, prefix) = match railyard::git::GitRepo::discover(&global.repo) {
+        Ok(repo) => (
+            repo.workdir()
+                .map_or_else(|| global.repo.clone(), PathBuf::from),
+            repo.prefix().to_string(),
+        ),
+        Err(_) => (global.repo.clone(), String::new()),
+    };
+    let block = codeowners::block(&catalog, &prefix);
+    let existing = PLACES.iter().map(|p| top.join(p)).find(|p| p.is_file());
+    if args.check {
+        let Some(path) = existing else {
+            eprintln!(
+                "error: no CODEOWNERS file (looked in {}): run `railyard codeowners --write`",
+                PLACES.join(", ")
+            );
+            return Ok(ExitCode::from(EXIT_ERRORS));
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if codeowners::find_block(&text).as_deref() == Some(block.as_str()) {
+            println!("{} is up to date", path.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        eprintln!(
+            "error: {} is out of date: run `railyard codeowners --write` and commit it. The lines should be:\n{block}",
+            path.display()
+        );
+        return Ok(ExitCode::from(EXIT_ERRORS));
+    }
+    if args.write {
+        let path = existing.unwrap_or_else(|| top.join(PLACES[0]));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => bail!("cannot read {}: {e}", path.display()),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, codeowners::replace_block(&text, &block))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::io::stdout().lock().write_all(block.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn init(global: &Global) -> anyhow::Result<ExitCode> {
+    let files = railyard::init::scaffold();
+    let taken: Vec<&str> = files
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| global.repo.join(path).exists())
+        .collect();
+    if !taken.is_empty() {
+        bail!(
+            "{} already has {}: `railyard init` starts a new release repository and never overwrites a file; nothing was written",
+            global.repo.display(),
+            taken.join(", ")
+        );
+    }
+    for (path, text) in &files {
+        let full = global.repo.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        // create_new: a file that appeared meanwhile is still not overwritten.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&full)
+            .with_context(|| format!("cannot create {}", full.display()))?;
+        file.write_all(text.as_bytes())
+            .with_context(|| format!("cannot write {}", full.display()))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    for (path, _) in &files {
+        writeln!(stdout, "created {path}")?;
+    }
+    writeln!(
+        stdout,
+        "next: put your people in teams/, then `railyard validate`, commit, and push; the workflow in .github/workflows/railyard.yml does the rest"
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
