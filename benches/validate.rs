@@ -153,21 +153,7 @@ fn main() {
 /// The write-back on the same repository, committed to a fresh git repository: the first
 /// `reconcile` writes a status file per object in one commit; the second has nothing to do.
 fn write_back(binary: &str, root: &Path) {
-    let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "eve")
-            .env("GIT_AUTHOR_EMAIL", "eve@example.com")
-            .env("GIT_COMMITTER_NAME", "eve")
-            .env("GIT_COMMITTER_EMAIL", "eve@example.com")
-            .stdout(std::process::Stdio::null())
-            .status()
-            .expect("git runs");
-        assert!(status.success(), "git {args:?}");
-    };
+    let git = |args: &[&str]| common::git(root, args);
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "-A"]);
     git(&["commit", "-q", "-m", "manifests"]);

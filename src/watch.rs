@@ -352,16 +352,7 @@ impl Rounds {
                 clock: self.options.clock,
             };
             let mut stopping = self.stopping.clone();
-            let stop = async move {
-                let reason = stopping
-                    .wait_for(Option::is_some)
-                    .await
-                    .map(|r| r.clone().unwrap_or_default());
-                match reason {
-                    Ok(reason) => reason,
-                    Err(_) => std::future::pending().await,
-                }
-            };
+            let stop = async move { execute::process::stopping(&mut stopping).await };
             let executed = execute::execute(self.root.clone(), options, stop, &mut |_| {}).await;
             self.last_tip = branch_tip(&self.root);
             return match executed {

@@ -5,15 +5,13 @@
 
 mod common;
 
+use common::{APPROVAL, TEAMS, TRAIN};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{commit, git, git_repo};
 use serde_json::{Value, json};
-
-const TEAMS: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, emails: [rita@example.com]}\n    - {id: marco, emails: [marco@example.com]}\n";
-const TRAIN: &str = "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: q4}\nspec: {type: minor, manager: rita}\n";
-const APPROVAL: &str = "apiVersion: railyard/v1\nkind: Approval\nmetadata: {name: q4-train}\nspec: {subject: ReleaseTrain/q4, gate: train, decision: approve, by: marco}\n";
 
 /// The steps of action.yml as JSON.
 fn steps() -> Vec<Value> {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{commit, git_repo, railyard, stdout};
+use common::{APPROVAL, commit, git_repo, railyard, stdout};
 
 #[test]
 fn init_scaffolds_a_repository_that_validates_and_never_overwrites() {
@@ -77,8 +77,6 @@ kind: ReleaseTrain
 metadata: {name: q4}
 spec: {type: minor, manager: rita}
 "#;
-
-const APPROVAL: &str = "apiVersion: railyard/v1\nkind: Approval\nmetadata: {name: q4-train}\nspec: {subject: ReleaseTrain/q4, gate: train, decision: approve, by: marco}\n";
 
 #[test]
 fn codeowners_write_and_check_keep_approvals_with_their_teams() {

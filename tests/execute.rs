@@ -8,31 +8,10 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{commit, git, git_repo, railyard, stdout};
+use common::{commit, git, railyard, stdout};
 use serde_json::Value;
 
 const NOW: &str = "2026-11-25T12:00:00Z";
-
-const REPO: &str = r#"apiVersion: railyard/v1
-kind: Team
-metadata: {name: release-engineers}
-spec: {members: [{id: eve, emails: [eve@example.com]}]}
----
-apiVersion: railyard/v1
-kind: Team
-metadata: {name: developers}
-spec: {members: [{id: dan, emails: [dan@example.com]}]}
----
-apiVersion: railyard/v1
-kind: Environment
-metadata: {name: test}
-spec: {tier: test}
----
-apiVersion: railyard/v1
-kind: ApplicationRelease
-metadata: {name: web-2}
-spec: {application: web, version: "2.0"}
-"#;
 
 fn record(kind: &str, name: &str, spec: &str) -> String {
     format!("apiVersion: railyard/v1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec: {spec}\n")
@@ -40,39 +19,7 @@ fn record(kind: &str, name: &str, spec: &str) -> String {
 
 /// A turnover `to` on `test` with these task lines (YAML flow mappings), already started.
 fn setup(tasks: &[&str]) -> tempfile::TempDir {
-    let repo = git_repo();
-    let turnover = format!(
-        "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: to}}\nspec:\n  environment: test\n  releases: [web-2]\n  scheduledAt: 2026-11-24T20:00:00Z\n  tasks:\n{}",
-        tasks
-            .iter()
-            .map(|t| format!("    - {t}\n"))
-            .collect::<String>()
-    );
-    commit(
-        repo.path(),
-        &[("repo.yaml", REPO), ("turnovers/to.yaml", &turnover)],
-        "rita",
-        "2026-11-20T10:00:00Z",
-    );
-    let approvals: Vec<(String, String)> = ["acceptance", "start"]
-        .iter()
-        .map(|gate| {
-            (
-                format!("approvals/{gate}.yaml"),
-                record(
-                    "Approval",
-                    gate,
-                    &format!("{{subject: Turnover/to, gate: {gate}, decision: approve, by: eve}}"),
-                ),
-            )
-        })
-        .collect();
-    let borrowed: Vec<(&str, &str)> = approvals
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    commit(repo.path(), &borrowed, "eve", "2026-11-21T10:00:00Z");
-    repo
+    common::started_turnover(tasks, "2026-11-24T20:00:00Z")
 }
 
 fn execute(dir: &Path, extra: &[&str]) -> std::process::Output {

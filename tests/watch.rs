@@ -4,15 +4,25 @@
 
 mod common;
 
+use common::{APPROVAL, TEAMS, TRAIN};
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{commit, git, git_repo, railyard, stdout};
 
-const TEAMS: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, emails: [rita@example.com]}\n    - {id: marco, emails: [marco@example.com]}\n";
-const TRAIN: &str = "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: q4}\nspec: {type: minor, manager: rita}\n";
-const APPROVAL: &str = "apiVersion: railyard/v1\nkind: Approval\nmetadata: {name: q4-train}\nspec: {subject: ReleaseTrain/q4, gate: train, decision: approve, by: marco}\n";
+/// A git repository with the release managers' team committed.
+fn teams_repo() -> tempfile::TempDir {
+    let repo = git_repo();
+    commit(
+        repo.path(),
+        &[("teams.yaml", TEAMS)],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    );
+    repo
+}
 
 /// Starts `railyard watch` on `dir` with JSON log lines on stderr (into a file we can read
 /// while it runs).
@@ -131,14 +141,8 @@ fn a_commit_from_another_process_gets_its_status_commit() {
 
 #[test]
 fn a_burst_of_commits_is_folded_into_few_rounds_and_ends_like_one_reconcile() {
-    let repo = git_repo();
+    let repo = teams_repo();
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
     let logs = tempfile::tempdir().expect("temp");
     let log = logs.path().join("watch.log");
     let mut watch = start(dir, &log, &["--now", "2026-11-25T12:00:00Z"]);
@@ -178,14 +182,8 @@ fn a_burst_of_commits_is_folded_into_few_rounds_and_ends_like_one_reconcile() {
 
 #[test]
 fn sigterm_during_rounds_never_leaves_half_a_commit() {
-    let repo = git_repo();
+    let repo = teams_repo();
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
     let logs = tempfile::tempdir().expect("temp");
     for (round, wait_ms) in [0u64, 5, 20, 60].into_iter().enumerate() {
         let log = logs.path().join(format!("watch-{round}.log"));
@@ -219,31 +217,12 @@ fn sigterm_during_rounds_never_leaves_half_a_commit() {
 
 #[test]
 fn the_timer_starts_a_scheduled_turnover_without_a_commit() {
-    let repo = git_repo();
-    let dir = repo.path();
-    let base = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-engineers}\nspec: {members: [{id: eve, emails: [eve@example.com]}]}\n---\napiVersion: railyard/v1\nkind: Environment\nmetadata: {name: test}\nspec: {tier: test}\n---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: web-2}\nspec: {application: web, version: \"2.0\"}\n";
     // Scheduled two seconds after the clock watch starts with.
-    let turnover = "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: to}\nspec:\n  environment: test\n  releases: [web-2]\n  scheduledAt: 2026-11-25T12:00:02Z\n  tasks: [{id: check, title: Check, type: manual, owner: release-engineers}]\n";
-    commit(
-        dir,
-        &[("repo.yaml", base), ("turnovers/to.yaml", turnover)],
-        "rita",
-        "2026-11-20T10:00:00Z",
+    let repo = common::started_turnover(
+        &["{id: check, title: Check, type: manual, owner: release-engineers}"],
+        "2026-11-25T12:00:02Z",
     );
-    let approvals: Vec<(String, String)> = ["acceptance", "start"]
-        .iter()
-        .map(|gate| {
-            (
-                format!("approvals/{gate}.yaml"),
-                format!("apiVersion: railyard/v1\nkind: Approval\nmetadata: {{name: {gate}}}\nspec: {{subject: Turnover/to, gate: {gate}, decision: approve, by: eve}}\n"),
-            )
-        })
-        .collect();
-    let borrowed: Vec<(&str, &str)> = approvals
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    commit(dir, &borrowed, "eve", "2026-11-21T10:00:00Z");
+    let dir = repo.path();
     let logs = tempfile::tempdir().expect("temp");
     let log = logs.path().join("watch.log");
     let mut watch = start(
@@ -279,14 +258,8 @@ fn the_timer_starts_a_scheduled_turnover_without_a_commit() {
 
 #[test]
 fn a_dry_run_watch_prints_the_plan_after_each_edit_and_commits_nothing() {
-    let repo = git_repo();
+    let repo = teams_repo();
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
     let logs = tempfile::tempdir().expect("temp");
     let (log, out) = (logs.path().join("watch.log"), logs.path().join("plan.out"));
     let mut watch = Command::new(env!("CARGO_BIN_EXE_railyard"))

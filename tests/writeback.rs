@@ -4,13 +4,11 @@
 
 mod common;
 
+use common::{APPROVAL, TEAMS, TRAIN};
+
 use common::{commit, git, git_repo, railyard, stdout};
 
 const NOW: &str = "2026-11-25T12:00:00Z";
-
-const TEAMS: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, emails: [rita@example.com]}\n    - {id: marco, emails: [marco@example.com]}\n";
-const TRAIN: &str = "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: q4}\nspec: {type: minor, manager: rita}\n";
-const APPROVAL: &str = "apiVersion: railyard/v1\nkind: Approval\nmetadata: {name: q4-train}\nspec: {subject: ReleaseTrain/q4, gate: train, decision: approve, by: marco}\n";
 
 fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&git(dir, args, "nobody", "2026-11-25T12:00:00Z").stdout)

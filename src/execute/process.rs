@@ -126,7 +126,7 @@ fn not_started(started: Instant, reason: String) -> Ended {
 }
 
 /// Resolves with the reason once the run is stopping; never when it is not.
-async fn stopping(stop: &mut watch::Receiver<Option<String>>) -> String {
+pub async fn stopping(stop: &mut watch::Receiver<Option<String>>) -> String {
     let reason = stop
         .wait_for(Option::is_some)
         .await

@@ -150,3 +150,45 @@ pub fn dry_run_json(dir: &Path, now: &str, extra: &[&str]) -> (serde_json::Value
         .unwrap_or_else(|_| panic!("a JSON plan: {}", String::from_utf8_lossy(&output.stdout)));
     (json, output.status.code().unwrap_or(-1))
 }
+
+/// A team of release managers (rita, marco), committed under their own emails.
+pub const TEAMS: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, emails: [rita@example.com]}\n    - {id: marco, emails: [marco@example.com]}\n";
+/// A train that marco's approval moves to construction.
+pub const TRAIN: &str = "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: q4}\nspec: {type: minor, manager: rita}\n";
+pub const APPROVAL: &str = "apiVersion: railyard/v1\nkind: Approval\nmetadata: {name: q4-train}\nspec: {subject: ReleaseTrain/q4, gate: train, decision: approve, by: marco}\n";
+/// A release engineer (eve), a test environment and a release to deploy.
+pub const DEPLOYABLE: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-engineers}\nspec: {members: [{id: eve, emails: [eve@example.com]}]}\n---\napiVersion: railyard/v1\nkind: Team\nmetadata: {name: developers}\nspec: {members: [{id: dan, emails: [dan@example.com]}]}\n---\napiVersion: railyard/v1\nkind: Environment\nmetadata: {name: test}\nspec: {tier: test}\n---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: web-2}\nspec: {application: web, version: \"2.0\"}\n";
+
+/// A git repository whose Turnover `to` (on `test`, with these task lines and schedule) eve
+/// accepted and started, each commit by its own author.
+pub fn started_turnover(tasks: &[&str], scheduled_at: &str) -> tempfile::TempDir {
+    let repo = git_repo();
+    let turnover = format!(
+        "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: to}}\nspec:\n  environment: test\n  releases: [web-2]\n  scheduledAt: {scheduled_at}\n  tasks:\n{}",
+        tasks
+            .iter()
+            .map(|t| format!("    - {t}\n"))
+            .collect::<String>()
+    );
+    commit(
+        repo.path(),
+        &[("repo.yaml", DEPLOYABLE), ("turnovers/to.yaml", &turnover)],
+        "rita",
+        "2026-11-20T10:00:00Z",
+    );
+    let approvals: Vec<(String, String)> = ["acceptance", "start"]
+        .iter()
+        .map(|gate| {
+            (
+                format!("approvals/{gate}.yaml"),
+                format!("apiVersion: railyard/v1\nkind: Approval\nmetadata: {{name: {gate}}}\nspec: {{subject: Turnover/to, gate: {gate}, decision: approve, by: eve}}\n"),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = approvals
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    commit(repo.path(), &borrowed, "eve", "2026-11-21T10:00:00Z");
+    repo
+}
