@@ -162,6 +162,16 @@ pub enum LoadError {
 /// Reads the working tree at `root`: `railyard.yaml` first (it says which files are
 /// manifests), then every manifest file, in parallel.
 pub fn read_worktree(root: &Path) -> Result<Loaded, LoadError> {
+    read_worktree_cached(root, None)
+}
+
+/// [`read_worktree`], parsing only the files whose path, size and modification time the
+/// cache does not know. A file changed in the last two seconds is always read again: a
+/// second edit within the file system's timestamp granularity could keep both the same.
+pub fn read_worktree_cached(
+    root: &Path,
+    cache: Option<&mut ParseCache>,
+) -> Result<Loaded, LoadError> {
     let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound {
             path: root.to_path_buf(),
@@ -214,21 +224,72 @@ pub fn read_worktree(root: &Path) -> Result<Loaded, LoadError> {
             continue;
         };
         if relative != CONFIG_FILE && selection.is_manifest(&relative) {
-            paths.push((relative, entry.into_path()));
+            let stamp = entry.metadata().ok().and_then(|m| stamp(&m));
+            paths.push((relative, entry.into_path(), stamp));
         }
     }
     let max = settings.max_file_bytes;
-    let files: Vec<RawFile> = paths
-        .par_iter()
-        .map(|(relative, full)| RawFile {
-            path: relative.clone(),
-            content: read_limited(full, max),
-        })
-        .collect();
-    let mut loaded = parse_files(settings, config_result, files);
+    let read = |wanted: &[(String, std::path::PathBuf)]| -> Vec<RawFile> {
+        wanted
+            .par_iter()
+            .map(|(relative, full)| RawFile {
+                path: relative.clone(),
+                content: read_limited(full, max),
+            })
+            .collect()
+    };
+    let mut loaded = match cache {
+        None => {
+            let all: Vec<(String, std::path::PathBuf)> =
+                paths.into_iter().map(|(r, f, _)| (r, f)).collect();
+            parse_files(settings, config_result, read(&all))
+        }
+        Some(cache) => {
+            let fulls: std::collections::HashMap<String, std::path::PathBuf> = paths
+                .iter()
+                .map(|(r, f, _)| (r.clone(), f.clone()))
+                .collect();
+            let keys = paths
+                .into_iter()
+                .enumerate()
+                .map(|(i, (relative, _, stamp))| {
+                    // No stamp (or a fresh one): a key no earlier round can have.
+                    let id = stamp.unwrap_or_else(|| {
+                        let mut unique = b"unstamped".to_vec();
+                        unique.extend_from_slice(&(i as u64).to_le_bytes());
+                        unique.extend_from_slice(&cache.round.to_le_bytes());
+                        unique
+                    });
+                    (relative, id)
+                })
+                .collect();
+            cache.round += 1;
+            cache.load(settings, config_result, keys, |missing| {
+                let wanted: Vec<(String, std::path::PathBuf)> = missing
+                    .iter()
+                    .filter_map(|(p, _)| Some((p.clone(), fulls.get(p)?.clone())))
+                    .collect();
+                read(&wanted)
+            })
+        }
+    };
     loaded.diagnostics.extend(walk_errors);
     diagnostics::sort(&mut loaded.diagnostics);
     Ok(loaded)
+}
+
+/// A file's size and modification time as a cache key; `None` when the time is unknown or
+/// within the last two seconds.
+fn stamp(meta: &std::fs::Metadata) -> Option<Vec<u8>> {
+    let modified = meta.modified().ok()?;
+    let age = std::time::SystemTime::now().duration_since(modified).ok()?;
+    if age < std::time::Duration::from_secs(2) {
+        return None;
+    }
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let mut key = meta.len().to_le_bytes().to_vec();
+    key.extend_from_slice(&since.as_nanos().to_le_bytes());
+    Some(key)
 }
 
 fn relative_slash_path(path: &Path) -> Option<String> {
@@ -403,6 +464,8 @@ pub struct ParseCache {
     files: std::collections::HashMap<(String, Vec<u8>), FileResult>,
     /// Files parsed by the last load (the rest came from the cache).
     pub parsed: usize,
+    /// Working-tree loads so far (makes keys for files without a usable time).
+    round: u64,
     /// The facts of the last tip read (who added and changed each file).
     pub facts: Option<(String, crate::facts::Facts)>,
     /// railyard's own status files as parsed before, by path and bytes.
@@ -838,6 +901,50 @@ mod tests {
             (0, vec!["devs".to_string(), "qa".to_string()], 0)
         );
         assert_eq!(cache.files.len(), 2);
+    }
+
+    #[test]
+    fn the_working_tree_cache_rereads_files_whose_size_or_time_changed() {
+        let dir = tempfile::tempdir().expect("temp");
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let put = |name: &str, text: &str, at: std::time::SystemTime| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write");
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .expect("open");
+            file.set_modified(at).expect("set the time");
+        };
+        put("a.yaml", TEAM, hour_ago);
+        put("b.yaml", &TEAM.replace("devs", "ops"), hour_ago);
+        let mut cache = ParseCache::default();
+        let load = |cache: &mut ParseCache| {
+            let loaded = read_worktree_cached(dir.path(), Some(cache)).expect("loads");
+            let names: Vec<String> = loaded
+                .documents
+                .iter()
+                .filter_map(|d| d.name.clone())
+                .collect();
+            (cache.parsed, names.join(","))
+        };
+        assert_eq!(load(&mut cache), (2, "devs,ops".to_string()));
+        assert_eq!(load(&mut cache), (0, "devs,ops".to_string()));
+        // Another time: read again.
+        put(
+            "b.yaml",
+            &TEAM.replace("devs", "qa"),
+            hour_ago + std::time::Duration::from_secs(60),
+        );
+        assert_eq!(load(&mut cache), (1, "devs,qa".to_string()));
+        // Written just now: read every time until it is two seconds old.
+        put(
+            "c.yaml",
+            &TEAM.replace("devs", "new"),
+            std::time::SystemTime::now(),
+        );
+        assert_eq!(load(&mut cache), (1, "devs,qa,new".to_string()));
+        assert_eq!(load(&mut cache), (1, "devs,qa,new".to_string()));
     }
 
     #[test]

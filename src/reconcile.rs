@@ -55,6 +55,25 @@ pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanErro
     Ok(worktree_plan(root, now)?.1)
 }
 
+/// [`plan_worktree`] for `watch --dry-run`: files whose size and modification time `cache`
+/// knows are not parsed again.
+pub fn plan_worktree_cached(
+    root: &Path,
+    now: jiff::Timestamp,
+    cache: &mut load::ParseCache,
+) -> Result<Plan, PlanError> {
+    let mut loaded = load::read_worktree_cached(root, Some(cache))?;
+    let own = read_own_files(root, &loaded.settings);
+    let facts = worktree_facts(root)?;
+    Ok(plan_loaded(
+        &mut loaded,
+        &own,
+        &facts,
+        now,
+        "working-tree".to_string(),
+    ))
+}
+
 /// The working tree loaded and planned, starting from railyard's own trusted status, as
 /// `reconcile --dry-run`, `graph` and `promote` all see it.
 fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), PlanError> {

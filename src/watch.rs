@@ -332,13 +332,21 @@ impl Rounds {
         let now = self.options.clock.now();
         let root = self.root.clone();
         if self.options.dry_run {
-            let planned =
-                tokio::task::spawn_blocking(move || crate::reconcile::plan_worktree(&root, now))
-                    .await;
-            return match planned {
-                Ok(Ok(plan)) => (Outcome::Planned(Box::new(plan)), None),
-                Ok(Err(e)) => (Outcome::Failed(e.to_string()), None),
-                Err(e) => (Outcome::Failed(e.to_string()), None),
+            let mut cache = self.cache.take().unwrap_or_default();
+            let planned = tokio::task::spawn_blocking(move || {
+                let plan = crate::reconcile::plan_worktree_cached(&root, now, &mut cache);
+                (cache, plan)
+            })
+            .await;
+            let (cache, plan) = match planned {
+                Ok(pair) => pair,
+                Err(e) => return (Outcome::Failed(e.to_string()), None),
+            };
+            let parsed = Some(cache.parsed);
+            self.cache = Some(cache);
+            return match plan {
+                Ok(plan) => (Outcome::Planned(Box::new(plan)), parsed),
+                Err(e) => (Outcome::Failed(e.to_string()), parsed),
             };
         }
         let tip = branch_tip(&self.root);

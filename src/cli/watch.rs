@@ -147,7 +147,7 @@ fn report(round: &Round, format: super::Format) {
             );
         }
         Outcome::Planned(plan) => {
-            tracing::info!(trigger, took_ms, "planned");
+            tracing::info!(trigger, took_ms, parsed, "planned");
             let text = match format {
                 super::Format::Json => serde_json::to_string_pretty(&plan.json())
                     .map(|t| format!("{t}\n"))
