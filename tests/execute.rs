@@ -367,23 +367,25 @@ fn ctrl_c_terminates_running_tasks_and_records_them_as_failed() {
         r#"{id: later, title: Later, type: automated, run: ["true"], dependsOn: [long]}"#,
     ]);
     let dir = repo.path();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_railyard"))
-        .args([
-            "--color",
-            "never",
-            "reconcile",
-            "--execute",
-            "--now",
-            NOW,
-            "--repo",
-        ])
-        .arg(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("railyard starts");
+    let mut child = common::KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_railyard"))
+            .args([
+                "--color",
+                "never",
+                "reconcile",
+                "--execute",
+                "--now",
+                NOW,
+                "--repo",
+            ])
+            .arg(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("railyard starts"),
+    );
     // Wait until the running task is committed as running.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -404,13 +406,12 @@ fn ctrl_c_terminates_running_tasks_and_records_them_as_failed() {
         .status()
         .expect("kill runs");
     assert!(interrupted.success());
-    let output = child.wait_with_output().expect("railyard ends");
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let status = child.wait().expect("railyard ends");
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    assert_eq!(status.code(), Some(130), "{stderr}");
     let status = committed_status(dir);
     assert_eq!(status["phase"], "failed");
     assert_eq!(states(&status), "later=pending long=failed");
@@ -431,15 +432,17 @@ fn runs_left_running_by_a_killed_railyard_are_failed_as_interrupted_next_time() 
     );
     let repo = setup(&[&task]);
     let dir = repo.path();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_railyard"))
-        .args(["reconcile", "--execute", "--now", NOW, "--repo"])
-        .arg(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("railyard starts");
+    let mut child = common::KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_railyard"))
+            .args(["reconcile", "--execute", "--now", NOW, "--repo"])
+            .arg(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("railyard starts"),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let shown = |dir: &Path| {
         std::process::Command::new("git")

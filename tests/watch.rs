@@ -26,8 +26,8 @@ fn teams_repo() -> tempfile::TempDir {
 
 /// Starts `railyard watch` on `dir` with JSON log lines on stderr (into a file we can read
 /// while it runs).
-fn start(dir: &Path, log: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_railyard"))
+fn start(dir: &Path, log: &Path, extra: &[&str]) -> common::KillOnDrop {
+    let child = Command::new(env!("CARGO_BIN_EXE_railyard"))
         .args([
             "--log-format",
             "json",
@@ -44,7 +44,8 @@ fn start(dir: &Path, log: &Path, extra: &[&str]) -> Child {
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).expect("a log file"))
         .spawn()
-        .expect("railyard watch starts")
+        .expect("railyard watch starts");
+    common::KillOnDrop(child)
 }
 
 /// The log's round lines (those with a `trigger`).
@@ -262,23 +263,25 @@ fn a_dry_run_watch_prints_the_plan_after_each_edit_and_commits_nothing() {
     let dir = repo.path();
     let logs = tempfile::tempdir().expect("temp");
     let (log, out) = (logs.path().join("watch.log"), logs.path().join("plan.out"));
-    let mut watch = Command::new(env!("CARGO_BIN_EXE_railyard"))
-        .args([
-            "--log-format",
-            "json",
-            "watch",
-            "--dry-run",
-            "--debounce",
-            "100ms",
-        ])
-        .args(["--now", "2026-11-25T12:00:00Z", "--repo"])
-        .arg(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env_remove("RUST_LOG")
-        .stdout(std::fs::File::create(&out).expect("a file"))
-        .stderr(std::fs::File::create(&log).expect("a file"))
-        .spawn()
-        .expect("starts");
+    let mut watch = common::KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_railyard"))
+            .args([
+                "--log-format",
+                "json",
+                "watch",
+                "--dry-run",
+                "--debounce",
+                "100ms",
+            ])
+            .args(["--now", "2026-11-25T12:00:00Z", "--repo"])
+            .arg(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("RUST_LOG")
+            .stdout(std::fs::File::create(&out).expect("a file"))
+            .stderr(std::fs::File::create(&log).expect("a file"))
+            .spawn()
+            .expect("starts"),
+    );
     eventually("the first plan", || !rounds(&log).is_empty());
     common::write(dir, "trains/q4.yaml", TRAIN.as_bytes());
     eventually("the edit was planned", || {

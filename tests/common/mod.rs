@@ -192,3 +192,29 @@ pub fn started_turnover(tasks: &[&str], scheduled_at: &str) -> tempfile::TempDir
     commit(repo.path(), &borrowed, "eve", "2026-11-21T10:00:00Z");
     repo
 }
+
+/// A child process that is killed when the test ends, even by a failed assertion: a test
+/// never leaves a `railyard watch` behind.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
