@@ -14,6 +14,7 @@ pub mod graph;
 pub mod init;
 pub mod load;
 pub mod manifest;
+pub mod notify;
 pub mod plan;
 pub mod promote;
 pub mod reconcile;

@@ -36,6 +36,8 @@ pub struct Settings {
     pub jobs: usize,
     /// `reconcile --execute`: the timeout of a task that sets none.
     pub task_timeout: std::time::Duration,
+    /// Where the repository is browsed (`Config.repositoryUrl`), for links in notifications.
+    pub repository_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -84,6 +86,7 @@ impl Settings {
             task_timeout: std::time::Duration::from_secs(
                 execute.timeout.map_or(30 * 60, |t| t.seconds.max(1)),
             ),
+            repository_url: spec.repository_url.clone(),
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct Plan {
     pub verified: bool,
     /// railyard's own files that someone else changed last (they are recomputed).
     pub warnings: Vec<String>,
+    /// The notifications this reconcile would send, recipients resolved.
+    pub messages: Vec<crate::notify::Message>,
 }
 
 /// `reconcile --format json`.
@@ -298,15 +300,20 @@ impl Plan {
             );
         }
         let notifications: Vec<String> = self
-            .objects
+            .messages
             .iter()
-            .flat_map(|o| {
-                o.notifications.iter().map(move |n| {
-                    format!(
-                        "- {} — {} `{}` of `{}/{}`",
-                        n.to, n.event, n.phase, o.kind, o.name
-                    )
-                })
+            .map(|m| {
+                let what = match m.event.as_str() {
+                    "deadline-missed" => format!("missed the deadline of `{}`", m.phase),
+                    _ => format!("entered `{}`", m.phase),
+                };
+                let to = crate::notify::mentions(m);
+                let to = if to.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    to
+                };
+                format!("- {to} — `{}/{}` {what}", m.subject.kind, m.subject.name)
             })
             .collect();
         if !notifications.is_empty() {

@@ -129,6 +129,10 @@ pub fn plan_loaded(
         &objects,
         own_files,
     );
+    let (messages, unresolved) =
+        crate::notify::messages(&catalog, &objects, settings.repository_url.as_deref());
+    let mut warnings = warnings;
+    warnings.extend(unresolved);
     Plan {
         revision,
         objects,
@@ -136,6 +140,7 @@ pub fn plan_loaded(
         changes,
         verified: facts.verified,
         warnings,
+        messages,
     }
 }
 

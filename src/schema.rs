@@ -127,7 +127,21 @@ pub fn files() -> Vec<(String, String)> {
         pretty(&any_manifest_schema()),
     ));
     files.push((STATUS_FILE.to_string(), pretty(&status_schema())));
+    files.push((
+        "Notification.json".to_string(),
+        pretty(&notification_schema()),
+    ));
     files
+}
+
+/// The schema of the JSON body a webhook sink receives.
+pub fn notification_schema() -> Value {
+    let mut generator = settings().into_generator();
+    let mut schema = generator
+        .root_schema_for::<crate::notify::Message>()
+        .to_value();
+    set_id(&mut schema, &schema_id("Notification"));
+    schema
 }
 
 /// The file name of the schema of status files.

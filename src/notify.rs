@@ -1,0 +1,335 @@
+//! Notifications as railyard sends them (issue 8, first part): the engine says who should hear
+//! what; this module turns that into messages — one per object, event and phase entry, with
+//! a stable id, the recipients resolved to Team members (emails, GitHub handles), what is
+//! needed next, a link, and a Slack-compatible `text` — and decides which sink takes which
+//! message. Pure: plans and the catalog in, messages out. Delivery is not built yet.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::engine::ObjectPlan;
+use crate::manifest::{NotifyFilter, TeamSpec};
+
+/// One notification, as a webhook receives it (`schemas/Notification.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(
+    title = "railyard notification",
+    description = "The JSON body railyard POSTs to a webhook sink"
+)]
+pub struct Message {
+    /// Stable: the same object, event and phase entry always give the same id (sent as the
+    /// `Idempotency-Key` header too).
+    pub id: String,
+    /// `phase-entered` or `deadline-missed`.
+    pub event: String,
+    pub subject: Subject,
+    /// The phase entered, or whose deadline was missed.
+    pub phase: String,
+    /// When the object entered `phase`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::manifest::Instant>")]
+    pub since: Option<jiff::Timestamp>,
+    /// The people to tell, resolved from teams and fields.
+    pub recipients: Vec<Recipient>,
+    /// What the object waits for next, one sentence each.
+    pub next: Vec<String>,
+    /// The object's file in the repository, when `Config.repositoryUrl` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// One line for chat: a Slack or Teams incoming webhook shows it as the message.
+    pub text: String,
+}
+
+/// The object a notification is about.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Subject {
+    pub kind: String,
+    pub name: String,
+    /// The manifest's path in the repository.
+    pub path: String,
+}
+
+/// A Team member a notification goes to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Recipient {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub emails: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github: Option<String>,
+}
+
+/// The messages of a reconcile's plans, and a sentence for each recipient that names no
+/// team and no member (a diagnostic for the plan, never a crash).
+pub fn messages(
+    catalog: &Catalog<'_>,
+    plans: &[ObjectPlan],
+    repository_url: Option<&str>,
+) -> (Vec<Message>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut unresolved = Vec::new();
+    for plan in plans {
+        // One message per event and phase; the engine lists one line per recipient.
+        let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for n in &plan.notifications {
+            grouped
+                .entry((n.event.as_str(), n.phase.as_str()))
+                .or_default()
+                .push(n.to.as_str());
+        }
+        for ((event, phase), to) in grouped {
+            let mut recipients = Vec::new();
+            for name in to {
+                let found = members(catalog, name);
+                if found.is_empty() {
+                    unresolved.push(format!(
+                        "{}/{}: `{event}` of `{phase}` is for `{name}`, which names no team and no member: nobody gets it",
+                        plan.kind, plan.name
+                    ));
+                }
+                recipients.extend(found);
+            }
+            recipients.sort();
+            recipients.dedup();
+            let since = plan.status.since;
+            let id = format!(
+                "{}/{}#{event}@{phase}:{}",
+                plan.kind,
+                plan.name,
+                since.map_or_else(|| "unknown".to_string(), |s| s.to_string())
+            );
+            let link = repository_url.map(|u| format!("{}/{}", u.trim_end_matches('/'), plan.path));
+            let next: Vec<String> = plan
+                .status
+                .next
+                .iter()
+                .flat_map(|n| {
+                    n.blocked_by
+                        .iter()
+                        .map(move |b| format!("to `{}`: {b}", n.phase))
+                })
+                .collect();
+            let what = match event {
+                "deadline-missed" => format!("missed the deadline of `{phase}`"),
+                _ => format!("entered `{phase}`"),
+            };
+            let mut text = format!("*{}/{}* {what}", plan.kind, plan.name);
+            if let Some(first) = next.first() {
+                text.push_str(&format!(" — next {first}"));
+            }
+            if let Some(link) = &link {
+                text.push_str(&format!(" <{link}>"));
+            }
+            out.push(Message {
+                id,
+                event: event.to_string(),
+                subject: Subject {
+                    kind: plan.kind.to_string(),
+                    name: plan.name.clone(),
+                    path: plan.path.clone(),
+                },
+                phase: phase.to_string(),
+                since,
+                recipients,
+                next,
+                link,
+                text,
+            });
+        }
+    }
+    (out, unresolved)
+}
+
+/// Whether a sink with `filter` takes `message` (of an object with `labels`): every list
+/// the filter gives must match.
+pub fn accepts(
+    filter: Option<&NotifyFilter>,
+    message: &Message,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    let Some(filter) = filter else {
+        return true;
+    };
+    (filter.events.is_empty() || filter.events.contains(&message.event))
+        && (filter.kinds.is_empty() || filter.kinds.contains(&message.subject.kind))
+        && filter.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// The members a notification `to` names: every member of the team of that name, or the
+/// member with that id.
+fn members(catalog: &Catalog<'_>, to: &str) -> Vec<Recipient> {
+    let mut found = Vec::new();
+    for team in catalog.all::<TeamSpec>() {
+        for member in &team.manifest.spec.members {
+            if team.name() == to || member.id.as_str() == to {
+                found.push(Recipient {
+                    id: member.id.to_string(),
+                    name: member.name.clone(),
+                    emails: member.emails.clone(),
+                    github: member
+                        .github
+                        .as_ref()
+                        .map(|g| g.trim_start_matches('@').to_string()),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// `@handle` mentions of the recipients that have one, else their ids.
+pub fn mentions(message: &Message) -> String {
+    message
+        .recipients
+        .iter()
+        .map(|r| match &r.github {
+            Some(handle) => format!("@{handle}"),
+            None => format!("`{}`", r.id),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Notification;
+    use crate::load::{Content, RawFile, Settings};
+    use crate::manifest::Kind;
+
+    const TEAMS: &str = r#"apiVersion: railyard/v1
+kind: Team
+metadata: {name: release-engineers}
+spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj, emails: [raj@x]}]}
+"#;
+
+    fn plan(notifications: &[(&str, &str, &str)]) -> ObjectPlan {
+        ObjectPlan {
+            ways: Vec::new(),
+            kind: Kind::Turnover,
+            name: "t1".into(),
+            path: "turnovers/t1.yaml".into(),
+            status: crate::status::ObjectStatus {
+                phase: "awaiting-acceptance".into(),
+                since: "2026-11-25T12:00:00Z".parse().ok(),
+                next: vec![crate::status::NextStep {
+                    phase: "ready".into(),
+                    blocked_by: vec![
+                        "approval `acceptance` needs 1 of team `release-engineers`".into(),
+                    ],
+                }],
+                ..Default::default()
+            },
+            transitions: Vec::new(),
+            notifications: notifications
+                .iter()
+                .map(|&(to, event, phase)| Notification {
+                    to: to.into(),
+                    event: event.into(),
+                    phase: phase.into(),
+                })
+                .collect(),
+            tasks: None,
+            invalid: false,
+        }
+    }
+
+    fn with_catalog(run: impl FnOnce(&Catalog<'_>)) {
+        let files = vec![RawFile {
+            path: "teams.yaml".into(),
+            content: Content::Bytes(TEAMS.as_bytes().to_vec()),
+        }];
+        let loaded = crate::load::parse_files(Settings::default(), None, files);
+        let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+        run(&catalog);
+    }
+
+    #[test]
+    fn one_message_per_event_with_members_resolved_and_a_stable_id() {
+        with_catalog(|catalog| {
+            let plans = [plan(&[
+                ("release-engineers", "phase-entered", "awaiting-acceptance"),
+                ("eve", "phase-entered", "awaiting-acceptance"),
+                ("ghosts", "phase-entered", "awaiting-acceptance"),
+            ])];
+            let (messages, unresolved) =
+                messages(catalog, &plans, Some("https://git.example/releases/"));
+            assert_eq!(messages.len(), 1);
+            let m = &messages[0];
+            assert_eq!(
+                m.id,
+                "Turnover/t1#phase-entered@awaiting-acceptance:2026-11-25T12:00:00Z"
+            );
+            let ids: Vec<&str> = m.recipients.iter().map(|r| r.id.as_str()).collect();
+            assert_eq!(ids, ["eve", "raj"], "each member once");
+            assert_eq!(mentions(m), "@eve-gh `raj`");
+            assert_eq!(
+                m.link.as_deref(),
+                Some("https://git.example/releases/turnovers/t1.yaml")
+            );
+            assert_eq!(
+                m.text,
+                "*Turnover/t1* entered `awaiting-acceptance` — next to `ready`: approval `acceptance` needs 1 of team `release-engineers` <https://git.example/releases/turnovers/t1.yaml>"
+            );
+            assert_eq!(unresolved.len(), 1);
+            assert!(unresolved[0].contains("`ghosts`, which names no team and no member"));
+            // The same plan gives the same id: a retried reconcile does not make a new one.
+            assert_eq!(
+                messages,
+                super::messages(catalog, &plans, Some("https://git.example/releases/")).0
+            );
+        });
+    }
+
+    #[test]
+    fn filters_match_events_kinds_and_labels() {
+        with_catalog(|catalog| {
+            let (messages, _) = messages(
+                catalog,
+                &[plan(&[("eve", "deadline-missed", "awaiting-acceptance")])],
+                None,
+            );
+            let m = &messages[0];
+            assert!(
+                m.text
+                    .contains("missed the deadline of `awaiting-acceptance`")
+            );
+            let labels = BTreeMap::from([("team".to_string(), "payments".to_string())]);
+            let filter =
+                |events: &[&str], kinds: &[&str], label: Option<(&str, &str)>| NotifyFilter {
+                    events: events.iter().map(|e| e.to_string()).collect(),
+                    kinds: kinds.iter().map(|k| k.to_string()).collect(),
+                    labels: label
+                        .map(|(k, v)| BTreeMap::from([(k.to_string(), v.to_string())]))
+                        .unwrap_or_default(),
+                };
+            assert!(accepts(None, m, &labels));
+            assert!(accepts(
+                Some(&filter(&["deadline-missed"], &[], None)),
+                m,
+                &labels
+            ));
+            assert!(!accepts(
+                Some(&filter(&["phase-entered"], &[], None)),
+                m,
+                &labels
+            ));
+            assert!(accepts(
+                Some(&filter(&[], &["Turnover"], Some(("team", "payments")))),
+                m,
+                &labels
+            ));
+            assert!(!accepts(Some(&filter(&[], &["Release"], None)), m, &labels));
+            assert!(!accepts(
+                Some(&filter(&[], &[], Some(("team", "web")))),
+                m,
+                &labels
+            ));
+        });
+    }
+}
