@@ -38,6 +38,8 @@ pub enum PlanError {
     NotGit(String),
     #[error(transparent)]
     Execute(#[from] crate::execute::Refusal),
+    #[error("{0} is gone: nothing left to watch")]
+    Gone(String),
     #[error("abandoned before the branch was moved: nothing was committed")]
     Abandoned,
     #[error("internal error: {0}")]

@@ -259,6 +259,9 @@ pub async fn watch(
         }
         let round = rounds.run(trigger, only_branch).await;
         on_round(&round);
+        if matches!(round.outcome, Outcome::Failed(_)) && !rounds.root.exists() {
+            return Err(PlanError::Gone(rounds.root.display().to_string()));
+        }
     }
     drop(debouncer);
     Ok(())

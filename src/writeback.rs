@@ -114,7 +114,10 @@ fn prepare(
         .iter()
         .filter(|d| d.severity == crate::diagnostics::Severity::Error)
         .count();
-    let subject = commit_subject(transitions);
+    let subject = match (transitions, recorded) {
+        (0, Some(_)) => "railyard: record task runs".to_string(),
+        _ => commit_subject(transitions),
+    };
     let commit = if changes.is_empty() {
         None
     } else {

@@ -485,3 +485,49 @@ fn runs_left_running_by_a_killed_railyard_are_failed_as_interrupted_next_time() 
         "{status}"
     );
 }
+
+#[test]
+fn github_format_annotates_failed_tasks_and_sets_outputs() {
+    let repo = setup(&[
+        r#"{id: slow, title: Slow, type: automated, run: [sh, -c, 'sleep 0.3']}"#,
+        r#"{id: bad, title: Bad, type: automated, run: [sh, -c, 'exit 4']}"#,
+    ]);
+    let dir = repo.path();
+    let outputs = tempfile::NamedTempFile::new().expect("temp");
+    let output = railyard()
+        .args([
+            "reconcile",
+            "--execute",
+            "--format",
+            "github",
+            "--now",
+            NOW,
+            "--repo",
+        ])
+        .arg(dir)
+        .env("GITHUB_OUTPUT", outputs.path())
+        .output()
+        .expect("runs");
+    let out = ok(&output);
+    assert!(
+        out.contains("::error title=railyard task failed::Turnover/to `bad`: exit code 4\n"),
+        "{out}"
+    );
+    let written = std::fs::read_to_string(outputs.path()).expect("outputs");
+    let last = |key: &str| {
+        written
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .map(str::to_string)
+    };
+    assert_eq!(last("errors").as_deref(), Some("0"));
+    assert_eq!(last("changed").as_deref(), Some("true"));
+    let transitions: usize = last("transitions")
+        .and_then(|t| t.parse().ok())
+        .expect("a number");
+    assert!(transitions >= 2, "into deploying, then failed: {written}");
+    let log = String::from_utf8_lossy(&git(dir, &["log", "--format=%s"], "nobody", NOW).stdout)
+        .into_owned();
+    assert!(log.contains("railyard: record task runs"), "{log}");
+}

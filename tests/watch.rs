@@ -347,3 +347,22 @@ fn watch_refuses_what_it_cannot_do() {
         .expect("runs");
     assert_eq!(both.status.code(), Some(2));
 }
+
+#[test]
+fn watch_ends_when_its_repository_is_deleted() {
+    let repo = teams_repo();
+    let dir = repo.path().to_path_buf();
+    let logs = tempfile::tempdir().expect("temp");
+    let log = logs.path().join("watch.log");
+    let mut watch = start(
+        &dir,
+        &log,
+        &["--now", "2026-11-25T12:00:00Z", "--interval", "1s"],
+    );
+    eventually("the first round", || !rounds(&log).is_empty());
+    drop(repo);
+    eventually("watch gave up", || matches!(watch.try_wait(), Ok(Some(_))));
+    assert_eq!(watch.wait().expect("ended").code(), Some(2));
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("is gone: nothing left to watch"), "{text}");
+}

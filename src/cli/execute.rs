@@ -144,6 +144,40 @@ fn print(global: &Global, execution: &Execution) -> anyhow::Result<()> {
     if let Some(last) = &execution.last {
         report_written(global, last)?;
     }
+    // After the status commits' own outputs: these are the execution's, and the last wins.
+    if global.format == Format::Github {
+        github(execution)?;
+    }
+    Ok(())
+}
+
+/// Failed tasks as annotations, and the step outputs of the whole execution.
+fn github(execution: &Execution) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    for f in execution
+        .finished
+        .iter()
+        .filter(|f| f.run.state == RunState::Failed)
+    {
+        let why = why(&f.run)
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
+        writeln!(
+            stdout,
+            "::error title=railyard task failed::{} `{}`: {why}",
+            f.subject, f.task
+        )?;
+    }
+    let last = execution.last.as_ref().unwrap_or(&execution.first);
+    super::write_outputs(&[
+        ("transitions", execution.transitions.to_string()),
+        ("errors", last.errors.to_string()),
+        (
+            "changed",
+            (execution.first.commit.is_some() || execution.commits > 0).to_string(),
+        ),
+    ])?;
     Ok(())
 }
 

@@ -222,6 +222,8 @@ pub struct Execution {
     pub last: Option<Written>,
     /// How many status commits recorded runs.
     pub commits: usize,
+    /// Phase transitions committed, the first reconcile's included.
+    pub transitions: usize,
     /// Recorder reconciles that failed (the next one records the same runs again).
     pub failures: Vec<String>,
     /// Set when the last reconcile failed: the runs since the last good one are not in
@@ -278,6 +280,7 @@ struct Record {
 struct Recording {
     last: Option<Written>,
     commits: usize,
+    transitions: usize,
     failures: Vec<String>,
     unrecorded: Option<String>,
 }
@@ -414,11 +417,13 @@ pub async fn execute(
     }
     drop(records);
     let recording = recorder.await.unwrap_or_default();
+    let transitions = first.transitions + recording.transitions;
     Ok(Execution {
         first,
         finished,
         last: recording.last,
         commits: recording.commits,
+        transitions,
         failures: recording.failures,
         unrecorded: recording.unrecorded,
         stopped,
@@ -485,6 +490,7 @@ async fn record(
             Ok(written) => {
                 if written.commit.is_some() {
                     recording.commits += 1;
+                    recording.transitions += written.transitions;
                 }
                 recording.last = Some(written);
                 recording.unrecorded = None;
