@@ -236,7 +236,10 @@ pub async fn watch(
         }
         let (trigger, only_branch) = tokio::select! {
             change = changes.recv() => {
-                let Some(first) = change else { break };
+                let Some(first) = change else {
+                    tracing::error!("the file watcher stopped: watching ends");
+                    break;
+                };
                 let mut all = vec![first];
                 while let Ok(more) = changes.try_recv() {
                     all.push(more);
