@@ -295,25 +295,15 @@ pub async fn execute(
     observer: &mut dyn FnMut(Event<'_>),
 ) -> Result<Execution, PlanError> {
     let settings = check_branch(&root)?;
-    let first = {
-        let (root, options) = (root.clone(), options.clone());
-        blocking(move || {
-            let recorded = Recorded {
-                interrupt_stale: true,
-                ..Recorded::default()
-            };
-            writeback::reconcile_branch_with(
-                &root,
-                options.clock.now(),
-                &options.target,
-                writeback::Hooks {
-                    recorded: Some(&recorded),
-                    ..writeback::Hooks::default()
-                },
-            )
-        })
-        .await?
-    };
+    let first = commit_runs(
+        root.clone(),
+        options.clone(),
+        Recorded {
+            interrupt_stale: true,
+            ..Recorded::default()
+        },
+    )
+    .await?;
     let mut scheduler = Scheduler::new(first.boards.clone());
     let (records, inbox) = mpsc::unbounded_channel::<Record>();
     let recorder = tokio::spawn(record(root.clone(), options.clone(), inbox));
@@ -472,20 +462,7 @@ async fn record(
         while let Ok(more) = inbox.try_recv() {
             add(more);
         }
-        let snapshot = recorded.clone();
-        let (root, options) = (root.clone(), options.clone());
-        let written = blocking(move || {
-            writeback::reconcile_branch_with(
-                &root,
-                options.clock.now(),
-                &options.target,
-                writeback::Hooks {
-                    recorded: Some(&snapshot),
-                    ..writeback::Hooks::default()
-                },
-            )
-        })
-        .await;
+        let written = commit_runs(root.clone(), options.clone(), recorded.clone()).await;
         match written {
             Ok(written) => {
                 if written.commit.is_some() {
@@ -503,6 +480,26 @@ async fn record(
         }
     }
     recording
+}
+
+/// One status commit with `recorded` laid over the previous status, off the async threads.
+async fn commit_runs(
+    root: PathBuf,
+    options: Options,
+    recorded: Recorded,
+) -> Result<Written, PlanError> {
+    blocking(move || {
+        writeback::reconcile_branch_with(
+            &root,
+            options.clock.now(),
+            &options.target,
+            writeback::Hooks {
+                recorded: Some(&recorded),
+                ..writeback::Hooks::default()
+            },
+        )
+    })
+    .await
 }
 
 /// Runs git work off the async threads.
