@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod check;
 pub mod codeowners;
+pub mod deliver;
 pub mod diagnostics;
 pub mod diagram;
 pub mod engine;

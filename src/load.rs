@@ -38,6 +38,8 @@ pub struct Settings {
     pub task_timeout: std::time::Duration,
     /// Where the repository is browsed (`Config.repositoryUrl`), for links in notifications.
     pub repository_url: Option<String>,
+    /// Where notifications go (`Config.notify`).
+    pub notify: Vec<crate::manifest::NotifySink>,
 }
 
 impl Default for Settings {
@@ -87,6 +89,7 @@ impl Settings {
                 execute.timeout.map_or(30 * 60, |t| t.seconds.max(1)),
             ),
             repository_url: spec.repository_url.clone(),
+            notify: spec.notify.clone(),
         }
     }
 }

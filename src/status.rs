@@ -38,6 +38,33 @@ pub struct ObjectStatus {
     /// latest run of each task). Carried forward only from railyard's own commits.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub runs: BTreeMap<String, TaskRun>,
+    /// Notifications owed to sinks: written with the status commit that made them, delivered
+    /// once it landed, and removed as each sink takes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outbox: Vec<Outgoing>,
+}
+
+/// A notification not yet taken by every sink it is for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Outgoing {
+    /// The notification's stable id (its `Idempotency-Key`).
+    pub id: String,
+    /// Sink name → how delivery went so far.
+    pub sinks: BTreeMap<String, Pending>,
+    /// The JSON body (`schemas/Notification.json`).
+    pub message: serde_json::Value,
+}
+
+/// A sink that has not taken a notification yet.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Pending {
+    /// Delivery runs that failed (each with its own retries).
+    pub attempts: u32,
+    /// The last failure; the sink's URL and secrets are never written here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One run of an automated task by `reconcile --execute`.

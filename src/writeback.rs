@@ -36,6 +36,10 @@ pub struct Written {
     pub retries: u32,
     /// With recorded runs: the task boards whose ready automated tasks `--execute` starts.
     pub boards: Vec<crate::execute::Board>,
+    /// Notifications delivered after the status commit (sink deliveries).
+    pub notified: usize,
+    /// Deliveries that failed, one sentence each (tried again by the next reconcile).
+    pub undelivered: Vec<String>,
 }
 
 /// Where the status commit goes.
@@ -57,6 +61,9 @@ struct Prepared {
     errors: usize,
     changes: Vec<(String, Option<Vec<u8>>)>,
     boards: Vec<crate::execute::Board>,
+    /// Notifications owed to sinks once this status is committed.
+    owed: Vec<(Kind, String, crate::status::Outgoing)>,
+    sinks: Vec<crate::manifest::NotifySink>,
 }
 
 /// Reconciles the committed tree of `tip` and builds the status commit on top of it, with
@@ -67,6 +74,7 @@ fn prepare(
     now: jiff::Timestamp,
     recorded: Option<&crate::execute::Recorded>,
     cache: Option<&mut crate::load::ParseCache>,
+    delivered: Option<&crate::deliver::Delivered>,
 ) -> Result<Prepared, PlanError> {
     let started = std::time::Instant::now();
     let lap =
@@ -88,12 +96,25 @@ fn prepare(
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }
+    if let Some(delivered) = delivered {
+        delivered.apply(&mut previous);
+    }
     lap("read the previous status");
     let diagnostics = validate::check_loaded(&loaded);
     lap("checked the manifests");
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    let plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
+    let mut plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
+    let (messages, unresolved) =
+        crate::notify::messages(&catalog, &plans, settings.repository_url.as_deref());
+    let mut warnings = warnings;
+    warnings.extend(unresolved);
+    warnings.extend(crate::deliver::enqueue(
+        &catalog,
+        &mut plans,
+        &messages,
+        &settings.notify,
+    ));
     lap("reconciled");
     let boards = if recorded.is_some() {
         crate::execute::boards(&catalog, &plans)
@@ -114,8 +135,9 @@ fn prepare(
         .iter()
         .filter(|d| d.severity == crate::diagnostics::Severity::Error)
         .count();
-    let subject = match (transitions, recorded) {
-        (0, Some(_)) => "railyard: record task runs".to_string(),
+    let subject = match (transitions, recorded, delivered) {
+        (0, Some(_), _) => "railyard: record task runs".to_string(),
+        (0, None, Some(_)) => "railyard: record notifications".to_string(),
         _ => commit_subject(transitions),
     };
     let commit = if changes.is_empty() {
@@ -144,6 +166,8 @@ fn prepare(
         errors,
         changes,
         boards,
+        owed: crate::deliver::owed(&plans),
+        sinks: settings.notify.clone(),
     })
 }
 
@@ -181,6 +205,9 @@ pub struct Hooks<'a> {
     /// Runs between building the commit and moving the branch (or pushing); `false`
     /// abandons the reconcile with nothing moved (`watch` stopping).
     pub before_swap: Option<&'a mut dyn FnMut(u32) -> bool>,
+    /// Results of delivering notifications, to record (the reconcile after a delivery run;
+    /// it delivers nothing itself).
+    pub delivered: Option<&'a crate::deliver::Delivered>,
 }
 
 /// [`reconcile_branch`] with [`Hooks`].
@@ -203,13 +230,17 @@ pub fn reconcile_branch_with(
             Target::Local => repo.branch_tip(&branch)?,
             Target::Push { remote } => repo.fetch(remote, &branch)?,
         };
-        let prepared = prepare(
+        let mut prepared = prepare(
             &mut repo,
             &tip,
             now,
             hooks.recorded,
             hooks.cache.as_deref_mut(),
+            hooks.delivered,
         )?;
+        let owed = std::mem::take(&mut prepared.owed);
+        let sinks = std::mem::take(&mut prepared.sinks);
+        let deliver = hooks.delivered.is_none();
         let done =
             |commit: Option<String>, worktree: Option<Worktree>, prepared: Prepared| Written {
                 commit,
@@ -220,9 +251,14 @@ pub fn reconcile_branch_with(
                 worktree,
                 retries: attempt,
                 boards: prepared.boards,
+                notified: 0,
+                undelivered: Vec::new(),
             };
         let Some(commit) = prepared.commit.clone() else {
-            return Ok(done(None, None, prepared));
+            let written = done(None, None, prepared);
+            return Ok(deliver_owed(
+                root, now, target, written, &owed, &sinks, deliver,
+            ));
         };
         if let Some(hook) = hooks.before_swap.as_mut()
             && !hook(attempt)
@@ -247,7 +283,10 @@ pub fn reconcile_branch_with(
             } else {
                 None
             };
-            return Ok(done(Some(commit), worktree, prepared));
+            let written = done(Some(commit), worktree, prepared);
+            return Ok(deliver_owed(
+                root, now, target, written, &owed, &sinks, deliver,
+            ));
         }
         tracing::info!(
             branch,
@@ -259,6 +298,45 @@ pub fn reconcile_branch_with(
         branch,
         tries: MAX_TRIES,
     })
+}
+
+/// After the status commit landed (or nothing changed): delivers the notifications owed and
+/// records the results with a second reconcile. A failure to record is a warning: the
+/// notifications went out and may go out once more (same `Idempotency-Key`).
+fn deliver_owed(
+    root: &Path,
+    now: jiff::Timestamp,
+    target: &Target,
+    mut written: Written,
+    owed: &[(Kind, String, crate::status::Outgoing)],
+    sinks: &[crate::manifest::NotifySink],
+    deliver: bool,
+) -> Written {
+    if !deliver || owed.is_empty() {
+        return written;
+    }
+    let delivered = crate::deliver::deliver(sinks, owed);
+    written.notified = delivered.sent();
+    written.undelivered = delivered.failed();
+    if delivered.is_empty() {
+        return written;
+    }
+    let hooks = Hooks {
+        delivered: Some(&delivered),
+        ..Hooks::default()
+    };
+    match reconcile_branch_with(root, now, target, hooks) {
+        Ok(recorded) => {
+            if recorded.commit.is_some() {
+                written.commit = recorded.commit;
+                written.worktree = recorded.worktree;
+            }
+        }
+        Err(e) => written.warnings.push(format!(
+            "notifications were sent but recording that failed ({e}): the next reconcile may send them again, with the same Idempotency-Key"
+        )),
+    }
+    written
 }
 
 /// The previous status of every object, read from the status files that railyard itself

@@ -227,6 +227,21 @@ pub fn report_written(
             None => writeln!(stdout, "up to date")?,
         },
     }
+    drop(stdout);
+    if global.format != Format::Json {
+        if written.notified > 0 {
+            println!(
+                "sent {} notification{}",
+                written.notified,
+                if written.notified == 1 { "" } else { "s" }
+            );
+        }
+        for failed in &written.undelivered {
+            eprintln!(
+                "warning: notification not delivered: {failed} (tried again by the next reconcile)"
+            );
+        }
+    }
     Ok(())
 }
 
@@ -238,5 +253,7 @@ pub fn written_json(written: &railyard::writeback::Written) -> serde_json::Value
         "transitions": written.transitions,
         "warnings": written.warnings,
         "retries": written.retries,
+        "notified": written.notified,
+        "undelivered": written.undelivered,
     })
 }

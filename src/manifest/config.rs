@@ -122,6 +122,9 @@ pub struct Webhook {
     /// Extra headers; a value `env:NAME` is read from the environment.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// How long one request may take. Default 10s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
 }
 
 /// Mail through an SMTP server.

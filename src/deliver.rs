@@ -1,0 +1,268 @@
+//! Delivering notifications to webhook sinks, at least once and never twice once recorded.
+//!
+//! A reconcile that commits puts each new message in the outbox of its object's status, for
+//! every sink whose filter takes it ([`enqueue`], pure). Only after that status commit landed
+//! does railyard POST the owed messages ([`deliver`]; the message id goes along as the
+//! `Idempotency-Key` header; a few tries with backoff within the run), and a second commit
+//! records the results ([`Delivered::apply`]): a sink that took the message leaves the
+//! outbox, one that failed keeps it with the error and is tried again by the next reconcile,
+//! up to [`MAX_ATTEMPTS`] runs. A dry-run only lists. Email sinks are not delivered yet.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::catalog::Catalog;
+use crate::engine::{ObjectPlan, StatusMap};
+use crate::manifest::{Kind, NotifySink};
+use crate::notify::Message;
+use crate::status::{Outgoing, Pending};
+
+/// Delivery runs after which a sink is no longer tried (the entry stays, as undelivered).
+pub const MAX_ATTEMPTS: u32 = 10;
+/// Tries within one run, and the pause before each retry.
+const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(800)];
+
+/// Puts each message into its object's outbox for the sinks that take it (webhook sinks
+/// only); a message already there is not added again. Returns a warning per email sink.
+pub fn enqueue(
+    catalog: &Catalog<'_>,
+    plans: &mut [ObjectPlan],
+    messages: &[Message],
+    sinks: &[NotifySink],
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for sink in sinks.iter().filter(|s| s.webhook.is_none()) {
+        warnings.push(format!(
+            "notify sink `{}`: only webhook sinks are delivered so far; its notifications are listed in the plan but not sent",
+            sink.name
+        ));
+    }
+    for message in messages {
+        let Some(plan) = plans
+            .iter_mut()
+            .find(|p| p.kind.as_str() == message.subject.kind && p.name == message.subject.name)
+        else {
+            continue;
+        };
+        let labels = plan
+            .kind
+            .as_str()
+            .parse::<Kind>()
+            .ok()
+            .and_then(|kind| catalog.document(kind, &plan.name))
+            .and_then(|d| d.object.as_ref())
+            .map(|o| o.metadata().labels.clone())
+            .unwrap_or_default();
+        let wanted: BTreeMap<String, Pending> = sinks
+            .iter()
+            .filter(|s| s.webhook.is_some())
+            .filter(|s| crate::notify::accepts(s.filter.as_ref(), message, &labels))
+            .map(|s| (s.name.clone(), Pending::default()))
+            .collect();
+        if wanted.is_empty() || plan.status.outbox.iter().any(|o| o.id == message.id) {
+            continue;
+        }
+        plan.status.outbox.push(Outgoing {
+            id: message.id.clone(),
+            sinks: wanted,
+            message: serde_json::to_value(message).unwrap_or_default(),
+        });
+    }
+    warnings
+}
+
+/// The owed deliveries of committed plans: (kind, name, entry).
+pub fn owed(plans: &[ObjectPlan]) -> Vec<(Kind, String, Outgoing)> {
+    plans
+        .iter()
+        .flat_map(|p| {
+            p.status
+                .outbox
+                .iter()
+                .filter(|o| o.sinks.values().any(|s| s.attempts < MAX_ATTEMPTS))
+                .map(move |o| (p.kind, p.name.clone(), o.clone()))
+        })
+        .collect()
+}
+
+/// (message id, sink) → `None` when the sink took it, else the error.
+type Results = BTreeMap<(String, String), Option<String>>;
+
+/// The results of a delivery run, to lay over the previous status.
+#[derive(Clone, Debug, Default)]
+pub struct Delivered {
+    /// By object: (kind, name).
+    results: BTreeMap<(Kind, String), Results>,
+    /// Sinks not tried because their configuration is incomplete here (a variable not set):
+    /// not recorded, so that no commit is made for them and they go out once it is set.
+    skipped: Vec<String>,
+}
+
+impl Delivered {
+    pub fn sent(&self) -> usize {
+        self.results
+            .values()
+            .flat_map(|r| r.values())
+            .filter(|e| e.is_none())
+            .count()
+    }
+
+    pub fn failed(&self) -> Vec<String> {
+        self.results
+            .values()
+            .flat_map(|r| r.iter())
+            .filter_map(|((id, sink), e)| e.as_ref().map(|e| format!("{id} to `{sink}`: {e}")))
+            .chain(self.skipped.iter().cloned())
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.results.is_empty()
+    }
+
+    /// The previous status with these results in its outboxes.
+    pub fn apply(&self, previous: &mut StatusMap) {
+        for (key, results) in &self.results {
+            let Some(status) = previous.get_mut(key) else {
+                continue;
+            };
+            for entry in &mut status.outbox {
+                for ((id, sink), error) in results {
+                    if *id != entry.id {
+                        continue;
+                    }
+                    match error {
+                        None => {
+                            entry.sinks.remove(sink);
+                        }
+                        Some(error) => {
+                            if let Some(pending) = entry.sinks.get_mut(sink) {
+                                pending.attempts += 1;
+                                pending.error = Some(error.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            status.outbox.retain(|o| !o.sinks.is_empty());
+        }
+    }
+}
+
+/// POSTs every owed message to its sinks. Never fails as a whole: each failure is a result.
+pub fn deliver(sinks: &[NotifySink], owed: &[(Kind, String, Outgoing)]) -> Delivered {
+    let mut delivered = Delivered::default();
+    for (kind, name, entry) in owed {
+        for (sink_name, pending) in &entry.sinks {
+            if pending.attempts >= MAX_ATTEMPTS {
+                continue;
+            }
+            let result = match sinks.iter().find(|s| &s.name == sink_name) {
+                // A sink removed from the config owes nothing any more.
+                None => None,
+                Some(sink) => match post(sink, &entry.id, &entry.message) {
+                    Ok(()) => None,
+                    Err(Failure::Delivery(error)) => Some(error),
+                    Err(Failure::Config(error)) => {
+                        tracing::warn!(sink = %sink_name, id = %entry.id, "notification not sent: {error}");
+                        delivered
+                            .skipped
+                            .push(format!("{} to `{sink_name}`: {error}", entry.id));
+                        continue;
+                    }
+                },
+            };
+            if let Some(error) = &result {
+                tracing::warn!(sink = %sink_name, id = %entry.id, "notification not delivered: {error}");
+            }
+            delivered
+                .results
+                .entry((*kind, name.clone()))
+                .or_default()
+                .insert((entry.id.clone(), sink_name.clone()), result);
+        }
+    }
+    delivered
+}
+
+/// One message to one webhook sink, with retries on connection errors, timeouts, 429 and
+/// 5xx. Errors name the sink's problem, never its URL or headers (they may hold secrets).
+/// Why a delivery did not happen.
+enum Failure {
+    /// The sink cannot be tried here (a variable is not set): nothing is recorded.
+    Config(String),
+    /// The sink was tried and did not take the message: recorded, tried again later.
+    Delivery(String),
+}
+
+fn post(sink: &NotifySink, id: &str, message: &serde_json::Value) -> Result<(), Failure> {
+    let unset = |var: &str, what: &str| {
+        Failure::Config(format!("environment variable `{var}` ({what}) is not set"))
+    };
+    let Some(webhook) = &sink.webhook else {
+        return Err(Failure::Config("not a webhook sink".into()));
+    };
+    let url = match (&webhook.url, &webhook.url_from) {
+        (_, Some(var)) => std::env::var(var).map_err(|_| unset(var, "urlFrom"))?,
+        (Some(url), None) => url.clone(),
+        (None, None) => {
+            return Err(Failure::Config(
+                "the webhook has neither `url` nor `urlFrom`".into(),
+            ));
+        }
+    };
+    let mut headers = Vec::new();
+    for (name, value) in &webhook.headers {
+        let value = match value.strip_prefix("env:") {
+            Some(var) => std::env::var(var).map_err(|_| unset(var, &format!("header `{name}`")))?,
+            None => value.clone(),
+        };
+        headers.push((name.clone(), value));
+    }
+    let timeout = webhook.timeout.map_or(Duration::from_secs(10), |t| {
+        Duration::from_secs(t.seconds.max(1))
+    });
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut last = String::new();
+    for pause in std::iter::once(None).chain(BACKOFF.iter().map(Some)) {
+        if let Some(pause) = pause {
+            std::thread::sleep(*pause);
+        }
+        let mut request = agent.post(&url).header("Idempotency-Key", id).header(
+            "User-Agent",
+            concat!("railyard/", env!("CARGO_PKG_VERSION")),
+        );
+        for (name, value) in &headers {
+            request = request.header(name, value);
+        }
+        match request.send_json(message) {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if (200..300).contains(&status) {
+                    return Ok(());
+                }
+                last = format!("the server answered {status}");
+                if status != 429 && status < 500 {
+                    return Err(Failure::Delivery(last));
+                }
+            }
+            Err(error) => {
+                last = match error {
+                    ureq::Error::Timeout(_) => format!("no answer within {}s", timeout.as_secs()),
+                    ureq::Error::Io(e) => format!("connection failed: {}", e.kind()),
+                    other => format!("request failed: {}", redact(&other.to_string(), &url)),
+                };
+            }
+        }
+    }
+    Err(Failure::Delivery(last))
+}
+
+/// `text` without `secret` in it.
+fn redact(text: &str, secret: &str) -> String {
+    text.replace(secret, "<webhook url>")
+}

@@ -1,0 +1,314 @@
+//! Webhook notifications against a real HTTP server on loopback: delivered after the status
+//! commit with the id as Idempotency-Key and secrets from the environment, never in a
+//! dry-run, never twice; a 500 answered by a retry; a timeout recorded as undelivered and
+//! delivered by the next reconcile.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{commit, git, git_repo, railyard, stdout};
+
+const NOW: &str = "2026-11-25T12:00:00Z";
+
+/// How the server answers the next request.
+#[derive(Clone, Copy)]
+enum Answer {
+    Status(u16),
+    /// Keep the connection open without answering for this long.
+    Hang(Duration),
+}
+
+/// One request the server received.
+#[derive(Clone, Debug)]
+struct Received {
+    headers: Vec<(String, String)>,
+    body: serde_json::Value,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A small HTTP/1.1 server on 127.0.0.1 that records requests and answers from a script
+/// (200 once the script is used up).
+struct Server {
+    url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+        let url = format!("http://{}/hook", listener.local_addr().expect("an address"));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(VecDeque::new()));
+        let (r, s) = (received.clone(), script.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let (r, s) = (r.clone(), s.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                    let mut headers = Vec::new();
+                    let mut line = String::new();
+                    let _ = reader.read_line(&mut line); // request line
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        if let Some((k, v)) = line.trim_end().split_once(':') {
+                            headers.push((k.trim().to_string(), v.trim().to_string()));
+                        }
+                    }
+                    let length = headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                        .and_then(|(_, v)| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0; length];
+                    let _ = reader.read_exact(&mut body);
+                    let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                    r.lock().expect("lock").push(Received { headers, body });
+                    let answer = s
+                        .lock()
+                        .expect("lock")
+                        .pop_front()
+                        .unwrap_or(Answer::Status(200));
+                    let status = match answer {
+                        Answer::Hang(d) => {
+                            std::thread::sleep(d);
+                            200
+                        }
+                        Answer::Status(code) => code,
+                    };
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                    );
+                });
+            }
+        });
+        Server {
+            url,
+            received,
+            script,
+        }
+    }
+
+    fn answer(&self, answers: &[Answer]) {
+        self.script.lock().expect("lock").extend(answers);
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").clone()
+    }
+}
+
+const SECRET: &str = "s3cret-token-value";
+
+/// A repository whose train notifies its manager on entering each phase, with a webhook sink.
+fn setup(server: &Server, timeout: &str) -> tempfile::TempDir {
+    let repo = git_repo();
+    let config = format!(
+        "apiVersion: railyard/v1\nkind: Config\nmetadata: {{name: releases}}\nspec:\n  repositoryUrl: https://git.example/releases\n  notify:\n    - name: chat\n      filter: {{events: [phase-entered]}}\n      webhook:\n        urlFrom: TEST_WEBHOOK_URL\n        timeout: {timeout}\n        headers: {{X-Token: \"env:TEST_WEBHOOK_TOKEN\"}}\n"
+    );
+    let teams = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, name: Rita, emails: [rita@example.com], github: rita-gh}\n    - {id: marco, emails: [marco@example.com]}\n";
+    commit(
+        repo.path(),
+        &[
+            ("railyard.yaml", &config),
+            ("teams.yaml", teams),
+            ("trains/q4.yaml", common::TRAIN),
+        ],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    );
+    let _ = server;
+    repo
+}
+
+fn reconcile(dir: &std::path::Path, server: &Server, extra: &[&str]) -> std::process::Output {
+    railyard()
+        .args(["reconcile", "--now", NOW, "--repo"])
+        .arg(dir)
+        .args(extra)
+        .env("TEST_WEBHOOK_URL", &server.url)
+        .env("TEST_WEBHOOK_TOKEN", SECRET)
+        .output()
+        .expect("runs")
+}
+
+fn committed_status(dir: &std::path::Path, rev: &str) -> String {
+    String::from_utf8_lossy(
+        &git(
+            dir,
+            &["show", &format!("{rev}:status/ReleaseTrain/q4.yaml")],
+            "nobody",
+            NOW,
+        )
+        .stdout,
+    )
+    .into_owned()
+}
+
+#[test]
+fn a_commit_delivers_once_with_the_id_and_the_secret_header_and_a_dry_run_sends_nothing() {
+    let server = Server::start();
+    let repo = setup(&server, "5s");
+    let dir = repo.path();
+    let dry = reconcile(dir, &server, &["--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0));
+    assert!(stdout(&dry).contains("ReleaseTrain"));
+    assert!(server.received().is_empty(), "a dry-run sends nothing");
+    let out = reconcile(dir, &server, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("sent 1 notification"),
+        "{}",
+        stdout(&out)
+    );
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let request = &received[0];
+    let id = "ReleaseTrain/q4#phase-entered@scoping:2026-11-01T10:00:00Z";
+    assert_eq!(request.header("Idempotency-Key"), Some(id));
+    assert_eq!(request.header("X-Token"), Some(SECRET));
+    assert_eq!(request.body["id"], id);
+    assert_eq!(request.body["recipients"][0]["github"], "rita-gh");
+    assert_eq!(
+        request.body["link"],
+        "https://git.example/releases/trains/q4.yaml"
+    );
+    assert!(
+        request.body["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("*ReleaseTrain/q4* entered `scoping`"))
+    );
+    // The status commit owed it; the next commit records the delivery.
+    assert!(committed_status(dir, "HEAD~1").contains("outbox:"));
+    assert!(!committed_status(dir, "HEAD").contains("outbox:"));
+    let log =
+        String::from_utf8_lossy(&git(dir, &["log", "--format=%s", "-2"], "nobody", NOW).stdout)
+            .into_owned();
+    assert_eq!(
+        log,
+        "railyard: record notifications\nrailyard: update status\n"
+    );
+    // Never twice; and the secret and the URL are in no commit.
+    let again = reconcile(dir, &server, &[]);
+    assert_eq!(stdout(&again), "up to date\n");
+    assert_eq!(server.received().len(), 1);
+    let history =
+        String::from_utf8_lossy(&git(dir, &["log", "-p"], "nobody", NOW).stdout).into_owned();
+    assert!(!history.contains(SECRET) && !history.contains(&server.url));
+}
+
+#[test]
+fn a_500_is_retried_and_a_timeout_is_recorded_then_delivered_by_the_next_reconcile() {
+    let server = Server::start();
+    let repo = setup(&server, "1s");
+    let dir = repo.path();
+    server.answer(&[Answer::Status(500)]);
+    let out = reconcile(dir, &server, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let received = server.received();
+    assert_eq!(received.len(), 2, "a 500, then the retry");
+    assert_eq!(
+        received[0].header("Idempotency-Key"),
+        received[1].header("Idempotency-Key")
+    );
+    // An approval moves the train to construction; the sink hangs past its timeout.
+    commit(
+        dir,
+        &[("approvals/q4-train.yaml", common::APPROVAL)],
+        "marco",
+        "2026-11-02T10:00:00Z",
+    );
+    let hang = Answer::Hang(Duration::from_millis(2500));
+    server.answer(&[hang, hang, hang]);
+    let out = reconcile(dir, &server, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a failing sink never fails the reconcile"
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        said.contains("not delivered") && said.contains("no answer within 1s"),
+        "{said}"
+    );
+    assert!(!said.contains(&server.url), "the URL stays secret: {said}");
+    assert_eq!(server.received().len(), 5);
+    let status = committed_status(dir, "HEAD");
+    assert!(
+        status.contains("attempts: 1") && status.contains("no answer within 1s"),
+        "{status}"
+    );
+    assert!(
+        committed_status(dir, "HEAD").contains("phase: construction"),
+        "the transition was committed regardless"
+    );
+    // The next reconcile delivers it (same id) and clears the outbox.
+    std::thread::sleep(Duration::from_millis(3000));
+    let out = reconcile(dir, &server, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let received = server.received();
+    let last = received.last().expect("a request");
+    assert_eq!(
+        last.header("Idempotency-Key"),
+        Some("ReleaseTrain/q4#phase-entered@construction:2026-11-25T12:00:00Z")
+    );
+    assert!(!committed_status(dir, "HEAD").contains("outbox:"));
+}
+
+#[test]
+fn a_sink_without_its_secret_here_is_skipped_without_commits_and_sent_once_it_is_set() {
+    let server = Server::start();
+    let repo = setup(&server, "5s");
+    let dir = repo.path();
+    let without = || {
+        railyard()
+            .args(["reconcile", "--now", NOW, "--repo"])
+            .arg(dir)
+            .env_remove("TEST_WEBHOOK_URL")
+            .env("TEST_WEBHOOK_TOKEN", SECRET)
+            .output()
+            .expect("runs")
+    };
+    let first = without();
+    assert_eq!(first.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&first.stderr)
+            .contains("environment variable `TEST_WEBHOOK_URL` (urlFrom) is not set")
+    );
+    let head = git(dir, &["rev-parse", "HEAD"], "nobody", NOW).stdout;
+    // Again: nothing new to commit, however often it runs.
+    assert_eq!(stdout(&without()), "up to date\n");
+    assert_eq!(git(dir, &["rev-parse", "HEAD"], "nobody", NOW).stdout, head);
+    assert!(server.received().is_empty());
+    // With the variable set, it goes out.
+    let out = reconcile(dir, &server, &[]);
+    assert!(
+        stdout(&out).contains("sent 1 notification"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(server.received().len(), 1);
+}
