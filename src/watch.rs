@@ -156,6 +156,10 @@ pub async fn watch(
         e => e.into(),
     })?;
     let settings = repo.configured_settings()?;
+    if options.execute.is_some() {
+        // Refused now, not in every round.
+        execute::check_branch(&root)?;
+    }
     let git_dir = repo
         .git_dir()
         .canonicalize()

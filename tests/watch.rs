@@ -366,3 +366,25 @@ fn watch_ends_when_its_repository_is_deleted() {
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(text.contains("is gone: nothing left to watch"), "{text}");
 }
+
+#[test]
+fn watch_execute_off_the_configured_branch_is_refused_at_once() {
+    let repo = teams_repo();
+    let dir = repo.path();
+    git(
+        dir,
+        &["checkout", "-q", "-b", "feature"],
+        "rita",
+        "2026-11-25T12:00:00Z",
+    );
+    let output = railyard()
+        .args(["watch", "--execute", "--repo"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("railyard runs tasks only on the configured branch `main`")
+    );
+}
