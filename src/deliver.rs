@@ -6,7 +6,8 @@
 //! `Idempotency-Key` header; a few tries with backoff within the run), and a second commit
 //! records the results ([`Delivered::apply`]): a sink that took the message leaves the
 //! outbox, one that failed keeps it with the error and is tried again by the next reconcile,
-//! up to [`MAX_ATTEMPTS`] runs. A dry-run only lists. Email sinks are not delivered yet.
+//! up to [`MAX_ATTEMPTS`] runs. A dry-run only lists. Email sinks get the same messages as
+//! plain-text mail to the recipients' first addresses, over SMTP.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -22,8 +23,8 @@ pub const MAX_ATTEMPTS: u32 = 10;
 /// Tries within one run, and the pause before each retry.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(800)];
 
-/// Puts each message into its object's outbox for the sinks that take it (webhook sinks
-/// only); a message already there is not added again. Returns a warning per email sink.
+/// Puts each message into its object's outbox for the sinks that take it; a message already
+/// there is not added again. Returns a warning per sink that can receive nothing.
 pub fn enqueue(
     catalog: &Catalog<'_>,
     plans: &mut [ObjectPlan],
@@ -31,9 +32,12 @@ pub fn enqueue(
     sinks: &[NotifySink],
 ) -> Vec<String> {
     let mut warnings = Vec::new();
-    for sink in sinks.iter().filter(|s| s.webhook.is_none()) {
+    for sink in sinks
+        .iter()
+        .filter(|s| s.webhook.is_none() && s.email.is_none())
+    {
         warnings.push(format!(
-            "notify sink `{}`: only webhook sinks are delivered so far; its notifications are listed in the plan but not sent",
+            "notify sink `{}` has neither `webhook` nor `email`: it receives nothing",
             sink.name
         ));
     }
@@ -55,7 +59,7 @@ pub fn enqueue(
             .unwrap_or_default();
         let wanted: BTreeMap<String, Pending> = sinks
             .iter()
-            .filter(|s| s.webhook.is_some())
+            .filter(|s| s.webhook.is_some() || s.email.is_some())
             .filter(|s| crate::notify::accepts(s.filter.as_ref(), message, &labels))
             .map(|s| (s.name.clone(), Pending::default()))
             .collect();
@@ -160,7 +164,7 @@ pub fn deliver(sinks: &[NotifySink], owed: &[(Kind, String, Outgoing)]) -> Deliv
             let result = match sinks.iter().find(|s| &s.name == sink_name) {
                 // A sink removed from the config owes nothing any more.
                 None => None,
-                Some(sink) => match post(sink, &entry.id, &entry.message) {
+                Some(sink) => match send(sink, &entry.id, &entry.message) {
                     Ok(()) => None,
                     Err(Failure::Delivery(error)) => Some(error),
                     Err(Failure::Config(error)) => {
@@ -195,10 +199,123 @@ enum Failure {
     Delivery(String),
 }
 
+fn unset(var: &str, what: &str) -> Failure {
+    Failure::Config(format!("environment variable `{var}` ({what}) is not set"))
+}
+
+/// One message to one sink.
+fn send(sink: &NotifySink, id: &str, message: &serde_json::Value) -> Result<(), Failure> {
+    match (&sink.webhook, &sink.email) {
+        (Some(_), _) => post(sink, id, message),
+        (None, Some(email)) => mail(email, id, message),
+        (None, None) => Err(Failure::Config("neither `webhook` nor `email`".into())),
+    }
+}
+
+/// One message as a plain-text mail to its recipients' first addresses, over SMTP.
+fn mail(
+    config: &crate::manifest::Email,
+    id: &str,
+    message: &serde_json::Value,
+) -> Result<(), Failure> {
+    use crate::manifest::SmtpSecurity;
+    use lettre::Transport;
+    let to: Vec<String> = message["recipients"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["emails"].get(0)?.as_str().map(str::to_string))
+        .collect();
+    if to.is_empty() {
+        // Nobody to write to: nothing owed.
+        return Ok(());
+    }
+    let from: lettre::message::Mailbox = config
+        .from
+        .parse()
+        .map_err(|e| Failure::Config(format!("`from` is not a mail address: {e}")))?;
+    let subject_line = message["text"]
+        .as_str()
+        .unwrap_or_default()
+        .split(" — ")
+        .next()
+        .unwrap_or_default()
+        .replace('*', "");
+    let mut body = format!("{subject_line}.\n");
+    let next: Vec<&str> = message["next"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .collect();
+    if !next.is_empty() {
+        body.push_str("\nWhat is needed next:\n");
+        for n in next {
+            body.push_str(&format!("- {n}\n"));
+        }
+    }
+    if let Some(link) = message["link"].as_str() {
+        body.push_str(&format!("\n{link}\n"));
+    }
+    body.push_str(&format!("\n-- \nrailyard notification {id}\n"));
+    let message_id: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
+        .collect();
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .subject(format!("[railyard] {subject_line}"))
+        .message_id(Some(format!("<{message_id}@railyard>")));
+    for address in &to {
+        let mailbox = address
+            .parse()
+            .map_err(|e| Failure::Config(format!("recipient `{address}`: {e}")))?;
+        builder = builder.to(mailbox);
+    }
+    let mail = builder
+        .body(body)
+        .map_err(|e| Failure::Config(format!("the mail cannot be built: {e}")))?;
+    let security = config.security.unwrap_or(SmtpSecurity::Starttls);
+    let relay = match security {
+        SmtpSecurity::Starttls => lettre::SmtpTransport::starttls_relay(&config.host),
+        SmtpSecurity::Tls => lettre::SmtpTransport::relay(&config.host),
+        SmtpSecurity::None => Ok(lettre::SmtpTransport::builder_dangerous(&config.host)),
+    }
+    .map_err(|e| Failure::Config(format!("SMTP host `{}`: {e}", config.host)))?;
+    let port = config.port.unwrap_or(match security {
+        SmtpSecurity::Starttls => 587,
+        SmtpSecurity::Tls => 465,
+        SmtpSecurity::None => 25,
+    });
+    let mut relay = relay.port(port).timeout(Some(Duration::from_secs(10)));
+    if let (Some(user), Some(password)) = (&config.username_from, &config.password_from) {
+        let user = std::env::var(user).map_err(|_| unset(user, "usernameFrom"))?;
+        let password = std::env::var(password).map_err(|_| unset(password, "passwordFrom"))?;
+        relay = relay.credentials(lettre::transport::smtp::authentication::Credentials::new(
+            user, password,
+        ));
+    }
+    let transport = relay.build();
+    let mut last = String::new();
+    for pause in std::iter::once(None).chain(BACKOFF.iter().map(Some)) {
+        if let Some(pause) = pause {
+            std::thread::sleep(*pause);
+        }
+        match transport.send(&mail) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                last = format!("SMTP: {e}");
+                if e.is_permanent() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(Failure::Delivery(last))
+}
+
+/// One message to one webhook sink (see [`send`]).
 fn post(sink: &NotifySink, id: &str, message: &serde_json::Value) -> Result<(), Failure> {
-    let unset = |var: &str, what: &str| {
-        Failure::Config(format!("environment variable `{var}` ({what}) is not set"))
-    };
     let Some(webhook) = &sink.webhook else {
         return Err(Failure::Config("not a webhook sink".into()));
     };

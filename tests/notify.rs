@@ -312,3 +312,146 @@ fn a_sink_without_its_secret_here_is_skipped_without_commits_and_sent_once_it_is
     );
     assert_eq!(server.received().len(), 1);
 }
+
+/// What a tiny SMTP server on loopback received: (MAIL FROM, RCPT TOs, DATA).
+type Mails = Arc<Mutex<Vec<(String, Vec<String>, String)>>>;
+
+/// A plain SMTP server (no TLS) that accepts every mail and records it.
+fn smtp_server() -> (u16, Mails) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    let mails: Mails = Arc::new(Mutex::new(Vec::new()));
+    let recorded = mails.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let recorded = recorded.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let _ = write!(stream, "220 localhost ESMTP test\r\n");
+                let (mut from, mut to, mut data) = (String::new(), Vec::new(), String::new());
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let command = line.trim_end().to_string();
+                    let upper = command.to_uppercase();
+                    let reply = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        "250 localhost"
+                    } else if upper.starts_with("MAIL FROM:") {
+                        from = command[10..].trim().to_string();
+                        "250 OK"
+                    } else if upper.starts_with("RCPT TO:") {
+                        to.push(command[8..].trim().to_string());
+                        "250 OK"
+                    } else if upper == "DATA" {
+                        let _ = write!(stream, "354 go ahead\r\n");
+                        loop {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&line);
+                        }
+                        recorded.lock().expect("lock").push((
+                            std::mem::take(&mut from),
+                            std::mem::take(&mut to),
+                            std::mem::take(&mut data),
+                        ));
+                        "250 queued"
+                    } else if upper == "QUIT" {
+                        let _ = write!(stream, "221 bye\r\n");
+                        break;
+                    } else {
+                        "250 OK"
+                    };
+                    let _ = write!(stream, "{reply}\r\n");
+                }
+            });
+        }
+    });
+    (port, mails)
+}
+
+#[test]
+fn an_email_sink_mails_the_recipients_with_what_is_needed_next() {
+    let (port, mails) = smtp_server();
+    let repo = git_repo();
+    let config = format!(
+        "apiVersion: railyard/v1\nkind: Config\nmetadata: {{name: releases}}\nspec:\n  repositoryUrl: https://git.example/releases\n  notify:\n    - name: mail\n      email: {{host: 127.0.0.1, port: {port}, security: none, from: \"railyard <railyard@example.com>\"}}\n"
+    );
+    let teams = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, name: Rita, emails: [rita@example.com, rita@home.example]}\n    - {id: marco, emails: [marco@example.com]}\n";
+    commit(
+        repo.path(),
+        &[
+            ("railyard.yaml", &config),
+            ("teams.yaml", teams),
+            ("trains/q4.yaml", common::TRAIN),
+        ],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    );
+    let dir = repo.path();
+    let dry = railyard()
+        .args(["reconcile", "--dry-run", "--now", NOW, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert_eq!(dry.status.code(), Some(0));
+    assert!(
+        mails.lock().expect("lock").is_empty(),
+        "a dry-run mails nothing"
+    );
+    let out = railyard()
+        .args(["reconcile", "--now", NOW, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("sent 1 notification"),
+        "{}",
+        stdout(&out)
+    );
+    let sent = mails.lock().expect("lock").clone();
+    assert_eq!(sent.len(), 1);
+    let (from, to, data) = &sent[0];
+    assert_eq!(from, "<railyard@example.com>");
+    assert_eq!(
+        to,
+        &["<rita@example.com>".to_string()],
+        "the manager, at her first address"
+    );
+    assert!(
+        data.contains("Subject: [railyard] ReleaseTrain/q4 entered `scoping`"),
+        "{data}"
+    );
+    assert!(
+        data.contains("ReleaseTrain/q4 entered `scoping`."),
+        "{data}"
+    );
+    assert!(data.contains("What is needed next:"), "{data}");
+    assert!(
+        data.contains("https://git.example/releases/trains/q4.yaml"),
+        "{data}"
+    );
+    assert!(
+        data.contains("Message-ID: <ReleaseTrain.q4.phase.entered.scoping"),
+        "{data}"
+    );
+    // Never twice.
+    let again = railyard()
+        .args(["reconcile", "--now", NOW, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert_eq!(stdout(&again), "up to date\n");
+    assert_eq!(mails.lock().expect("lock").len(), 1);
+}

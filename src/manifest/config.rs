@@ -134,7 +134,7 @@ pub struct Email {
     pub host: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
-    /// `starttls` (default) or `tls`.
+    /// `starttls` (default, port 587), `tls` (port 465) or `none` (port 25; a local relay).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<SmtpSecurity>,
     pub from: String,
@@ -151,4 +151,6 @@ pub struct Email {
 pub enum SmtpSecurity {
     Starttls,
     Tls,
+    /// No encryption: only for a relay on the same host or network (port 25 by default).
+    None,
 }
