@@ -1,4 +1,4 @@
-//! Delivering notifications to webhook sinks, at least once and never twice once recorded.
+//! Delivering notifications to sinks, at least once and never twice once recorded.
 //!
 //! A reconcile that commits puts each new message in the outbox of its object's status, for
 //! every sink whose filter takes it ([`enqueue`], pure). Only after that status commit landed
@@ -48,12 +48,8 @@ pub fn enqueue(
         else {
             continue;
         };
-        let labels = plan
-            .kind
-            .as_str()
-            .parse::<Kind>()
-            .ok()
-            .and_then(|kind| catalog.document(kind, &plan.name))
+        let labels = catalog
+            .document(plan.kind, &plan.name)
             .and_then(|d| d.object.as_ref())
             .map(|o| o.metadata().labels.clone())
             .unwrap_or_default();
@@ -189,8 +185,6 @@ pub fn deliver(sinks: &[NotifySink], owed: &[(Kind, String, Outgoing)]) -> Deliv
     delivered
 }
 
-/// One message to one webhook sink, with retries on connection errors, timeouts, 429 and
-/// 5xx. Errors name the sink's problem, never its URL or headers (they may hold secrets).
 /// Why a delivery did not happen.
 enum Failure {
     /// The sink cannot be tried here (a variable is not set): nothing is recorded.
@@ -199,6 +193,7 @@ enum Failure {
     Delivery(String),
 }
 
+/// A variable the sink's configuration names is not set here.
 fn unset(var: &str, what: &str) -> Failure {
     Failure::Config(format!("environment variable `{var}` ({what}) is not set"))
 }
@@ -314,7 +309,8 @@ fn mail(
     Err(Failure::Delivery(last))
 }
 
-/// One message to one webhook sink (see [`send`]).
+/// One message to one webhook sink, with retries on connection errors, timeouts, 429 and
+/// 5xx. Errors name the sink's problem, never its URL or headers (they may hold secrets).
 fn post(sink: &NotifySink, id: &str, message: &serde_json::Value) -> Result<(), Failure> {
     let Some(webhook) = &sink.webhook else {
         return Err(Failure::Config("not a webhook sink".into()));
