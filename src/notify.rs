@@ -2,7 +2,7 @@
 //! what; this module turns that into messages — one per object, event and phase entry, with
 //! a stable id, the recipients resolved to Team members (emails, GitHub handles), what is
 //! needed next, a link, and a Slack-compatible `text` — and decides which sink takes which
-//! message. Pure: plans and the catalog in, messages out. Delivery is not built yet.
+//! message. Pure: plans and the catalog in, messages out; `deliver` sends them.
 
 use std::collections::BTreeMap;
 
@@ -114,10 +114,7 @@ pub fn messages(
                         .map(move |b| format!("to `{}`: {b}", n.phase))
                 })
                 .collect();
-            let what = match event {
-                "deadline-missed" => format!("missed the deadline of `{phase}`"),
-                _ => format!("entered `{phase}`"),
-            };
+            let what = describe(event, phase);
             let mut text = format!("*{}/{}* {what}", plan.kind, plan.name);
             if let Some(first) = next.first() {
                 text.push_str(&format!(" — next {first}"));
@@ -143,6 +140,16 @@ pub fn messages(
         }
     }
     (out, unresolved)
+}
+
+/// What happened, in a few words: `entered \`deploying\``, `failed (entered \`failed\`)`….
+pub fn describe(event: &str, phase: &str) -> String {
+    match event {
+        "deadline-missed" => format!("missed the deadline of `{phase}`"),
+        "approval-needed" => format!("needs an approval to leave `{phase}`"),
+        "phase-entered" => format!("entered `{phase}`"),
+        other => format!("entered `{phase}` ({other})"),
+    }
 }
 
 /// Whether a sink with `filter` takes `message` (of an object with `labels`): every list

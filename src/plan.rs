@@ -303,10 +303,7 @@ impl Plan {
             .messages
             .iter()
             .map(|m| {
-                let what = match m.event.as_str() {
-                    "deadline-missed" => format!("missed the deadline of `{}`", m.phase),
-                    _ => format!("entered `{}`", m.phase),
-                };
+                let what = crate::notify::describe(&m.event, &m.phase);
                 let to = crate::notify::mentions(m);
                 let to = if to.is_empty() {
                     "nobody".to_string()

@@ -415,14 +415,31 @@ fn an_email_sink_mails_the_recipients_with_what_is_needed_next() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The train entered scoping (its manager hears it) and needs the managers' approval.
     assert!(
-        stdout(&out).contains("sent 1 notification"),
+        stdout(&out).contains("sent 2 notifications"),
         "{}",
         stdout(&out)
     );
     let sent = mails.lock().expect("lock").clone();
-    assert_eq!(sent.len(), 1);
-    let (from, to, data) = &sent[0];
+    assert_eq!(sent.len(), 2);
+    let approval = sent
+        .iter()
+        .find(|m| m.2.contains("needs an approval to leave `scoping`"))
+        .expect("the approval-needed mail");
+    assert_eq!(
+        approval.1,
+        [
+            "<marco@example.com>".to_string(),
+            "<rita@example.com>".to_string()
+        ]
+    );
+    let (from, to, data) = sent
+        .iter()
+        .find(|m| {
+            m.2.contains("Subject: [railyard] ReleaseTrain/q4 entered `scoping`")
+        })
+        .expect("the phase-entered mail");
     assert_eq!(from, "<railyard@example.com>");
     assert_eq!(
         to,
@@ -453,5 +470,5 @@ fn an_email_sink_mails_the_recipients_with_what_is_needed_next() {
         .output()
         .expect("runs");
     assert_eq!(stdout(&again), "up to date\n");
-    assert_eq!(mails.lock().expect("lock").len(), 1);
+    assert_eq!(mails.lock().expect("lock").len(), 2);
 }

@@ -87,7 +87,13 @@ fn approvals_count_by_the_commit_author() {
     );
     assert_eq!(
         train["notifications"],
-        serde_json::json!([{"to": "rita", "event": "phase-entered"}, {"to": "rita", "event": "phase-entered"}])
+        serde_json::json!([
+            {"to": "release-managers", "event": "approval-needed"},
+            {"to": "rita", "event": "phase-entered"},
+            {"to": "release-managers", "event": "approval-needed"},
+            {"to": "rita", "event": "phase-entered"}
+        ]),
+        "scoping and construction each need the managers' approval"
     );
     assert_eq!(json["revision"], "working-tree");
 }

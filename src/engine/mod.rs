@@ -615,6 +615,7 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
 
 /// Entering a phase: defaults, conditional defaults, a task-plan reset, notifications.
 fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
+    approvals_needed(world, state, phase);
     let Some(on_enter) = &phase.on_enter else {
         reset_tasks(world, state, phase);
         return;
@@ -637,12 +638,36 @@ fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
     }
     reset_tasks(world, state, phase);
     let values = effective(&state.subject, &state.status);
+    let event = on_enter.event.as_deref().unwrap_or("phase-entered");
     for recipient in recipients(world, &values, &on_enter.notify) {
         state.notifications.push(Notification {
             to: recipient,
-            event: "phase-entered".into(),
+            event: event.into(),
             phase: phase.name.clone(),
         });
+    }
+}
+
+/// `approval-needed`: on entering a phase, the team of the first approval each way out asks
+/// for (approvals are asked in order) hears that it is wanted.
+fn approvals_needed(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
+    for transition in &phase.transitions {
+        let Some(first) = transition.when.approvals.first() else {
+            continue;
+        };
+        let team = world
+            .catalog
+            .settings
+            .team_for_role(&first.role)
+            .to_string();
+        let notification = Notification {
+            to: team,
+            event: "approval-needed".into(),
+            phase: phase.name.clone(),
+        };
+        if !state.notifications.contains(&notification) {
+            state.notifications.push(notification);
+        }
     }
 }
 

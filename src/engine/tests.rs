@@ -313,7 +313,14 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
         "deployed"
     );
     let plans = run(&format!("{base}{}", report("check", "failed", "dan", 1)));
-    assert_eq!(object(&plans, Kind::Turnover, "to1").status.phase, "failed");
+    let failed = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(failed.status.phase, "failed");
+    // The failed phase tells the release engineers with its own event.
+    assert!(
+        notified(failed).contains(&"release-engineers turnover-failed failed".to_string()),
+        "{:?}",
+        notified(failed)
+    );
     // Not the owner: does not count.
     let plans = run(&format!("{base}{}", report("check", "succeeded", "eve", 1)));
     let t = object(&plans, Kind::Turnover, "to1");
@@ -930,6 +937,7 @@ fn seed_plan_and_design_and_build_and_test_to_approve_deployment() {
             "rita phase-entered evaluate",
             "rita phase-entered plan-and-design",
             "rita phase-entered build-and-test",
+            "release-approvers approval-needed approve-deployment",
             "rita phase-entered approve-deployment"
         ]
     );

@@ -92,6 +92,10 @@ pub struct OnEnter {
     /// `role:<role>` for a whole team.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<String>,
+    /// The event those people are told of (default `phase-entered`), e.g. `turnover-failed`;
+    /// notify sinks filter on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     /// Values recorded for spec fields the person left empty (the seed's defaults). `@author`
     /// stands for the member who committed the record.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
