@@ -29,6 +29,9 @@ pub struct Message {
     pub subject: Subject,
     /// The phase entered, or whose deadline was missed.
     pub phase: String,
+    /// The task that waits for its owner (`task-waiting`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
     /// When the object entered `phase`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<crate::manifest::Instant>")]
@@ -75,14 +78,14 @@ pub fn messages(
     let mut unresolved = Vec::new();
     for plan in plans {
         // One message per event and phase; the engine lists one line per recipient.
-        let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        let mut grouped: BTreeMap<(&str, &str, Option<&str>), Vec<&str>> = BTreeMap::new();
         for n in &plan.notifications {
             grouped
-                .entry((n.event.as_str(), n.phase.as_str()))
+                .entry((n.event.as_str(), n.phase.as_str(), n.task.as_deref()))
                 .or_default()
                 .push(n.to.as_str());
         }
-        for ((event, phase), to) in grouped {
+        for ((event, phase, task), to) in grouped {
             let mut recipients = Vec::new();
             for name in to {
                 let found = members(catalog, name);
@@ -98,9 +101,10 @@ pub fn messages(
             recipients.dedup();
             let since = plan.status.since;
             let id = format!(
-                "{}/{}#{event}@{phase}:{}",
+                "{}/{}#{event}@{phase}{}:{}",
                 plan.kind,
                 plan.name,
+                task.map(|t| format!("/{t}")).unwrap_or_default(),
                 since.map_or_else(|| "unknown".to_string(), |s| s.to_string())
             );
             let link = repository_url.map(|u| format!("{}/{}", u.trim_end_matches('/'), plan.path));
@@ -114,7 +118,7 @@ pub fn messages(
                         .map(move |b| format!("to `{}`: {b}", n.phase))
                 })
                 .collect();
-            let what = describe(event, phase);
+            let what = describe(event, phase, task);
             let mut text = format!("*{}/{}* {what}", plan.kind, plan.name);
             if let Some(first) = next.first() {
                 text.push_str(&format!(" — next {first}"));
@@ -131,6 +135,7 @@ pub fn messages(
                     path: plan.path.clone(),
                 },
                 phase: phase.to_string(),
+                task: task.map(str::to_string),
                 since,
                 recipients,
                 next,
@@ -143,7 +148,10 @@ pub fn messages(
 }
 
 /// What happened, in a few words: `entered \`deploying\``, `failed (entered \`failed\`)`….
-pub fn describe(event: &str, phase: &str) -> String {
+pub fn describe(event: &str, phase: &str, task: Option<&str>) -> String {
+    if let Some(task) = task {
+        return format!("has task `{task}` waiting for its owner in `{phase}`");
+    }
     match event {
         "deadline-missed" => format!("missed the deadline of `{phase}`"),
         "approval-needed" => format!("needs an approval to leave `{phase}`"),
@@ -239,6 +247,7 @@ spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj
                     to: to.into(),
                     event: event.into(),
                     phase: phase.into(),
+                    task: None,
                 })
                 .collect(),
             tasks: None,

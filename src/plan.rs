@@ -303,7 +303,7 @@ impl Plan {
             .messages
             .iter()
             .map(|m| {
-                let what = crate::notify::describe(&m.event, &m.phase);
+                let what = crate::notify::describe(&m.event, &m.phase, m.task.as_deref());
                 let to = crate::notify::mentions(m);
                 let to = if to.is_empty() {
                     "nobody".to_string()

@@ -42,6 +42,9 @@ pub struct ObjectStatus {
     /// once it landed, and removed as each sink takes them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outbox: Vec<Outgoing>,
+    /// Manual tasks waiting for their owner at this reconcile (their owners were told once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<String>,
 }
 
 /// A notification not yet taken by every sink it is for.

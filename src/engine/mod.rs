@@ -38,9 +38,12 @@ pub struct Taken {
 pub struct Notification {
     /// A member id or a team name.
     pub to: String,
-    /// `phase-entered`, `deadline-missed`.
+    /// `phase-entered`, `approval-needed`, `deadline-missed`, `task-waiting`, or a phase's own
+    /// event.
     pub event: String,
     pub phase: String,
+    /// The task a `task-waiting` notification is about.
+    pub task: Option<String>,
 }
 
 /// A task list as the plan shows it.
@@ -644,6 +647,7 @@ fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
             to: recipient,
             event: event.into(),
             phase: phase.name.clone(),
+            task: None,
         });
     }
 }
@@ -664,6 +668,7 @@ fn approvals_needed(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
             to: team,
             event: "approval-needed".into(),
             phase: phase.name.clone(),
+            task: None,
         };
         if !state.notifications.contains(&notification) {
             state.notifications.push(notification);
@@ -741,6 +746,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
     let mut rejections = Vec::new();
     let mut tasks = None;
     let mut task_ids: Option<BTreeSet<String>> = None;
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
     if let Some(phase) = &phase {
         let context = ctx(world, &state, &values, phase);
         for transition in &phase.transitions {
@@ -781,6 +787,11 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
             if state.subject.kind == WorkflowKind::Turnover {
                 task_ids = Some(board.tasks.iter().map(|t| t.id.to_string()).collect());
             }
+            owners = board
+                .tasks
+                .iter()
+                .filter_map(|t| Some((t.id.to_string(), t.owner.clone()?)))
+                .collect();
             tasks = Some(TasksView {
                 attempt: context.attempt,
                 plan: context.plan.map(str::to_string),
@@ -815,6 +826,29 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
             });
         }
     }
+    // `task-waiting`: a manual task that newly waits for its owner, while the tasks run.
+    let waiting: Vec<(String, String)> = tasks
+        .as_ref()
+        .filter(|t| t.active)
+        .map(|t| {
+            t.order
+                .iter()
+                .filter(|id| t.states.get(*id).map(String::as_str) == Some("waiting"))
+                .filter_map(|id| Some((id.clone(), owners.get(id)?.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (task, owner) in &waiting {
+        if !before.is_some_and(|b| b.waiting.contains(task)) {
+            state.notifications.push(Notification {
+                to: owner.clone(),
+                event: "task-waiting".into(),
+                phase: state.status.phase.clone(),
+                task: Some(task.clone()),
+            });
+        }
+    }
+    state.status.waiting = waiting.into_iter().map(|(task, _)| task).collect();
     // Runs of tasks a turnover no longer has are dropped.
     if let Some(ids) = task_ids {
         state.status.runs.retain(|task, _| ids.contains(task));
@@ -880,6 +914,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
                         to: recipient,
                         event: "deadline-missed".into(),
                         phase: state.status.phase.clone(),
+                        task: None,
                     });
                 }
             }

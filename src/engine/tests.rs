@@ -333,6 +333,22 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
         t.tasks.as_ref().map(|v| v.states["check"].clone()),
         Some("waiting".to_string())
     );
+    // Its owner hears it once: the next reconcile, from this status, says nothing new.
+    assert!(notified(t).contains(&"developers task-waiting deploying".to_string()));
+    assert_eq!(t.status.waiting, ["check"]);
+    let previous = StatusMap::from([((Kind::Turnover, "to1".to_string()), t.status.clone())]);
+    let again = run_with(
+        &format!("{base}{}", report("check", "succeeded", "eve", 1)),
+        &previous,
+        &Facts::unverified(),
+        now(),
+    );
+    let t = object(&again, Kind::Turnover, "to1");
+    assert!(
+        !notified(t).iter().any(|n| n.contains("task-waiting")),
+        "{:?}",
+        notified(t)
+    );
 }
 
 /// Previous status of `to1` in `deploying` with these runs: (task, attempt, state).
@@ -938,7 +954,8 @@ fn seed_plan_and_design_and_build_and_test_to_approve_deployment() {
             "rita phase-entered plan-and-design",
             "rita phase-entered build-and-test",
             "release-approvers approval-needed approve-deployment",
-            "rita phase-entered approve-deployment"
+            "rita phase-entered approve-deployment",
+            "developers task-waiting approve-deployment"
         ]
     );
     assert_eq!(
