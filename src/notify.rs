@@ -155,6 +155,7 @@ pub fn describe(event: &str, phase: &str, task: Option<&str>) -> String {
     match event {
         "deadline-missed" => format!("missed the deadline of `{phase}`"),
         "approval-needed" => format!("needs an approval to leave `{phase}`"),
+        "status-tampered" => format!("had its status edited by hand (in `{phase}`; recomputed)"),
         "phase-entered" => format!("entered `{phase}`"),
         other => format!("entered `{phase}` ({other})"),
     }
@@ -195,6 +196,29 @@ fn members(catalog: &Catalog<'_>, to: &str) -> Vec<Recipient> {
         }
     }
     found
+}
+
+/// `status-tampered`: the release managers (the team that holds that role) hear that an
+/// object's status file was edited by hand (railyard recomputes and overwrites it).
+pub fn hand_edits(
+    settings: &crate::load::Settings,
+    plans: &mut [ObjectPlan],
+    edited: &[(crate::manifest::Kind, String)],
+) {
+    let team = settings.team_for_role("release-managers").to_string();
+    for plan in plans.iter_mut() {
+        if edited
+            .iter()
+            .any(|(k, n)| *k == plan.kind && *n == plan.name)
+        {
+            plan.notifications.push(crate::engine::Notification {
+                to: team.clone(),
+                event: "status-tampered".into(),
+                phase: plan.status.phase.clone(),
+                task: None,
+            });
+        }
+    }
 }
 
 /// `@handle` mentions of the recipients that have one, else their ids.

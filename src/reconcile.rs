@@ -122,7 +122,12 @@ pub fn plan_loaded(
     // railyard's own files are trusted only where git says railyard wrote them last.
     let (previous, warnings) =
         writeback::trusted_previous(&loaded.settings, own_files, facts, None);
-    let objects = engine::reconcile(&catalog, &diagnostics, &previous, facts, now);
+    let mut objects = engine::reconcile(&catalog, &diagnostics, &previous, facts, now);
+    crate::notify::hand_edits(
+        &loaded.settings,
+        &mut objects,
+        &writeback::hand_edited(&loaded.settings, own_files, facts),
+    );
     let settings = &loaded.settings;
     let changes = writeback::planned_changes(
         &settings.status_dir,

@@ -105,6 +105,11 @@ fn prepare(
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     let mut plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
+    crate::notify::hand_edits(
+        &settings,
+        &mut plans,
+        &hand_edited(&settings, &own_files, &facts),
+    );
     let (messages, unresolved) =
         crate::notify::messages(&catalog, &plans, settings.repository_url.as_deref());
     let mut warnings = warnings;
@@ -339,6 +344,29 @@ fn deliver_owed(
     written
 }
 
+/// Whether git says railyard's bot changed `path` last (never without git history).
+fn by_bot(settings: &crate::load::Settings, facts: &crate::facts::Facts, path: &str) -> bool {
+    let bot = settings.bot.email.to_lowercase();
+    facts.verified
+        && facts
+            .changed
+            .get(path)
+            .is_some_and(|c| c.author_email.to_lowercase() == bot)
+}
+
+/// The objects whose status file someone other than railyard changed last (a hand edit).
+pub fn hand_edited(
+    settings: &crate::load::Settings,
+    own_files: &BTreeMap<String, Vec<u8>>,
+    facts: &crate::facts::Facts,
+) -> Vec<(Kind, String)> {
+    own_files
+        .keys()
+        .filter(|path| facts.changed.contains_key(*path) && !by_bot(settings, facts, path))
+        .filter_map(|path| status_key(&settings.status_dir, path))
+        .collect()
+}
+
 /// The previous status of every object, read from the status files that railyard itself
 /// wrote last (by the bot's email in git history); a file someone else changed last is not
 /// trusted and gets a warning. Without git history nothing is trusted.
@@ -348,14 +376,11 @@ pub fn trusted_previous(
     facts: &crate::facts::Facts,
     cache: Option<&mut crate::load::ParseCache>,
 ) -> (StatusMap, Vec<String>) {
-    let bot = settings.bot.email.to_lowercase();
     let mut warnings = Vec::new();
     let mut trusted: Vec<(&String, &Vec<u8>)> = Vec::new();
     for (path, bytes) in own_files {
-        let last = facts.changed.get(path);
-        let by_bot = facts.verified && last.is_some_and(|c| c.author_email.to_lowercase() == bot);
-        if !by_bot {
-            if let Some(commit) = last {
+        if !by_bot(settings, facts, path) {
+            if let Some(commit) = facts.changed.get(path) {
                 warnings.push(format!(
                     "{path} was last changed by {} <{}> in {}, not by railyard: it is recomputed and overwritten",
                     commit.author_name,

@@ -123,6 +123,17 @@ fn a_hand_edited_status_file_is_reported_and_overwritten() {
         "rita",
         "2026-11-03T10:00:00Z",
     );
+    // The release managers are to be told.
+    let (plan, _) = common::dry_run_json(dir, NOW, &[]);
+    let train = plan["objects"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["name"] == "q4"))
+        .expect("the train");
+    assert!(
+        train["notifications"].as_array().is_some_and(|n| n
+            .contains(&serde_json::json!({"to": "release-managers", "event": "status-tampered"}))),
+        "{train}"
+    );
     let output = reconcile(dir);
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&output.stderr);
