@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::{APPROVAL, TEAMS, TRAIN};
+use common::APPROVAL;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{commit, git, git_repo};
+use common::{commit, git};
 use serde_json::{Value, json};
 
 /// The steps of action.yml as JSON.
@@ -348,14 +348,8 @@ fn atom(context: &Value, tokens: &[String], i: &mut usize) -> Value {
 
 /// A pull request: main has a train; the head adds its approval and a broken manifest.
 fn pull_request() -> (tempfile::TempDir, String) {
-    let repo = git_repo();
+    let repo = common::train_repo();
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
     git(
         dir,
         &["checkout", "-q", "-b", "feature"],
@@ -505,20 +499,8 @@ fn the_comment_is_posted_once_then_edited() {
 
 #[test]
 fn on_push_the_action_commits_status_and_without_comment_posts_nothing() {
-    let repo = git_repo();
+    let repo = common::approved_train_repo();
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
-    commit(
-        dir,
-        &[("approvals/q4-train.yaml", APPROVAL)],
-        "marco",
-        "2026-11-02T10:00:00Z",
-    );
     let mut runner = Runner::new(
         dir,
         "push",

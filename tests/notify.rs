@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,57 +49,49 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
-        let url = format!("http://{}/hook", listener.local_addr().expect("an address"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(VecDeque::new()));
         let (r, s) = (received.clone(), script.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let (r, s) = (r.clone(), s.clone());
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                    let mut headers = Vec::new();
-                    let mut line = String::new();
-                    let _ = reader.read_line(&mut line); // request line
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                            break;
-                        }
-                        if let Some((k, v)) = line.trim_end().split_once(':') {
-                            headers.push((k.trim().to_string(), v.trim().to_string()));
-                        }
-                    }
-                    let length = headers
-                        .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                        .and_then(|(_, v)| v.parse::<usize>().ok())
-                        .unwrap_or(0);
-                    let mut body = vec![0; length];
-                    let _ = reader.read_exact(&mut body);
-                    let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-                    r.lock().expect("lock").push(Received { headers, body });
-                    let answer = s
-                        .lock()
-                        .expect("lock")
-                        .pop_front()
-                        .unwrap_or(Answer::Status(200));
-                    let status = match answer {
-                        Answer::Hang(d) => {
-                            std::thread::sleep(d);
-                            200
-                        }
-                        Answer::Status(code) => code,
-                    };
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-                    );
-                });
+        let address = serve(move |mut stream, mut reader| {
+            let mut headers = Vec::new();
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line); // request line
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.trim_end().split_once(':') {
+                    headers.push((k.trim().to_string(), v.trim().to_string()));
+                }
             }
+            let length = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+            r.lock().expect("lock").push(Received { headers, body });
+            let answer = s
+                .lock()
+                .expect("lock")
+                .pop_front()
+                .unwrap_or(Answer::Status(200));
+            let status = match answer {
+                Answer::Hang(d) => {
+                    std::thread::sleep(d);
+                    200
+                }
+                Answer::Status(code) => code,
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            );
         });
+        let url = format!("http://{address}/hook");
         Server {
             url,
             received,
@@ -114,6 +106,27 @@ impl Server {
     fn received(&self) -> Vec<Received> {
         self.received.lock().expect("lock").clone()
     }
+}
+
+/// Listens on a loopback port and hands each connection, with a line reader on it, to
+/// `handle` on a thread of its own.
+fn serve(
+    handle: impl Fn(TcpStream, BufReader<TcpStream>) + Send + Sync + 'static,
+) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let handle = Arc::new(handle);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let handle = handle.clone();
+            std::thread::spawn(move || {
+                let reader = BufReader::new(stream.try_clone().expect("clone"));
+                handle(stream, reader);
+            });
+        }
+    });
+    address
 }
 
 const SECRET: &str = "s3cret-token-value";
@@ -318,61 +331,52 @@ type Mails = Arc<Mutex<Vec<(String, Vec<String>, String)>>>;
 
 /// A plain SMTP server (no TLS) that accepts every mail and records it.
 fn smtp_server() -> (u16, Mails) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
-    let port = listener.local_addr().expect("an address").port();
     let mails: Mails = Arc::new(Mutex::new(Vec::new()));
     let recorded = mails.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let recorded = recorded.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let _ = write!(stream, "220 localhost ESMTP test\r\n");
-                let (mut from, mut to, mut data) = (String::new(), Vec::new(), String::new());
-                let mut line = String::new();
+    let address = serve(move |mut stream, mut reader| {
+        let _ = write!(stream, "220 localhost ESMTP test\r\n");
+        let (mut from, mut to, mut data) = (String::new(), Vec::new(), String::new());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            let command = line.trim_end().to_string();
+            let upper = command.to_uppercase();
+            let reply = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                "250 localhost"
+            } else if upper.starts_with("MAIL FROM:") {
+                from = command[10..].trim().to_string();
+                "250 OK"
+            } else if upper.starts_with("RCPT TO:") {
+                to.push(command[8..].trim().to_string());
+                "250 OK"
+            } else if upper == "DATA" {
+                let _ = write!(stream, "354 go ahead\r\n");
                 loop {
                     line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == ".\r\n" {
                         break;
                     }
-                    let command = line.trim_end().to_string();
-                    let upper = command.to_uppercase();
-                    let reply = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        "250 localhost"
-                    } else if upper.starts_with("MAIL FROM:") {
-                        from = command[10..].trim().to_string();
-                        "250 OK"
-                    } else if upper.starts_with("RCPT TO:") {
-                        to.push(command[8..].trim().to_string());
-                        "250 OK"
-                    } else if upper == "DATA" {
-                        let _ = write!(stream, "354 go ahead\r\n");
-                        loop {
-                            line.clear();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == ".\r\n" {
-                                break;
-                            }
-                            data.push_str(&line);
-                        }
-                        recorded.lock().expect("lock").push((
-                            std::mem::take(&mut from),
-                            std::mem::take(&mut to),
-                            std::mem::take(&mut data),
-                        ));
-                        "250 queued"
-                    } else if upper == "QUIT" {
-                        let _ = write!(stream, "221 bye\r\n");
-                        break;
-                    } else {
-                        "250 OK"
-                    };
-                    let _ = write!(stream, "{reply}\r\n");
+                    data.push_str(&line);
                 }
-            });
+                recorded.lock().expect("lock").push((
+                    std::mem::take(&mut from),
+                    std::mem::take(&mut to),
+                    std::mem::take(&mut data),
+                ));
+                "250 queued"
+            } else if upper == "QUIT" {
+                let _ = write!(stream, "221 bye\r\n");
+                break;
+            } else {
+                "250 OK"
+            };
+            let _ = write!(stream, "{reply}\r\n");
         }
     });
-    (port, mails)
+    (address.port(), mails)
 }
 
 #[test]

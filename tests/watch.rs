@@ -128,14 +128,8 @@ fn no_lock_files(dir: &Path) {
 
 #[test]
 fn a_commit_from_another_process_gets_its_status_commit() {
-    let repo = git_repo();
+    let repo = common::train_repo();
     let dir = repo.path();
-    commit(
-        dir,
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
     let logs = tempfile::tempdir().expect("temp");
     let log = logs.path().join("watch.log");
     let mut watch = start(dir, &log, &["--now", "2026-11-25T12:00:00Z"]);

@@ -18,20 +18,7 @@ fn git_out(dir: &std::path::Path, args: &[&str]) -> String {
 
 /// A repository with a train that an approval moves to construction.
 fn setup() -> tempfile::TempDir {
-    let repo = git_repo();
-    commit(
-        repo.path(),
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
-    commit(
-        repo.path(),
-        &[("approvals/q4-train.yaml", APPROVAL)],
-        "marco",
-        "2026-11-02T10:00:00Z",
-    );
-    repo
+    common::approved_train_repo()
 }
 
 fn reconcile(dir: &std::path::Path) -> std::process::Output {
@@ -184,19 +171,7 @@ fn a_dirty_working_tree_is_left_alone() {
 #[test]
 fn a_bare_repository_gets_its_commit() {
     let repo = setup();
-    let bare = tempfile::tempdir().expect("a temporary directory");
-    git(
-        bare.path(),
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            &repo.path().display().to_string(),
-            ".",
-        ],
-        "nobody",
-        NOW,
-    );
+    let bare = common::bare_clone(repo.path());
     let output = reconcile(bare.path());
     assert_eq!(
         output.status.code(),
@@ -249,14 +224,8 @@ fn refusals_are_clear() {
 
 #[test]
 fn a_branch_that_moves_during_the_reconcile_is_reconciled_again() {
-    let repo = git_repo();
+    let repo = common::train_repo();
     let dir = repo.path().to_path_buf();
-    commit(
-        &dir,
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
     // Between building its commit and moving the branch, marco's approval lands.
     let mut moved = false;
     let written = railyard::writeback::reconcile_branch(
@@ -345,19 +314,7 @@ fn clone_of(remote: &std::path::Path) -> tempfile::TempDir {
 /// A bare remote holding the setup's commits, and a clone of it to work in.
 fn remote_and_clone() -> (tempfile::TempDir, tempfile::TempDir) {
     let origin = setup();
-    let bare = tempfile::tempdir().expect("a temporary directory");
-    git(
-        bare.path(),
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            &origin.path().display().to_string(),
-            ".",
-        ],
-        "nobody",
-        NOW,
-    );
+    let bare = common::bare_clone(origin.path());
     let work = tempfile::tempdir().expect("a temporary directory");
     git(
         work.path(),

@@ -156,6 +156,42 @@ pub const TEAMS: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: r
 /// A train that marco's approval moves to construction.
 pub const TRAIN: &str = "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: q4}\nspec: {type: minor, manager: rita}\n";
 pub const APPROVAL: &str = "apiVersion: railyard/v1\nkind: Approval\nmetadata: {name: q4-train}\nspec: {subject: ReleaseTrain/q4, gate: train, decision: approve, by: marco}\n";
+/// A git repository with the release managers and train `q4` committed by rita.
+pub fn train_repo() -> tempfile::TempDir {
+    let repo = git_repo();
+    commit(
+        repo.path(),
+        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    );
+    repo
+}
+
+/// [`train_repo`] with marco's approval committed by marco: the train can leave scoping.
+pub fn approved_train_repo() -> tempfile::TempDir {
+    let repo = train_repo();
+    commit(
+        repo.path(),
+        &[("approvals/q4-train.yaml", APPROVAL)],
+        "marco",
+        "2026-11-02T10:00:00Z",
+    );
+    repo
+}
+
+/// A bare clone of the repository at `of`.
+pub fn bare_clone(of: &Path) -> tempfile::TempDir {
+    let bare = tempfile::tempdir().expect("a temporary directory");
+    git(
+        bare.path(),
+        &["clone", "-q", "--bare", &of.display().to_string(), "."],
+        "nobody",
+        "2026-11-25T12:00:00Z",
+    );
+    bare
+}
+
 /// A release engineer (eve), a test environment and a release to deploy.
 pub const DEPLOYABLE: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-engineers}\nspec: {members: [{id: eve, emails: [eve@example.com]}]}\n---\napiVersion: railyard/v1\nkind: Team\nmetadata: {name: developers}\nspec: {members: [{id: dan, emails: [dan@example.com]}]}\n---\napiVersion: railyard/v1\nkind: Environment\nmetadata: {name: test}\nspec: {tier: test}\n---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: web-2}\nspec: {application: web, version: \"2.0\"}\n";
 
