@@ -131,25 +131,45 @@ fn serve(
 
 const SECRET: &str = "s3cret-token-value";
 
-/// A repository whose train notifies its manager on entering each phase, with a webhook sink.
-fn setup(server: &Server, timeout: &str) -> tempfile::TempDir {
+/// A repository whose train notifies its manager on entering each phase, with one notify
+/// sink (`sink`: the YAML of its fields) and these release-manager `members` (flow lines).
+fn repo_with(sink: &str, members: &[&str]) -> tempfile::TempDir {
     let repo = git_repo();
     let config = format!(
-        "apiVersion: railyard/v1\nkind: Config\nmetadata: {{name: releases}}\nspec:\n  repositoryUrl: https://git.example/releases\n  notify:\n    - name: chat\n      filter: {{events: [phase-entered]}}\n      webhook:\n        urlFrom: TEST_WEBHOOK_URL\n        timeout: {timeout}\n        headers: {{X-Token: \"env:TEST_WEBHOOK_TOKEN\"}}\n"
+        "apiVersion: railyard/v1\nkind: Config\nmetadata: {{name: releases}}\nspec:\n  repositoryUrl: https://git.example/releases\n  notify:\n    - {sink}\n"
     );
-    let teams = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, name: Rita, emails: [rita@example.com], github: rita-gh}\n    - {id: marco, emails: [marco@example.com]}\n";
+    let teams = format!(
+        "apiVersion: railyard/v1\nkind: Team\nmetadata: {{name: release-managers}}\nspec:\n  members:\n{}",
+        members
+            .iter()
+            .map(|m| format!("    - {m}\n"))
+            .collect::<String>()
+    );
     commit(
         repo.path(),
         &[
             ("railyard.yaml", &config),
-            ("teams.yaml", teams),
+            ("teams.yaml", &teams),
             ("trains/q4.yaml", common::TRAIN),
         ],
         "rita",
         "2026-11-01T10:00:00Z",
     );
-    let _ = server;
     repo
+}
+
+/// [`repo_with`] a webhook sink for `phase-entered`, its URL and a header from the
+/// environment.
+fn setup(timeout: &str) -> tempfile::TempDir {
+    repo_with(
+        &format!(
+            "{{name: chat, filter: {{events: [phase-entered]}}, webhook: {{urlFrom: TEST_WEBHOOK_URL, timeout: {timeout}, headers: {{X-Token: \"env:TEST_WEBHOOK_TOKEN\"}}}}}}"
+        ),
+        &[
+            "{id: rita, name: Rita, emails: [rita@example.com], github: rita-gh}",
+            "{id: marco, emails: [marco@example.com]}",
+        ],
+    )
 }
 
 fn reconcile(dir: &std::path::Path, server: &Server, extra: &[&str]) -> std::process::Output {
@@ -179,7 +199,7 @@ fn committed_status(dir: &std::path::Path, rev: &str) -> String {
 #[test]
 fn a_commit_delivers_once_with_the_id_and_the_secret_header_and_a_dry_run_sends_nothing() {
     let server = Server::start();
-    let repo = setup(&server, "5s");
+    let repo = setup("5s");
     let dir = repo.path();
     let dry = reconcile(dir, &server, &["--dry-run"]);
     assert_eq!(dry.status.code(), Some(0));
@@ -236,7 +256,7 @@ fn a_commit_delivers_once_with_the_id_and_the_secret_header_and_a_dry_run_sends_
 #[test]
 fn a_500_is_retried_and_a_timeout_is_recorded_then_delivered_by_the_next_reconcile() {
     let server = Server::start();
-    let repo = setup(&server, "1s");
+    let repo = setup("1s");
     let dir = repo.path();
     server.answer(&[Answer::Status(500)]);
     let out = reconcile(dir, &server, &[]);
@@ -294,7 +314,7 @@ fn a_500_is_retried_and_a_timeout_is_recorded_then_delivered_by_the_next_reconci
 #[test]
 fn a_sink_without_its_secret_here_is_skipped_without_commits_and_sent_once_it_is_set() {
     let server = Server::start();
-    let repo = setup(&server, "5s");
+    let repo = setup("5s");
     let dir = repo.path();
     let without = || {
         railyard()
@@ -382,20 +402,14 @@ fn smtp_server() -> (u16, Mails) {
 #[test]
 fn an_email_sink_mails_the_recipients_with_what_is_needed_next() {
     let (port, mails) = smtp_server();
-    let repo = git_repo();
-    let config = format!(
-        "apiVersion: railyard/v1\nkind: Config\nmetadata: {{name: releases}}\nspec:\n  repositoryUrl: https://git.example/releases\n  notify:\n    - name: mail\n      email: {{host: 127.0.0.1, port: {port}, security: none, from: \"railyard <railyard@example.com>\"}}\n"
-    );
-    let teams = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, name: Rita, emails: [rita@example.com, rita@home.example]}\n    - {id: marco, emails: [marco@example.com]}\n";
-    commit(
-        repo.path(),
+    let repo = repo_with(
+        &format!(
+            "{{name: mail, email: {{host: 127.0.0.1, port: {port}, security: none, from: \"railyard <railyard@example.com>\"}}}}"
+        ),
         &[
-            ("railyard.yaml", &config),
-            ("teams.yaml", teams),
-            ("trains/q4.yaml", common::TRAIN),
+            "{id: rita, name: Rita, emails: [rita@example.com, rita@home.example]}",
+            "{id: marco, emails: [marco@example.com]}",
         ],
-        "rita",
-        "2026-11-01T10:00:00Z",
     );
     let dir = repo.path();
     let dry = railyard()
