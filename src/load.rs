@@ -125,6 +125,18 @@ pub struct Document {
     pub name: Option<String>,
     /// The typed object, when the document passed its schema.
     pub object: Option<Object>,
+    /// What the engine derives from the object alone (its digest, the fields its workflow
+    /// reads), made once: shared by the clones a watcher's cache hands to every round.
+    pub view: std::sync::Arc<std::sync::OnceLock<SpecView>>,
+}
+
+/// The engine's view of a document's spec: the digest status records, and the spec cut
+/// down to the fields its workflow reads (`fields`, so a changed workflow is noticed).
+#[derive(Clone, Debug)]
+pub struct SpecView {
+    pub digest: String,
+    pub fields: std::sync::Arc<[String]>,
+    pub spec: serde_json::Value,
 }
 
 /// Everything read from a repository.
@@ -755,6 +767,7 @@ fn check_document(
             .map(String::from),
         object: None,
         root: std::sync::Arc::new(root),
+        view: Default::default(),
     };
     let root = &document.root;
     if !matches!(root.value, Value::Map(_)) {

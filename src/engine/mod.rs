@@ -11,12 +11,14 @@ pub mod guards;
 pub mod world;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::facts::Facts;
+use crate::load::{Document, SpecView};
 use crate::manifest::{Kind, Moment, Phase, WorkflowKind, WorkflowSpec};
 use crate::status::{Condition, HistoryEntry, NextStep, ObjectStatus, digest_json};
 use guards::{Ctx, Verdict};
@@ -115,8 +117,9 @@ pub fn reconcile(
         .map(|((kind, name), status)| (format!("{kind}/{name}"), status.runs.clone()))
         .collect();
     let invalid = invalid_objects(catalog, diagnostics, &world);
-    let mut states: Vec<State<'_>> = Vec::new();
     let mut plans: Vec<ObjectPlan> = Vec::new();
+    // The objects to run, in kind order, each with its workflow and the fields it reads.
+    let mut subjects = Vec::new();
     for kind in [
         WorkflowKind::ReleaseTrain,
         WorkflowKind::ApplicationRelease,
@@ -127,6 +130,7 @@ pub fn reconcile(
         let Some(flow) = world.workflows.get(&kind).copied() else {
             continue;
         };
+        let fields: Arc<[String]> = needed_fields(flow).into();
         for name in catalog.names(object_kind) {
             let Some(document) = catalog.document(object_kind, name) else {
                 continue;
@@ -136,42 +140,47 @@ pub fn reconcile(
                 plans.push(invalid_plan(object_kind, name, &document.path, before, now));
                 continue;
             }
-            let full = document
-                .object
-                .as_ref()
-                .map_or(Value::Null, crate::manifest::Object::spec_json);
-            let spec_digest = digest_json(&full);
-            // Keep only the fields the workflow reads: a turnover's task list shrinks to its
-            // length, so a repository of thousands of turnovers stays small in memory.
-            let mut spec = prune(&full, &needed_fields(flow));
-            drop(full);
-            // A turnover's tasks are the ones it will run: copied with `tasksFrom` included.
-            if kind == WorkflowKind::Turnover
-                && let (Some(turnover), Value::Object(map)) = (
-                    catalog.get::<crate::manifest::TurnoverSpec>(name),
-                    &mut spec,
-                )
-                && (map.contains_key("tasks") || turnover.manifest.spec.tasks_from.is_some())
-            {
-                let count = crate::tasks::turnover_tasks(catalog, turnover).len();
-                map.insert(
-                    "tasks".into(),
-                    Value::Array(vec![Value::Object(serde_json::Map::new()); count]),
-                );
-            }
-            let subject = Subject {
-                kind,
-                name,
-                document,
-                spec,
-            };
-            let mut state = start(&world, subject, flow, before, now);
-            state.status.spec_digest = spec_digest;
-            world
-                .phases
-                .insert((kind, name.to_string()), state.status.phase.clone());
-            states.push(state);
+            subjects.push((kind, flow, name, document, before, fields.clone()));
         }
+    }
+    // Serializing and digesting each spec is most of a start's work and needs nothing but
+    // the document: done in parallel, once per parsed document.
+    let views: Vec<std::borrow::Cow<'_, SpecView>> = {
+        use rayon::prelude::*;
+        subjects
+            .par_iter()
+            .map(|(_, _, _, document, _, fields)| spec_view(document, fields))
+            .collect()
+    };
+    let mut states: Vec<State<'_>> = Vec::with_capacity(subjects.len());
+    for ((kind, flow, name, document, before, _), view) in subjects.into_iter().zip(views) {
+        let mut spec = view.spec.clone();
+        // A turnover's tasks are the ones it will run: copied with `tasksFrom` included.
+        if kind == WorkflowKind::Turnover
+            && let (Some(turnover), Value::Object(map)) = (
+                catalog.get::<crate::manifest::TurnoverSpec>(name),
+                &mut spec,
+            )
+            && (map.contains_key("tasks") || turnover.manifest.spec.tasks_from.is_some())
+        {
+            let count = crate::tasks::turnover_tasks(catalog, turnover).len();
+            map.insert(
+                "tasks".into(),
+                Value::Array(vec![Value::Object(serde_json::Map::new()); count]),
+            );
+        }
+        let subject = Subject {
+            kind,
+            name,
+            document,
+            spec,
+        };
+        let mut state = start(&world, subject, flow, before, now);
+        state.status.spec_digest = view.digest.clone();
+        world
+            .phases
+            .insert((kind, name.to_string()), state.status.phase.clone());
+        states.push(state);
     }
     // Rounds until no object moves; each round can only move objects forward through a
     // finite workflow, so this ends (the bound is a guard against a workflow that cycles).
@@ -360,6 +369,29 @@ fn needed_fields(flow: &WorkflowSpec) -> Vec<String> {
         }
     }
     fields.into_iter().collect()
+}
+
+/// The document's digest and its spec cut down to `fields` (a turnover's task list shrinks
+/// to its length, so a repository of thousands of turnovers stays small in memory): the one
+/// kept with the document when it was made for the same fields, else made now.
+fn spec_view<'d>(document: &'d Document, fields: &Arc<[String]>) -> std::borrow::Cow<'d, SpecView> {
+    let make = || {
+        let full = document
+            .object
+            .as_ref()
+            .map_or(Value::Null, crate::manifest::Object::spec_json);
+        SpecView {
+            digest: digest_json(&full),
+            fields: fields.clone(),
+            spec: prune(&full, fields),
+        }
+    };
+    let kept = document.view.get_or_init(make);
+    if kept.fields == *fields {
+        std::borrow::Cow::Borrowed(kept)
+    } else {
+        std::borrow::Cow::Owned(make())
+    }
 }
 
 /// `value` with only the fields on `paths`; a list keeps its length, each item only the

@@ -907,6 +907,7 @@ fn dummy_document() -> crate::load::Document {
         kind: None,
         name: None,
         object: None,
+        view: Default::default(),
     }
 }
 
