@@ -3,6 +3,7 @@
 //! that changes without a change in the repository (no clock, no commit id), so that
 //! reconciling railyard's own commit changes nothing.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::catalog::Catalog;
@@ -47,9 +48,10 @@ pub fn render(catalog: &Catalog<'_>, plans: &[ObjectPlan]) -> String {
         .filter(|p| p.kind == Kind::ReleaseTrain && !p.invalid)
         .collect();
     if !trains.is_empty() {
+        let scheduled = scheduled_turnovers(catalog, plans);
         out.push_str("\n## Trains\n");
         for train in trains {
-            if let Some(chart) = gantt(catalog, plans, train) {
+            if let Some(chart) = gantt(catalog, &scheduled, train) {
                 let _ = write!(out, "\n### `{}`\n\n```mermaid\n{chart}```\n", train.name);
             }
         }
@@ -83,9 +85,36 @@ pub fn render(catalog: &Catalog<'_>, plans: &[ObjectPlan]) -> String {
     out
 }
 
+/// Turnovers named to a train with a schedule, by train: (name, environment, day), in plan
+/// order. Made once for all the charts (a scan per train was quadratic in the repository).
+type Scheduled<'p> = BTreeMap<&'p str, Vec<(String, String, String)>>;
+
+fn scheduled_turnovers<'p>(catalog: &'p Catalog<'_>, plans: &[ObjectPlan]) -> Scheduled<'p> {
+    let mut scheduled: Scheduled<'p> = BTreeMap::new();
+    for plan in plans
+        .iter()
+        .filter(|p| p.kind == Kind::Turnover && !p.invalid)
+    {
+        let Some(t) = catalog.get::<TurnoverSpec>(&plan.name) else {
+            continue;
+        };
+        let (Some(train), Some(at)) =
+            (t.manifest.spec.train.as_ref(), t.manifest.spec.scheduled_at)
+        else {
+            continue;
+        };
+        scheduled.entry(train.as_str()).or_default().push((
+            plan.name.clone(),
+            t.manifest.spec.environment.to_string(),
+            at.0.strftime("%Y-%m-%d").to_string(),
+        ));
+    }
+    scheduled
+}
+
 /// A gantt chart of a train: its phases with their due dates (done, active, overdue), its
 /// milestones and its turnovers' schedules.
-fn gantt(catalog: &Catalog<'_>, plans: &[ObjectPlan], train: &ObjectPlan) -> Option<String> {
+fn gantt(catalog: &Catalog<'_>, scheduled: &Scheduled<'_>, train: &ObjectPlan) -> Option<String> {
     let item = catalog.get::<ReleaseTrainSpec>(&train.name)?;
     let spec = catalog.train_spec(item.manifest);
     let schedule = spec.schedule.as_ref()?;
@@ -129,27 +158,9 @@ fn gantt(catalog: &Catalog<'_>, plans: &[ObjectPlan], train: &ObjectPlan) -> Opt
             );
         }
     }
-    let turnovers: Vec<(String, String, String)> = plans
-        .iter()
-        .filter(|p| p.kind == Kind::Turnover && !p.invalid)
-        .filter_map(|p| {
-            let t = catalog.get::<TurnoverSpec>(&p.name)?;
-            let on_train = t
-                .manifest
-                .spec
-                .train
-                .as_ref()
-                .is_some_and(|n| n.as_str() == train.name);
-            let at = t.manifest.spec.scheduled_at?;
-            on_train.then(|| {
-                (
-                    p.name.clone(),
-                    t.manifest.spec.environment.to_string(),
-                    at.0.strftime("%Y-%m-%d").to_string(),
-                )
-            })
-        })
-        .collect();
+    let turnovers = scheduled
+        .get(train.name.as_str())
+        .map_or(&[][..], Vec::as_slice);
     if !turnovers.is_empty() {
         out.push_str("  section Turnovers\n");
         for (i, (name, environment, day)) in turnovers.iter().enumerate() {
