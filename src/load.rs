@@ -123,8 +123,8 @@ pub struct Document {
     pub kind: Option<Kind>,
     /// The name it claims, when `metadata.name` is a string.
     pub name: Option<String>,
-    /// The typed object, when the document passed its schema.
-    pub object: Option<Object>,
+    /// The typed object, when the document passed its schema (shared like `root`).
+    pub object: Option<std::sync::Arc<Object>>,
     /// What the engine derives from the object alone (its digest, the fields its workflow
     /// reads), made once: shared by the clones a watcher's cache hands to every round.
     pub view: std::sync::Arc<std::sync::OnceLock<SpecView>>,
@@ -393,7 +393,7 @@ pub fn settings_from(config: Option<&RawFile>) -> (Settings, Option<ConfigResult
     let mut settings = Settings::default();
     let mut seen_config = false;
     for document in &file.documents {
-        if let Some(Object::Config(config)) = &document.object {
+        if let Some(Object::Config(config)) = document.object.as_deref() {
             if seen_config {
                 continue;
             }
@@ -843,7 +843,7 @@ fn check_document(
     }
     if errors.is_empty() && sound {
         match kind.object(instance) {
-            Ok(object) => document.object = Some(object),
+            Ok(object) => document.object = Some(std::sync::Arc::new(object)),
             Err(error) => errors.push(Diagnostic::error(
                 Code::InvalidValue,
                 path,
@@ -972,7 +972,7 @@ mod tests {
         assert_eq!(codes(&loaded), Vec::<&str>::new());
         assert_eq!(loaded.documents.len(), 1);
         assert!(
-            matches!(&loaded.documents[0].object, Some(Object::Team(t)) if t.spec.members[0].id.as_str() == "ann")
+            matches!(loaded.documents[0].object.as_deref(), Some(Object::Team(t)) if t.spec.members[0].id.as_str() == "ann")
         );
     }
 

@@ -378,7 +378,7 @@ fn spec_view<'d>(document: &'d Document, fields: &Arc<[String]>) -> std::borrow:
     let make = || {
         let full = document
             .object
-            .as_ref()
+            .as_deref()
             .map_or(Value::Null, crate::manifest::Object::spec_json);
         SpecView {
             digest: digest_json(&full),

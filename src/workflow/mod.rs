@@ -53,7 +53,7 @@ pub fn builtin(kind: WorkflowKind) -> Option<Source<'static>> {
     builtin_documents()
         .documents
         .iter()
-        .find_map(|document| match &document.object {
+        .find_map(|document| match document.object.as_deref() {
             Some(Object::Workflow(w)) if w.spec.applies_to == kind => Some(Source {
                 spec: &w.spec,
                 document,
