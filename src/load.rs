@@ -486,8 +486,9 @@ pub struct ParseCache {
     round: u64,
     /// The facts of the last tip read (who added and changed each file).
     pub facts: Option<(String, crate::facts::Facts)>,
-    /// railyard's own status files as parsed before, by path and bytes.
-    pub statuses: std::collections::HashMap<(String, Vec<u8>), crate::status::ObjectStatus>,
+    /// railyard's own status files as parsed before, by path: their bytes and content.
+    pub statuses:
+        std::collections::HashMap<String, (Vec<u8>, std::sync::Arc<crate::status::StatusFile>)>,
 }
 
 impl ParseCache {

@@ -120,8 +120,11 @@ pub fn plan_loaded(
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     // railyard's own files are trusted only where git says railyard wrote them last.
-    let (previous, warnings) =
-        writeback::trusted_previous(&loaded.settings, own_files, facts, None);
+    let writeback::Trusted {
+        previous,
+        files: before,
+        warnings,
+    } = writeback::trusted_previous(&loaded.settings, own_files, facts, None);
     let mut objects = engine::reconcile(&catalog, &diagnostics, &previous, facts, now);
     crate::notify::hand_edits(
         &loaded.settings,
@@ -134,7 +137,7 @@ pub fn plan_loaded(
         &settings.summary,
         &catalog,
         &objects,
-        own_files,
+        (own_files, &before),
     );
     let (messages, unresolved) =
         crate::notify::messages(&catalog, &objects, settings.repository_url.as_deref());

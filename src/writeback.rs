@@ -3,8 +3,9 @@
 //! `STATUS.md` as one commit by the bot identity, moving the branch only if nobody moved it
 //! meanwhile (compare-and-swap, a few tries).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::engine::{self, ObjectPlan, StatusMap};
@@ -12,7 +13,7 @@ use crate::git::{GitError, GitRepo, Worktree};
 use crate::manifest::Kind;
 use crate::plan;
 use crate::reconcile::PlanError;
-use crate::status::{ObjectStatus, StatusFile, TasksStatus};
+use crate::status::{StatusFile, TasksStatus};
 use crate::validate;
 use rayon::prelude::*;
 
@@ -92,7 +93,11 @@ fn prepare(
         settings.status_dir.trim_end_matches('/').to_string(),
         settings.summary.clone(),
     ];
-    let (mut previous, warnings) = trusted_previous(&settings, &own_files, &facts, cache);
+    let Trusted {
+        mut previous,
+        files: before,
+        warnings,
+    } = trusted_previous(&settings, &own_files, &facts, cache);
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }
@@ -131,7 +136,7 @@ fn prepare(
         &settings.summary,
         &catalog,
         &plans,
-        &own_files,
+        (&own_files, &before),
     );
     let changes: Vec<(String, Option<Vec<u8>>)> = diff(&wanted, &own_files);
     lap("rendered the files");
@@ -367,6 +372,18 @@ pub fn hand_edited(
         .collect()
 }
 
+/// What railyard's own files say, where railyard wrote them last.
+#[derive(Debug, Default)]
+pub struct Trusted {
+    /// The previous status of every object.
+    pub previous: StatusMap,
+    /// Each trusted status file as parsed, by path: a file whose object's status has not
+    /// changed is kept as it is, not rendered again.
+    pub files: HashMap<String, Arc<StatusFile>>,
+    /// Files someone else changed last, one sentence each.
+    pub warnings: Vec<String>,
+}
+
 /// The previous status of every object, read from the status files that railyard itself
 /// wrote last (by the bot's email in git history); a file someone else changed last is not
 /// trusted and gets a warning. Without git history nothing is trusted.
@@ -375,7 +392,7 @@ pub fn trusted_previous(
     own_files: &BTreeMap<String, Vec<u8>>,
     facts: &crate::facts::Facts,
     cache: Option<&mut crate::load::ParseCache>,
-) -> (StatusMap, Vec<String>) {
+) -> Trusted {
     let mut warnings = Vec::new();
     let mut trusted: Vec<(&String, &Vec<u8>)> = Vec::new();
     for (path, bytes) in own_files {
@@ -390,53 +407,52 @@ pub fn trusted_previous(
             }
             continue;
         }
-        if path != &settings.summary {
+        if path != &settings.summary && status_key(&settings.status_dir, path).is_some() {
             trusted.push((path, bytes));
         }
     }
-    // Thousands of status files: read in parallel, or found in the cache (`watch`).
-    let parse = |path: &String, bytes: &Vec<u8>| -> Option<((Kind, String), ObjectStatus)> {
-        Some((
-            status_key(&settings.status_dir, path)?,
-            StatusFile::parse(bytes)?.status,
-        ))
-    };
-    let previous: StatusMap = match cache {
-        None => trusted
-            .par_iter()
-            .filter_map(|(path, bytes)| parse(path, bytes))
-            .collect(),
-        Some(cache) => {
-            let fresh: Vec<((String, Vec<u8>), ObjectStatus)> = trusted
-                .par_iter()
-                .filter(|(path, bytes)| {
-                    !cache
-                        .statuses
-                        .contains_key(&((*path).clone(), (*bytes).clone()))
-                })
-                .filter_map(|(path, bytes)| {
-                    let (_, status) = parse(path, bytes)?;
-                    Some((((*path).clone(), (*bytes).clone()), status))
-                })
-                .collect();
-            cache.statuses.extend(fresh);
-            let mut previous = StatusMap::new();
-            let mut kept = std::collections::HashMap::new();
-            for (path, bytes) in trusted {
-                let key = (path.clone(), bytes.clone());
-                if let (Some(status), Some(object)) = (
-                    cache.statuses.remove(&key),
-                    status_key(&settings.status_dir, path),
-                ) {
-                    previous.insert(object, status.clone());
-                    kept.insert(key, status);
-                }
+    // Thousands of status files: parsed in parallel, or found in the cache (`watch`) by
+    // path and bytes.
+    let mut cached = cache.map(|c| &mut c.statuses);
+    let fresh: Vec<(&String, &Vec<u8>, Arc<StatusFile>)> = trusted
+        .par_iter()
+        .filter(|(path, bytes)| {
+            cached
+                .as_ref()
+                .and_then(|c| c.get(*path))
+                .is_none_or(|(kept, _)| kept != *bytes)
+        })
+        .filter_map(|(path, bytes)| Some((*path, *bytes, Arc::new(StatusFile::parse(bytes)?))))
+        .collect();
+    let mut files: HashMap<String, Arc<StatusFile>> = fresh
+        .into_iter()
+        .map(|(path, _, file)| (path.clone(), file))
+        .collect();
+    if let Some(cached) = cached.as_mut() {
+        let mut kept = HashMap::with_capacity(trusted.len());
+        for (path, bytes) in &trusted {
+            let file = match files.get(*path) {
+                Some(file) => Some(file.clone()),
+                None => cached.remove(*path).map(|(_, file)| file),
+            };
+            if let Some(file) = file {
+                files.insert((*path).clone(), file.clone());
+                kept.insert((*path).clone(), ((*bytes).clone(), file));
             }
-            cache.statuses = kept;
-            previous
         }
-    };
-    (previous, warnings)
+        **cached = kept;
+    }
+    let previous = files
+        .iter()
+        .filter_map(|(path, file)| {
+            Some((status_key(&settings.status_dir, path)?, file.status.clone()))
+        })
+        .collect();
+    Trusted {
+        previous,
+        files,
+        warnings,
+    }
 }
 
 /// (kind, name) of `status/<Kind>/<name>.yaml`.
@@ -454,9 +470,13 @@ pub fn owned_files(
     summary: &str,
     catalog: &Catalog<'_>,
     plans: &[ObjectPlan],
-    own_files: &BTreeMap<String, Vec<u8>>,
+    (own_files, before): (
+        &BTreeMap<String, Vec<u8>>,
+        &HashMap<String, Arc<StatusFile>>,
+    ),
 ) -> BTreeMap<String, Vec<u8>> {
-    // Thousands of files: rendered in parallel, the summary beside them.
+    // Thousands of files: rendered in parallel (those whose status changed), the summary
+    // beside them.
     let (files, dashboard) = rayon::join(
         || {
             plans
@@ -466,6 +486,9 @@ pub fn owned_files(
                     if object.invalid {
                         let kept = own_files.get(&path)?.clone();
                         return Some((path, kept));
+                    }
+                    if let Some(kept) = unchanged(own_files, before, &path, object) {
+                        return Some((path, kept.to_vec()));
                     }
                     Some((path, status_file(object).render().into_bytes()))
                 })
@@ -486,7 +509,10 @@ pub fn planned_changes(
     summary: &str,
     catalog: &Catalog<'_>,
     plans: &[ObjectPlan],
-    own_files: &BTreeMap<String, Vec<u8>>,
+    (own_files, before): (
+        &BTreeMap<String, Vec<u8>>,
+        &HashMap<String, Arc<StatusFile>>,
+    ),
 ) -> Vec<(String, String)> {
     let mut changes = Vec::new();
     let mut kept = std::collections::BTreeSet::new();
@@ -499,7 +525,9 @@ pub fn planned_changes(
         match own_files.get(&path) {
             None => changes.push((path, "create".to_string())),
             Some(bytes) => {
-                if status_file(object).render().as_bytes() != bytes.as_slice() {
+                if unchanged(own_files, before, &path, object).is_none()
+                    && status_file(object).render().as_bytes() != bytes.as_slice()
+                {
                     changes.push((path, "update".to_string()));
                 }
             }
@@ -520,6 +548,29 @@ pub fn planned_changes(
     );
     changes.sort();
     changes
+}
+
+/// The bytes of `path` when they are already what `object`'s status renders to: a trusted
+/// file (railyard wrote it last) that parses to the same status and tasks, with the header
+/// of the current format ([`crate::status::HEADER`] changes whenever the rendering does).
+/// Saves rendering thousands of unchanged files on every reconcile.
+fn unchanged<'f>(
+    own_files: &'f BTreeMap<String, Vec<u8>>,
+    before: &HashMap<String, Arc<StatusFile>>,
+    path: &str,
+    object: &ObjectPlan,
+) -> Option<&'f [u8]> {
+    let bytes = own_files.get(path)?;
+    let file = before.get(path)?;
+    let tasks = match (&file.tasks, &object.tasks) {
+        (None, None) => true,
+        (Some(was), Some(now)) => {
+            was.order == now.order && was.waves == now.waves && was.states == now.states
+        }
+        _ => false,
+    };
+    (tasks && file.status == object.status && bytes.starts_with(crate::status::HEADER.as_bytes()))
+        .then_some(bytes.as_slice())
 }
 
 fn status_file(object: &ObjectPlan) -> StatusFile {
