@@ -115,6 +115,7 @@ fn main() {
     }
 
     write_back(binary, &root);
+    status_commit(binary, 10_000);
 
     match check_jsonschema().filter(|_| compare) {
         Some(tool) => {
@@ -198,6 +199,55 @@ fn write_back(binary: &str, root: &Path) {
     );
     let runs: Vec<Duration> = (0..5).map(|_| reconcile().0).collect();
     report("railyard reconcile (no change)", &runs, 10_000);
+}
+
+/// The first reconcile of a repository large enough for `files` status files (61 of every
+/// 100 generated manifests have one): the time to build the commit that writes them all,
+/// from railyard's own debug log (the files are rendered before; the working tree is
+/// written after).
+fn status_commit(binary: &str, files: usize) {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let root = temp.path();
+    generate(root, files * 100 / 61 + 100);
+    common::git(root, &["init", "-q", "-b", "main"]);
+    common::git(root, &["add", "-A"]);
+    common::git(root, &["commit", "-q", "-m", "manifests"]);
+    let output = Command::new(binary)
+        .args([
+            "-vv",
+            "reconcile",
+            "--now",
+            "2026-11-25T12:00:00Z",
+            "--repo",
+        ])
+        .arg(root)
+        .output()
+        .expect("railyard runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log = String::from_utf8_lossy(&output.stderr);
+    let lap = |what: &str| {
+        log.lines()
+            .filter(|l| l.contains(what))
+            .filter_map(|l| l.split("elapsed_ms=").nth(1)?.trim().parse::<u64>().ok())
+            .next_back()
+            .unwrap_or(0)
+    };
+    let listed = Command::new("git")
+        .args(["ls-tree", "-r", "--name-only", "HEAD", "status/"])
+        .current_dir(root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs");
+    let written = String::from_utf8_lossy(&listed.stdout).lines().count();
+    println!(
+        "status commit of {written} status files and STATUS.md: built in {} ms (rendering before it: {} ms)",
+        lap("built the commit").saturating_sub(lap("rendered the files")),
+        lap("rendered the files").saturating_sub(lap("reconciled")),
+    );
 }
 
 fn time(runs: usize, mut f: impl FnMut()) -> Vec<Duration> {

@@ -501,22 +501,45 @@ impl GitRepo {
         let repo = Repository::open(self.repo.path())?;
         let parent = repo.find_commit(git2::Oid::from_str(parent)?)?;
         let base = parent.tree()?;
-        // Many new objects go to memory first and land as one pack file: thousands of status
-        // files written as loose objects would cost a file each. A few are written loose:
-        // packing costs a delta search that a large STATUS.md makes slow.
-        let odb = repo.odb()?;
-        let mempack = if changes.len() > LOOSE_OBJECTS {
-            Some(odb.add_new_mempack_backend(1000)?)
+        // Thousands of new blobs land as one pack file (a loose object costs a file each);
+        // a few are written loose. Trees and the commit are a handful: loose.
+        let packed = changes.len() > LOOSE_OBJECTS;
+        let ids: Vec<Option<git2::Oid>> = if packed {
+            use rayon::prelude::*;
+            let ids: Vec<Option<git2::Oid>> = changes
+                .par_iter()
+                .map(|(_, bytes)| {
+                    bytes
+                        .as_ref()
+                        .map(|b| git2::Oid::hash_object(git2::ObjectType::Blob, b))
+                        .transpose()
+                })
+                .collect::<Result<_, _>>()?;
+            let odb = repo.odb()?;
+            let mut seen = std::collections::HashSet::new();
+            let new: Vec<&[u8]> = changes
+                .iter()
+                .zip(&ids)
+                .filter_map(|((_, bytes), id)| Some((bytes.as_deref()?, (*id)?)))
+                // Not asked whether each exists already (a file system lookup each): one
+                // in a second pack does no harm.
+                .filter(|(_, id)| seen.insert(*id))
+                .map(|(bytes, _)| bytes)
+                .collect();
+            write_blob_pack(&odb, &new)?;
+            ids
         } else {
-            None
+            changes
+                .iter()
+                .map(|(_, bytes)| bytes.as_ref().map(|b| repo.blob(b)).transpose())
+                .collect::<Result<_, _>>()?
         };
         let mut update = git2::build::TreeUpdateBuilder::new();
-        for (path, bytes) in changes {
+        for ((path, _), id) in changes.iter().zip(ids) {
             let full = format!("{}{path}", self.prefix);
-            match bytes {
-                Some(bytes) => {
-                    let blob = repo.blob(bytes)?;
-                    update.upsert(full, blob, git2::FileMode::Blob);
+            match id {
+                Some(id) => {
+                    update.upsert(full, id, git2::FileMode::Blob);
                 }
                 None => {
                     update.remove(full);
@@ -525,24 +548,12 @@ impl GitRepo {
         }
         let tree_id = update.create_updated(&repo, &base)?;
         if tree_id == base.id() {
-            if let Some(mempack) = &mempack {
-                mempack.reset()?;
-            }
             return Ok(None);
         }
         let tree = repo.find_tree(tree_id)?;
         let signature =
             git2::Signature::new(author.0, author.1, &git2::Time::new(at.as_second(), 0))?;
         let id = repo.commit(None, &signature, &signature, message, &tree, &[&parent])?;
-        if let Some(mempack) = mempack {
-            let mut pack = git2::Buf::new();
-            mempack.dump(&repo, &mut pack)?;
-            let mut writer = odb.packwriter()?;
-            std::io::Write::write_all(&mut writer, &pack)
-                .map_err(|e| GitError::Worktree(format!("writing the pack: {e}")))?;
-            writer.commit()?;
-            mempack.reset()?;
-        }
         Ok(Some(id.to_string()))
     }
 
@@ -688,6 +699,53 @@ impl GitRepo {
         );
         Ok(Worktree::Updated)
     }
+}
+
+/// Writes `blobs` into the object database as one pack file of whole objects (no deltas),
+/// through libgit2's indexer, which checks every object and writes the pack's index. The
+/// pack builder libgit2 offers searches for deltas between thousands of similar status
+/// files, which cost most of a large status commit; whole objects cost a little more disk.
+fn write_blob_pack(odb: &git2::Odb<'_>, blobs: &[&[u8]]) -> Result<(), GitError> {
+    use rayon::prelude::*;
+    use std::io::Write as _;
+    if blobs.is_empty() {
+        return Ok(());
+    }
+    let fail = |e: std::io::Error| GitError::Worktree(format!("writing a pack: {e}"));
+    // Each entry: the type (3, blob) and size in git's variable-length header, then the
+    // zlib-compressed content. Compressed in parallel.
+    let entries: Vec<Vec<u8>> = blobs
+        .par_iter()
+        .map(|bytes| {
+            let mut size = bytes.len();
+            let mut header = vec![(3 << 4) | (size & 0x0f) as u8];
+            size >>= 4;
+            while size > 0 {
+                *header.last_mut().expect("a first byte") |= 0x80;
+                header.push((size & 0x7f) as u8);
+                size >>= 7;
+            }
+            let mut z = flate2::write::ZlibEncoder::new(header, flate2::Compression::fast());
+            z.write_all(bytes)?;
+            z.finish()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(fail)?;
+    let count = u32::try_from(entries.len())
+        .map_err(|_| GitError::Worktree("too many objects for one pack".into()))?;
+    let mut pack = Vec::with_capacity(32 + entries.iter().map(Vec::len).sum::<usize>());
+    pack.extend_from_slice(b"PACK");
+    pack.extend_from_slice(&2u32.to_be_bytes());
+    pack.extend_from_slice(&count.to_be_bytes());
+    for entry in &entries {
+        pack.extend_from_slice(entry);
+    }
+    let checksum = sha1_smol::Sha1::from(&pack).digest().bytes();
+    pack.extend_from_slice(&checksum);
+    let mut writer = odb.packwriter()?;
+    writer.write_all(&pack).map_err(fail)?;
+    writer.commit()?;
+    Ok(())
 }
 
 /// The index entry of a file just written: its stat data, and the id of its blob.

@@ -384,6 +384,13 @@ pub struct Trusted {
     pub warnings: Vec<String>,
 }
 
+/// railyard's own files as the tree has them (path → bytes), and the trusted status files
+/// among them as parsed ([`Trusted::files`]).
+pub type Existing<'a> = (
+    &'a BTreeMap<String, Vec<u8>>,
+    &'a HashMap<String, Arc<StatusFile>>,
+);
+
 /// The previous status of every object, read from the status files that railyard itself
 /// wrote last (by the bot's email in git history); a file someone else changed last is not
 /// trusted and gets a warning. Without git history nothing is trusted.
@@ -470,10 +477,7 @@ pub fn owned_files(
     summary: &str,
     catalog: &Catalog<'_>,
     plans: &[ObjectPlan],
-    (own_files, before): (
-        &BTreeMap<String, Vec<u8>>,
-        &HashMap<String, Arc<StatusFile>>,
-    ),
+    (own_files, before): Existing<'_>,
 ) -> BTreeMap<String, Vec<u8>> {
     // Thousands of files: rendered in parallel (those whose status changed), the summary
     // beside them.
@@ -509,10 +513,7 @@ pub fn planned_changes(
     summary: &str,
     catalog: &Catalog<'_>,
     plans: &[ObjectPlan],
-    (own_files, before): (
-        &BTreeMap<String, Vec<u8>>,
-        &HashMap<String, Arc<StatusFile>>,
-    ),
+    (own_files, before): Existing<'_>,
 ) -> Vec<(String, String)> {
     let mut changes = Vec::new();
     let mut kept = std::collections::BTreeSet::new();
