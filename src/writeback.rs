@@ -93,20 +93,26 @@ fn prepare(
         settings.status_dir.trim_end_matches('/').to_string(),
         settings.summary.clone(),
     ];
-    let Trusted {
-        mut previous,
-        files: before,
-        warnings,
-    } = trusted_previous(&settings, &own_files, &facts, cache);
+    // The cross-object checks run on one core while the status files are parsed on the
+    // others: neither needs the other.
+    let (
+        Trusted {
+            mut previous,
+            files: before,
+            warnings,
+        },
+        diagnostics,
+    ) = rayon::join(
+        || trusted_previous(&settings, &own_files, &facts, cache),
+        || validate::check_loaded(&loaded),
+    );
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }
     if let Some(delivered) = delivered {
         delivered.apply(&mut previous);
     }
-    lap("read the previous status");
-    let diagnostics = validate::check_loaded(&loaded);
-    lap("checked the manifests");
+    lap("read the previous status and checked the manifests");
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     let mut plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);

@@ -200,8 +200,16 @@ pub fn reconcile(
             break;
         }
     }
-    for state in states {
-        plans.push(finish(&world, state, previous));
+    // Each object's plan (its task board, next steps, conditions) reads the settled world
+    // and nothing else: made in parallel.
+    {
+        use rayon::prelude::*;
+        let world = &world;
+        plans.par_extend(
+            states
+                .into_par_iter()
+                .map(|state| finish(world, state, previous)),
+        );
     }
     plans.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     plans
