@@ -151,67 +151,17 @@ fn main() {
     }
 }
 
-/// The write-back on the same repository, committed to a fresh git repository: the first
-/// `reconcile` writes a status file per object in one commit; the second has nothing to do.
-fn write_back(binary: &str, root: &Path) {
-    let git = |args: &[&str]| common::git(root, args);
-    git(&["init", "-q", "-b", "main"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "manifests"]);
-    let reconcile = || {
-        let start = Instant::now();
-        let output = Command::new(binary)
-            .args([
-                "-vv",
-                "reconcile",
-                "--now",
-                "2026-11-25T12:00:00Z",
-                "--repo",
-            ])
-            .arg(root)
-            .output()
-            .expect("railyard runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let log = String::from_utf8_lossy(&output.stderr).into_owned();
-        let lap = |what: &str| {
-            log.lines()
-                .filter(|l| l.contains(what))
-                .filter_map(|l| l.split("elapsed_ms=").nth(1)?.trim().parse::<u64>().ok())
-                .next_back()
-        };
-        (
-            start.elapsed(),
-            lap("rendered the files"),
-            lap("built the commit"),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        )
-    };
-    let (first, rendered, built, said) = reconcile();
-    let commit_ms = built.zip(rendered).map_or(0, |(b, r)| b.saturating_sub(r));
-    println!(
-        "railyard reconcile (first, {}): {:.0} ms wall, of which building the commit {commit_ms} ms",
-        said.lines().next().unwrap_or_default(),
-        first.as_secs_f64() * 1e3
-    );
-    let runs: Vec<Duration> = (0..5).map(|_| reconcile().0).collect();
-    report("railyard reconcile (no change)", &runs, 10_000);
-}
-
-/// The first reconcile of a repository large enough for `files` status files (61 of every
-/// 100 generated manifests have one): the time to build the commit that writes them all,
-/// from railyard's own debug log (the files are rendered before; the working tree is
-/// written after).
-fn status_commit(binary: &str, files: usize) {
-    let temp = tempfile::tempdir().expect("a temporary directory");
-    let root = temp.path();
-    generate(root, files * 100 / 61 + 100);
+/// Commits everything in `root` to a new git repository as its first commit.
+fn commit_all(root: &Path) {
     common::git(root, &["init", "-q", "-b", "main"]);
     common::git(root, &["add", "-A"]);
     common::git(root, &["commit", "-q", "-m", "manifests"]);
+}
+
+/// One `railyard -vv reconcile` of `root`: its wall time, its first line of output, and its
+/// debug log, whose laps ([`lap`]) say where the time went.
+fn reconcile_logged(binary: &str, root: &Path) -> (Duration, String, String) {
+    let start = Instant::now();
     let output = Command::new(binary)
         .args([
             "-vv",
@@ -223,19 +173,54 @@ fn status_commit(binary: &str, files: usize) {
         .arg(root)
         .output()
         .expect("railyard runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let took = start.elapsed();
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{log}");
+    let said = String::from_utf8_lossy(&output.stdout);
+    (
+        took,
+        said.lines().next().unwrap_or_default().to_string(),
+        log,
+    )
+}
+
+/// Milliseconds since the start of the reconcile at the debug line that says `what`.
+fn lap(log: &str, what: &str) -> u64 {
+    log.lines()
+        .filter(|l| l.contains(what))
+        .filter_map(|l| l.split("elapsed_ms=").nth(1)?.trim().parse::<u64>().ok())
+        .next_back()
+        .unwrap_or(0)
+}
+
+/// The time to build the status commit (the files are rendered before; the working tree is
+/// written after), from a reconcile's debug log.
+fn commit_ms(log: &str) -> u64 {
+    lap(log, "built the commit").saturating_sub(lap(log, "rendered the files"))
+}
+
+/// The write-back on the same repository, committed to a fresh git repository: the first
+/// `reconcile` writes a status file per object in one commit; the second has nothing to do.
+fn write_back(binary: &str, root: &Path) {
+    commit_all(root);
+    let (first, said, log) = reconcile_logged(binary, root);
+    println!(
+        "railyard reconcile (first, {said}): {:.0} ms wall, of which building the commit {} ms",
+        first.as_secs_f64() * 1e3,
+        commit_ms(&log)
     );
-    let log = String::from_utf8_lossy(&output.stderr);
-    let lap = |what: &str| {
-        log.lines()
-            .filter(|l| l.contains(what))
-            .filter_map(|l| l.split("elapsed_ms=").nth(1)?.trim().parse::<u64>().ok())
-            .next_back()
-            .unwrap_or(0)
-    };
+    let runs: Vec<Duration> = (0..5).map(|_| reconcile_logged(binary, root).0).collect();
+    report("railyard reconcile (no change)", &runs, 10_000);
+}
+
+/// The first reconcile of a repository large enough for `files` status files (61 of every
+/// 100 generated manifests have one): the time to build the commit that writes them all.
+fn status_commit(binary: &str, files: usize) {
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let root = temp.path();
+    generate(root, files * 100 / 61 + 100);
+    commit_all(root);
+    let (_, _, log) = reconcile_logged(binary, root);
     let listed = Command::new("git")
         .args(["ls-tree", "-r", "--name-only", "HEAD", "status/"])
         .current_dir(root)
@@ -245,8 +230,8 @@ fn status_commit(binary: &str, files: usize) {
     let written = String::from_utf8_lossy(&listed.stdout).lines().count();
     println!(
         "status commit of {written} status files and STATUS.md: built in {} ms (rendering before it: {} ms)",
-        lap("built the commit").saturating_sub(lap("rendered the files")),
-        lap("rendered the files").saturating_sub(lap("reconciled")),
+        commit_ms(&log),
+        lap(&log, "rendered the files").saturating_sub(lap(&log, "reconciled")),
     );
 }
 
