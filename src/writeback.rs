@@ -446,7 +446,12 @@ pub fn trusted_previous(
         for (path, bytes) in &trusted {
             let file = match files.get(*path) {
                 Some(file) => Some(file.clone()),
-                None => cached.remove(*path).map(|(_, file)| file),
+                // Only when the bytes are the same: a changed file that no longer parses
+                // has no previous status.
+                None => cached
+                    .remove(*path)
+                    .filter(|(kept, _)| kept == *bytes)
+                    .map(|(_, file)| file),
             };
             if let Some(file) = file {
                 files.insert((*path).clone(), file.clone());
@@ -638,6 +643,43 @@ fn commit_message(subject: &str, plans: &[ObjectPlan]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_status_cache_never_stands_in_for_a_file_that_changed() {
+        let settings = crate::load::Settings::default();
+        let path = "status/ReleaseTrain/q4.yaml".to_string();
+        let mut facts = crate::facts::Facts {
+            verified: true,
+            ..Default::default()
+        };
+        facts.changed.insert(
+            path.clone(),
+            crate::facts::Commit {
+                id: "1".repeat(40),
+                author_name: settings.bot.name.clone(),
+                author_email: settings.bot.email.clone(),
+                time: jiff::Timestamp::UNIX_EPOCH,
+            },
+        );
+        let file = StatusFile {
+            status: crate::status::ObjectStatus {
+                phase: "construction".into(),
+                ..Default::default()
+            },
+            tasks: None,
+        };
+        let mut cache = crate::load::ParseCache::default();
+        let mut own = BTreeMap::from([(path.clone(), file.render().into_bytes())]);
+        let key = (Kind::ReleaseTrain, "q4".to_string());
+        let first = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        assert_eq!(first.previous[&key].phase, "construction");
+        let again = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        assert_eq!(again.previous, first.previous, "from the cache");
+        own.insert(path.clone(), b"phase: [broken".to_vec());
+        let broken = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        assert!(broken.previous.is_empty(), "{:?}", broken.previous);
+        assert!(broken.files.is_empty());
+    }
 
     #[test]
     fn status_paths_name_their_object() {
