@@ -427,7 +427,7 @@ pub fn trusted_previous(
     // Thousands of status files: parsed in parallel, or found in the cache (`watch`) by
     // path and bytes.
     let mut cached = cache.map(|c| &mut c.statuses);
-    let fresh: Vec<(&String, &Vec<u8>, Arc<StatusFile>)> = trusted
+    let mut files: HashMap<String, Arc<StatusFile>> = trusted
         .par_iter()
         .filter(|(path, bytes)| {
             cached
@@ -435,28 +435,24 @@ pub fn trusted_previous(
                 .and_then(|c| c.get(*path))
                 .is_none_or(|(kept, _)| kept != *bytes)
         })
-        .filter_map(|(path, bytes)| Some((*path, *bytes, Arc::new(StatusFile::parse(bytes)?))))
-        .collect();
-    let mut files: HashMap<String, Arc<StatusFile>> = fresh
-        .into_iter()
-        .map(|(path, _, file)| (path.clone(), file))
+        .filter_map(|(path, bytes)| Some(((*path).clone(), Arc::new(StatusFile::parse(bytes)?))))
         .collect();
     if let Some(cached) = cached.as_mut() {
         let mut kept = HashMap::with_capacity(trusted.len());
         for (path, bytes) in &trusted {
             let file = match files.get(*path) {
-                Some(file) => Some(file.clone()),
-                // Only when the bytes are the same: a changed file that no longer parses
-                // has no previous status.
-                None => cached
-                    .remove(*path)
-                    .filter(|(kept, _)| kept == *bytes)
-                    .map(|(_, file)| file),
+                Some(file) => file.clone(),
+                // From the cache only when the bytes are the same: a changed file that no
+                // longer parses has no previous status.
+                None => match cached.remove(*path).filter(|(kept, _)| kept == *bytes) {
+                    Some((_, file)) => {
+                        files.insert((*path).clone(), file.clone());
+                        file
+                    }
+                    None => continue,
+                },
             };
-            if let Some(file) = file {
-                files.insert((*path).clone(), file.clone());
-                kept.insert((*path).clone(), ((*bytes).clone(), file));
-            }
+            kept.insert((*path).clone(), ((*bytes).clone(), file));
         }
         **cached = kept;
     }
