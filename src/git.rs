@@ -34,6 +34,17 @@ pub enum GitError {
 /// writes one pack.
 const LOOSE_OBJECTS: usize = 64;
 
+/// libgit2's process-wide options, set once before the first repository is opened.
+///
+/// Reading an object does not hash it again to check its id, as the git CLI does not: a
+/// reconcile reads every manifest and status blob of the tree, and the check was a twentieth
+/// of its CPU time. Corruption is `git fsck`'s business; railyard still checks what it writes
+/// (the indexer verifies the packs it writes).
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| git2::opts::strict_hash_verification(false));
+}
+
 /// A release repository inside a git repository.
 pub struct GitRepo {
     repo: Repository,
@@ -51,6 +62,7 @@ impl GitRepo {
         let not_a_repo = || GitError::NotARepository {
             path: root.to_path_buf(),
         };
+        tune_libgit2();
         let repo = Repository::discover(root).map_err(|_| not_a_repo())?;
         let prefix = match repo.workdir() {
             Some(workdir) => {

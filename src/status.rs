@@ -193,6 +193,14 @@ impl StatusFile {
     /// Reads a status file back; `None` when it is not one.
     pub fn parse(bytes: &[u8]) -> Option<StatusFile> {
         let text = std::str::from_utf8(bytes).ok()?;
+        // What this railyard wrote is read back without a YAML parser; anything else (an
+        // older format, a hand edit) goes through the parser.
+        if let Some(value) = text
+            .strip_prefix(HEADER)
+            .and_then(crate::yaml_out::from_yaml)
+        {
+            return serde_json::from_value(value).ok();
+        }
         let parsed = crate::yaml::parse(text, crate::yaml::Limits::default());
         if !parsed.errors.is_empty() {
             return None;
@@ -251,6 +259,17 @@ mod tests {
         assert_eq!(StatusFile::parse(text.as_bytes()), Some(file.clone()));
         assert_eq!(file.render(), text, "deterministic");
         assert_eq!(StatusFile::parse(b"phase: [broken"), None);
+        // Written otherwise (by hand, by an older railyard): the YAML parser reads it.
+        let by_hand = format!("{HEADER}phase: 'deploying'   # quoted\nspecDigest: abc\n");
+        let read = StatusFile::parse(by_hand.as_bytes()).expect("a status file");
+        assert_eq!(
+            (read.status.phase.as_str(), read.status.spec_digest.as_str()),
+            ("deploying", "abc")
+        );
+        assert_eq!(
+            StatusFile::parse(format!("{HEADER}phase: [broken").as_bytes()),
+            None
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Writing YAML: deterministic text for files railyard generates (status files, promoted
 //! turnovers). Keys keep the order of the value; every string reads back as written.
+//!
+//! [`from_yaml`] reads that text back without a YAML parser: a reconcile reads thousands of
+//! status files railyard wrote itself, and the general parser was a fifth of its time.
 
 use serde_json::Value;
 
@@ -118,6 +121,167 @@ fn sequence(out: &mut String, items: &[Value], indent: usize) {
     }
 }
 
+/// Reads back a document [`to_yaml`] wrote, without a YAML parser; `None` for any other
+/// text (then a YAML parser has to read it).
+///
+/// The value found is written again and must give the same bytes. Since everything `to_yaml`
+/// writes reads back as its value with a YAML parser, a `Some` is always what the parser
+/// would have read, whatever the text: the reader itself may be lenient.
+pub fn from_yaml(text: &str) -> Option<Value> {
+    let mut reader = Reader {
+        lines: text.split('\n').collect(),
+        at: 0,
+    };
+    let value = Value::Object(reader.mapping(0, None, 0)?);
+    // Only the empty string after the last newline may be left.
+    (reader.at + 1 == reader.lines.len() && to_yaml(&value) == text).then_some(value)
+}
+
+/// Deepest nesting [`from_yaml`] follows (the YAML parser's own limit).
+const MAX_DEPTH: usize = 64;
+
+/// A cursor over the lines of a document [`to_yaml`] wrote.
+struct Reader<'t> {
+    lines: Vec<&'t str>,
+    at: usize,
+}
+
+impl<'t> Reader<'t> {
+    /// The content of the next line when it starts at column `indent` exactly.
+    fn line_at(&self, indent: usize) -> Option<&'t str> {
+        let line = self.lines.get(self.at)?;
+        let content = line.get(indent..)?;
+        (line.as_bytes()[..indent].iter().all(|b| *b == b' ') && !content.starts_with(' '))
+            .then_some(content)
+    }
+
+    /// Entries at column `indent`; the first one may be `first`, what follows a sequence's
+    /// `- ` (its line not taken yet).
+    fn mapping(
+        &mut self,
+        indent: usize,
+        mut first: Option<&'t str>,
+        depth: usize,
+    ) -> Option<serde_json::Map<String, Value>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut map = serde_json::Map::new();
+        loop {
+            let content = match first.take() {
+                Some(content) => content,
+                None => match self.line_at(indent) {
+                    Some(content) if !content.starts_with('-') && !content.is_empty() => content,
+                    _ => break,
+                },
+            };
+            self.at += 1;
+            let (key, rest) = split_key(content)?;
+            let value = match rest {
+                "" => self.block(indent + 2, depth + 1)?,
+                _ => inline_value(rest.strip_prefix(' ')?)?,
+            };
+            map.insert(key, value);
+        }
+        (!map.is_empty()).then_some(map)
+    }
+
+    /// The mapping or sequence that starts on the next line, at column `indent`.
+    fn block(&mut self, indent: usize, depth: usize) -> Option<Value> {
+        if self.line_at(indent)?.starts_with('-') {
+            self.sequence(indent, depth)
+        } else {
+            Some(Value::Object(self.mapping(indent, None, depth)?))
+        }
+    }
+
+    /// Items at column `indent`.
+    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut items = Vec::new();
+        while let Some(rest) = self.line_at(indent).and_then(|c| c.strip_prefix('-')) {
+            let item = if rest.is_empty() {
+                self.at += 1;
+                self.block(indent + 2, depth + 1)?
+            } else {
+                let rest = rest.strip_prefix(' ')?;
+                match split_key(rest) {
+                    Some((_, after)) if after.is_empty() || after.starts_with(' ') => {
+                        Value::Object(self.mapping(indent + 2, Some(rest), depth + 1)?)
+                    }
+                    _ => {
+                        self.at += 1;
+                        inline_value(rest)?
+                    }
+                }
+            };
+            items.push(item);
+        }
+        (!items.is_empty()).then_some(Value::Array(items))
+    }
+}
+
+/// `key:` and what follows the colon.
+fn split_key(content: &str) -> Option<(String, &str)> {
+    if content.starts_with('"') {
+        let end = quoted_end(content)?;
+        let key = serde_json::from_str(&content[..end]).ok()?;
+        Some((key, content[end..].strip_prefix(':')?))
+    } else {
+        let (key, rest) = content.split_once(':')?;
+        Some((key.to_string(), rest))
+    }
+}
+
+/// The length of the double-quoted string that `text` starts with, quotes included.
+fn quoted_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A scalar, an empty collection or a flow list of scalars: the rest of a line.
+fn inline_value(text: &str) -> Option<Value> {
+    Some(match text {
+        "null" => Value::Null,
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "{}" => Value::Object(serde_json::Map::new()),
+        _ if text.starts_with('[') => {
+            let mut inner = text.strip_prefix('[')?.strip_suffix(']')?;
+            let mut items = Vec::new();
+            while !inner.is_empty() {
+                let end = if inner.starts_with('"') {
+                    quoted_end(inner)?
+                } else {
+                    inner.find(',').unwrap_or(inner.len())
+                };
+                items.push(inline_value(&inner[..end])?);
+                inner = &inner[end..];
+                if !inner.is_empty() {
+                    inner = inner.strip_prefix(", ")?;
+                }
+            }
+            Value::Array(items)
+        }
+        _ if text.starts_with('"') => Value::String(serde_json::from_str(text).ok()?),
+        // Integers only: the parser reads them exactly; other numbers take the long way.
+        _ if text.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
+            Value::from(text.parse::<i64>().ok()?)
+        }
+        _ => Value::String(text.to_string()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +333,120 @@ mod tests {
         assert_eq!(parsed.errors, vec![], "{text}");
         assert_eq!(parsed.documents[0].root.to_json(), value, "{text}");
         assert!(text.starts_with("phase: deploying\nsince: \"2026-11-25T12:00:00Z\"\nconditions:\n  - type: Blocked\n    status: \"True\"\n"), "{text}");
+    }
+
+    /// What the YAML parser reads from `text`, as JSON (`None` when it does not parse).
+    fn parsed(text: &str) -> Option<Value> {
+        let parsed = crate::yaml::parse(text, crate::yaml::Limits::default());
+        if !parsed.errors.is_empty() {
+            return None;
+        }
+        Some(parsed.documents.first()?.root.to_json())
+    }
+
+    #[test]
+    fn the_reader_takes_back_what_the_writer_wrote_and_nothing_else() {
+        let value = json!({
+            "phase": "deploying",
+            "conditions": [{"type": "Blocked", "status": "True", "message": "x: `y`, \"z\"\n"}],
+            "tasks": {"waves": [["a", "b, c"], ["7"]], "states": {"a": "ready"}},
+            "nested": [[{"k": [1, -2]}], [], {}],
+            "": null,
+            "odd key: yes": false,
+        });
+        let text = to_yaml(&value);
+        assert_eq!(from_yaml(&text), Some(value.clone()), "{text}");
+        assert_eq!(parsed(&text), Some(value), "{text}");
+        // YAML that a parser reads, but not as `to_yaml` writes it: left to the parser.
+        for other in [
+            "phase:  deploying\n",
+            "phase: 'deploying'\n",
+            "phase: \"deploying\"\n",
+            "phase: deploying # comment\n",
+            "phase: deploying",
+            "phase: deploying\n\n",
+            "a:\n- x\n",
+            "a:\n    - x\n",
+            "a: [x,y]\n",
+            "a: &x b\nc: *x\n",
+            "a: 1.5\n",
+            "a: 0x1F\n",
+            "a: 01\n",
+            "a: 99999999999999999999\n",
+            "a:\n  b: 1\n  b: 2\n",
+            "? a\n: b\n",
+            "a: b\n---\nc: d\n",
+        ] {
+            assert_eq!(from_yaml(other), None, "{other:?}");
+        }
+        // Nesting deeper than the parser's limit is the parser's to refuse.
+        let mut deep = json!("x");
+        for _ in 0..MAX_DEPTH + 2 {
+            deep = json!({ "k": deep });
+        }
+        assert_eq!(from_yaml(&to_yaml(&deep)), None);
+    }
+
+    use proptest::prelude::*;
+
+    fn scalar_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z0-9 :#'\"\\\\\n\t,\\[\\]{}&*!|>%@`?./-]{0,12}".prop_map(Value::from),
+            "\\PC{0,8}".prop_map(Value::from),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        scalar_value().prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                document_of(inner),
+            ]
+        })
+    }
+
+    fn document_of(inner: impl Strategy<Value = Value>) -> impl Strategy<Value = Value> {
+        prop::collection::vec(("[a-zA-Z0-9 :\"#-]{0,6}", inner), 1..5)
+            .prop_map(|entries| Value::Object(entries.into_iter().collect()))
+    }
+
+    proptest! {
+        /// The ground `from_yaml` stands on: the parser reads what `to_yaml` writes as the
+        /// value written. The reader gives the same.
+        #[test]
+        fn what_is_written_reads_back_the_same_both_ways(doc in document_of(value())) {
+            let text = to_yaml(&doc);
+            prop_assert_eq!(parsed(&text), Some(doc.clone()), "{}", text);
+            prop_assert_eq!(from_yaml(&text), Some(doc), "{}", text);
+        }
+
+        /// Whatever text it is given, the reader either declines or agrees with the parser.
+        #[test]
+        fn the_reader_never_disagrees_with_the_parser(
+            doc in document_of(value()),
+            at in any::<prop::sample::Index>(),
+            insert in prop::option::of(prop::sample::select(
+                &[" ", "  ", "-", "- ", ":", ": ", "\"", "\n", "[", "]", ", ", "#", "&a ", "x", "1", "{}"][..],
+            )),
+        ) {
+            let mut text = to_yaml(&doc);
+            let mut cut = at.index(text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            match insert {
+                Some(piece) => text.insert_str(cut, piece),
+                None if cut < text.len() => {
+                    text.remove(cut);
+                }
+                None => {}
+            }
+            if let Some(read) = from_yaml(&text) {
+                prop_assert_eq!(Some(read), parsed(&text), "{:?}", text);
+            }
+        }
     }
 }
