@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod notify;
 pub mod plan;
 pub mod promote;
+pub mod reclaim;
 pub mod reconcile;
 pub mod schema;
 pub mod source;

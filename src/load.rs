@@ -152,13 +152,22 @@ impl Loaded {
     /// Frees every document's YAML tree, keeping its span: once diagnostics are made, the
     /// engine needs only the typed objects.
     pub fn release_trees(&mut self) {
-        for document in &mut self.documents {
-            document.root = std::sync::Arc::new(Node {
-                span: document.root.span,
-                value: Value::Null,
-                plain: false,
-            });
-        }
+        let trees: Vec<_> = self
+            .documents
+            .iter_mut()
+            .map(|document| {
+                let span = document.root.span;
+                std::mem::replace(
+                    &mut document.root,
+                    std::sync::Arc::new(Node {
+                        span,
+                        value: Value::Null,
+                        plain: false,
+                    }),
+                )
+            })
+            .collect();
+        crate::reclaim::soon(trees);
     }
 }
 

@@ -15,11 +15,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_tracing(&args);
-    match cli::run(&args) {
+    railyard::reclaim::set_mode(cli::reclaim_mode(&args.command));
+    let code = match cli::run(&args) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(cli::EXIT_FAILURE)
         }
-    }
+    };
+    // Nothing is being freed while the process exits.
+    railyard::reclaim::settle(std::time::Duration::from_secs(10));
+    code
 }

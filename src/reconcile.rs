@@ -54,7 +54,9 @@ pub enum PlanError {
 /// git repository, approvals and reports are trusted from its history; in a plain folder
 /// they count by their `by` field and the plan says so.
 pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanError> {
-    Ok(worktree_plan(root, now)?.1)
+    let (loaded, plan) = worktree_plan(root, now)?;
+    crate::reclaim::at_end(loaded);
+    Ok(plan)
 }
 
 /// [`plan_worktree`] for `watch --dry-run`: files whose size and modification time `cache`
@@ -67,13 +69,9 @@ pub fn plan_worktree_cached(
     let mut loaded = load::read_worktree_cached(root, Some(cache))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
-    Ok(plan_loaded(
-        &mut loaded,
-        &own,
-        &facts,
-        now,
-        "working-tree".to_string(),
-    ))
+    let plan = plan_loaded(&mut loaded, &own, &facts, now, "working-tree".to_string());
+    crate::reclaim::at_end((loaded, own));
+    Ok(plan)
 }
 
 /// The working tree loaded and planned, starting from railyard's own trusted status, as
@@ -103,7 +101,9 @@ pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Pla
     let existing = status;
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    Ok(plan_loaded(&mut loaded, &existing, &facts, now, revision))
+    let plan = plan_loaded(&mut loaded, &existing, &facts, now, revision);
+    crate::reclaim::at_end((loaded, existing));
+    Ok(plan)
 }
 
 /// The plan for what was loaded: pure. The documents' YAML trees are freed once the
@@ -143,6 +143,8 @@ pub fn plan_loaded(
         crate::notify::messages(&catalog, &objects, settings.repository_url.as_deref());
     let mut warnings = warnings;
     warnings.extend(unresolved);
+    drop(catalog);
+    crate::reclaim::at_end((previous, before));
     Plan {
         revision,
         objects,

@@ -169,6 +169,17 @@ fn prepare(
         )?
     };
     lap("built the commit");
+    let owed = crate::deliver::owed(&plans);
+    drop(catalog);
+    crate::reclaim::at_end((
+        loaded,
+        plans,
+        previous,
+        before,
+        own_files,
+        diagnostics,
+        facts,
+    ));
     let subject = if commit.is_some() {
         subject
     } else {
@@ -182,7 +193,7 @@ fn prepare(
         errors,
         changes,
         boards,
-        owed: crate::deliver::owed(&plans),
+        owed,
         sinks: settings.notify.clone(),
     })
 }

@@ -152,6 +152,17 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// How the process gives back what a reconcile built: commands that reconcile again and again
+/// free it; one reconcile and out leaves it to the operating system.
+pub fn reclaim_mode(command: &Command) -> railyard::reclaim::Mode {
+    use railyard::reclaim::Mode;
+    match command {
+        Command::Watch(_) => Mode::Background,
+        Command::Reconcile(args) if args.execute => Mode::Background,
+        _ => Mode::OneShot,
+    }
+}
+
 /// Appends step outputs to `$GITHUB_OUTPUT` when it names a file.
 pub fn write_outputs(pairs: &[(&str, String)]) -> anyhow::Result<()> {
     use anyhow::Context;

@@ -1,0 +1,152 @@
+//! Giving back the memory a reconcile built, off the path that makes someone wait.
+//!
+//! A reconcile of ten thousand manifests builds millions of small allocations (YAML trees,
+//! typed objects, statuses, plans). Freeing them one by one, on one core, was the last tenth
+//! of a no-change reconcile, after all the work was done (perf). Two calls:
+//!
+//! - [`soon`]: a value no longer needed in the middle of the work (the YAML trees once the
+//!   diagnostics are made): freed on a thread of its own while the work goes on.
+//! - [`at_end`]: what a reconcile built, once it is done: freed like [`soon`] when the
+//!   process goes on to do more, never when it is about to exit anyway (the operating
+//!   system takes the memory back whole).
+//!
+//! Which of these the process does is its [`Mode`], set once by the binary. The default,
+//! [`Mode::Inline`], drops values where they fall, as usual.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+/// How [`soon`] and [`at_end`] give memory back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Mode {
+    /// Dropped where they fall (the library's default, and its tests).
+    Inline = 0,
+    /// Freed on the background thread (`watch`, `--execute`: processes that reconcile again
+    /// and again).
+    Background = 1,
+    /// Like `Background`, but what [`at_end`] is given is never freed (one-shot commands).
+    OneShot = 2,
+}
+
+static MODE: AtomicU8 = AtomicU8::new(Mode::Inline as u8);
+
+/// Sets how this process gives memory back (the binary, once, before any work).
+pub fn set_mode(mode: Mode) {
+    MODE.store(mode as u8, Ordering::Relaxed);
+}
+
+fn mode() -> Mode {
+    match MODE.load(Ordering::Relaxed) {
+        1 => Mode::Background,
+        2 => Mode::OneShot,
+        _ => Mode::Inline,
+    }
+}
+
+type Garbage = Box<dyn Send>;
+
+/// The background thread's queue, started on first use; `None` when no thread could start.
+fn queue() -> Option<&'static Mutex<Sender<Garbage>>> {
+    static QUEUE: OnceLock<Option<Mutex<Sender<Garbage>>>> = OnceLock::new();
+    QUEUE
+        .get_or_init(|| {
+            let (sender, receiver) = mpsc::channel::<Garbage>();
+            std::thread::Builder::new()
+                .name("railyard-reclaim".into())
+                .spawn(move || {
+                    for garbage in receiver {
+                        drop(garbage);
+                    }
+                })
+                .ok()
+                .map(|_| Mutex::new(sender))
+        })
+        .as_ref()
+}
+
+/// Frees `value` on the background thread (here in [`Mode::Inline`], or when no thread
+/// could start).
+pub fn soon<T: Send + 'static>(value: T) {
+    if mode() == Mode::Inline {
+        return drop(value);
+    }
+    let sent = queue().and_then(|queue| {
+        let sender = queue.lock().ok()?;
+        // Given back when the thread is gone: then it is dropped here.
+        sender.send(Box::new(value)).err().map(|e| e.0)
+    });
+    drop(sent);
+}
+
+/// What a reconcile built, once it is done: never freed in a [`Mode::OneShot`] process,
+/// else as [`soon`].
+pub fn at_end<T: Send + 'static>(value: T) {
+    if mode() == Mode::OneShot {
+        std::mem::forget(value);
+    } else {
+        soon(value);
+    }
+}
+
+/// Waits (at most `limit`) until the background thread has freed everything it was given
+/// before this call (at once in [`Mode::Inline`]): a process about to exit calls it so that
+/// no free runs during the exit. Whether everything was freed in time.
+pub fn settle(limit: Duration) -> bool {
+    /// Signals when dropped: after everything queued before it.
+    struct Mark(Sender<()>);
+    impl Drop for Mark {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    if mode() == Mode::Inline {
+        return true;
+    }
+    let (done, freed) = mpsc::channel();
+    soon(Mark(done));
+    freed.recv_timeout(limit).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    // One test for every mode: the mode is the process's, and tests run in parallel (the
+    // others may see another mode for a moment: only when their memory is freed changes).
+    #[test]
+    fn each_mode_gives_memory_back_as_it_says() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let count = || drops.load(Ordering::SeqCst);
+        soon(Counted(drops.clone()));
+        at_end(Counted(drops.clone()));
+        assert_eq!(count(), 2, "inline: dropped at once");
+
+        set_mode(Mode::Background);
+        for _ in 0..100 {
+            soon(Counted(drops.clone()));
+        }
+        at_end(Counted(drops.clone()));
+        assert!(settle(Duration::from_secs(10)));
+        assert_eq!(count(), 103, "background: all freed once settled");
+
+        set_mode(Mode::OneShot);
+        soon(Counted(drops.clone()));
+        at_end(Counted(drops.clone()));
+        assert!(settle(Duration::from_secs(10)));
+        assert_eq!(count(), 104, "one-shot: freed soon, or never at the end");
+        set_mode(Mode::Inline);
+    }
+}
