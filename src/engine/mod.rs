@@ -110,6 +110,13 @@ pub fn reconcile(
     facts: &Facts,
     now: jiff::Timestamp,
 ) -> Vec<ObjectPlan> {
+    let started = std::time::Instant::now();
+    let lap = |what: &str| {
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "engine: {what}"
+        );
+    };
     let mut world = World::new(catalog, facts, now);
     world.runs = previous
         .iter()
@@ -145,6 +152,7 @@ pub fn reconcile(
     }
     // Serializing and digesting each spec is most of a start's work and needs nothing but
     // the document: done in parallel, once per parsed document.
+    lap("found the objects");
     let views: Vec<std::borrow::Cow<'_, SpecView>> = {
         use rayon::prelude::*;
         subjects
@@ -152,40 +160,55 @@ pub fn reconcile(
             .map(|(_, _, _, document, _, fields)| spec_view(document, fields))
             .collect()
     };
-    let mut states: Vec<State<'_>> = Vec::with_capacity(subjects.len());
-    for ((kind, flow, name, document, before, _), view) in subjects.into_iter().zip(views) {
-        let mut spec = view.spec.clone();
-        // A turnover's tasks are the ones it will run: copied with `tasksFrom` included.
-        if kind == WorkflowKind::Turnover
-            && let (Some(turnover), Value::Object(map)) = (
-                catalog.get::<crate::manifest::TurnoverSpec>(name),
-                &mut spec,
-            )
-            && (map.contains_key("tasks") || turnover.manifest.spec.tasks_from.is_some())
-        {
-            let count = crate::tasks::turnover_tasks(catalog, turnover).len();
-            map.insert(
-                "tasks".into(),
-                Value::Array(vec![Value::Object(serde_json::Map::new()); count]),
-            );
-        }
-        let subject = Subject {
-            kind,
-            name,
-            document,
-            spec,
+    lap("digested the specs");
+    // Each object's starting state. One whose previous status is known resumes from it, on
+    // its own (in parallel); a new one enters its workflow's first phase, which may read the
+    // phases of the objects before it: in order, one at a time, as they are recorded.
+    let started: Vec<(Started<'_>, String)> = {
+        use rayon::prelude::*;
+        subjects
+            .into_par_iter()
+            .zip(views)
+            .map(|((kind, flow, name, document, before, _), view)| {
+                let subject = Subject {
+                    kind,
+                    name,
+                    document,
+                    spec: run_spec(catalog, kind, name, &view.spec),
+                };
+                let started = match before.filter(|b| flow.phase(&b.phase).is_some()) {
+                    Some(known) => Started::Resumed(resume(subject, flow, known, now)),
+                    None => Started::New(subject, flow),
+                };
+                (started, view.digest.clone())
+            })
+            .collect()
+    };
+    let mut states: Vec<State<'_>> = Vec::with_capacity(started.len());
+    for (started, digest) in started {
+        let mut state = match started {
+            Started::Resumed(state) => state,
+            Started::New(subject, flow) => begin(&world, subject, flow),
         };
-        let mut state = start(&world, subject, flow, before, now);
-        state.status.spec_digest = view.digest.clone();
-        world
-            .phases
-            .insert((kind, name.to_string()), state.status.phase.clone());
+        state.status.spec_digest = digest;
+        world.phases.insert(
+            (state.subject.kind, state.subject.name.to_string()),
+            state.status.phase.clone(),
+        );
         states.push(state);
     }
     // Rounds until no object moves; each round can only move objects forward through a
     // finite workflow, so this ends (the bound is a guard against a workflow that cycles).
+    lap("started the objects");
     let bound: usize = states.iter().map(|s| s.flow.phases.len()).sum::<usize>() + 2;
-    for _ in 0..bound {
+    // When no object can move (a reconcile with nothing new) the rounds would only find
+    // that out one object at a time: it is found out on every core first.
+    let settled = {
+        use rayon::prelude::*;
+        !states.par_iter().any(|state| can_move(&world, state))
+    };
+    let rounds = if settled { 0 } else { bound };
+    for _ in 0..rounds {
         let mut moved = false;
         for state in &mut states {
             if step(&world, state) {
@@ -200,6 +223,7 @@ pub fn reconcile(
             break;
         }
     }
+    lap("settled");
     // Each object's plan (its task board, next steps, conditions) reads the settled world
     // and nothing else: made in parallel.
     {
@@ -212,6 +236,7 @@ pub fn reconcile(
         );
     }
     plans.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    lap("made the plans");
     plans
 }
 
@@ -311,36 +336,71 @@ fn invalid_plan(
     }
 }
 
-/// The state an object starts this reconcile in: its previous status (re-evaluated), or the
-/// workflow's initial phase, entered now.
-fn start<'a>(
-    world: &World<'a>,
+/// How an object starts this reconcile.
+enum Started<'a> {
+    /// From its previous status, re-evaluated.
+    Resumed(State<'a>),
+    /// Not known before: it enters its workflow's initial phase ([`begin`]).
+    New(Subject<'a>, &'a WorkflowSpec),
+}
+
+/// The spec the engine reads: the pruned spec, with a turnover's tasks as the ones it will
+/// run (`tasksFrom` included; only their number matters).
+fn run_spec(catalog: &Catalog<'_>, kind: WorkflowKind, name: &str, pruned: &Value) -> Value {
+    let mut spec = pruned.clone();
+    if kind == WorkflowKind::Turnover
+        && let (Some(turnover), Value::Object(map)) = (
+            catalog.get::<crate::manifest::TurnoverSpec>(name),
+            &mut spec,
+        )
+        && (map.contains_key("tasks") || turnover.manifest.spec.tasks_from.is_some())
+    {
+        let count = crate::tasks::turnover_tasks(catalog, turnover).len();
+        map.insert(
+            "tasks".into(),
+            Value::Array(vec![Value::Object(serde_json::Map::new()); count]),
+        );
+    }
+    spec
+}
+
+/// An object known before starts from its previous status, re-evaluated (reads nothing but
+/// the object itself).
+fn resume<'a>(
     subject: Subject<'a>,
     flow: &'a WorkflowSpec,
-    before: Option<&ObjectStatus>,
+    known: &ObjectStatus,
     now: jiff::Timestamp,
 ) -> State<'a> {
-    let known = before.filter(|b| flow.phase(&b.phase).is_some());
     let mut state = State {
-        status: known.cloned().unwrap_or_default(),
+        status: known.clone(),
         subject,
         flow,
         transitions: Vec::new(),
         notifications: Vec::new(),
     };
-    if known.is_none() {
-        state.status.phase = flow.initial.clone();
-        state.status.since = world
-            .facts
-            .added
-            .get(&state.subject.document.path)
-            .map(|c| c.time);
-        if let Some(phase) = flow.phase(&flow.initial) {
-            enter(world, &mut state, phase);
-        }
-        return state;
-    }
     reevaluate(&mut state, now);
+    state
+}
+
+/// A new object: the workflow's initial phase, entered now (since when git added it).
+fn begin<'a>(world: &World<'a>, subject: Subject<'a>, flow: &'a WorkflowSpec) -> State<'a> {
+    let mut state = State {
+        status: ObjectStatus::default(),
+        subject,
+        flow,
+        transitions: Vec::new(),
+        notifications: Vec::new(),
+    };
+    state.status.phase = flow.initial.clone();
+    state.status.since = world
+        .facts
+        .added
+        .get(&state.subject.document.path)
+        .map(|c| c.time);
+    if let Some(phase) = flow.phase(&flow.initial) {
+        enter(world, &mut state, phase);
+    }
     state
 }
 
@@ -604,12 +664,7 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
             break;
         };
         let values = effective(&state.subject, &state.status);
-        let context = ctx(world, state, &values, phase);
-        let taken = phase.transitions.iter().find_map(|t| {
-            let verdict = guards::evaluate(&context, &t.when);
-            verdict.holds().then_some((t, verdict))
-        });
-        let Some((transition, verdict)) = taken else {
+        let Some((transition, verdict)) = first_open(world, state, &values, phase) else {
             break;
         };
         let fields: BTreeMap<String, String> = transition
@@ -654,6 +709,28 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
         moved = true;
     }
     moved
+}
+
+/// The first transition out of `phase` whose guards hold, with their verdict.
+fn first_open<'f>(
+    world: &World<'_>,
+    state: &State<'_>,
+    values: &Value,
+    phase: &'f Phase,
+) -> Option<(&'f crate::manifest::Transition, guards::Verdict)> {
+    let context = ctx(world, state, values, phase);
+    phase.transitions.iter().find_map(|t| {
+        let verdict = guards::evaluate(&context, &t.when);
+        verdict.holds().then_some((t, verdict))
+    })
+}
+
+/// Whether [`step`] would move the object (it changes nothing).
+fn can_move(world: &World<'_>, state: &State<'_>) -> bool {
+    state.flow.phase(&state.status.phase).is_some_and(|phase| {
+        let values = effective(&state.subject, &state.status);
+        first_open(world, state, &values, phase).is_some()
+    })
 }
 
 /// Entering a phase: defaults, conditional defaults, a task-plan reset, notifications.
