@@ -177,7 +177,7 @@ pub fn reconcile(
                     spec: run_spec(catalog, kind, name, &view.spec),
                 };
                 let started = match before.filter(|b| flow.phase(&b.phase).is_some()) {
-                    Some(known) => Started::Resumed(resume(subject, flow, known, now)),
+                    Some(known) => Started::Resumed(Box::new(resume(subject, flow, known, now))),
                     None => Started::New(subject, flow),
                 };
                 (started, view.digest.clone())
@@ -187,7 +187,7 @@ pub fn reconcile(
     let mut states: Vec<State<'_>> = Vec::with_capacity(started.len());
     for (started, digest) in started {
         let mut state = match started {
-            Started::Resumed(state) => state,
+            Started::Resumed(state) => *state,
             Started::New(subject, flow) => begin(&world, subject, flow),
         };
         state.status.spec_digest = digest;
@@ -339,7 +339,7 @@ fn invalid_plan(
 /// How an object starts this reconcile.
 enum Started<'a> {
     /// From its previous status, re-evaluated.
-    Resumed(State<'a>),
+    Resumed(Box<State<'a>>),
     /// Not known before: it enters its workflow's initial phase ([`begin`]).
     New(Subject<'a>, &'a WorkflowSpec),
 }
