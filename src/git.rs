@@ -155,17 +155,18 @@ impl GitRepo {
     pub fn facts_cached(
         &self,
         rev: &str,
-        cache: &mut Option<(String, Facts)>,
-    ) -> Result<Facts, GitError> {
+        cache: &mut Option<(String, std::sync::Arc<Facts>)>,
+    ) -> Result<std::sync::Arc<Facts>, GitError> {
         let tip = self.commit(Some(rev))?.id();
         let facts = match cache.take() {
-            Some((old, facts)) if self.first_parent_line(tip, &old) => {
-                let mut facts = facts;
+            // Shared with the round before only while that round still holds it: updated in
+            // place, not copied, once it let go.
+            Some((old, mut facts)) if self.first_parent_line(tip, &old) => {
                 let old = git2::Oid::from_str(&old)?;
-                self.apply_history(&mut facts, tip, Some(old))?;
+                self.apply_history(std::sync::Arc::make_mut(&mut facts), tip, Some(old))?;
                 facts
             }
-            _ => self.facts(Some(rev))?,
+            _ => std::sync::Arc::new(self.facts(Some(rev))?),
         };
         *cache = Some((tip.to_string(), facts.clone()));
         Ok(facts)
@@ -264,6 +265,10 @@ impl GitRepo {
         rev: &str,
         cache: Option<&mut load::ParseCache>,
     ) -> Result<(load::Loaded, BTreeMap<String, Vec<u8>>), GitError> {
+        let started = std::time::Instant::now();
+        let lap = |what: &str| {
+            tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+        };
         let commit = self.commit(Some(rev))?;
         let tree = commit.tree()?;
         let mut blobs: Vec<(String, git2::Oid)> = Vec::new();
@@ -277,6 +282,7 @@ impl GitRepo {
             TreeWalkResult::Ok
         })?;
         blobs.sort();
+        lap("listed the tree");
         let read = |oid: git2::Oid, max: u64| -> Content {
             match self.repo.find_blob(oid) {
                 Ok(blob) if blob.size() as u64 > max => Content::TooLarge {
@@ -308,16 +314,20 @@ impl GitRepo {
             .filter(|(p, _)| p.starts_with(&status_prefix) || *p == settings.summary)
             .cloned()
             .collect();
-        let status: BTreeMap<String, Vec<u8>> = self
-            .read_blobs(&owned, settings.max_file_bytes)
-            .into_iter()
-            .filter_map(|f| match f.content {
-                Content::Bytes(bytes) => Some((f.path, bytes)),
-                _ => None,
-            })
-            .collect();
-        let started = std::time::Instant::now();
         let max = settings.max_file_bytes;
+        let mut cache = cache;
+        let status = match cache.as_deref_mut() {
+            Some(cache) => self.read_own_cached(&owned, max, &mut cache.own_blobs),
+            None => self
+                .read_blobs(&owned, max)
+                .into_iter()
+                .filter_map(|f| match f.content {
+                    Content::Bytes(bytes) => Some((f.path, bytes)),
+                    _ => None,
+                })
+                .collect(),
+        };
+        lap("read railyard's own files");
         let loaded = match cache {
             Some(cache) => {
                 let keys = manifests
@@ -334,11 +344,41 @@ impl GitRepo {
             }
             None => load::parse_files(settings, config_result, self.read_blobs(&manifests, max)),
         };
-        tracing::debug!(
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "parsed the manifests"
-        );
+        lap("parsed the manifests");
         Ok((loaded, status))
+    }
+
+    /// railyard's own files (path, blob id): those `cache` holds by blob id are taken from it,
+    /// the rest read; the cache then holds exactly these files.
+    fn read_own_cached(
+        &self,
+        owned: &[(String, git2::Oid)],
+        max: u64,
+        cache: &mut std::collections::HashMap<Vec<u8>, Vec<u8>>,
+    ) -> BTreeMap<String, Vec<u8>> {
+        let missing: Vec<(String, git2::Oid)> = owned
+            .iter()
+            .filter(|(_, oid)| !cache.contains_key(oid.as_bytes()))
+            .cloned()
+            .collect();
+        let by_path: std::collections::HashMap<&str, &git2::Oid> = owned
+            .iter()
+            .map(|(path, oid)| (path.as_str(), oid))
+            .collect();
+        for file in self.read_blobs(&missing, max) {
+            if let (Content::Bytes(bytes), Some(oid)) =
+                (file.content, by_path.get(file.path.as_str()))
+            {
+                cache.insert(oid.as_bytes().to_vec(), bytes);
+            }
+        }
+        let wanted: std::collections::HashSet<&[u8]> =
+            owned.iter().map(|(_, oid)| oid.as_bytes()).collect();
+        cache.retain(|oid, _| wanted.contains(oid.as_slice()));
+        owned
+            .iter()
+            .filter_map(|(path, oid)| Some((path.clone(), cache.get(oid.as_bytes())?.clone())))
+            .collect()
     }
 
     /// Reads many blobs in parallel: libgit2 handles are not shared between threads, so each

@@ -494,7 +494,9 @@ pub struct ParseCache {
     /// Working-tree loads so far (makes keys for files without a usable time).
     round: u64,
     /// The facts of the last tip read (who added and changed each file).
-    pub facts: Option<(String, crate::facts::Facts)>,
+    pub facts: Option<(String, std::sync::Arc<crate::facts::Facts>)>,
+    /// railyard's own files as the last tree had them, by blob id: their bytes.
+    pub own_blobs: std::collections::HashMap<Vec<u8>, Vec<u8>>,
     /// railyard's own status files as parsed before, by path: their bytes and content.
     pub statuses:
         std::collections::HashMap<String, (Vec<u8>, std::sync::Arc<crate::status::StatusFile>)>,

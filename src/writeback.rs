@@ -85,7 +85,7 @@ fn prepare(
     lap("read the tree");
     let facts = match cache.as_deref_mut() {
         Some(cache) => repo.facts_cached(tip, &mut cache.facts)?,
-        None => repo.facts(Some(tip))?,
+        None => Arc::new(repo.facts(Some(tip))?),
     };
     lap("read the history");
     let settings = loaded.settings.clone();
@@ -171,15 +171,9 @@ fn prepare(
     lap("built the commit");
     let owed = crate::deliver::owed(&plans);
     drop(catalog);
-    crate::reclaim::at_end((
-        loaded,
-        plans,
-        previous,
-        before,
-        own_files,
-        diagnostics,
-        facts,
-    ));
+    // The history stays with watch's cache, which updates it in place next round.
+    drop(facts);
+    crate::reclaim::at_end((loaded, plans, previous, before, own_files, diagnostics));
     let subject = if commit.is_some() {
         subject
     } else {
