@@ -463,7 +463,7 @@ fn facts_read_incrementally_equal_facts_read_in_full() {
         let git = railyard::git::GitRepo::discover(dir).expect("a repository");
         let incremental = git.facts_cached("main", &mut cache).expect("facts");
         assert_eq!(
-            incremental,
+            *incremental,
             git.facts(Some("main")).expect("facts"),
             "step {i}"
         );
@@ -479,7 +479,7 @@ fn facts_read_incrementally_equal_facts_read_in_full() {
     let git = railyard::git::GitRepo::discover(dir).expect("a repository");
     let incremental = git.facts_cached("main", &mut cache).expect("facts");
     let full = git.facts(Some("main")).expect("facts");
-    assert_eq!(incremental, full);
+    assert_eq!(*incremental, full);
     assert!(!full.added.contains_key("trains/q5.yaml"));
 }
 
