@@ -603,3 +603,48 @@ fn a_status_file_in_an_older_format_is_rewritten() {
         current
     );
 }
+
+#[test]
+fn a_cached_tree_read_gives_what_a_fresh_read_gives() {
+    let repo = setup();
+    let dir = repo.path();
+    reconcile(dir);
+    let mut cache = railyard::load::ParseCache::default();
+    let git = railyard::git::GitRepo::discover(dir).expect("a repository");
+    let (_, first) = git
+        .read_tree_cached("main", Some(&mut cache))
+        .expect("the tree");
+    assert!(
+        first.contains_key("status/ReleaseTrain/q4.yaml"),
+        "{first:?}"
+    );
+    let forged = std::fs::read_to_string(dir.join("status/ReleaseTrain/q4.yaml"))
+        .expect("status")
+        .replace("phase: construction", "phase: closed");
+    commit(
+        dir,
+        &[("status/ReleaseTrain/q4.yaml", &forged)],
+        "rita",
+        "2026-11-03T10:00:00Z",
+    );
+    std::fs::remove_file(dir.join("STATUS.md")).expect("remove");
+    git_out(dir, &["commit", "-q", "-am", "no dashboard"]);
+    let git = railyard::git::GitRepo::discover(dir).expect("a repository");
+    let (_, cached) = git
+        .read_tree_cached("main", Some(&mut cache))
+        .expect("the tree");
+    let (_, fresh) = git.read_tree("main").expect("the tree");
+    assert_eq!(cached, fresh);
+    assert_eq!(
+        cached["status/ReleaseTrain/q4.yaml"],
+        forged.as_bytes(),
+        "the changed file is read again"
+    );
+    assert!(!cached.contains_key("STATUS.md"));
+    let distinct: std::collections::HashSet<&Vec<u8>> = cached.values().collect();
+    assert_eq!(
+        cache.own_blobs.len(),
+        distinct.len(),
+        "nothing stale is kept"
+    );
+}
