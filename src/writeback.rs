@@ -443,30 +443,33 @@ pub fn trusted_previous(
         .filter_map(|(path, bytes)| Some(((*path).clone(), Arc::new(StatusFile::parse(bytes)?))))
         .collect();
     if let Some(cached) = cached.as_mut() {
-        let mut kept = HashMap::with_capacity(trusted.len());
+        // The cache keeps what it held for files with the same bytes, takes those parsed now
+        // and forgets the rest: a changed file that no longer parses has no previous status.
+        let wanted: std::collections::HashSet<&str> =
+            trusted.iter().map(|(path, _)| path.as_str()).collect();
+        cached.retain(|path, _| wanted.contains(path.as_str()));
         for (path, bytes) in &trusted {
-            let file = match files.get(*path) {
-                Some(file) => file.clone(),
-                // From the cache only when the bytes are the same: a changed file that no
-                // longer parses has no previous status.
-                None => match cached.remove(*path).filter(|(kept, _)| kept == *bytes) {
-                    Some((_, file)) => {
-                        files.insert((*path).clone(), file.clone());
-                        file
-                    }
-                    None => continue,
-                },
-            };
-            kept.insert((*path).clone(), ((*bytes).clone(), file));
+            match (files.get(*path), cached.get(*path)) {
+                (Some(file), _) => {
+                    cached.insert((*path).clone(), ((*bytes).clone(), file.clone()));
+                }
+                (None, Some((kept, file))) if kept == *bytes => {
+                    files.insert((*path).clone(), file.clone());
+                }
+                (None, _) => {
+                    cached.remove(*path);
+                }
+            }
         }
-        **cached = kept;
     }
-    let previous = files
-        .iter()
+    // A copy of every status for the engine to start from: made on every core.
+    let previous: Vec<((Kind, String), crate::status::ObjectStatus)> = files
+        .par_iter()
         .filter_map(|(path, file)| {
             Some((status_key(&settings.status_dir, path)?, file.status.clone()))
         })
         .collect();
+    let previous = previous.into_iter().collect();
     Trusted {
         previous,
         files,

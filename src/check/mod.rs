@@ -14,14 +14,19 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{Id, Kind};
 use crate::suggest;
 
-/// Runs every check over the catalog.
+/// Runs every check over the catalog: the checks read the catalog only, so they run side by
+/// side; their diagnostics come out in the same order as one after the other.
 pub fn run(catalog: &Catalog<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    references::check(catalog, &mut out);
-    task_graph::check(catalog, &mut out);
-    workflows::check(catalog, &mut out);
-    schedule::check(catalog, &mut out);
-    out
+    let each = |check: fn(&Catalog<'_>, &mut Vec<Diagnostic>)| {
+        let mut out = Vec::new();
+        check(catalog, &mut out);
+        out
+    };
+    let ((references, task_graph), (workflows, schedule)) = rayon::join(
+        || rayon::join(|| each(references::check), || each(task_graph::check)),
+        || rayon::join(|| each(workflows::check), || each(schedule::check)),
+    );
+    [references, task_graph, workflows, schedule].concat()
 }
 
 /// "unknown environment `prod`", located at `pointer`, with a "did you mean".

@@ -14,49 +14,20 @@ use crate::manifest::{
 use crate::tasks::{PlacedTask, turnover_tasks};
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
-    for turnover in c.all::<TurnoverSpec>() {
-        let spec = &turnover.manifest.spec;
-        let local: Vec<PlacedTask<'_>> = spec
-            .tasks
-            .iter()
-            .enumerate()
-            .map(|(i, task)| PlacedTask {
-                task,
-                path: turnover.path(),
-                pointer: format!("/spec/tasks/{i}"),
-                document: turnover.document,
+    // Thousands of turnovers, each checked on its own: on every core, reported in order.
+    let turnovers: Vec<Item<'_, TurnoverSpec>> = c.all::<TurnoverSpec>().collect();
+    let found: Vec<Vec<Diagnostic>> = {
+        use rayon::prelude::*;
+        turnovers
+            .par_iter()
+            .map(|turnover| {
+                let mut out = Vec::new();
+                check_turnover(c, turnover, &mut out);
+                out
             })
-            .collect();
-        task_fields(c, &turnover, &local, out);
-        let ids: Vec<_> = local
-            .iter()
-            .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
-            .collect();
-        unique_ids(&turnover, "task", &ids, out);
-        let effective = turnover_tasks(c, turnover);
-        if let Some(order) = &spec.order {
-            let order_ids: Vec<_> = order
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (id, format!("/spec/order/{i}")))
-                .collect();
-            unique_ids(&turnover, "task in `order`", &order_ids, out);
-            let known: Vec<&str> = effective.iter().map(|t| t.task.id.as_str()).collect();
-            for (i, id) in order.iter().enumerate() {
-                if !known.contains(&id.as_str()) {
-                    out.push(unresolved(
-                        &turnover,
-                        &format!("/spec/order/{i}"),
-                        "task",
-                        id.as_str(),
-                        &known,
-                    ));
-                }
-            }
-        }
-        let is_local = |t: &PlacedTask<'_>| std::ptr::eq(t.document, turnover.document);
-        dependencies(&effective, is_local, "tasks", out);
-    }
+            .collect()
+    };
+    out.extend(found.into_iter().flatten());
     for model in c.all::<ReleaseModelSpec>() {
         for (plan, tasks) in &model.manifest.spec.task_plans {
             let key = plan.replace('~', "~0").replace('/', "~1");
@@ -81,6 +52,51 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     }
     release_cycles(c, out);
     tasks_from_cycles(c, out);
+}
+
+/// A turnover's own tasks: their fields, unique ids, `order`, and dependencies.
+fn check_turnover(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>, out: &mut Vec<Diagnostic>) {
+    let spec = &turnover.manifest.spec;
+    let local: Vec<PlacedTask<'_>> = spec
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, task)| PlacedTask {
+            task,
+            path: turnover.path(),
+            pointer: format!("/spec/tasks/{i}"),
+            document: turnover.document,
+        })
+        .collect();
+    task_fields(c, turnover, &local, out);
+    let ids: Vec<_> = local
+        .iter()
+        .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
+        .collect();
+    unique_ids(turnover, "task", &ids, out);
+    let effective = turnover_tasks(c, *turnover);
+    if let Some(order) = &spec.order {
+        let order_ids: Vec<_> = order
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id, format!("/spec/order/{i}")))
+            .collect();
+        unique_ids(turnover, "task in `order`", &order_ids, out);
+        let known: Vec<&str> = effective.iter().map(|t| t.task.id.as_str()).collect();
+        for (i, id) in order.iter().enumerate() {
+            if !known.contains(&id.as_str()) {
+                out.push(unresolved(
+                    turnover,
+                    &format!("/spec/order/{i}"),
+                    "task",
+                    id.as_str(),
+                    &known,
+                ));
+            }
+        }
+    }
+    let is_local = |t: &PlacedTask<'_>| std::ptr::eq(t.document, turnover.document);
+    dependencies(&effective, is_local, "tasks", out);
 }
 
 /// A manual task needs an owner who exists; an automated one needs a command.
