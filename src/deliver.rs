@@ -126,6 +126,7 @@ impl Delivered {
             let Some(status) = previous.get_mut(key) else {
                 continue;
             };
+            let status = std::sync::Arc::make_mut(status);
             for entry in &mut status.outbox {
                 for ((id, sink), error) in results {
                     if *id != entry.id {

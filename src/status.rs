@@ -162,8 +162,9 @@ pub struct HistoryEntry {
     description = "status/<Kind>/<name>.yaml, written by railyard only"
 )]
 pub struct StatusFile {
+    /// Shared with the engine's map of previous statuses (not copied for it).
     #[serde(flatten)]
-    pub status: ObjectStatus,
+    pub status: std::sync::Arc<ObjectStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<TasksStatus>,
 }
@@ -232,7 +233,7 @@ mod tests {
     #[test]
     fn status_files_round_trip() {
         let file = StatusFile {
-            status: ObjectStatus {
+            status: std::sync::Arc::new(ObjectStatus {
                 phase: "deploying".into(),
                 since: "2026-11-25T12:00:00Z".parse().ok(),
                 history: vec![HistoryEntry {
@@ -247,7 +248,7 @@ mod tests {
                 }],
                 spec_digest: "0123456789abcdef".into(),
                 ..ObjectStatus::default()
-            },
+            }),
             tasks: Some(TasksStatus {
                 order: vec!["a".into()],
                 waves: vec![vec!["a".into()]],

@@ -462,14 +462,12 @@ pub fn trusted_previous(
             }
         }
     }
-    // A copy of every status for the engine to start from: made on every core.
-    let previous: Vec<((Kind, String), crate::status::ObjectStatus)> = files
-        .par_iter()
+    let previous = files
+        .iter()
         .filter_map(|(path, file)| {
             Some((status_key(&settings.status_dir, path)?, file.status.clone()))
         })
         .collect();
-    let previous = previous.into_iter().collect();
     Trusted {
         previous,
         files,
@@ -585,13 +583,13 @@ fn unchanged<'f>(
         }
         _ => false,
     };
-    (tasks && file.status == object.status && bytes.starts_with(crate::status::HEADER.as_bytes()))
+    (tasks && *file.status == object.status && bytes.starts_with(crate::status::HEADER.as_bytes()))
         .then_some(bytes.as_slice())
 }
 
 fn status_file(object: &ObjectPlan) -> StatusFile {
     StatusFile {
-        status: object.status.clone(),
+        status: Arc::new(object.status.clone()),
         tasks: object.tasks.as_ref().map(|t| TasksStatus {
             order: t.order.clone(),
             waves: t.waves.clone(),
@@ -666,10 +664,10 @@ mod tests {
             },
         );
         let file = StatusFile {
-            status: crate::status::ObjectStatus {
+            status: std::sync::Arc::new(crate::status::ObjectStatus {
                 phase: "construction".into(),
                 ..Default::default()
-            },
+            }),
             tasks: None,
         };
         let mut cache = crate::load::ParseCache::default();

@@ -25,7 +25,7 @@ use guards::{Ctx, Verdict};
 use world::{Subject, World, field_values, is_empty};
 
 /// Status of every object from the last reconcile, by (kind, name).
-pub type StatusMap = BTreeMap<(Kind, String), ObjectStatus>;
+pub type StatusMap = BTreeMap<(Kind, String), Arc<ObjectStatus>>;
 
 /// A transition taken in this reconcile.
 #[derive(Clone, Debug, PartialEq)]
@@ -142,7 +142,9 @@ pub fn reconcile(
             let Some(document) = catalog.document(object_kind, name) else {
                 continue;
             };
-            let before = previous.get(&(object_kind, name.to_string()));
+            let before = previous
+                .get(&(object_kind, name.to_string()))
+                .map(Arc::as_ref);
             if invalid.contains(&(object_kind, name.to_string())) || document.object.is_none() {
                 plans.push(invalid_plan(object_kind, name, &document.path, before, now));
                 continue;
@@ -855,7 +857,9 @@ fn carried_since(
 /// The object's final status: what blocks each way out, conditions, deadlines, tasks.
 fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> ObjectPlan {
     let object_kind = state.subject.object_kind();
-    let before = previous.get(&(object_kind, state.subject.name.to_string()));
+    let before = previous
+        .get(&(object_kind, state.subject.name.to_string()))
+        .map(Arc::as_ref);
     let values = effective(&state.subject, &state.status);
     let phase = state.flow.phase(&state.status.phase).cloned();
     let mut next = Vec::new();

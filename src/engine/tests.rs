@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use super::{ObjectPlan, StatusMap, reconcile};
 use crate::catalog::Catalog;
 use crate::facts::{Commit, Facts};
@@ -109,10 +111,10 @@ fn at(phase: &str) -> StatusMap {
     let mut map = StatusMap::new();
     map.insert(
         (Kind::Release, "r1".into()),
-        ObjectStatus {
+        Arc::new(ObjectStatus {
             phase: phase.into(),
             ..ObjectStatus::default()
-        },
+        }),
     );
     map
 }
@@ -336,7 +338,10 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
     // Its owner hears it once: the next reconcile, from this status, says nothing new.
     assert!(notified(t).contains(&"developers task-waiting deploying".to_string()));
     assert_eq!(t.status.waiting, ["check"]);
-    let previous = StatusMap::from([((Kind::Turnover, "to1".to_string()), t.status.clone())]);
+    let previous = StatusMap::from([(
+        (Kind::Turnover, "to1".to_string()),
+        Arc::new(t.status.clone()),
+    )]);
     let again = run_with(
         &format!("{base}{}", report("check", "succeeded", "eve", 1)),
         &previous,
@@ -372,7 +377,7 @@ fn with_runs(runs: &[(&str, u32, crate::status::RunState)]) -> StatusMap {
             },
         );
     }
-    StatusMap::from([((Kind::Turnover, "to1".to_string()), status)])
+    StatusMap::from([((Kind::Turnover, "to1".to_string()), Arc::new(status))])
 }
 
 #[test]
@@ -609,10 +614,10 @@ fn approvals_are_asked_in_order_executive_after_qa() {
     let mut previous = StatusMap::new();
     previous.insert(
         (Kind::ReleaseTrain, "t1".into()),
-        ObjectStatus {
+        Arc::new(ObjectStatus {
             phase: "verification".into(),
             ..ObjectStatus::default()
-        },
+        }),
     );
     let plans = run_with(TRAIN, &previous, &Facts::unverified(), now());
     assert_eq!(
@@ -679,19 +684,19 @@ fn a_reject_returns_the_train_until_a_newer_approval() {
     let mut previous = StatusMap::new();
     previous.insert(
         (Kind::ReleaseTrain, "t1".into()),
-        ObjectStatus {
+        Arc::new(ObjectStatus {
             phase: "construction".into(),
             ..ObjectStatus::default()
-        },
+        }),
     );
     let release = "---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: web}\nspec: {train: t1, application: web, version: '1'}\n";
     let mut rel_prev = previous.clone();
     rel_prev.insert(
         (Kind::ApplicationRelease, "web".into()),
-        ObjectStatus {
+        Arc::new(ObjectStatus {
             phase: "complete".into(),
             ..ObjectStatus::default()
-        },
+        }),
     );
     let rejected = format!(
         "{TRAIN}{release}{}",
@@ -803,14 +808,14 @@ fn verified_approvals_carry_an_object_through_several_phases_in_one_run() {
     };
     previous.insert(
         (Kind::Turnover, "to1".into()),
-        ObjectStatus {
+        Arc::new(ObjectStatus {
             phase: "awaiting-acceptance".into(),
             history: vec![
                 visit("awaiting-acceptance", "ready"),
                 visit("ready", "awaiting-acceptance"),
             ],
             ..ObjectStatus::default()
-        },
+        }),
     );
     let plans = run_with(&extra, &previous, &facts, now());
     let t = object(&plans, Kind::Turnover, "to1");
@@ -1118,7 +1123,7 @@ fn seed_reevaluation_returns_to_the_phase_whose_field_changed() {
     let previous: StatusMap = first
         .iter()
         .filter(|p| !p.invalid)
-        .map(|p| ((p.kind, p.name.clone()), p.status.clone()))
+        .map(|p| ((p.kind, p.name.clone()), Arc::new(p.status.clone())))
         .collect();
     let emptied = release("minor", &FULL.replace("  risk: low\n", ""));
     let plans = run_with(&emptied, &previous, &Facts::unverified(), now());
@@ -1153,7 +1158,7 @@ fn overdue_once_with_one_notification() {
     assert!(notified(t).contains(&"rita deadline-missed scoping".to_string()));
     let previous: StatusMap = first
         .iter()
-        .map(|p| ((p.kind, p.name.clone()), p.status.clone()))
+        .map(|p| ((p.kind, p.name.clone()), Arc::new(p.status.clone())))
         .collect();
     let again = run_with(&train, &previous, &Facts::unverified(), now());
     let t = object(&again, Kind::ReleaseTrain, "t1");
@@ -1180,7 +1185,7 @@ fn reconciling_the_result_again_changes_nothing() {
         let first = run(&repo);
         let previous: StatusMap = first
             .iter()
-            .map(|p| ((p.kind, p.name.clone()), p.status.clone()))
+            .map(|p| ((p.kind, p.name.clone()), Arc::new(p.status.clone())))
             .collect();
         let second = run_with(&repo, &previous, &Facts::unverified(), now());
         for plan in &second {
@@ -1331,7 +1336,7 @@ mod properties {
                 prop_assert!(!way.missing.is_empty(), "{} → {} still holds", r.status.phase, way.to);
             }
             // Reconciling the result again takes no transition and notifies no one.
-            let again: StatusMap = first.iter().map(|p| ((p.kind, p.name.clone()), p.status.clone())).collect();
+            let again: StatusMap = first.iter().map(|p| ((p.kind, p.name.clone()), Arc::new(p.status.clone()))).collect();
             let second = run_with(&text, &again, &Facts::unverified(), now());
             let r2 = object(&second, Kind::Release, "r1");
             prop_assert!(r2.transitions.is_empty(), "moved again: {:?}", r2.transitions);

@@ -54,9 +54,16 @@ impl Recorded {
     pub fn apply(&self, previous: &mut StatusMap) {
         if self.interrupt_stale {
             for (key, status) in previous.iter_mut() {
-                for (task, run) in &mut status.runs {
-                    let ours = self.runs.get(key).is_some_and(|r| r.contains_key(task));
-                    if run.state == RunState::Running && !ours {
+                let stale = |task: &String, run: &TaskRun| {
+                    run.state == RunState::Running
+                        && !self.runs.get(key).is_some_and(|r| r.contains_key(task))
+                };
+                // Copied (from the status file it shares) only when a run is to change.
+                if !status.runs.iter().any(|(task, run)| stale(task, run)) {
+                    continue;
+                }
+                for (task, run) in &mut std::sync::Arc::make_mut(status).runs {
+                    if stale(task, run) {
                         run.state = RunState::Failed;
                         run.reason = Some(INTERRUPTED.into());
                     }
@@ -65,7 +72,7 @@ impl Recorded {
         }
         for (key, runs) in &self.runs {
             if let Some(status) = previous.get_mut(key) {
-                status
+                std::sync::Arc::make_mut(status)
                     .runs
                     .extend(runs.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
