@@ -166,7 +166,7 @@ pub fn reconcile(
     // Each object's starting state. One whose previous status is known resumes from it, on
     // its own (in parallel); a new one enters its workflow's first phase, which may read the
     // phases of the objects before it: in order, one at a time, as they are recorded.
-    let started: Vec<(Started<'_>, String)> = {
+    let starts: Vec<(Started<'_>, String)> = {
         use rayon::prelude::*;
         subjects
             .into_par_iter()
@@ -186,9 +186,9 @@ pub fn reconcile(
             })
             .collect()
     };
-    let mut states: Vec<State<'_>> = Vec::with_capacity(started.len());
-    for (started, digest) in started {
-        let mut state = match started {
+    let mut states: Vec<State<'_>> = Vec::with_capacity(starts.len());
+    for (start, digest) in starts {
+        let mut state = match start {
             Started::Resumed(state) => *state,
             Started::New(subject, flow) => begin(&world, subject, flow),
         };
