@@ -250,24 +250,34 @@ fn invalid_objects(
     world: &World<'_>,
 ) -> BTreeSet<(Kind, String)> {
     let mut invalid = BTreeSet::new();
+    // The errors by file: a repository with many diagnostics is not scanned once per document.
+    let mut errors: std::collections::HashMap<&str, Vec<&Diagnostic>> =
+        std::collections::HashMap::new();
+    for d in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        errors.entry(d.file.as_str()).or_default().push(d);
+    }
     for document in catalog.documents() {
         let (Some(kind), Some(name)) = (document.kind, document.name.as_deref()) else {
             continue;
         };
+        let Some(errors) = errors.get(document.path.as_str()) else {
+            continue;
+        };
         let span = document.root.span;
-        let broken = diagnostics.iter().any(|d| {
-            d.severity == Severity::Error
-                && d.file == document.path
-                && d.span.is_none_or(|s| {
-                    s.start.line >= span.start.line
-                        && s.start.line <= span.end.line.max(span.start.line)
-                })
+        let broken = errors.iter().any(|d| {
+            d.span.is_none_or(|s| {
+                s.start.line >= span.start.line
+                    && s.start.line <= span.end.line.max(span.start.line)
+            })
         });
         if broken {
             invalid.insert((kind, name.to_string()));
         }
     }
-    // Dependents: repeat until stable (chains are short).
+    // Dependents: repeat until stable (chains are short). Nothing invalid, no dependents.
+    if invalid.is_empty() {
+        return invalid;
+    }
     for _ in 0..4 {
         let mut more = Vec::new();
         for kind in [WorkflowKind::ApplicationRelease, WorkflowKind::Turnover] {
