@@ -96,11 +96,8 @@ fn the_first_reconcile_commits_and_the_second_changes_nothing() {
     assert_eq!(json["objects"][0]["phase"], "construction");
 }
 
-#[test]
-fn a_hand_edited_status_file_is_reported_and_overwritten() {
-    let repo = setup();
-    let dir = repo.path();
-    reconcile(dir);
+/// rita commits the train's status file by hand, claiming `closed`; the forged text.
+fn forge_train_status(dir: &std::path::Path) -> String {
     let forged = std::fs::read_to_string(dir.join("status/ReleaseTrain/q4.yaml"))
         .expect("status")
         .replace("phase: construction", "phase: closed");
@@ -110,6 +107,15 @@ fn a_hand_edited_status_file_is_reported_and_overwritten() {
         "rita",
         "2026-11-03T10:00:00Z",
     );
+    forged
+}
+
+#[test]
+fn a_hand_edited_status_file_is_reported_and_overwritten() {
+    let repo = setup();
+    let dir = repo.path();
+    reconcile(dir);
+    forge_train_status(dir);
     // The release managers are to be told.
     let (plan, _) = common::dry_run_json(dir, NOW, &[]);
     let train = plan["objects"]
@@ -618,15 +624,7 @@ fn a_cached_tree_read_gives_what_a_fresh_read_gives() {
         first.contains_key("status/ReleaseTrain/q4.yaml"),
         "{first:?}"
     );
-    let forged = std::fs::read_to_string(dir.join("status/ReleaseTrain/q4.yaml"))
-        .expect("status")
-        .replace("phase: construction", "phase: closed");
-    commit(
-        dir,
-        &[("status/ReleaseTrain/q4.yaml", &forged)],
-        "rita",
-        "2026-11-03T10:00:00Z",
-    );
+    let forged = forge_train_status(dir);
     std::fs::remove_file(dir.join("STATUS.md")).expect("remove");
     git_out(dir, &["commit", "-q", "-am", "no dashboard"]);
     let git = railyard::git::GitRepo::discover(dir).expect("a repository");

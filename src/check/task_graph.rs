@@ -31,23 +31,13 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     for model in c.all::<ReleaseModelSpec>() {
         for (plan, tasks) in &model.manifest.spec.task_plans {
             let key = plan.replace('~', "~0").replace('/', "~1");
-            let placed: Vec<PlacedTask<'_>> = tasks
-                .iter()
-                .enumerate()
-                .map(|(i, task)| PlacedTask {
-                    task,
-                    path: model.path(),
-                    pointer: format!("/spec/taskPlans/{key}/{i}"),
-                    document: model.document,
-                })
-                .collect();
-            task_fields(c, &model, &placed, out);
-            let ids: Vec<_> = placed
-                .iter()
-                .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
-                .collect();
-            unique_ids(&model, "task", &ids, out);
-            dependencies(&placed, |_| true, &format!("tasks of plan `{plan}`"), out);
+            let plan_tasks = placed(c, &model, tasks, &format!("/spec/taskPlans/{key}"), out);
+            dependencies(
+                &plan_tasks,
+                |_| true,
+                &format!("tasks of plan `{plan}`"),
+                out,
+            );
         }
     }
     release_cycles(c, out);
@@ -57,23 +47,7 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
 /// A turnover's own tasks: their fields, unique ids, `order`, and dependencies.
 fn check_turnover(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>, out: &mut Vec<Diagnostic>) {
     let spec = &turnover.manifest.spec;
-    let local: Vec<PlacedTask<'_>> = spec
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, task)| PlacedTask {
-            task,
-            path: turnover.path(),
-            pointer: format!("/spec/tasks/{i}"),
-            document: turnover.document,
-        })
-        .collect();
-    task_fields(c, turnover, &local, out);
-    let ids: Vec<_> = local
-        .iter()
-        .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
-        .collect();
-    unique_ids(turnover, "task", &ids, out);
+    placed(c, turnover, &spec.tasks, "/spec/tasks", out);
     let effective = turnover_tasks(c, *turnover);
     if let Some(order) = &spec.order {
         let order_ids: Vec<_> = order
@@ -97,6 +71,33 @@ fn check_turnover(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>, out: &mut 
     }
     let is_local = |t: &PlacedTask<'_>| std::ptr::eq(t.document, turnover.document);
     dependencies(&effective, is_local, "tasks", out);
+}
+
+/// The tasks of `item` at `{list}/{i}`, with their fields and ids checked.
+fn placed<'a, S>(
+    c: &Catalog<'_>,
+    item: &Item<'a, S>,
+    tasks: &'a [Task],
+    list: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<PlacedTask<'a>> {
+    let placed: Vec<PlacedTask<'a>> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, task)| PlacedTask {
+            task,
+            path: item.path(),
+            pointer: format!("{list}/{i}"),
+            document: item.document,
+        })
+        .collect();
+    task_fields(c, item, &placed, out);
+    let ids: Vec<_> = placed
+        .iter()
+        .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
+        .collect();
+    unique_ids(item, "task", &ids, out);
+    placed
 }
 
 /// A manual task needs an owner who exists; an automated one needs a command.
