@@ -19,6 +19,18 @@ pub struct Ctx<'s, 'a> {
     /// The task plan of the phase and its attempt.
     pub plan: Option<&'s str>,
     pub attempt: u32,
+    /// The task board, made the first time a guard or the plan asks for it.
+    pub board: std::cell::OnceCell<Option<super::world::TaskBoard<'a>>>,
+}
+
+impl<'a> Ctx<'_, 'a> {
+    /// The subject's tasks and their states for this phase's plan and attempt: made once per
+    /// context, however many transitions look at them.
+    pub fn board(&self) -> Option<&super::world::TaskBoard<'a>> {
+        self.board
+            .get_or_init(|| self.world.task_board(self.subject, self.plan, self.attempt))
+            .as_ref()
+    }
 }
 
 /// The outcome of a set of guards.
@@ -471,7 +483,7 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
 }
 
 fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
-    let Some(board) = ctx.world.task_board(ctx.subject, ctx.plan, ctx.attempt) else {
+    let Some(board) = ctx.board() else {
         if expected == TasksGuard::Succeeded {
             verdict.held.push("no tasks".into());
         } else {

@@ -665,6 +665,7 @@ fn ctx<'s, 'a>(
             .max(),
         plan,
         attempt,
+        board: std::cell::OnceCell::new(),
     }
 }
 
@@ -912,7 +913,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
             _ => false,
         };
         if shows_tasks
-            && let Some(board) = world.task_board(&state.subject, context.plan, context.attempt)
+            && let Some(board) = context.board()
         {
             let id = |i: usize| board.tasks[i].id.to_string();
             if state.subject.kind == WorkflowKind::Turnover {
