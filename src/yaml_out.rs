@@ -251,12 +251,10 @@ fn quoted_end(text: &str) -> Option<usize> {
 
 /// A scalar, an empty collection or a flow list of scalars: the rest of a line.
 fn inline_value(text: &str) -> Option<Value> {
-    Some(match text {
-        "null" => Value::Null,
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        "{}" => Value::Object(serde_json::Map::new()),
+    match text {
+        "{}" => Some(Value::Object(serde_json::Map::new())),
         _ if text.starts_with('[') => {
+            // Scalars only (`to_yaml` writes nothing else there): no nesting to follow.
             let mut inner = text.strip_prefix('[')?.strip_suffix(']')?;
             let mut items = Vec::new();
             while !inner.is_empty() {
@@ -265,19 +263,30 @@ fn inline_value(text: &str) -> Option<Value> {
                 } else {
                     inner.find(',').unwrap_or(inner.len())
                 };
-                items.push(inline_value(&inner[..end])?);
+                items.push(scalar_value(&inner[..end])?);
                 inner = &inner[end..];
                 if !inner.is_empty() {
                     inner = inner.strip_prefix(", ")?;
                 }
             }
-            Value::Array(items)
+            Some(Value::Array(items))
         }
+        _ => scalar_value(text),
+    }
+}
+
+/// A scalar as `to_yaml` writes it.
+fn scalar_value(text: &str) -> Option<Value> {
+    Some(match text {
+        "null" => Value::Null,
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
         _ if text.starts_with('"') => Value::String(serde_json::from_str(text).ok()?),
         // Integers only: the parser reads them exactly; other numbers take the long way.
         _ if text.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
             Value::from(text.parse::<i64>().ok()?)
         }
+        _ if text.starts_with(['[', '{']) => return None,
         _ => Value::String(text.to_string()),
     })
 }
@@ -379,6 +388,9 @@ mod tests {
         ] {
             assert_eq!(from_yaml(other), None, "{other:?}");
         }
+        // Flow lists hold scalars only: nothing nested to follow, however deep.
+        let brackets = format!("a: {}x{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(from_yaml(&brackets), None);
         // Nesting deeper than the parser's limit is the parser's to refuse.
         let mut deep = json!("x");
         for _ in 0..MAX_DEPTH + 2 {

@@ -912,9 +912,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
             WorkflowKind::Release => phase.task_plan.is_some(),
             _ => false,
         };
-        if shows_tasks
-            && let Some(board) = context.board()
-        {
+        if shows_tasks && let Some(board) = context.board() {
             let id = |i: usize| board.tasks[i].id.to_string();
             if state.subject.kind == WorkflowKind::Turnover {
                 task_ids = Some(board.tasks.iter().map(|t| t.id.to_string()).collect());
