@@ -38,8 +38,7 @@ const LOOSE_OBJECTS: usize = 64;
 ///
 /// Reading an object does not hash it again to check its id, as the git CLI does not: a
 /// reconcile reads every manifest and status blob of the tree, and the check was a twentieth
-/// of its CPU time. Corruption is `git fsck`'s business; railyard still checks what it writes
-/// (the indexer verifies the packs it writes).
+/// of its CPU time. Corruption is `git fsck`'s business.
 fn tune_libgit2() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| git2::opts::strict_hash_verification(false));
@@ -548,8 +547,8 @@ impl GitRepo {
         at: jiff::Timestamp,
         message: &str,
     ) -> Result<Option<String>, GitError> {
-        // A handle of its own: the memory backend below is added to this handle's object
-        // database only, and goes away with it.
+        // A handle of its own, whose object database is refreshed to see the pack written
+        // below.
         let repo = Repository::open(self.repo.path())?;
         let parent = repo.find_commit(git2::Oid::from_str(parent)?)?;
         let base = parent.tree()?;
@@ -567,18 +566,16 @@ impl GitRepo {
                         .transpose()
                 })
                 .collect::<Result<_, _>>()?;
-            let odb = repo.odb()?;
             let mut seen = std::collections::HashSet::new();
-            let new: Vec<&[u8]> = changes
+            let new: Vec<(&[u8], git2::Oid)> = changes
                 .iter()
                 .zip(&ids)
                 .filter_map(|((_, bytes), id)| Some((bytes.as_deref()?, (*id)?)))
                 // Not asked whether each exists already (a file system lookup each): one
                 // in a second pack does no harm.
                 .filter(|(_, id)| seen.insert(*id))
-                .map(|(bytes, _)| bytes)
                 .collect();
-            write_blob_pack(&odb, &new)?;
+            write_blob_pack(&repo, &new)?;
             ids
         } else {
             changes
@@ -753,11 +750,18 @@ impl GitRepo {
     }
 }
 
-/// Writes `blobs` into the object database as one pack file of whole objects (no deltas),
-/// through libgit2's indexer, which checks every object and writes the pack's index. The
-/// pack builder libgit2 offers searches for deltas between thousands of similar status
-/// files, which cost most of a large status commit; whole objects cost a little more disk.
-fn write_blob_pack(odb: &git2::Odb<'_>, blobs: &[&[u8]]) -> Result<(), GitError> {
+/// Writes `blobs` (their bytes and ids) into the repository as one pack file of whole
+/// objects (no deltas) with its index (version 2), straight into the object directory, and
+/// makes the object database see it.
+///
+/// libgit2's pack builder searches for deltas between thousands of similar status files,
+/// which cost most of a large status commit; its indexer inflates and hashes every object
+/// again, on one core. Here the ids are known (hashed in parallel), the objects are
+/// compressed in parallel, and the index is written from what was just written. Whole
+/// objects cost a little more disk until `git gc` repacks them. Both files are written under
+/// temporary names and renamed into place, the pack first: a reader sees the pack whole or
+/// not at all, and an interrupted write leaves no pack behind.
+fn write_blob_pack(repo: &Repository, blobs: &[(&[u8], git2::Oid)]) -> Result<(), GitError> {
     use rayon::prelude::*;
     use std::io::Write as _;
     if blobs.is_empty() {
@@ -765,10 +769,10 @@ fn write_blob_pack(odb: &git2::Odb<'_>, blobs: &[&[u8]]) -> Result<(), GitError>
     }
     let fail = |e: std::io::Error| GitError::Worktree(format!("writing a pack: {e}"));
     // Each entry: the type (3, blob) and size in git's variable-length header, then the
-    // zlib-compressed content. Compressed in parallel.
-    let entries: Vec<Vec<u8>> = blobs
+    // zlib-compressed content; with the CRC-32 the index keeps of it.
+    let entries: Vec<(Vec<u8>, u32)> = blobs
         .par_iter()
-        .map(|bytes| {
+        .map(|(bytes, _)| {
             let mut size = bytes.len();
             let mut header = vec![(3 << 4) | (size & 0x0f) as u8];
             size >>= 4;
@@ -779,25 +783,100 @@ fn write_blob_pack(odb: &git2::Odb<'_>, blobs: &[&[u8]]) -> Result<(), GitError>
             }
             let mut z = flate2::write::ZlibEncoder::new(header, flate2::Compression::fast());
             z.write_all(bytes)?;
-            z.finish()
+            let entry = z.finish()?;
+            let mut crc = flate2::Crc::new();
+            crc.update(&entry);
+            Ok((entry, crc.sum()))
         })
-        .collect::<Result<_, _>>()
+        .collect::<Result<_, std::io::Error>>()
         .map_err(fail)?;
     let count = u32::try_from(entries.len())
         .map_err(|_| GitError::Worktree("too many objects for one pack".into()))?;
-    let mut pack = Vec::with_capacity(32 + entries.iter().map(Vec::len).sum::<usize>());
+    let mut pack = Vec::with_capacity(32 + entries.iter().map(|(e, _)| e.len()).sum::<usize>());
     pack.extend_from_slice(b"PACK");
     pack.extend_from_slice(&2u32.to_be_bytes());
     pack.extend_from_slice(&count.to_be_bytes());
-    for entry in &entries {
+    // (id, CRC-32, offset) of each object, for the index.
+    let mut objects: Vec<(git2::Oid, u32, u64)> = Vec::with_capacity(entries.len());
+    for ((entry, crc), (_, id)) in entries.iter().zip(blobs) {
+        objects.push((*id, *crc, pack.len() as u64));
         pack.extend_from_slice(entry);
     }
     let checksum = sha1_smol::Sha1::from(&pack).digest().bytes();
     pack.extend_from_slice(&checksum);
-    let mut writer = odb.packwriter()?;
-    writer.write_all(&pack).map_err(fail)?;
-    writer.commit()?;
+    let index = pack_index(&mut objects, &checksum);
+    let dir = repo.commondir().join("objects").join("pack");
+    let name: String = checksum.iter().map(|b| format!("{b:02x}")).collect();
+    let place = |bytes: &[u8], extension: &str| -> std::io::Result<()> {
+        let target = dir.join(format!("pack-{name}.{extension}"));
+        if target.exists() {
+            // The same objects, written before: nothing to add.
+            return Ok(());
+        }
+        let temporary = dir.join(format!(
+            "tmp_railyard_{}_{name}.{extension}",
+            std::process::id()
+        ));
+        let written = std::fs::write(&temporary, bytes)
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o444))
+            })
+            .and_then(|()| std::fs::rename(&temporary, &target));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written
+    };
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| place(&pack, "pack"))
+        .and_then(|()| place(&index, "idx"))
+        .map_err(fail)?;
+    repo.odb()?.refresh()?;
     Ok(())
+}
+
+/// A pack's index, version 2: the fan-out table, the ids in order, their CRC-32s and
+/// offsets (offsets past 2 GiB in a table of their own), the pack's checksum and the
+/// index's own. Sorts `objects` by id.
+fn pack_index(objects: &mut [(git2::Oid, u32, u64)], pack_checksum: &[u8]) -> Vec<u8> {
+    objects.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut index = Vec::with_capacity(1100 + objects.len() * 28);
+    index.extend_from_slice(b"\xfftOc");
+    index.extend_from_slice(&2u32.to_be_bytes());
+    let mut fanout = [0u32; 256];
+    for (id, _, _) in objects.iter() {
+        fanout[usize::from(id.as_bytes()[0])] += 1;
+    }
+    let mut running = 0u32;
+    for slot in fanout {
+        running += slot;
+        index.extend_from_slice(&running.to_be_bytes());
+    }
+    for (id, _, _) in objects.iter() {
+        index.extend_from_slice(id.as_bytes());
+    }
+    for (_, crc, _) in objects.iter() {
+        index.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut large: Vec<u64> = Vec::new();
+    for (_, _, offset) in objects.iter() {
+        let small = match u32::try_from(*offset) {
+            Ok(small) if small < 0x8000_0000 => small,
+            _ => {
+                large.push(*offset);
+                0x8000_0000 | (large.len() as u32 - 1)
+            }
+        };
+        index.extend_from_slice(&small.to_be_bytes());
+    }
+    for offset in large {
+        index.extend_from_slice(&offset.to_be_bytes());
+    }
+    index.extend_from_slice(pack_checksum);
+    let own = sha1_smol::Sha1::from(&index).digest().bytes();
+    index.extend_from_slice(&own);
+    index
 }
 
 /// The index entry of a file just written: its stat data, and the id of its blob.
@@ -835,4 +914,43 @@ pub enum Worktree {
     OtherBranch,
     /// A bare repository: no working tree.
     Bare,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pack_index_sorts_ids_fans_out_and_keeps_far_offsets_in_their_own_table() {
+        let id = |first: u8| git2::Oid::from_bytes(&[first; 20]).expect("an id");
+        let far = 5 * (1u64 << 30);
+        let mut objects = vec![(id(0xb0), 2, far), (id(0x10), 1, 12), (id(0xb0 + 1), 3, 40)];
+        let index = pack_index(&mut objects, &[7; 20]);
+        let word = |at: usize| u32::from_be_bytes(index[at..at + 4].try_into().expect("4 bytes"));
+        assert_eq!(&index[..8], b"\xfftOc\0\0\0\x02");
+        let fanout = |byte: usize| word(8 + 4 * byte);
+        assert_eq!(
+            (fanout(0x0f), fanout(0x10), fanout(0xb0), fanout(0xff)),
+            (0, 1, 2, 3)
+        );
+        let names = 8 + 256 * 4;
+        assert_eq!(&index[names..names + 20], &[0x10; 20], "sorted by id");
+        let crcs = names + 3 * 20;
+        assert_eq!((word(crcs), word(crcs + 4), word(crcs + 8)), (1, 2, 3));
+        let offsets = crcs + 3 * 4;
+        assert_eq!(word(offsets), 12);
+        assert_eq!(word(offsets + 4), 0x8000_0000, "the first far offset");
+        assert_eq!(word(offsets + 8), 40);
+        let large = offsets + 3 * 4;
+        assert_eq!(
+            u64::from_be_bytes(index[large..large + 8].try_into().expect("8 bytes")),
+            far
+        );
+        assert_eq!(
+            &index[large + 8..large + 28],
+            &[7; 20],
+            "the pack's checksum"
+        );
+        assert_eq!(index.len(), large + 8 + 40, "and the index's own");
+    }
 }

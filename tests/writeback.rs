@@ -539,16 +539,17 @@ fn a_large_status_commit_lands_as_one_sound_pack() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     commit(dir, &files, "rita", "2026-11-02T10:00:00Z");
-    let packs = |dir: &std::path::Path| {
+    let indexes = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
         std::fs::read_dir(dir.join(".git/objects/pack"))
             .map(|d| {
                 d.filter_map(Result::ok)
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
-                    .count()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                    .collect()
             })
-            .unwrap_or(0)
+            .unwrap_or_default()
     };
-    let before = packs(dir);
+    let before = indexes(dir);
     let output = reconcile(dir);
     assert_eq!(
         output.status.code(),
@@ -556,7 +557,24 @@ fn a_large_status_commit_lands_as_one_sound_pack() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(packs(dir), before + 1, "the status blobs as one pack");
+    let new: Vec<_> = indexes(dir)
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    assert_eq!(new.len(), 1, "the status blobs as one pack: {new:?}");
+    // git reads the pack through the index railyard wrote, checksums and CRCs included.
+    let verified = git_out(dir, &["verify-pack", "-v", &new[0].to_string_lossy()]);
+    assert!(
+        verified.contains("non delta: 82 objects"),
+        "80 release statuses, the train's, STATUS.md: {verified}"
+    );
+    assert!(
+        !std::fs::read_dir(dir.join(".git/objects/pack"))
+            .expect("the pack folder")
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with("tmp_")),
+        "no temporary file left"
+    );
     git_out(dir, &["fsck", "--strict", "--no-dangling"]);
     let changed = git_out(dir, &["show", "--name-only", "--format=", "HEAD"]);
     assert_eq!(
