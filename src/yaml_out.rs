@@ -208,7 +208,11 @@ impl<'t> Reader<'t> {
             } else {
                 let rest = rest.strip_prefix(' ')?;
                 match split_key(rest) {
-                    Some((_, after)) if after.is_empty() || after.starts_with(' ') => {
+                    // A flow list's quoted items may hold `: ` too.
+                    Some((_, after))
+                        if !rest.starts_with('[')
+                            && (after.is_empty() || after.starts_with(' ')) =>
+                    {
                         Value::Object(self.mapping(indent + 2, Some(rest), depth + 1)?)
                     }
                     _ => {
@@ -358,7 +362,7 @@ mod tests {
         let value = json!({
             "phase": "deploying",
             "conditions": [{"type": "Blocked", "status": "True", "message": "x: `y`, \"z\"\n"}],
-            "tasks": {"waves": [["a", "b, c"], ["7"]], "states": {"a": "ready"}},
+            "tasks": {"waves": [["a", "b, c"], ["7"], [": "]], "states": {"a": "ready"}},
             "nested": [[{"k": [1, -2]}], [], {}],
             "": null,
             "odd key: yes": false,
