@@ -11,17 +11,24 @@ pub struct PlacedTask<'a> {
     pub task: &'a Task,
     /// The file that holds the task.
     pub path: &'a str,
-    /// JSON pointer to the task in its document.
-    pub pointer: String,
+    /// JSON pointer to the list the task stands in (`/spec/tasks`), and its place there:
+    /// the task's own pointer is made only when a diagnostic needs it.
+    pub list: std::borrow::Cow<'a, str>,
+    pub index: usize,
     /// The document the task stands in.
     pub document: &'a crate::load::Document,
 }
 
 impl PlacedTask<'_> {
+    /// JSON pointer to the task in its document.
+    pub fn pointer(&self) -> String {
+        format!("{}/{}", self.list, self.index)
+    }
+
     pub fn span(&self, suffix: &str) -> crate::yaml::Span {
         self.document
             .root
-            .locate(&format!("{}{suffix}", self.pointer))
+            .locate(&format!("{}{suffix}", self.pointer()))
             .node
             .span
     }
@@ -51,7 +58,8 @@ pub fn turnover_tasks<'a>(
             let placed = PlacedTask {
                 task,
                 path: item.path(),
-                pointer: format!("/spec/tasks/{index}"),
+                list: "/spec/tasks".into(),
+                index,
                 document: item.document,
             };
             match tasks.iter().position(|t| t.task.id == task.id) {

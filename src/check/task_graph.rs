@@ -87,14 +87,15 @@ fn placed<'a, S>(
         .map(|(i, task)| PlacedTask {
             task,
             path: item.path(),
-            pointer: format!("{list}/{i}"),
+            list: list.to_string().into(),
+            index: i,
             document: item.document,
         })
         .collect();
     task_fields(c, item, &placed, out);
     let ids: Vec<_> = placed
         .iter()
-        .map(|t| (&t.task.id, format!("{}/id", t.pointer)))
+        .map(|t| (&t.task.id, format!("{}/id", t.pointer())))
         .collect();
     unique_ids(item, "task", &ids, out);
     placed
@@ -119,7 +120,7 @@ fn task_fields<S>(
             TaskType::Manual if owner.is_none() => out.push(
                 item.error(
                     Code::MissingField,
-                    &placed.pointer,
+                    &placed.pointer(),
                     format!("manual task `{id}` has no `owner`"),
                 )
                 .with_label("`owner` is required for a manual task")
@@ -128,7 +129,7 @@ fn task_fields<S>(
             TaskType::Automated if run.is_none() => out.push(
                 item.error(
                     Code::MissingField,
-                    &placed.pointer,
+                    &placed.pointer(),
                     format!("automated task `{id}` has no `run`"),
                 )
                 .with_label("`run` is required for an automated task")
@@ -144,7 +145,7 @@ fn task_fields<S>(
             candidates.extend(c.member_ids());
             out.push(unresolved(
                 item,
-                &format!("{}/owner", placed.pointer),
+                &format!("{}/owner", placed.pointer()),
                 "team or member",
                 owner,
                 &candidates,
