@@ -38,7 +38,10 @@ pub fn run(
     progress.clear();
     let execution = execution?;
     // The last failure, when nothing recorded after it, is the error below.
-    let recovered = execution.failures.len() - usize::from(execution.unrecorded.is_some());
+    let recovered = execution
+        .failures
+        .len()
+        .saturating_sub(usize::from(execution.unrecorded.is_some()));
     for failure in &execution.failures[..recovered] {
         eprintln!(
             "warning: a status commit during the run failed ({failure}); the next one recorded the same runs"
