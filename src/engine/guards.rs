@@ -21,6 +21,8 @@ pub struct Ctx<'s, 'a> {
     pub attempt: u32,
     /// The task board, made the first time a guard or the plan asks for it.
     pub board: std::cell::OnceCell<Option<super::world::TaskBoard<'a>>>,
+    /// Where the instants the guards compare the clock with are noted.
+    pub horizon: &'s super::world::Horizon,
 }
 
 impl<'a> Ctx<'_, 'a> {
@@ -174,7 +176,9 @@ fn time(ctx: &Ctx<'_, '_>, field: &str, verdict: &mut Verdict) {
         .first()
         .and_then(|v| instant_of(v))
     {
-        Some(at) if ctx.world.now >= at => verdict.held.push(format!("`{field}` reached")),
+        Some(at) if ctx.world.passed(at, ctx.horizon) => {
+            verdict.held.push(format!("`{field}` reached"))
+        }
         Some(at) => verdict
             .missing
             .push(format!("`{field}` ({at}) is not reached yet")),
@@ -305,7 +309,9 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
         .is_some_and(|t| t.train_type == Some(TrainType::Emergency));
     let mut open = true;
     for freeze in &environment.manifest.spec.freezes {
-        if freeze.from.start() <= world.now && world.now < freeze.to.end() {
+        if world.passed(freeze.from.start(), ctx.horizon)
+            && !world.passed(freeze.to.end(), ctx.horizon)
+        {
             if emergency && freeze.allow_emergency {
                 continue;
             }
@@ -334,7 +340,17 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
                 let at = field_values(ctx.values, "scheduledAt")
                     .first()
                     .and_then(|v| instant_of(v))
-                    .unwrap_or(world.now);
+                    .unwrap_or(world.now());
+                // Without a schedule the reservation is checked against the clock.
+                for bound in [
+                    reservation.from.map(|f| f.start()),
+                    reservation.to.map(|t| t.end()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    ctx.horizon.note(world.now(), bound);
+                }
                 let after_start = reservation.from.is_none_or(|f| f.start() <= at);
                 let before_end = reservation.to.is_none_or(|t| at < t.end());
                 if !(after_start && before_end) {

@@ -8,6 +8,7 @@
 //! thing.
 
 pub mod guards;
+pub mod memo;
 pub mod world;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,7 +23,7 @@ use crate::load::{Document, SpecView};
 use crate::manifest::{Kind, Moment, Phase, WorkflowKind, WorkflowSpec};
 use crate::status::{Condition, HistoryEntry, NextStep, ObjectStatus, digest_json};
 use guards::{Ctx, Verdict};
-use world::{Subject, World, field_values, is_empty};
+use world::{Horizon, Subject, World, field_values, is_empty};
 
 /// Status of every object from the last reconcile, by (kind, name).
 pub type StatusMap = BTreeMap<(Kind, String), Arc<ObjectStatus>>;
@@ -99,6 +100,8 @@ struct State<'a> {
     status: ObjectStatus,
     transitions: Vec<Taken>,
     notifications: Vec<Notification>,
+    /// The earliest instant ahead that a guard compared the clock with.
+    horizon: Horizon,
 }
 
 /// Reconciles every object. `diagnostics` are those of validation: an object with an error
@@ -109,6 +112,20 @@ pub fn reconcile(
     previous: &StatusMap,
     facts: &Facts,
     now: jiff::Timestamp,
+) -> Vec<ObjectPlan> {
+    reconcile_with(catalog, diagnostics, previous, facts, now, None)
+}
+
+/// [`reconcile`], taking from `memo` the plans of the objects whose inputs did not change
+/// since the last round (see [`memo`]) and recording this round in it. The result is the
+/// same as without a memo.
+pub fn reconcile_with(
+    catalog: &Catalog<'_>,
+    diagnostics: &[Diagnostic],
+    previous: &StatusMap,
+    facts: &Facts,
+    now: jiff::Timestamp,
+    memo: Option<&mut memo::Memo>,
 ) -> Vec<ObjectPlan> {
     let started = std::time::Instant::now();
     let lap = |what: &str| {
@@ -124,6 +141,10 @@ pub fn reconcile(
         .map(|((kind, name), status)| (format!("{kind}/{name}"), status.runs.clone()))
         .collect();
     let invalid = invalid_objects(catalog, diagnostics, &world);
+    let round = memo
+        .as_deref()
+        .map(|memo| memo.round(catalog, &invalid, previous, facts, now));
+    let reused = |kind: Kind, name: &str| round.as_ref().is_some_and(|r| r.reused(kind, name));
     let mut plans: Vec<ObjectPlan> = Vec::new();
     // The objects to run, in kind order, each with its workflow and the fields it reads.
     let mut subjects = Vec::new();
@@ -142,6 +163,9 @@ pub fn reconcile(
             let Some(document) = catalog.document(object_kind, name) else {
                 continue;
             };
+            if reused(object_kind, name) {
+                continue;
+            }
             let before = previous
                 .get(&(object_kind, name.to_string()))
                 .map(Arc::as_ref);
@@ -228,14 +252,23 @@ pub fn reconcile(
     lap("settled");
     // Each object's plan (its task board, next steps, conditions) reads the settled world
     // and nothing else: made in parallel.
-    {
+    let finished: Vec<(ObjectPlan, Option<jiff::Timestamp>)> = {
         use rayon::prelude::*;
         let world = &world;
-        plans.par_extend(
-            states
-                .into_par_iter()
-                .map(|state| finish(world, state, previous)),
-        );
+        states
+            .into_par_iter()
+            .map(|state| finish(world, state, previous))
+            .collect()
+    };
+    let mut horizons = std::collections::HashMap::new();
+    for (plan, horizon) in finished {
+        if let Some(horizon) = horizon {
+            horizons.insert((plan.kind, plan.name.clone()), horizon);
+        }
+        plans.push(plan);
+    }
+    if let (Some(memo), Some(round)) = (memo, round) {
+        memo.record(round, &mut plans, &horizons);
     }
     plans.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     lap("made the plans");
@@ -390,6 +423,7 @@ fn resume<'a>(
         flow,
         transitions: Vec::new(),
         notifications: Vec::new(),
+        horizon: Horizon::default(),
     };
     reevaluate(&mut state, now);
     state
@@ -403,6 +437,7 @@ fn begin<'a>(world: &World<'a>, subject: Subject<'a>, flow: &'a WorkflowSpec) ->
         flow,
         transitions: Vec::new(),
         notifications: Vec::new(),
+        horizon: Horizon::default(),
     };
     state.status.phase = flow.initial.clone();
     state.status.since = world
@@ -666,6 +701,7 @@ fn ctx<'s, 'a>(
         plan,
         attempt,
         board: std::cell::OnceCell::new(),
+        horizon: &state.horizon,
     }
 }
 
@@ -702,7 +738,7 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
         state.status.history.push(HistoryEntry {
             from: from.clone(),
             to: transition.to.clone(),
-            at: world.now,
+            at: world.now(),
             reason: reason.clone(),
             fields,
         });
@@ -715,7 +751,7 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
             state.status.recorded.insert(field.clone(), value.clone());
         }
         state.status.phase = transition.to.clone();
-        state.status.since = Some(world.now);
+        state.status.since = Some(world.now());
         if let Some(next) = state.flow.phase(&transition.to) {
             enter(world, state, next);
         }
@@ -866,7 +902,12 @@ fn carried_since(
 }
 
 /// The object's final status: what blocks each way out, conditions, deadlines, tasks.
-fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> ObjectPlan {
+/// Returns the plan and the object's horizon (see [`Horizon`]).
+fn finish(
+    world: &World<'_>,
+    mut state: State<'_>,
+    previous: &StatusMap,
+) -> (ObjectPlan, Option<jiff::Timestamp>) {
     let object_kind = state.subject.object_kind();
     let before = previous
         .get(&(object_kind, state.subject.name.to_string()))
@@ -983,7 +1024,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
     if let Some(ids) = task_ids {
         state.status.runs.retain(|task, _| ids.contains(task));
     }
-    let now = world.now;
+    let now = world.now();
     let mut conditions = Vec::new();
     let mut condition = |kind: &str, reason: &str, message: String| {
         let since = carried_since(before, kind, "True").or(Some(now));
@@ -1023,7 +1064,7 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse::<Moment>().ok());
         if let Some(due) = due
-            && now >= due.end()
+            && world.passed(due.end(), &state.horizon)
         {
             let newly = before.is_none_or(|b| {
                 b.phase != state.status.phase || !b.conditions.iter().any(|c| c.kind == "Overdue")
@@ -1052,7 +1093,8 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
     }
     state.status.next = next;
     state.status.conditions = conditions;
-    ObjectPlan {
+    let horizon = state.horizon.get();
+    let plan = ObjectPlan {
         ways,
         kind: object_kind,
         name: state.subject.name.to_string(),
@@ -1062,8 +1104,11 @@ fn finish(world: &World<'_>, mut state: State<'_>, previous: &StatusMap) -> Obje
         notifications: state.notifications,
         tasks,
         invalid: false,
-    }
+    };
+    (plan, horizon)
 }
 
+#[cfg(test)]
+mod memo_tests;
 #[cfg(test)]
 mod tests;

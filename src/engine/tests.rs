@@ -19,7 +19,7 @@ fn now() -> jiff::Timestamp {
 }
 
 /// Teams, environments and a train shared by the tests.
-const BASE: &str = r#"
+pub(super) const BASE: &str = r#"
 apiVersion: railyard/v1
 kind: Team
 metadata: {name: release-managers}

@@ -17,6 +17,41 @@ use crate::manifest::{
 use crate::status::{RunState, TaskRun};
 use crate::workflow;
 
+/// The earliest instant ahead of the clock that an object's guards compared the clock with:
+/// what the engine decided for the object cannot change before then without a change to its
+/// inputs (an incremental reconcile runs it again from then on). Shared by the threads that
+/// look at the object, hence atomic; nanoseconds, `i64::MAX` for "never" (an instant past the
+/// year 2262 counts as never).
+#[derive(Debug)]
+pub struct Horizon(std::sync::atomic::AtomicI64);
+
+impl Default for Horizon {
+    fn default() -> Horizon {
+        Horizon(std::sync::atomic::AtomicI64::new(i64::MAX))
+    }
+}
+
+impl Horizon {
+    /// Notes that an answer depends on whether the clock (`now`) has reached `at`.
+    pub fn note(&self, now: jiff::Timestamp, at: jiff::Timestamp) {
+        if at > now {
+            let nanos = i64::try_from(at.as_nanosecond()).unwrap_or(i64::MAX);
+            self.0
+                .fetch_min(nanos, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The earliest instant noted, if any.
+    pub fn get(&self) -> Option<jiff::Timestamp> {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            i64::MAX => None,
+            nanos => Some(
+                jiff::Timestamp::from_nanosecond(i128::from(nanos)).unwrap_or(jiff::Timestamp::MIN),
+            ),
+        }
+    }
+}
+
 /// An object the engine drives.
 #[derive(Clone, Debug)]
 pub struct Subject<'a> {
@@ -43,7 +78,10 @@ impl Subject<'_> {
 pub struct World<'a> {
     pub catalog: &'a Catalog<'a>,
     pub facts: &'a Facts,
-    pub now: jiff::Timestamp,
+    /// The clock. Read it through [`World::now`] to stamp what happens now; a guard that
+    /// compares it with an instant goes through [`World::reached`]-like helpers that take a
+    /// [`Horizon`], so an incremental reconcile knows when the answer can change.
+    now: jiff::Timestamp,
     pub workflows: BTreeMap<WorkflowKind, &'a WorkflowSpec>,
     /// (kind, name) → the phase the object is in right now.
     pub phases: BTreeMap<(WorkflowKind, String), String>,
@@ -204,6 +242,19 @@ impl<'a> World<'a> {
             reports,
             runs: BTreeMap::new(),
         }
+    }
+
+    /// The clock, for stamping transitions and conditions (not for comparing: see
+    /// [`World::passed`]).
+    pub fn now(&self) -> jiff::Timestamp {
+        self.now
+    }
+
+    /// True when the clock has reached `at`. An instant still ahead is noted in `horizon`:
+    /// the answer changes when the clock gets there.
+    pub fn passed(&self, at: jiff::Timestamp, horizon: &Horizon) -> bool {
+        horizon.note(self.now, at);
+        self.now >= at
     }
 
     pub fn phase_of(&self, kind: WorkflowKind, name: &str) -> Option<&str> {
