@@ -27,7 +27,7 @@ const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_milli
 /// there is not added again. Returns a warning per sink that can receive nothing.
 pub fn enqueue(
     catalog: &Catalog<'_>,
-    plans: &mut [ObjectPlan],
+    plans: &mut [std::sync::Arc<ObjectPlan>],
     messages: &[Message],
     sinks: &[NotifySink],
 ) -> Vec<String> {
@@ -62,7 +62,8 @@ pub fn enqueue(
         if wanted.is_empty() || plan.status.outbox.iter().any(|o| o.id == message.id) {
             continue;
         }
-        plan.status.outbox.push(Outgoing {
+        // A plan the engine's memo shares is copied before it changes.
+        std::sync::Arc::make_mut(plan).status.outbox.push(Outgoing {
             id: message.id.clone(),
             sinks: wanted,
             message: serde_json::to_value(message).unwrap_or_default(),
@@ -72,7 +73,7 @@ pub fn enqueue(
 }
 
 /// The owed deliveries of committed plans: (kind, name, entry).
-pub fn owed(plans: &[ObjectPlan]) -> Vec<(Kind, String, Outgoing)> {
+pub fn owed(plans: &[std::sync::Arc<ObjectPlan>]) -> Vec<(Kind, String, Outgoing)> {
     plans
         .iter()
         .flat_map(|p| {

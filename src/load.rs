@@ -500,6 +500,8 @@ pub struct ParseCache {
     /// railyard's own status files as parsed before, by path: their bytes and content.
     pub statuses:
         std::collections::HashMap<String, (Vec<u8>, std::sync::Arc<crate::status::StatusFile>)>,
+    /// What the engine decided last round, for the objects whose inputs did not change.
+    pub memo: crate::engine::memo::Memo,
 }
 
 impl ParseCache {

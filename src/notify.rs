@@ -71,7 +71,7 @@ pub struct Recipient {
 /// team and no member (a diagnostic for the plan, never a crash).
 pub fn messages(
     catalog: &Catalog<'_>,
-    plans: &[ObjectPlan],
+    plans: &[std::sync::Arc<ObjectPlan>],
     repository_url: Option<&str>,
 ) -> (Vec<Message>, Vec<String>) {
     let mut out = Vec::new();
@@ -202,7 +202,7 @@ fn members(catalog: &Catalog<'_>, to: &str) -> Vec<Recipient> {
 /// object's status file was edited by hand (railyard recomputes and overwrites it).
 pub fn hand_edits(
     settings: &crate::load::Settings,
-    plans: &mut [ObjectPlan],
+    plans: &mut [std::sync::Arc<ObjectPlan>],
     edited: &[(crate::manifest::Kind, String)],
 ) {
     let team = settings.team_for_role("release-managers").to_string();
@@ -211,6 +211,8 @@ pub fn hand_edits(
             .iter()
             .any(|(k, n)| *k == plan.kind && *n == plan.name)
         {
+            // A plan the engine's memo shares is copied before it changes.
+            let plan = std::sync::Arc::make_mut(plan);
             plan.notifications.push(crate::engine::Notification {
                 to: team.clone(),
                 event: "status-tampered".into(),
@@ -247,8 +249,8 @@ metadata: {name: release-engineers}
 spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj, emails: [raj@x]}]}
 "#;
 
-    fn plan(notifications: &[(&str, &str, &str)]) -> ObjectPlan {
-        ObjectPlan {
+    fn plan(notifications: &[(&str, &str, &str)]) -> std::sync::Arc<ObjectPlan> {
+        std::sync::Arc::new(ObjectPlan {
             ways: Vec::new(),
             kind: Kind::Turnover,
             name: "t1".into(),
@@ -276,7 +278,7 @@ spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj
                 .collect(),
             tasks: None,
             invalid: false,
-        }
+        })
     }
 
     fn with_catalog(run: impl FnOnce(&Catalog<'_>)) {

@@ -16,7 +16,7 @@ use crate::engine::ObjectPlan;
 pub struct Plan {
     /// The revision reconciled (`working-tree` for uncommitted files).
     pub revision: String,
-    pub objects: Vec<ObjectPlan>,
+    pub objects: Vec<std::sync::Arc<ObjectPlan>>,
     pub diagnostics: Vec<Diagnostic>,
     /// Status files that would change: (path, `create` | `update` | `delete`).
     pub changes: Vec<(String, String)>,

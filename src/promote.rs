@@ -46,7 +46,7 @@ pub struct Promotion {
 /// catalog and the plan that says which phase the source is in.
 pub fn promote(
     catalog: &Catalog<'_>,
-    plans: &[ObjectPlan],
+    plans: &[std::sync::Arc<ObjectPlan>],
     source: &str,
     target: &str,
     name: Option<&str>,

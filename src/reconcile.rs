@@ -69,7 +69,14 @@ pub fn plan_worktree_cached(
     let mut loaded = load::read_worktree_cached(root, Some(cache))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
-    let plan = plan_loaded(&mut loaded, &own, &facts, now, "working-tree".to_string());
+    let plan = plan_loaded_with(
+        &mut loaded,
+        &own,
+        &facts,
+        now,
+        "working-tree".to_string(),
+        Some(&mut cache.memo),
+    );
     crate::reclaim::at_end((loaded, own));
     Ok(plan)
 }
@@ -116,6 +123,18 @@ pub fn plan_loaded(
     now: jiff::Timestamp,
     revision: String,
 ) -> Plan {
+    plan_loaded_with(loaded, own_files, facts, now, revision, None)
+}
+
+/// [`plan_loaded`] with the engine's memo of the last round (`watch --dry-run`).
+fn plan_loaded_with(
+    loaded: &mut load::Loaded,
+    own_files: &BTreeMap<String, Vec<u8>>,
+    facts: &Facts,
+    now: jiff::Timestamp,
+    revision: String,
+    memo: Option<&mut engine::memo::Memo>,
+) -> Plan {
     let diagnostics = validate::check_loaded(loaded);
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
@@ -125,7 +144,7 @@ pub fn plan_loaded(
         files: before,
         warnings,
     } = writeback::trusted_previous(&loaded.settings, own_files, facts, None);
-    let mut objects = engine::reconcile(&catalog, &diagnostics, &previous, facts, now);
+    let mut objects = engine::reconcile_with(&catalog, &diagnostics, &previous, facts, now, memo);
     crate::notify::hand_edits(
         &loaded.settings,
         &mut objects,
@@ -205,6 +224,7 @@ pub fn diagram_worktree(
     let releases: Vec<&engine::ObjectPlan> = plan
         .objects
         .iter()
+        .map(std::sync::Arc::as_ref)
         .filter(|o| o.kind == Kind::ApplicationRelease && of_train(&o.name))
         .collect();
     let depends = |release: &str| -> Vec<String> {

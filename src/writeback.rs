@@ -103,7 +103,7 @@ fn prepare(
         },
         diagnostics,
     ) = rayon::join(
-        || trusted_previous(&settings, &own_files, &facts, cache),
+        || trusted_previous(&settings, &own_files, &facts, cache.as_deref_mut()),
         || validate::check_loaded(&loaded),
     );
     if let Some(recorded) = recorded {
@@ -115,7 +115,14 @@ fn prepare(
     lap("read the previous status and checked the manifests");
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    let mut plans = engine::reconcile(&catalog, &diagnostics, &previous, &facts, now);
+    let mut plans = engine::reconcile_with(
+        &catalog,
+        &diagnostics,
+        &previous,
+        &facts,
+        now,
+        cache.map(|cache| &mut cache.memo),
+    );
     crate::notify::hand_edits(
         &settings,
         &mut plans,
@@ -489,7 +496,7 @@ pub fn owned_files(
     status_dir: &str,
     summary: &str,
     catalog: &Catalog<'_>,
-    plans: &[ObjectPlan],
+    plans: &[std::sync::Arc<ObjectPlan>],
     (own_files, before): Existing<'_>,
 ) -> BTreeMap<String, Vec<u8>> {
     // Thousands of files: rendered in parallel (those whose status changed), the summary
@@ -525,7 +532,7 @@ pub fn planned_changes(
     status_dir: &str,
     summary: &str,
     catalog: &Catalog<'_>,
-    plans: &[ObjectPlan],
+    plans: &[std::sync::Arc<ObjectPlan>],
     (own_files, before): Existing<'_>,
 ) -> Vec<(String, String)> {
     let mut changes = Vec::new();
@@ -628,7 +635,7 @@ fn commit_subject(transitions: usize) -> String {
 
 /// The subject, a line per transition with the spec digest it reflects, and `[skip ci]` so
 /// that CI does not run again on railyard's own commit.
-fn commit_message(subject: &str, plans: &[ObjectPlan]) -> String {
+fn commit_message(subject: &str, plans: &[std::sync::Arc<ObjectPlan>]) -> String {
     let mut message = format!("{subject}\n\n");
     for object in plans {
         for t in &object.transitions {

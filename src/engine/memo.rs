@@ -31,6 +31,7 @@ use crate::load::Settings;
 use crate::manifest::{
     ApplicationReleaseSpec, ApprovalSpec, Kind, Object, TaskReportSpec, TurnoverSpec,
 };
+use crate::status::ObjectStatus;
 
 /// The kinds the engine drives, in the order it runs them.
 pub const DRIVEN: [Kind; 4] = [
@@ -49,7 +50,8 @@ pub struct Memo {
     /// The clock of the last round: a clock that goes back runs everything again.
     now: Option<jiff::Timestamp>,
     global: Option<Global>,
-    objects: HashMap<(Kind, String), Entry>,
+    /// Per driven kind (in [`DRIVEN`]'s order), by name.
+    objects: [HashMap<String, Entry>; 4],
     clusters: Vec<Cluster>,
     /// How many objects the last round took from the memo, and how many it ran.
     pub reused: usize,
@@ -70,9 +72,9 @@ struct Global {
 #[derive(Clone)]
 struct Shared(Option<Arc<Object>>);
 
-impl PartialEq for Shared {
-    fn eq(&self, other: &Shared) -> bool {
-        match (&self.0, &other.0) {
+impl Shared {
+    fn same(&self, other: Option<&Arc<Object>>) -> bool {
+        match (&self.0, other) {
             (None, None) => true,
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
@@ -80,26 +82,18 @@ impl PartialEq for Shared {
     }
 }
 
-/// A previous status, compared by identity first and by value when that fails.
-#[derive(Clone)]
-struct Previous(Option<Arc<crate::status::ObjectStatus>>);
-
-impl PartialEq for Previous {
-    fn eq(&self, other: &Previous) -> bool {
-        match (&self.0, &other.0) {
-            (None, None) => true,
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
-            _ => false,
-        }
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        self.same(other.0.as_ref())
     }
 }
 
 /// What one object's plan was made from, beyond its cluster and the global inputs.
-#[derive(Clone, PartialEq)]
 struct Inputs {
     path: String,
     object: Shared,
-    previous: Previous,
+    /// Compared by identity first, by value when that fails.
+    previous: Option<Arc<ObjectStatus>>,
     invalid: bool,
     added: Option<Commit>,
     changed: Option<Commit>,
@@ -107,10 +101,72 @@ struct Inputs {
     attached: Vec<(String, Shared, Option<Commit>)>,
 }
 
+/// This round's view of one object, borrowed from the catalog, the status and the facts.
+struct Current<'c> {
+    document: Option<&'c crate::load::Document>,
+    previous: Option<&'c Arc<ObjectStatus>>,
+    invalid: bool,
+    added: Option<&'c Commit>,
+    changed: Option<&'c Commit>,
+    attached: &'c [Attached<'c>],
+}
+
+/// An approval or report as this round has it.
+struct Attached<'c> {
+    document: &'c crate::load::Document,
+    added: Option<&'c Commit>,
+}
+
+impl Inputs {
+    fn matches(&self, now: &Current<'_>) -> bool {
+        let path = now.document.map_or("", |d| d.path.as_str());
+        self.path == path
+            && self
+                .object
+                .same(now.document.and_then(|d| d.object.as_ref()))
+            && self.invalid == now.invalid
+            && self.added.as_ref() == now.added
+            && self.changed.as_ref() == now.changed
+            && match (&self.previous, now.previous) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                _ => false,
+            }
+            && self.attached.len() == now.attached.len()
+            && self.attached.iter().zip(now.attached).all(|(was, is)| {
+                was.0 == is.document.path
+                    && was.1.same(is.document.object.as_ref())
+                    && was.2.as_ref() == is.added
+            })
+    }
+
+    fn of(now: &Current<'_>) -> Inputs {
+        Inputs {
+            path: now.document.map(|d| d.path.clone()).unwrap_or_default(),
+            object: Shared(now.document.and_then(|d| d.object.clone())),
+            previous: now.previous.cloned(),
+            invalid: now.invalid,
+            added: now.added.cloned(),
+            changed: now.changed.cloned(),
+            attached: now
+                .attached
+                .iter()
+                .map(|a| {
+                    (
+                        a.document.path.clone(),
+                        Shared(a.document.object.clone()),
+                        a.added.cloned(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 struct Entry {
     inputs: Inputs,
     cluster: usize,
-    plan: ObjectPlan,
+    plan: Arc<ObjectPlan>,
 }
 
 #[derive(Clone, Copy)]
@@ -121,73 +177,70 @@ struct Cluster {
 }
 
 /// This round's objects, their clusters and which clusters stand as they were.
-pub struct Round {
+pub struct Round<'c> {
     /// Every driven object, in the engine's order.
-    keys: Vec<(Kind, String)>,
-    inputs: Vec<Inputs>,
+    keys: Vec<(Kind, &'c str)>,
     cluster: Vec<usize>,
     sizes: Vec<usize>,
     clean: Vec<bool>,
-    index: HashMap<(Kind, String), usize>,
+    index: HashMap<(Kind, &'c str), usize>,
+    /// The inputs of the objects to run (`None` for those taken from the memo).
+    inputs: Vec<Option<Inputs>>,
     global: Global,
     now: jiff::Timestamp,
 }
 
-impl Round {
+impl Round<'_> {
     /// True when the object's plan is taken from the memo.
     pub fn reused(&self, kind: Kind, name: &str) -> bool {
         self.index
-            .get(&(kind, name.to_string()))
+            .get(&(kind, name))
             .is_some_and(|&i| self.clean[self.cluster[i]])
     }
 }
 
+fn slot(kind: Kind) -> usize {
+    DRIVEN.iter().position(|&k| k == kind).unwrap_or(0)
+}
+
 impl Memo {
     /// Looks at this round's inputs and decides which clusters stand as they were.
-    pub fn round(
+    pub fn round<'c>(
         &self,
-        catalog: &Catalog<'_>,
+        catalog: &Catalog<'c>,
         invalid: &std::collections::BTreeSet<(Kind, String)>,
-        previous: &StatusMap,
-        facts: &Facts,
+        previous: &'c StatusMap,
+        facts: &'c Facts,
         now: jiff::Timestamp,
-    ) -> Round {
-        let keys: Vec<(Kind, String)> = DRIVEN
+    ) -> Round<'c> {
+        let keys: Vec<(Kind, &'c str)> = DRIVEN
             .iter()
             .flat_map(|&kind| {
                 catalog
                     .names(kind)
                     .into_iter()
-                    .map(move |name| (kind, name.to_string()))
+                    .map(move |name| (kind, name))
             })
             .collect();
-        let index: HashMap<(Kind, String), usize> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| (key.clone(), i))
-            .collect();
+        let index: HashMap<(Kind, &'c str), usize> =
+            keys.iter().enumerate().map(|(i, &key)| (key, i)).collect();
         let (cluster, sizes) = clusters(catalog, &keys, &index);
         let attached = attached(catalog, facts);
-        let inputs: Vec<Inputs> = {
-            use rayon::prelude::*;
-            keys.par_iter()
-                .map(|(kind, name)| {
-                    let document = catalog.document(*kind, name);
-                    let path = document.map(|d| d.path.clone()).unwrap_or_default();
-                    Inputs {
-                        object: Shared(document.and_then(|d| d.object.clone())),
-                        previous: Previous(previous.get(&(*kind, name.clone())).cloned()),
-                        invalid: invalid.contains(&(*kind, name.clone())),
-                        added: facts.added.get(&path).cloned(),
-                        changed: facts.changed.get(&path).cloned(),
-                        attached: attached
-                            .get(&format!("{kind}/{name}"))
-                            .cloned()
-                            .unwrap_or_default(),
-                        path,
-                    }
-                })
-                .collect()
+        let none: &[Attached<'_>] = &[];
+        let current = |&(kind, name): &(Kind, &'c str)| {
+            let document = catalog.document(kind, name);
+            let path = document.map_or("", |d| d.path.as_str());
+            let key = (kind, name.to_string());
+            Current {
+                document,
+                previous: previous.get(&key),
+                invalid: !invalid.is_empty() && invalid.contains(&key),
+                added: facts.added.get(path),
+                changed: facts.changed.get(path),
+                attached: attached
+                    .get(&(kind.as_str(), name))
+                    .map_or(none, Vec::as_slice),
+            }
         };
         let global = Global {
             settings: catalog.settings.clone(),
@@ -212,19 +265,22 @@ impl Memo {
         let comparable =
             self.global.as_ref() == Some(&global) && self.now.is_some_and(|t| t <= now);
         let mut clean = vec![comparable; sizes.len()];
-        // The memo's cluster each new cluster was, while every member matches.
-        let mut was: Vec<Option<usize>> = vec![None; sizes.len()];
         if comparable {
-            for (i, key) in keys.iter().enumerate() {
+            // Whether each object stands, on every core; then the memo's cluster each new
+            // cluster was, while every member stands.
+            let stands: Vec<Option<usize>> = {
+                use rayon::prelude::*;
+                keys.par_iter()
+                    .map(|key| {
+                        let entry = self.objects[slot(key.0)].get(key.1)?;
+                        entry.inputs.matches(&current(key)).then_some(entry.cluster)
+                    })
+                    .collect()
+            };
+            let mut was: Vec<Option<usize>> = vec![None; sizes.len()];
+            for (i, stood) in stands.into_iter().enumerate() {
                 let c = cluster[i];
-                if !clean[c] {
-                    continue;
-                }
-                let stands = self.objects.get(key).is_some_and(|entry| {
-                    entry.inputs == inputs[i]
-                        && *was[c].get_or_insert(entry.cluster) == entry.cluster
-                });
-                clean[c] = stands;
+                clean[c] &= stood.is_some_and(|k| *was[c].get_or_insert(k) == k);
             }
             for (c, standing) in clean.iter_mut().enumerate() {
                 *standing = *standing
@@ -237,13 +293,18 @@ impl Memo {
                         });
             }
         }
+        let inputs = keys
+            .iter()
+            .zip(&cluster)
+            .map(|(key, &c)| (!clean[c]).then(|| Inputs::of(&current(key))))
+            .collect();
         Round {
             keys,
-            inputs,
             cluster,
             sizes,
             clean,
             index,
+            inputs,
             global,
             now,
         }
@@ -253,17 +314,17 @@ impl Memo {
     /// for the objects the round did not reuse; the reused ones are added to them.
     pub fn record(
         &mut self,
-        round: Round,
-        plans: &mut Vec<ObjectPlan>,
+        round: Round<'_>,
+        plans: &mut Vec<Arc<ObjectPlan>>,
         horizons: &HashMap<(Kind, String), jiff::Timestamp>,
     ) {
         let Round {
             keys,
-            inputs,
             cluster,
             sizes,
             clean,
-            index: _,
+            index,
+            inputs,
             global,
             now,
         } = round;
@@ -275,45 +336,53 @@ impl Memo {
                 horizon: None,
             })
             .collect();
-        let mut objects: HashMap<(Kind, String), Entry> = HashMap::with_capacity(keys.len());
-        let mut made: HashMap<(Kind, String), ObjectPlan> = std::mem::take(plans)
-            .into_iter()
-            .map(|plan| ((plan.kind, plan.name.clone()), plan))
-            .collect();
+        let mut made: HashMap<(Kind, &str), Arc<ObjectPlan>> = HashMap::new();
+        for plan in std::mem::take(plans) {
+            match index.get(&(plan.kind, plan.name.as_str())).copied() {
+                Some(i) => {
+                    made.insert(keys[i], plan);
+                }
+                // Not a driven object (none today): kept as made.
+                None => plans.push(plan),
+            }
+        }
         let mut reused = 0;
-        for ((key, inputs), c) in keys.into_iter().zip(inputs).zip(cluster) {
+        let mut kept: [std::collections::HashSet<&str>; 4] = Default::default();
+        for ((&(kind, name), inputs), c) in keys.iter().zip(inputs).zip(cluster) {
+            let objects = &mut self.objects[slot(kind)];
             if clean[c] {
-                let Some(mut entry) = self.objects.remove(&key) else {
+                let Some(entry) = objects.get_mut(name) else {
                     continue;
                 };
-                // A standing cluster keeps the horizon and rest it had.
+                // A standing cluster keeps the horizon it had.
                 if let Some(old) = self.clusters.get(entry.cluster) {
                     clusters[c].horizon = old.horizon;
                 }
                 entry.cluster = c;
                 plans.push(entry.plan.clone());
-                objects.insert(key, entry);
+                kept[slot(kind)].insert(name);
                 reused += 1;
                 continue;
             }
-            let Some(plan) = made.remove(&key) else {
+            let (Some(plan), Some(inputs)) = (made.remove(&(kind, name)), inputs) else {
+                objects.remove(name);
                 continue;
             };
             let rest = plan.transitions.is_empty()
                 && plan.notifications.is_empty()
                 && inputs
                     .previous
-                    .0
                     .as_deref()
                     .is_some_and(|before| *before == plan.status);
             let cluster = &mut clusters[c];
             cluster.at_rest &= rest;
-            if let Some(h) = horizons.get(&key) {
+            if let Some(h) = horizons.get(&(kind, name.to_string())) {
                 cluster.horizon = Some(cluster.horizon.map_or(*h, |c| c.min(*h)));
             }
             plans.push(plan.clone());
+            kept[slot(kind)].insert(name);
             objects.insert(
-                key,
+                name.to_string(),
                 Entry {
                     inputs,
                     cluster: c,
@@ -321,11 +390,14 @@ impl Memo {
                 },
             );
         }
-        // Plans of objects outside the driven kinds' index (none today) are kept as made.
-        plans.extend(made.into_values());
-        self.ran = objects.len() - reused;
+        // Objects that are gone.
+        for (objects, kept) in self.objects.iter_mut().zip(&kept) {
+            if objects.len() > kept.len() {
+                objects.retain(|name, _| kept.contains(name.as_str()));
+            }
+        }
+        self.ran = kept.iter().map(|k| k.len()).sum::<usize>() - reused;
         self.reused = reused;
-        self.objects = objects;
         self.clusters = clusters;
         self.global = Some(global);
         self.now = Some(now);
@@ -336,8 +408,8 @@ impl Memo {
 /// the guards follow.
 fn clusters(
     catalog: &Catalog<'_>,
-    keys: &[(Kind, String)],
-    index: &HashMap<(Kind, String), usize>,
+    keys: &[(Kind, &str)],
+    index: &HashMap<(Kind, &str), usize>,
 ) -> (Vec<usize>, Vec<usize>) {
     let mut parent: Vec<usize> = (0..keys.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -349,7 +421,7 @@ fn clusters(
     }
     let mut join = |a: usize, kind: Kind, name: &str| {
         // A name that is not defined joins nothing: no guard can read it.
-        if let Some(&b) = index.get(&(kind, name.to_string())) {
+        if let Some(&b) = index.get(&(kind, name)) {
             let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
             if ra != rb {
                 parent[ra.max(rb)] = ra.min(rb);
@@ -357,7 +429,7 @@ fn clusters(
         }
     };
     for release in catalog.all::<ApplicationReleaseSpec>() {
-        let Some(&i) = index.get(&(Kind::ApplicationRelease, release.name().to_string())) else {
+        let Some(&i) = index.get(&(Kind::ApplicationRelease, release.name())) else {
             continue;
         };
         if let Some(train) = &release.manifest.spec.train {
@@ -365,7 +437,7 @@ fn clusters(
         }
     }
     for turnover in catalog.all::<TurnoverSpec>() {
-        let Some(&i) = index.get(&(Kind::Turnover, turnover.name().to_string())) else {
+        let Some(&i) = index.get(&(Kind::Turnover, turnover.name())) else {
             continue;
         };
         let spec = &turnover.manifest.spec;
@@ -396,27 +468,26 @@ fn clusters(
     (cluster, sizes)
 }
 
-/// Approvals and task reports by subject (`Kind/name`), as the engine reads them.
-fn attached(
-    catalog: &Catalog<'_>,
-    facts: &Facts,
-) -> HashMap<String, Vec<(String, Shared, Option<Commit>)>> {
-    let mut by_subject: HashMap<String, Vec<(String, Shared, Option<Commit>)>> = HashMap::new();
-    let mut add = |subject: &str, document: &crate::load::Document| {
-        by_subject.entry(subject.to_string()).or_default().push((
-            document.path.clone(),
-            Shared(document.object.clone()),
-            facts.added.get(&document.path).cloned(),
-        ));
+/// Approvals and task reports by subject (kind, name), as the engine reads them.
+fn attached<'c>(
+    catalog: &Catalog<'c>,
+    facts: &'c Facts,
+) -> HashMap<(&'c str, &'c str), Vec<Attached<'c>>> {
+    let mut by_subject: HashMap<(&str, &str), Vec<Attached<'_>>> = HashMap::new();
+    let mut add = |subject: &'c crate::manifest::ObjectRef, document: &'c crate::load::Document| {
+        by_subject
+            .entry((subject.kind.as_str(), subject.name.as_str()))
+            .or_default()
+            .push(Attached {
+                document,
+                added: facts.added.get(&document.path),
+            });
     };
     for approval in catalog.all::<ApprovalSpec>() {
-        add(
-            &approval.manifest.spec.subject.to_string(),
-            approval.document,
-        );
+        add(&approval.manifest.spec.subject, approval.document);
     }
     for report in catalog.all::<TaskReportSpec>() {
-        add(&report.manifest.spec.subject.to_string(), report.document);
+        add(&report.manifest.spec.subject, report.document);
     }
     by_subject
 }

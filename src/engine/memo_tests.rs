@@ -301,7 +301,7 @@ fn load(cache: &mut ParseCache, files: &BTreeMap<String, String>) -> crate::load
 
 /// The status a round leaves, as the next round reads it (unchanged statuses keep their
 /// allocation, as the status cache keeps them).
-fn carried(plans: &[ObjectPlan], before: &StatusMap) -> StatusMap {
+fn carried(plans: &[Arc<ObjectPlan>], before: &StatusMap) -> StatusMap {
     plans
         .iter()
         .map(|plan| {
@@ -374,7 +374,7 @@ fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
     Ok(tally)
 }
 
-fn first_difference(full: &[ObjectPlan], incremental: &[ObjectPlan]) -> String {
+fn first_difference(full: &[Arc<ObjectPlan>], incremental: &[Arc<ObjectPlan>]) -> String {
     if full.len() != incremental.len() {
         return format!("{} plans, not {}", incremental.len(), full.len());
     }

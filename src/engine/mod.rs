@@ -112,7 +112,7 @@ pub fn reconcile(
     previous: &StatusMap,
     facts: &Facts,
     now: jiff::Timestamp,
-) -> Vec<ObjectPlan> {
+) -> Vec<Arc<ObjectPlan>> {
     reconcile_with(catalog, diagnostics, previous, facts, now, None)
 }
 
@@ -126,7 +126,7 @@ pub fn reconcile_with(
     facts: &Facts,
     now: jiff::Timestamp,
     memo: Option<&mut memo::Memo>,
-) -> Vec<ObjectPlan> {
+) -> Vec<Arc<ObjectPlan>> {
     let started = std::time::Instant::now();
     let lap = |what: &str| {
         tracing::debug!(
@@ -267,8 +267,16 @@ pub fn reconcile_with(
         }
         plans.push(plan);
     }
+    // Shared: a watcher's memo keeps them for the next round, and what changes a plan later
+    // (an outbox entry) copies it first.
+    let mut plans: Vec<Arc<ObjectPlan>> = plans.into_iter().map(Arc::new).collect();
     if let (Some(memo), Some(round)) = (memo, round) {
         memo.record(round, &mut plans, &horizons);
+        tracing::debug!(
+            reused = memo.reused,
+            ran = memo.ran,
+            "engine: plans taken from the last round"
+        );
     }
     plans.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     lap("made the plans");

@@ -79,6 +79,9 @@ fn run_with(
     let diagnostics = crate::validate::check_loaded(&loaded);
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     reconcile(&catalog, &diagnostics, previous, facts, at)
+        .into_iter()
+        .map(Arc::unwrap_or_clone)
+        .collect()
 }
 
 fn run(extra: &str) -> Vec<ObjectPlan> {

@@ -82,7 +82,7 @@ impl Recorded {
 
 /// The boards of the objects whose tasks run in their current phase and that have a ready
 /// automated task, in plan order.
-pub fn boards(catalog: &Catalog<'_>, plans: &[ObjectPlan]) -> Vec<Board> {
+pub fn boards(catalog: &Catalog<'_>, plans: &[std::sync::Arc<ObjectPlan>]) -> Vec<Board> {
     let mut boards = Vec::new();
     for plan in plans.iter().filter(|p| !p.invalid) {
         let Some(view) = plan.tasks.as_ref().filter(|v| v.active) else {
