@@ -502,6 +502,8 @@ pub struct ParseCache {
         std::collections::HashMap<String, (Vec<u8>, std::sync::Arc<crate::status::StatusFile>)>,
     /// What the engine decided last round, for the objects whose inputs did not change.
     pub memo: crate::engine::memo::Memo,
+    /// What the cross-object checks found last round, for the objects that did not change.
+    pub checks: crate::check::Memo,
 }
 
 impl ParseCache {

@@ -75,7 +75,7 @@ pub fn plan_worktree_cached(
         &facts,
         now,
         "working-tree".to_string(),
-        Some(&mut cache.memo),
+        Some(cache),
     );
     crate::reclaim::at_end((loaded, own));
     Ok(plan)
@@ -126,16 +126,21 @@ pub fn plan_loaded(
     plan_loaded_with(loaded, own_files, facts, now, revision, None)
 }
 
-/// [`plan_loaded`] with the engine's memo of the last round (`watch --dry-run`).
+/// [`plan_loaded`] with what the checks and the engine kept of the last round (`watch
+/// --dry-run`).
 fn plan_loaded_with(
     loaded: &mut load::Loaded,
     own_files: &BTreeMap<String, Vec<u8>>,
     facts: &Facts,
     now: jiff::Timestamp,
     revision: String,
-    memo: Option<&mut engine::memo::Memo>,
+    cache: Option<&mut load::ParseCache>,
 ) -> Plan {
-    let diagnostics = validate::check_loaded(loaded);
+    let (checks, memo) = match cache {
+        Some(cache) => (Some(&mut cache.checks), Some(&mut cache.memo)),
+        None => (None, None),
+    };
+    let diagnostics = validate::check_loaded_with(loaded, checks);
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     // railyard's own files are trusted only where git says railyard wrote them last.

@@ -52,10 +52,15 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
 
 /// The loader's diagnostics and those of the checks, sorted.
 pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
+    check_loaded_with(loaded, None)
+}
+
+/// [`check_loaded`] with what a watcher kept of the last round's checks.
+pub fn check_loaded_with(loaded: &Loaded, memo: Option<&mut check::Memo>) -> Vec<Diagnostic> {
     let mut all = loaded.diagnostics.clone();
     let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
     all.extend(names);
-    all.extend(check::run(&catalog));
+    all.extend(check::run_with(&catalog, memo));
     diagnostics::sort(&mut all);
     all
 }

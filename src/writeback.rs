@@ -102,10 +102,17 @@ fn prepare(
             warnings,
         },
         diagnostics,
-    ) = rayon::join(
-        || trusted_previous(&settings, &own_files, &facts, cache.as_deref_mut()),
-        || validate::check_loaded(&loaded),
-    );
+    ) = {
+        let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
+        let found = rayon::join(
+            || trusted_previous(&settings, &own_files, &facts, cache.as_deref_mut()),
+            || validate::check_loaded_with(&loaded, checks.as_mut()),
+        );
+        if let (Some(cache), Some(checks)) = (cache.as_deref_mut(), checks) {
+            cache.checks = checks;
+        }
+        found
+    };
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }

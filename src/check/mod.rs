@@ -17,13 +17,30 @@ use crate::suggest;
 /// Runs every check over the catalog: the checks read the catalog only, so they run side by
 /// side; their diagnostics come out in the same order as one after the other.
 pub fn run(catalog: &Catalog<'_>) -> Vec<Diagnostic> {
+    run_with(catalog, None)
+}
+
+/// What a watcher keeps of the checks between rounds.
+#[derive(Default)]
+pub struct Memo {
+    pub turnovers: task_graph::Memo,
+}
+
+/// [`run`], with the findings of turnovers whose objects did not change taken from `memo`
+/// (the same diagnostics, in the same order).
+pub fn run_with(catalog: &Catalog<'_>, memo: Option<&mut Memo>) -> Vec<Diagnostic> {
     let each = |check: fn(&Catalog<'_>, &mut Vec<Diagnostic>)| {
         let mut out = Vec::new();
         check(catalog, &mut out);
         out
     };
+    let tasks = || {
+        let mut out = Vec::new();
+        task_graph::check(catalog, &mut out, memo.map(|m| &mut m.turnovers));
+        out
+    };
     let ((references, task_graph), (workflows, schedule)) = rayon::join(
-        || rayon::join(|| each(references::check), || each(task_graph::check)),
+        || rayon::join(|| each(references::check), tasks),
         || rayon::join(|| each(workflows::check), || each(schedule::check)),
     );
     [references, task_graph, workflows, schedule].concat()

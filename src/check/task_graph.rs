@@ -2,32 +2,124 @@
 //! no cycle (tasks, ReleaseModel task plans, application releases, `tasksFrom` chains). A
 //! cycle is reported once, at its first edge, with the whole cycle in the message.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::{unique_ids, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::graph;
 use crate::manifest::{
-    ApplicationReleaseSpec, Kind, ReleaseModelSpec, Task, TaskType, TurnoverSpec,
+    ApplicationReleaseSpec, Kind, Object, ReleaseModelSpec, Task, TaskType, TurnoverSpec,
 };
 use crate::tasks::{PlacedTask, turnover_tasks};
 
-pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
+/// The findings of each turnover's own checks, with the objects they were made from (the
+/// turnover, its `tasksFrom` chain, and the teams its owners are looked up in), so that a
+/// watcher checks again only the turnovers whose objects changed.
+#[derive(Default)]
+pub struct Memo {
+    /// Every team document's object, in order: a change there checks every turnover again.
+    teams: Vec<Shared>,
+    turnovers: HashMap<String, (Vec<Shared>, Vec<Diagnostic>)>,
+    /// How many turnovers the last round took from the memo.
+    pub reused: usize,
+}
+
+/// A parsed object, compared by identity (a watcher's parse cache hands out the same one
+/// for the same blob; holding it here keeps its address from being reused).
+#[derive(Clone)]
+struct Shared(Arc<Object>);
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The objects a turnover's own checks read: itself and its `tasksFrom` chain.
+fn sources(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>) -> Vec<Shared> {
+    let mut chain: Vec<Item<'_, TurnoverSpec>> = vec![*turnover];
+    let mut current = *turnover;
+    while let Some(next) = current
+        .manifest
+        .spec
+        .tasks_from
+        .as_ref()
+        .and_then(|source| c.get::<TurnoverSpec>(source.as_str()))
+    {
+        if chain.iter().any(|t| t.name() == next.name()) {
+            break;
+        }
+        chain.push(next);
+        current = next;
+    }
+    chain
+        .iter()
+        .filter_map(|t| t.document.object.clone().map(Shared))
+        .collect()
+}
+
+pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mut Memo>) {
     // Thousands of turnovers, each checked on its own: on every core, reported in order.
     let turnovers: Vec<Item<'_, TurnoverSpec>> = c.all::<TurnoverSpec>().collect();
-    let found: Vec<Vec<Diagnostic>> = {
+    let mut memo = memo;
+    if let Some(memo) = memo.as_deref_mut() {
+        let teams: Vec<Shared> = c
+            .documents()
+            .iter()
+            .filter(|d| d.kind == Some(Kind::Team))
+            .filter_map(|d| d.object.clone().map(Shared))
+            .collect();
+        if memo.teams != teams {
+            memo.turnovers.clear();
+            memo.teams = teams;
+        }
+    }
+    let kept = memo.as_deref().map(|m| &m.turnovers);
+    let found: Vec<(Option<Vec<Shared>>, Vec<Diagnostic>)> = {
         use rayon::prelude::*;
         turnovers
             .par_iter()
             .map(|turnover| {
+                let Some(kept) = kept else {
+                    let mut out = Vec::new();
+                    check_turnover(c, turnover, &mut out);
+                    return (None, out);
+                };
+                let sources = sources(c, turnover);
+                if let Some((was, found)) = kept.get(turnover.name())
+                    && *was == sources
+                {
+                    return (None, found.clone());
+                }
                 let mut out = Vec::new();
                 check_turnover(c, turnover, &mut out);
-                out
+                (Some(sources), out)
             })
             .collect()
     };
-    out.extend(found.into_iter().flatten());
+    if let Some(memo) = memo {
+        memo.reused = found
+            .iter()
+            .filter(|(sources, _)| sources.is_none())
+            .count();
+        for (turnover, (sources, found)) in turnovers.iter().zip(&found) {
+            if let Some(sources) = sources {
+                memo.turnovers.insert(
+                    turnover.name().to_string(),
+                    (sources.clone(), found.clone()),
+                );
+            }
+        }
+        if memo.turnovers.len() > turnovers.len() {
+            let names: std::collections::HashSet<&str> =
+                turnovers.iter().map(|t| t.name()).collect();
+            memo.turnovers
+                .retain(|name, _| names.contains(name.as_str()));
+        }
+    }
+    out.extend(found.into_iter().flat_map(|(_, found)| found));
     for model in c.all::<ReleaseModelSpec>() {
         for (plan, tasks) in &model.manifest.spec.task_plans {
             let key = plan.replace('~', "~0").replace('/', "~1");
@@ -338,6 +430,96 @@ mod tests {
     }
 
     const T: &str = "    - {id: a, title: A, type: automated, run: [ok]}\n    - {id: b, title: B, type: automated, run: [ok], dependsOn: [a]}\n";
+
+    /// Checks one repository state after another, as a watcher does: through a parse cache
+    /// (unchanged files keep their objects) and the checks' memo, against a fresh check.
+    /// Returns, per state, the diagnostics and how many turnovers the memo supplied.
+    fn rounds(states: &[Vec<(&str, String)>]) -> Vec<(Vec<crate::diagnostics::Diagnostic>, usize)> {
+        let mut cache = crate::load::ParseCache::default();
+        let mut memo = crate::check::Memo::default();
+        states
+            .iter()
+            .map(|files| {
+                let keys = files
+                    .iter()
+                    .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+                    .collect();
+                let loaded = cache.load(crate::load::Settings::default(), None, keys, |missing| {
+                    missing
+                        .iter()
+                        .map(|(path, bytes)| crate::load::RawFile {
+                            path: path.clone(),
+                            content: crate::load::Content::Bytes(bytes.clone()),
+                        })
+                        .collect()
+                });
+                let fresh = crate::validate::check_loaded(&loaded);
+                let kept = crate::validate::check_loaded_with(&loaded, Some(&mut memo));
+                assert_eq!(kept, fresh, "the memo changed what the checks find");
+                (kept, memo.turnovers.reused)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_watcher_checks_again_only_the_turnovers_whose_objects_changed() {
+        let base = ("base.yaml", BASE.to_string());
+        let source = |tasks: &str| ("t1.yaml", turnover("t1", "", tasks));
+        // t2 takes t1's tasks and adds one that depends on a task of t1.
+        let t2 = (
+            "t2.yaml",
+            turnover(
+                "t2",
+                "  tasksFrom: t1\n",
+                "    - {id: c, title: C, type: manual, owner: developers, dependsOn: [b]}\n",
+            ),
+        );
+        let t3 = (
+            "t3.yaml",
+            turnover(
+                "t3",
+                "",
+                "    - {id: x, title: X, type: manual, owner: nobody}\n",
+            ),
+        );
+        let no_b = "    - {id: a, title: A, type: automated, run: [ok]}\n";
+        let teams = |extra: &str| ("base.yaml", format!("{BASE}---\n{extra}"));
+        let nobody = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: nobody}\nspec: {members: [{id: nora, emails: [nora@x]}]}\n";
+        let found = rounds(&[
+            vec![base.clone(), source(T), t2.clone(), t3.clone()],
+            vec![base.clone(), source(T), t2.clone(), t3.clone()],
+            // t1 loses `b`: t2, which inherits from t1, is checked again with it.
+            vec![base.clone(), source(no_b), t2.clone(), t3.clone()],
+            // A new team: every turnover is checked again.
+            vec![teams(nobody), source(no_b), t2.clone(), t3.clone()],
+            vec![teams(nobody), source(no_b), t3.clone()],
+        ]);
+        let messages = |round: usize| -> Vec<String> {
+            found[round]
+                .0
+                .iter()
+                .map(|d| format!("{} {}", d.file, d.message))
+                .collect()
+        };
+        assert_eq!(found[0].1, 0);
+        assert_eq!(messages(0), ["t3.yaml unknown team or member `nobody`"]);
+        assert_eq!(found[1].1, 3, "nothing changed");
+        assert_eq!(found[2].1, 1, "t3 only");
+        assert_eq!(
+            messages(2),
+            [
+                "t2.yaml unknown task `b` in `dependsOn` of `c`",
+                "t3.yaml unknown team or member `nobody`"
+            ]
+        );
+        assert_eq!(found[3].1, 0, "a team changed");
+        assert_eq!(
+            messages(3),
+            ["t2.yaml unknown task `b` in `dependsOn` of `c`"]
+        );
+        assert_eq!(found[4].1, 2);
+        assert!(messages(4).is_empty());
+    }
 
     #[test]
     fn a_clean_graph() {
