@@ -3,6 +3,7 @@
 //! `STATUS.md` as one commit by the bot identity, moving the branch only if nobody moved it
 //! meanwhile (compare-and-swap, a few tries).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
@@ -498,14 +499,15 @@ fn status_key(status_dir: &str, path: &str) -> Option<(Kind, String)> {
 }
 
 /// Every file railyard owns, as it should be: a status file per valid object, the invalid
-/// ones' files kept as they were, and the summary.
-pub fn owned_files(
+/// ones' files kept as they were, and the summary. Files that stay as they are are borrowed
+/// from `own_files`, not copied (thousands of them on every round of `watch`).
+pub fn owned_files<'f>(
     status_dir: &str,
     summary: &str,
     catalog: &Catalog<'_>,
-    plans: &[std::sync::Arc<ObjectPlan>],
-    (own_files, before): Existing<'_>,
-) -> BTreeMap<String, Vec<u8>> {
+    plans: &[Arc<ObjectPlan>],
+    (own_files, before): Existing<'f>,
+) -> BTreeMap<String, Cow<'f, [u8]>> {
     // Thousands of files: rendered in parallel (those whose status changed), the summary
     // beside them.
     let (files, dashboard) = rayon::join(
@@ -515,20 +517,20 @@ pub fn owned_files(
                 .filter_map(|object| {
                     let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
                     if object.invalid {
-                        let kept = own_files.get(&path)?.clone();
-                        return Some((path, kept));
+                        let kept = own_files.get(&path)?;
+                        return Some((path, Cow::Borrowed(kept.as_slice())));
                     }
                     if let Some(kept) = unchanged(own_files, before, &path, object) {
-                        return Some((path, kept.to_vec()));
+                        return Some((path, Cow::Borrowed(kept)));
                     }
-                    Some((path, status_file(object).render().into_bytes()))
+                    Some((path, Cow::Owned(status_file(object).render().into_bytes())))
                 })
                 .collect::<Vec<_>>()
         },
         || crate::summary::render(catalog, plans).into_bytes(),
     );
-    let mut wanted: BTreeMap<String, Vec<u8>> = files.into_iter().collect();
-    wanted.insert(summary.to_string(), dashboard);
+    let mut wanted: BTreeMap<String, Cow<'f, [u8]>> = files.into_iter().collect();
+    wanted.insert(summary.to_string(), Cow::Owned(dashboard));
     wanted
 }
 
@@ -614,13 +616,17 @@ fn status_file(object: &ObjectPlan) -> StatusFile {
 
 /// What to write and what to remove so that the owned files become `wanted`.
 pub fn diff(
-    wanted: &BTreeMap<String, Vec<u8>>,
+    wanted: &BTreeMap<String, Cow<'_, [u8]>>,
     existing: &BTreeMap<String, Vec<u8>>,
 ) -> Vec<(String, Option<Vec<u8>>)> {
     let mut changes: Vec<(String, Option<Vec<u8>>)> = wanted
         .iter()
-        .filter(|(path, bytes)| existing.get(*path) != Some(*bytes))
-        .map(|(path, bytes)| (path.clone(), Some(bytes.clone())))
+        .filter(|(path, bytes)| match (existing.get(*path), bytes) {
+            // Borrowed from the file itself: unchanged, without comparing the bytes.
+            (Some(old), Cow::Borrowed(kept)) if std::ptr::eq(old.as_slice(), *kept) => false,
+            (old, bytes) => old.map(Vec::as_slice) != Some(bytes.as_ref()),
+        })
+        .map(|(path, bytes)| (path.clone(), Some(bytes.to_vec())))
         .collect();
     changes.extend(
         existing
@@ -709,20 +715,24 @@ mod tests {
 
     #[test]
     fn diff_writes_what_changed_and_removes_what_is_gone() {
-        let wanted = BTreeMap::from([
-            ("a".to_string(), b"1".to_vec()),
-            ("b".to_string(), b"2".to_vec()),
-        ]);
         let existing = BTreeMap::from([
             ("a".to_string(), b"1".to_vec()),
             ("b".to_string(), b"old".to_vec()),
             ("c".to_string(), b"3".to_vec()),
+            ("d".to_string(), b"4".to_vec()),
+        ]);
+        let wanted = BTreeMap::from([
+            ("a".to_string(), Cow::Owned(b"1".to_vec())),
+            ("b".to_string(), Cow::Owned(b"2".to_vec())),
+            ("d".to_string(), Cow::Borrowed(existing["d"].as_slice())),
+            ("e".to_string(), Cow::Borrowed(existing["d"].as_slice())),
         ]);
         assert_eq!(
             diff(&wanted, &existing),
             vec![
                 ("b".to_string(), Some(b"2".to_vec())),
-                ("c".to_string(), None)
+                ("c".to_string(), None),
+                ("e".to_string(), Some(b"4".to_vec())),
             ]
         );
         assert_eq!(commit_subject(1), "railyard: 1 transition");
