@@ -547,14 +547,21 @@ impl GitRepo {
         at: jiff::Timestamp,
         message: &str,
     ) -> Result<Option<String>, GitError> {
-        // A handle of its own, whose object database is refreshed to see the pack written
-        // below.
-        let repo = Repository::open(self.repo.path())?;
-        let parent = repo.find_commit(git2::Oid::from_str(parent)?)?;
-        let base = parent.tree()?;
         // Thousands of new blobs land as one pack file (a loose object costs a file each);
         // a few are written loose. Trees and the commit are a handful: loose.
         let packed = changes.len() > LOOSE_OBJECTS;
+        // A pack is written beside libgit2: a handle of its own, whose object database is
+        // refreshed to see it. A few loose objects go through the open handle (opening the
+        // repository again costs a watch round milliseconds).
+        let own;
+        let repo = if packed {
+            own = Repository::open(self.repo.path())?;
+            &own
+        } else {
+            &self.repo
+        };
+        let parent = repo.find_commit(git2::Oid::from_str(parent)?)?;
+        let base = parent.tree()?;
         let ids: Vec<Option<git2::Oid>> = if packed {
             use rayon::prelude::*;
             let ids: Vec<Option<git2::Oid>> = changes
@@ -575,7 +582,7 @@ impl GitRepo {
                 // in a second pack does no harm.
                 .filter(|(_, id)| seen.insert(*id))
                 .collect();
-            write_blob_pack(&repo, &new)?;
+            write_blob_pack(repo, &new)?;
             ids
         } else {
             changes
@@ -595,7 +602,7 @@ impl GitRepo {
                 }
             }
         }
-        let tree_id = update.create_updated(&repo, &base)?;
+        let tree_id = update.create_updated(repo, &base)?;
         if tree_id == base.id() {
             return Ok(None);
         }
