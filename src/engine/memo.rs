@@ -19,7 +19,7 @@
 //! cluster's plans are reused while none of its inputs changes and the clock has not reached
 //! the earliest instant one of its guards was waiting for (its horizon). Everything else is
 //! run again, whole clusters at a time, exactly as a full reconcile would run it; the
-//! differential test in `tests.rs` holds the two to the same output.
+//! differential test in `memo_tests.rs` holds the two to the same output.
 
 use std::collections::HashMap;
 use std::sync::Arc;
