@@ -130,6 +130,38 @@ pub struct Document {
     pub view: std::sync::Arc<std::sync::OnceLock<SpecView>>,
 }
 
+/// A document's parsed object, compared by identity. A watcher's parse cache hands out the
+/// same object for the same file and blob, so "the same object" means "the same bytes at the
+/// same path"; holding it keeps its address from being reused. The memos that let a `watch`
+/// round skip work (the engine's, the task checks') key on it.
+#[derive(Clone, Debug, Default)]
+pub struct SameObject(Option<std::sync::Arc<Object>>);
+
+impl SameObject {
+    pub fn of(document: &Document) -> SameObject {
+        SameObject(document.object.clone())
+    }
+
+    /// True when `document` holds this very object (or, both being invalid, none).
+    pub fn is(&self, document: Option<&Document>) -> bool {
+        self.same(document.and_then(|d| d.object.as_ref()))
+    }
+
+    fn same(&self, object: Option<&std::sync::Arc<Object>>) -> bool {
+        match (&self.0, object) {
+            (None, None) => true,
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for SameObject {
+    fn eq(&self, other: &SameObject) -> bool {
+        self.same(other.0.as_ref())
+    }
+}
+
 /// The engine's view of a document's spec: the digest status records, and the spec cut
 /// down to the fields its workflow reads (`fields`, so a changed workflow is noticed).
 #[derive(Clone, Debug)]

@@ -3,14 +3,14 @@
 //! cycle is reported once, at its first edge, with the whole cycle in the message.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use super::{unique_ids, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::graph;
+use crate::load::SameObject;
 use crate::manifest::{
-    ApplicationReleaseSpec, Kind, Object, ReleaseModelSpec, Task, TaskType, TurnoverSpec,
+    ApplicationReleaseSpec, Kind, ReleaseModelSpec, Task, TaskType, TurnoverSpec,
 };
 use crate::tasks::{PlacedTask, turnover_tasks};
 
@@ -20,25 +20,14 @@ use crate::tasks::{PlacedTask, turnover_tasks};
 #[derive(Default)]
 pub struct Memo {
     /// Every team document's object, in order: a change there checks every turnover again.
-    teams: Vec<Shared>,
-    turnovers: HashMap<String, (Vec<Shared>, Vec<Diagnostic>)>,
+    teams: Vec<SameObject>,
+    turnovers: HashMap<String, (Vec<SameObject>, Vec<Diagnostic>)>,
     /// How many turnovers the last round took from the memo.
     pub reused: usize,
 }
 
-/// A parsed object, compared by identity (a watcher's parse cache hands out the same one
-/// for the same blob; holding it here keeps its address from being reused).
-#[derive(Clone)]
-struct Shared(Arc<Object>);
-
-impl PartialEq for Shared {
-    fn eq(&self, other: &Shared) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
 /// The objects a turnover's own checks read: itself and its `tasksFrom` chain.
-fn sources(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>) -> Vec<Shared> {
+fn sources(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>) -> Vec<SameObject> {
     let mut chain: Vec<Item<'_, TurnoverSpec>> = vec![*turnover];
     let mut current = *turnover;
     while let Some(next) = current
@@ -54,10 +43,7 @@ fn sources(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>) -> Vec<Shared> {
         chain.push(next);
         current = next;
     }
-    chain
-        .iter()
-        .filter_map(|t| t.document.object.clone().map(Shared))
-        .collect()
+    chain.iter().map(|t| SameObject::of(t.document)).collect()
 }
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mut Memo>) {
@@ -65,11 +51,11 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mu
     let turnovers: Vec<Item<'_, TurnoverSpec>> = c.all::<TurnoverSpec>().collect();
     let mut memo = memo;
     if let Some(memo) = memo.as_deref_mut() {
-        let teams: Vec<Shared> = c
+        let teams: Vec<SameObject> = c
             .documents()
             .iter()
             .filter(|d| d.kind == Some(Kind::Team))
-            .filter_map(|d| d.object.clone().map(Shared))
+            .map(SameObject::of)
             .collect();
         if memo.teams != teams {
             memo.turnovers.clear();
@@ -77,7 +63,7 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mu
         }
     }
     let kept = memo.as_deref().map(|m| &m.turnovers);
-    let found: Vec<(Option<Vec<Shared>>, Vec<Diagnostic>)> = {
+    let found: Vec<(Option<Vec<SameObject>>, Vec<Diagnostic>)> = {
         use rayon::prelude::*;
         turnovers
             .par_iter()

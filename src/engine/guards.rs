@@ -341,7 +341,8 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
                     .first()
                     .and_then(|v| instant_of(v))
                     .unwrap_or(world.now());
-                // Without a schedule the reservation is checked against the clock.
+                // Without a schedule the reservation is checked against the clock: its bounds
+                // are when the answer can change (noted either way; harmless with a schedule).
                 for bound in [
                     reservation.from.map(|f| f.start()),
                     reservation.to.map(|t| t.end()),

@@ -27,14 +27,12 @@ use std::sync::Arc;
 use super::{ObjectPlan, StatusMap};
 use crate::catalog::Catalog;
 use crate::facts::{Commit, Facts};
-use crate::load::Settings;
-use crate::manifest::{
-    ApplicationReleaseSpec, ApprovalSpec, Kind, Object, TaskReportSpec, TurnoverSpec,
-};
+use crate::load::{SameObject, Settings};
+use crate::manifest::{ApplicationReleaseSpec, ApprovalSpec, Kind, TaskReportSpec, TurnoverSpec};
 use crate::status::ObjectStatus;
 
 /// The kinds the engine drives, in the order it runs them.
-pub const DRIVEN: [Kind; 4] = [
+const DRIVEN: [Kind; 4] = [
     Kind::ReleaseTrain,
     Kind::ApplicationRelease,
     Kind::Turnover,
@@ -64,41 +62,20 @@ struct Global {
     settings: Settings,
     verified: bool,
     /// Every document of a kind that is neither driven nor attached, in order.
-    documents: Vec<(String, Option<Kind>, Option<String>, Shared)>,
-}
-
-/// A parsed object, compared by identity: a watcher's parse cache hands out the same one for
-/// the same blob, and holding it here keeps its address from being reused.
-#[derive(Clone)]
-struct Shared(Option<Arc<Object>>);
-
-impl Shared {
-    fn same(&self, other: Option<&Arc<Object>>) -> bool {
-        match (&self.0, other) {
-            (None, None) => true,
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
-    }
-}
-
-impl PartialEq for Shared {
-    fn eq(&self, other: &Shared) -> bool {
-        self.same(other.0.as_ref())
-    }
+    documents: Vec<(String, Option<Kind>, Option<String>, SameObject)>,
 }
 
 /// What one object's plan was made from, beyond its cluster and the global inputs.
 struct Inputs {
     path: String,
-    object: Shared,
+    object: SameObject,
     /// Compared by identity first, by value when that fails.
     previous: Option<Arc<ObjectStatus>>,
     invalid: bool,
     added: Option<Commit>,
     changed: Option<Commit>,
     /// Approvals and reports about the object: path, object, who added them.
-    attached: Vec<(String, Shared, Option<Commit>)>,
+    attached: Vec<(String, SameObject, Option<Commit>)>,
 }
 
 /// This round's view of one object, borrowed from the catalog, the status and the facts.
@@ -121,9 +98,7 @@ impl Inputs {
     fn matches(&self, now: &Current<'_>) -> bool {
         let path = now.document.map_or("", |d| d.path.as_str());
         self.path == path
-            && self
-                .object
-                .same(now.document.and_then(|d| d.object.as_ref()))
+            && self.object.is(now.document)
             && self.invalid == now.invalid
             && self.added.as_ref() == now.added
             && self.changed.as_ref() == now.changed
@@ -135,7 +110,7 @@ impl Inputs {
             && self.attached.len() == now.attached.len()
             && self.attached.iter().zip(now.attached).all(|(was, is)| {
                 was.0 == is.document.path
-                    && was.1.same(is.document.object.as_ref())
+                    && was.1.is(Some(is.document))
                     && was.2.as_ref() == is.added
             })
     }
@@ -143,7 +118,7 @@ impl Inputs {
     fn of(now: &Current<'_>) -> Inputs {
         Inputs {
             path: now.document.map(|d| d.path.clone()).unwrap_or_default(),
-            object: Shared(now.document.and_then(|d| d.object.clone())),
+            object: now.document.map_or(SameObject::default(), SameObject::of),
             previous: now.previous.cloned(),
             invalid: now.invalid,
             added: now.added.cloned(),
@@ -154,7 +129,7 @@ impl Inputs {
                 .map(|a| {
                     (
                         a.document.path.clone(),
-                        Shared(a.document.object.clone()),
+                        SameObject::of(a.document),
                         a.added.cloned(),
                     )
                 })
@@ -252,14 +227,7 @@ impl Memo {
                     d.kind
                         .is_none_or(|k| !DRIVEN.contains(&k) && !ATTACHED.contains(&k))
                 })
-                .map(|d| {
-                    (
-                        d.path.clone(),
-                        d.kind,
-                        d.name.clone(),
-                        Shared(d.object.clone()),
-                    )
-                })
+                .map(|d| (d.path.clone(), d.kind, d.name.clone(), SameObject::of(d)))
                 .collect(),
         };
         let comparable =

@@ -79,8 +79,8 @@ pub struct World<'a> {
     pub catalog: &'a Catalog<'a>,
     pub facts: &'a Facts,
     /// The clock. Read it through [`World::now`] to stamp what happens now; a guard that
-    /// compares it with an instant goes through [`World::reached`]-like helpers that take a
-    /// [`Horizon`], so an incremental reconcile knows when the answer can change.
+    /// compares it with an instant goes through [`World::passed`] (or notes the instant in
+    /// its [`Horizon`]), so an incremental reconcile knows when the answer can change.
     now: jiff::Timestamp,
     pub workflows: BTreeMap<WorkflowKind, &'a WorkflowSpec>,
     /// (kind, name) → the phase the object is in right now.
