@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use git2::{Delta, DiffOptions, Repository, Sort, TreeWalkMode, TreeWalkResult};
+use git2::{Repository, Sort, TreeWalkMode, TreeWalkResult};
 
 use crate::facts::{Commit, Facts};
+
+mod changes;
 use crate::load::{self, CONFIG_FILE, Content, RawFile};
 
 /// Why git could not answer.
@@ -126,6 +128,26 @@ impl GitRepo {
         }
     }
 
+    /// The release repository's folder of `commit` (its whole tree at the top); `None` when
+    /// the commit has no such folder.
+    fn release_tree<'r>(
+        &'r self,
+        commit: &git2::Commit<'r>,
+    ) -> Result<Option<git2::Tree<'r>>, GitError> {
+        let tree = commit.tree()?;
+        if self.prefix.is_empty() {
+            return Ok(Some(tree));
+        }
+        match tree.get_path(Path::new(self.prefix.trim_end_matches('/'))) {
+            Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
+                Ok(Some(self.repo.find_tree(entry.id())?))
+            }
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The id of the commit `rev` names.
     pub fn revision(&self, rev: Option<&str>) -> Result<String, GitError> {
         Ok(self.commit(rev)?.id().to_string())
@@ -207,15 +229,11 @@ impl GitRepo {
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
-            let tree = commit.tree()?;
-            let parent = commit.parents().next().map(|p| p.tree()).transpose()?;
-            let mut options = DiffOptions::new();
-            if !self.prefix.is_empty() {
-                options.pathspec(&self.prefix);
-            }
-            let diff =
-                self.repo
-                    .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut options))?;
+            let tree = self.release_tree(&commit)?;
+            let parent = match commit.parents().next() {
+                Some(parent) => self.release_tree(&parent)?,
+                None => None,
+            };
             let fact = Commit {
                 id: commit.id().to_string(),
                 author_name: commit.author().name().unwrap_or_default().to_string(),
@@ -223,24 +241,18 @@ impl GitRepo {
                 time: jiff::Timestamp::from_second(commit.time().seconds())
                     .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
             };
-            for delta in diff.deltas() {
-                let Some(path) = delta.new_file().path().and_then(|p| p.to_str()) else {
-                    continue;
-                };
-                let Some(relative) = path.strip_prefix(&self.prefix) else {
-                    continue;
-                };
-                match delta.status() {
-                    Delta::Added => {
-                        facts.added.insert(relative.to_string(), fact.clone());
-                        facts.changed.insert(relative.to_string(), fact.clone());
+            for change in changes::between(&self.repo, parent.as_ref(), tree.as_ref())? {
+                match (change.old, change.new) {
+                    (None, _) => {
+                        facts.added.insert(change.path.clone(), fact.clone());
+                        facts.changed.insert(change.path, fact.clone());
                     }
-                    Delta::Deleted => {
-                        facts.added.remove(relative);
-                        facts.changed.remove(relative);
+                    (_, None) => {
+                        facts.added.remove(&change.path);
+                        facts.changed.remove(&change.path);
                     }
                     _ => {
-                        facts.changed.insert(relative.to_string(), fact.clone());
+                        facts.changed.insert(change.path, fact.clone());
                     }
                 }
             }
