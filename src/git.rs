@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use git2::{Repository, Sort, TreeWalkMode, TreeWalkResult};
+use git2::{Repository, Sort};
 
 use crate::facts::{Commit, Facts};
 
@@ -55,6 +56,74 @@ pub struct GitRepo {
     /// The release repository's folder relative to the git work tree (`""` at the top),
     /// with a trailing `/` when not empty.
     prefix: String,
+}
+
+/// railyard's own files of a tree (status files, the summary): bytes by path.
+pub type OwnFiles = BTreeMap<String, Vec<u8>>;
+
+/// What a watcher's round read of a committed tree, kept in its [`load::ParseCache`]: the
+/// next round reads only the files that changed since, and updates these in place.
+pub struct TreeRead {
+    /// The release repository's folder in that commit.
+    tree: git2::Oid,
+    loaded: Arc<load::Loaded>,
+    own: Arc<OwnFiles>,
+}
+
+/// What a file of the tree is to railyard.
+enum Place {
+    Config,
+    Manifest,
+    Own,
+    Other,
+}
+
+/// Tells a tree's files apart by path, under the settings of its `railyard.yaml`.
+struct Places {
+    selection: load::Selection,
+    status_prefix: String,
+    summary: String,
+}
+
+impl Places {
+    fn new(settings: &load::Settings) -> Places {
+        Places {
+            selection: load::Selection::new(settings),
+            status_prefix: format!("{}/", settings.status_dir.trim_end_matches('/')),
+            summary: settings.summary.clone(),
+        }
+    }
+
+    fn of(&self, path: &str) -> Place {
+        let hidden = path.split('/').any(|part| part.starts_with('.'));
+        if path == CONFIG_FILE {
+            Place::Config
+        } else if path.starts_with(&self.status_prefix) || path == self.summary {
+            Place::Own
+        } else if !hidden && self.selection.is_manifest(path) {
+            Place::Manifest
+        } else {
+            Place::Other
+        }
+    }
+}
+
+/// (path, blob id) of the cache's (path, content id) keys.
+fn blob_ids(keys: &[(String, Vec<u8>)]) -> Vec<(String, git2::Oid)> {
+    keys.iter()
+        .filter_map(|(path, id)| Some((path.clone(), git2::Oid::from_bytes(id).ok()?)))
+        .collect()
+}
+
+/// A blob's bytes, unless larger than `max` or unreadable.
+fn read_blob(repo: &Repository, oid: git2::Oid, max: u64) -> Content {
+    match repo.find_blob(oid) {
+        Ok(blob) if blob.size() as u64 > max => Content::TooLarge {
+            size: blob.size() as u64,
+        },
+        Ok(blob) => Content::Bytes(blob.content().to_vec()),
+        Err(e) => Content::Unreadable(e.message().to_string()),
+    }
 }
 
 impl GitRepo {
@@ -260,142 +329,189 @@ impl GitRepo {
         Ok(())
     }
 
-    /// The files of the release repository as committed at `rev`, read from the tree (no
-    /// checkout; bare repositories work): the config first, then the manifests, then
-    /// railyard's own output (the status files and the summary, by path, as they are).
+    /// The manifests (parsed) and railyard's own files (bytes by path) of the commit `rev`.
     pub fn read_tree(
         &self,
         rev: &str,
     ) -> Result<(load::Loaded, BTreeMap<String, Vec<u8>>), GitError> {
-        self.read_tree_cached(rev, None)
+        let (loaded, own) = self.read_tree_cached(rev, None)?;
+        Ok((Arc::unwrap_or_clone(loaded), Arc::unwrap_or_clone(own)))
     }
 
-    /// [`GitRepo::read_tree`], parsing only the manifests whose blob `cache` does not hold.
+    /// [`GitRepo::read_tree`] for a watcher: with `cache`, only the manifests whose blob it
+    /// does not hold are parsed, and when it holds what the last round read of an earlier
+    /// tree, only the files that changed since are read at all (the rest is shared with
+    /// that round, not copied).
     pub fn read_tree_cached(
         &self,
         rev: &str,
         cache: Option<&mut load::ParseCache>,
-    ) -> Result<(load::Loaded, BTreeMap<String, Vec<u8>>), GitError> {
+    ) -> Result<(Arc<load::Loaded>, Arc<OwnFiles>), GitError> {
+        let commit = self.commit(Some(rev))?;
+        let tree = self.release_tree(&commit)?;
+        let mut cache = cache;
+        if let (Some(cache), Some(tree)) = (cache.as_deref_mut(), tree.as_ref())
+            && let Some(last) = cache.tree.take()
+            && let Some(read) = self.read_changes(last, tree, cache)?
+        {
+            let found = (read.loaded.clone(), read.own.clone());
+            cache.tree = Some(read);
+            return Ok(found);
+        }
         let started = std::time::Instant::now();
         let lap = |what: &str| {
             tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
         };
-        let commit = self.commit(Some(rev))?;
-        let tree = commit.tree()?;
-        let mut blobs: Vec<(String, git2::Oid)> = Vec::new();
-        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-            if entry.kind() == Some(git2::ObjectType::Blob) {
-                let path = format!("{dir}{}", entry.name().unwrap_or_default());
-                if let Some(relative) = path.strip_prefix(&self.prefix) {
-                    blobs.push((relative.to_string(), entry.id()));
-                }
-            }
-            TreeWalkResult::Ok
-        })?;
+        let mut blobs: Vec<(String, git2::Oid)> =
+            changes::between(&self.repo, None, tree.as_ref())?
+                .into_iter()
+                .filter_map(|change| Some((change.path, change.new?)))
+                .collect();
         blobs.sort();
         lap("listed the tree");
-        let read = |oid: git2::Oid, max: u64| -> Content {
-            match self.repo.find_blob(oid) {
-                Ok(blob) if blob.size() as u64 > max => Content::TooLarge {
-                    size: blob.size() as u64,
-                },
-                Ok(blob) => Content::Bytes(blob.content().to_vec()),
-                Err(e) => Content::Unreadable(e.message().to_string()),
-            }
-        };
-        let default_max = load::Settings::default().max_file_bytes;
         let config = blobs
             .iter()
             .find(|(p, _)| p == CONFIG_FILE)
             .map(|(p, oid)| RawFile {
                 path: p.clone(),
-                content: read(*oid, default_max),
+                content: self.read_blob(*oid, load::Settings::default().max_file_bytes),
             });
         let (settings, config_result) = load::settings_from(config.as_ref());
-        let selection = load::Selection::new(&settings);
-        let hidden = |p: &str| p.split('/').any(|part| part.starts_with('.'));
-        let manifests: Vec<(String, git2::Oid)> = blobs
-            .iter()
-            .filter(|(p, _)| p != CONFIG_FILE && !hidden(p) && selection.is_manifest(p))
-            .cloned()
-            .collect();
-        let status_prefix = format!("{}/", settings.status_dir.trim_end_matches('/'));
-        let owned: Vec<(String, git2::Oid)> = blobs
-            .iter()
-            .filter(|(p, _)| p.starts_with(&status_prefix) || *p == settings.summary)
-            .cloned()
-            .collect();
+        let places = Places::new(&settings);
+        let (mut manifests, mut owned) = (Vec::new(), Vec::new());
+        for (path, oid) in blobs {
+            match places.of(&path) {
+                Place::Manifest => manifests.push((path, oid)),
+                Place::Own => owned.push((path, oid)),
+                Place::Config | Place::Other => {}
+            }
+        }
         let max = settings.max_file_bytes;
-        let mut cache = cache;
-        let status = match cache.as_deref_mut() {
-            Some(cache) => self.read_own_cached(&owned, max, &mut cache.own_blobs),
-            None => self
-                .read_blobs(&owned, max)
-                .into_iter()
-                .filter_map(|f| match f.content {
-                    Content::Bytes(bytes) => Some((f.path, bytes)),
-                    _ => None,
-                })
-                .collect(),
-        };
+        let own: OwnFiles = self
+            .read_blobs(&owned, max)
+            .into_iter()
+            .filter_map(|f| match f.content {
+                Content::Bytes(bytes) => Some((f.path, bytes)),
+                _ => None,
+            })
+            .collect();
         lap("read railyard's own files");
-        let loaded = match cache {
+        let loaded = match cache.as_deref_mut() {
             Some(cache) => {
                 let keys = manifests
                     .iter()
                     .map(|(p, oid)| (p.clone(), oid.as_bytes().to_vec()))
                     .collect();
                 cache.load(settings, config_result, keys, |missing| {
-                    let missing: Vec<(String, git2::Oid)> = missing
-                        .iter()
-                        .filter_map(|(p, id)| Some((p.clone(), git2::Oid::from_bytes(id).ok()?)))
-                        .collect();
-                    self.read_blobs(&missing, max)
+                    self.read_blobs(&blob_ids(missing), max)
                 })
             }
             None => load::parse_files(settings, config_result, self.read_blobs(&manifests, max)),
         };
         lap("parsed the manifests");
-        Ok((loaded, status))
+        let (loaded, own) = (Arc::new(loaded), Arc::new(own));
+        if let (Some(cache), Some(tree)) = (cache, tree) {
+            cache.tree = Some(TreeRead {
+                tree: tree.id(),
+                loaded: loaded.clone(),
+                own: own.clone(),
+            });
+        }
+        Ok((loaded, own))
     }
 
-    /// railyard's own files (path, blob id): those `cache` holds by blob id are taken from it,
-    /// the rest read; the cache then holds exactly these files.
-    fn read_own_cached(
+    /// What `last` read, brought up to `tree` by reading only the files that differ between
+    /// the two; `None` when the whole tree must be read again: `railyard.yaml` changed (it
+    /// decides which files are manifests and how they parse), or the manifests changed in a
+    /// way that reaches past the files themselves ([`load::ParseCache::update`]).
+    fn read_changes(
         &self,
-        owned: &[(String, git2::Oid)],
-        max: u64,
-        cache: &mut std::collections::HashMap<Vec<u8>, Vec<u8>>,
-    ) -> BTreeMap<String, Vec<u8>> {
-        let missing: Vec<(String, git2::Oid)> = owned
-            .iter()
-            .filter(|(_, oid)| !cache.contains_key(oid.as_bytes()))
-            .cloned()
-            .collect();
-        let by_path: std::collections::HashMap<&str, &git2::Oid> = owned
-            .iter()
-            .map(|(path, oid)| (path.as_str(), oid))
-            .collect();
-        for file in self.read_blobs(&missing, max) {
-            if let (Content::Bytes(bytes), Some(oid)) =
-                (file.content, by_path.get(file.path.as_str()))
-            {
-                cache.insert(oid.as_bytes().to_vec(), bytes);
+        last: TreeRead,
+        tree: &git2::Tree<'_>,
+        cache: &mut load::ParseCache,
+    ) -> Result<Option<TreeRead>, GitError> {
+        cache.parsed = 0;
+        if last.tree == tree.id() {
+            return Ok(Some(last));
+        }
+        let Ok(old) = self.repo.find_tree(last.tree) else {
+            return Ok(None);
+        };
+        let changes = changes::between(&self.repo, Some(&old), Some(tree))?;
+        let TreeRead {
+            mut loaded,
+            mut own,
+            ..
+        } = last;
+        let places = Places::new(&loaded.settings);
+        let (mut manifests, mut owned) = (Vec::new(), Vec::new());
+        for change in changes {
+            let id = |oid: Option<git2::Oid>| oid.map(|oid| oid.as_bytes().to_vec());
+            match places.of(&change.path) {
+                Place::Config => return Ok(None),
+                Place::Manifest => manifests.push(load::ManifestChange {
+                    path: change.path,
+                    before: id(change.old),
+                    after: id(change.new),
+                }),
+                Place::Own => owned.push((change.path, change.new)),
+                Place::Other => {}
             }
         }
-        let wanted: std::collections::HashSet<&[u8]> =
-            owned.iter().map(|(_, oid)| oid.as_bytes()).collect();
-        cache.retain(|oid, _| wanted.contains(oid.as_slice()));
-        owned
-            .iter()
-            .filter_map(|(path, oid)| Some((path.clone(), cache.get(oid.as_bytes())?.clone())))
-            .collect()
+        let max = loaded.settings.max_file_bytes;
+        if !manifests.is_empty() {
+            // The last round let go of its share: this updates in place.
+            let updated = cache.update(Arc::make_mut(&mut loaded), &manifests, |missing| {
+                self.read_blobs(&blob_ids(missing), max)
+            });
+            if !updated {
+                return Ok(None);
+            }
+        }
+        if !owned.is_empty() {
+            let files = Arc::make_mut(&mut own);
+            let mut wanted = Vec::new();
+            for (path, oid) in owned {
+                files.remove(&path);
+                wanted.extend(oid.map(|oid| (path, oid)));
+            }
+            for file in self.read_blobs(&wanted, max) {
+                if let Content::Bytes(bytes) = file.content {
+                    files.insert(file.path, bytes);
+                }
+            }
+        }
+        Ok(Some(TreeRead {
+            tree: tree.id(),
+            loaded,
+            own,
+        }))
     }
 
-    /// Reads many blobs in parallel: libgit2 handles are not shared between threads, so each
-    /// chunk opens the repository again (cheap next to inflating thousands of objects).
+    /// A blob's bytes, unless larger than `max` or unreadable.
+    fn read_blob(&self, oid: git2::Oid, max: u64) -> Content {
+        read_blob(&self.repo, oid, max)
+    }
+
+    /// Reads blobs: a few through this handle, many in parallel. libgit2 handles are not
+    /// shared between threads, so each chunk opens the repository again (cheap next to
+    /// inflating thousands of objects, not next to reading the one a commit changed).
     fn read_blobs(&self, blobs: &[(String, git2::Oid)], max: u64) -> Vec<RawFile> {
         use rayon::prelude::*;
+        let read =
+            |repo: Result<&Repository, &git2::Error>, (path, oid): &(String, git2::Oid)| RawFile {
+                path: path.clone(),
+                content: match repo {
+                    Ok(repo) => read_blob(repo, *oid, max),
+                    Err(e) => Content::Unreadable(e.message().to_string()),
+                },
+            };
+        if blobs.len() <= 16 {
+            return blobs
+                .iter()
+                .map(|blob| read(Ok(&self.repo), blob))
+                .collect();
+        }
         let path = self.repo.path().to_path_buf();
         blobs
             .par_chunks(256)
@@ -403,23 +519,7 @@ impl GitRepo {
                 let repo = Repository::open(&path);
                 chunk
                     .iter()
-                    .map(|(name, oid)| {
-                        let content = match repo
-                            .as_ref()
-                            .map_err(|e| e.message().to_string())
-                            .and_then(|r| r.find_blob(*oid).map_err(|e| e.message().to_string()))
-                        {
-                            Ok(blob) if blob.size() as u64 > max => Content::TooLarge {
-                                size: blob.size() as u64,
-                            },
-                            Ok(blob) => Content::Bytes(blob.content().to_vec()),
-                            Err(message) => Content::Unreadable(message),
-                        };
-                        RawFile {
-                            path: name.clone(),
-                            content,
-                        }
-                    })
+                    .map(|blob| read(repo.as_ref(), blob))
                     .collect::<Vec<_>>()
             })
             .collect()
@@ -971,5 +1071,138 @@ mod tests {
             "the pack's checksum"
         );
         assert_eq!(index.len(), large + 8 + 40, "and the index's own");
+    }
+}
+
+#[cfg(test)]
+mod tree_read_tests {
+    //! A watcher's tree read, which reads only what changed since the last round, must give
+    //! what reading the whole tree gives.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn team(name: &str, description: &str) -> String {
+        format!(
+            "apiVersion: railyard/v1\nkind: Team\nmetadata:\n  name: {name}\nspec:\n  description: {description}\n  members:\n    - id: sol\n      name: Sol Reyes\n"
+        )
+    }
+
+    /// What one path of the repository may hold: valid manifests, broken ones, documents
+    /// judged across files (a `Config` outside `railyard.yaml`), railyard's own files and
+    /// files it does not read.
+    fn contents() -> Vec<(&'static str, String)> {
+        vec![
+            ("teams/a.yaml", team("a", "one")),
+            ("teams/a.yaml", team("a", "two")),
+            ("teams/b.yaml", team("b", "one")),
+            ("teams/b.yaml", format!("{}---\n{}", team("b", "x"), team("c", "y"))),
+            ("teams/c.yaml", "kind: [unclosed\n".to_string()),
+            ("teams/c.yaml", "kind: Team\nmetadata: {}\n".to_string()),
+            ("teams/d.yaml", "".to_string()),
+            ("teams/d.yaml", team("a", "duplicate")),
+            ("teams/e.yaml", "apiVersion: railyard/v1\nkind: Config\nmetadata:\n  name: x\nspec: {}\n".to_string()),
+            ("teams/sub/f.yaml", team("f", "deep")),
+            ("teams-g.yaml", team("g", "beside the folder")),
+            ("status/Team/a.yaml", "phase: Active\n".to_string()),
+            ("status/Team/b.yaml", "phase: Retired\n".to_string()),
+            ("STATUS.md", "# Status\n".to_string()),
+            (".github/x.yaml", team("h", "hidden")),
+            ("notes.txt", "not a manifest".to_string()),
+            ("railyard.yaml", "apiVersion: railyard/v1\nkind: Config\nmetadata:\n  name: acme\nspec:\n  statusDir: state\n".to_string()),
+            ("railyard.yaml", "apiVersion: railyard/v1\nkind: Config\nmetadata:\n  name: acme\nspec: {}\n".to_string()),
+            ("state/Team/a.yaml", "phase: Active\n".to_string()),
+        ]
+    }
+
+    /// Commits `files` under `prefix` (plus a file outside it) on top of `parent`.
+    fn commit(
+        repo: &Repository,
+        prefix: &str,
+        files: &BTreeMap<&'static str, String>,
+        parent: Option<git2::Oid>,
+    ) -> git2::Oid {
+        let mut index = git2::Index::new().expect("an index");
+        let outside = [("outside.yaml".to_string(), team("z", "outside"))];
+        let inside = files
+            .iter()
+            .map(|(p, c)| (format!("{prefix}{p}"), c.clone()));
+        for (path, content) in inside.chain(outside) {
+            let id = repo.blob(content.as_bytes()).expect("a blob");
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id,
+                flags: 0,
+                flags_extended: 0,
+                path: path.into_bytes(),
+            };
+            index.add(&entry).expect("added");
+        }
+        let tree = repo
+            .find_tree(index.write_tree_to(repo).expect("a tree"))
+            .expect("a tree");
+        let who =
+            git2::Signature::new("Ann", "ann@example.com", &git2::Time::new(1_700_000_000, 0))
+                .expect("a signature");
+        let parents: Vec<git2::Commit<'_>> = parent
+            .map(|p| repo.find_commit(p).expect("the parent"))
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        repo.commit(None, &who, &who, "files", &tree, &parents)
+            .expect("a commit")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn reading_what_changed_gives_what_reading_everything_gives(
+            nested in any::<bool>(),
+            steps in prop::collection::vec(
+                prop::collection::vec((0..19usize, any::<bool>()), 1..4),
+                1..8,
+            ),
+        ) {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let repository = Repository::init(dir.path()).expect("a repository");
+            let prefix = if nested { "acme/" } else { "" };
+            std::fs::create_dir_all(dir.path().join("acme")).expect("a folder");
+            let git = GitRepo::discover(&dir.path().join(prefix)).expect("discovered");
+            prop_assert_eq!(git.prefix(), prefix);
+            let palette = contents();
+            let mut files: BTreeMap<&'static str, String> = BTreeMap::new();
+            files.insert("teams/a.yaml", team("a", "one"));
+            let mut tip = commit(&repository, prefix, &files, None);
+            let mut cache = load::ParseCache::default();
+            git.read_tree_cached(&tip.to_string(), Some(&mut cache)).expect("read");
+            for step in steps {
+                for (pick, remove) in step {
+                    let (path, content) = &palette[pick];
+                    if remove {
+                        files.remove(path);
+                    } else {
+                        files.insert(path, content.clone());
+                    }
+                }
+                tip = commit(&repository, prefix, &files, Some(tip));
+                let (loaded, own) = git
+                    .read_tree_cached(&tip.to_string(), Some(&mut cache))
+                    .expect("read with the cache");
+                let (whole, whole_own) = git.read_tree(&tip.to_string()).expect("read");
+                prop_assert_eq!(format!("{:?}", *loaded), format!("{whole:?}"));
+                prop_assert_eq!(&*own, &whole_own);
+                // The same tree again reads nothing.
+                git.read_tree_cached(&tip.to_string(), Some(&mut cache)).expect("read");
+                prop_assert_eq!(cache.parsed, 0);
+            }
+        }
     }
 }

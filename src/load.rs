@@ -172,7 +172,7 @@ pub struct SpecView {
 }
 
 /// Everything read from a repository.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Loaded {
     pub settings: Settings,
     pub sources: Vec<SourceFile>,
@@ -527,8 +527,8 @@ pub struct ParseCache {
     round: u64,
     /// The facts of the last tip read (who added and changed each file).
     pub facts: Option<(String, std::sync::Arc<crate::facts::Facts>)>,
-    /// railyard's own files as the last tree had them, by blob id: their bytes.
-    pub own_blobs: std::collections::HashMap<Vec<u8>, Vec<u8>>,
+    /// What the last round read of a committed tree (`watch`): the next reads what changed.
+    pub tree: Option<crate::git::TreeRead>,
     /// railyard's own status files as parsed before, by path: their bytes and content.
     pub statuses:
         std::collections::HashMap<String, (Vec<u8>, std::sync::Arc<crate::status::StatusFile>)>,
@@ -580,6 +580,130 @@ impl ParseCache {
             .collect();
         assemble(settings, config, results)
     }
+}
+
+/// A manifest file that differs between two trees: its content id before and now, `None`
+/// where the file is absent.
+pub struct ManifestChange {
+    pub path: String,
+    pub before: Option<Vec<u8>>,
+    pub after: Option<Vec<u8>>,
+}
+
+impl ParseCache {
+    /// Brings `loaded`, made by [`ParseCache::load`] from files in path order (a git
+    /// tree's), up to date with the manifests that changed. Only those are read (`read`) and parsed; the
+    /// other files' documents, sources and diagnostics stay where they are, so `loaded` is
+    /// what [`ParseCache::load`] would make of the new list of files.
+    ///
+    /// Returns `false`, with `loaded` as it was, when the change reaches past the files
+    /// themselves: a `Config` document in a changed file (its place is judged across
+    /// files), or no document before or after (the repository-wide "no manifest" finding).
+    /// The caller then loads the whole list.
+    pub fn update<F>(&mut self, loaded: &mut Loaded, changed: &[ManifestChange], read: F) -> bool
+    where
+        F: FnOnce(&[(String, Vec<u8>)]) -> Vec<RawFile>,
+    {
+        let now: Vec<(String, Vec<u8>)> = changed
+            .iter()
+            .filter_map(|change| Some((change.path.clone(), change.after.clone()?)))
+            .collect();
+        let missing: Vec<(String, Vec<u8>)> = now
+            .iter()
+            .filter(|key| !self.files.contains_key(*key))
+            .cloned()
+            .collect();
+        let settings = &loaded.settings;
+        let fresh: Vec<FileResult> = read(&missing)
+            .into_par_iter()
+            .map(|f| parse_file(&f, settings))
+            .collect();
+        self.parsed = fresh.len();
+        for (key, result) in missing.into_iter().zip(fresh) {
+            self.files.insert(key, result);
+        }
+        for change in changed {
+            let before = change.before.as_ref();
+            if let Some(before) = before.filter(|b| Some(*b) != change.after.as_ref()) {
+                self.files.remove(&(change.path.clone(), before.clone()));
+            }
+        }
+        let results: Vec<&FileResult> = now.iter().filter_map(|key| self.files.get(key)).collect();
+        let paths: std::collections::HashSet<&str> =
+            changed.iter().map(|change| change.path.as_str()).collect();
+        let config = |document: &Document| document.kind == Some(Kind::Config);
+        let removed = loaded
+            .documents
+            .iter()
+            .filter(|d| paths.contains(d.path.as_str()))
+            .count();
+        let added: usize = results.iter().map(|r| r.documents.len()).sum();
+        let beyond = results.iter().any(|r| r.documents.iter().any(config))
+            || loaded
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::MisplacedConfig && paths.contains(d.file.as_str()))
+            || loaded
+                .documents
+                .iter()
+                .any(|d| config(d) && paths.contains(d.path.as_str()))
+            || loaded.documents.is_empty()
+            || loaded.documents.len() - removed + added == 0;
+        if beyond {
+            return false;
+        }
+        let results: Vec<FileResult> = results.into_iter().cloned().collect();
+        let (sources, documents, diagnostics) = results.into_iter().fold(
+            (Vec::new(), Vec::new(), Vec::new()),
+            |(mut sources, mut documents, mut diagnostics), result| {
+                sources.extend(result.source);
+                documents.push(result.documents);
+                diagnostics.extend(result.diagnostics);
+                (sources, documents, diagnostics)
+            },
+        );
+        loaded.sources = merge(std::mem::take(&mut loaded.sources), &paths, sources, |s| {
+            s.path.as_str()
+        });
+        let documents = documents.into_iter().flatten().collect();
+        loaded.documents = merge(
+            std::mem::take(&mut loaded.documents),
+            &paths,
+            documents,
+            |d| d.path.as_str(),
+        );
+        loaded
+            .diagnostics
+            .retain(|d| !paths.contains(d.file.as_str()));
+        loaded.diagnostics.extend(diagnostics);
+        diagnostics::sort(&mut loaded.diagnostics);
+        true
+    }
+}
+
+/// `old` (the config file's items first, then the rest in path order) without the items of
+/// `changed` paths, and `fresh` (in path order) each where its path sorts.
+fn merge<T>(
+    old: Vec<T>,
+    changed: &std::collections::HashSet<&str>,
+    fresh: Vec<T>,
+    path: impl Fn(&T) -> &str,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(old.len() + fresh.len());
+    let mut fresh = fresh.into_iter().peekable();
+    for item in old {
+        let at = path(&item);
+        if at != CONFIG_FILE {
+            while let Some(next) = fresh.next_if(|f| path(f) < at) {
+                out.push(next);
+            }
+        }
+        if !changed.contains(at) {
+            out.push(item);
+        }
+    }
+    out.extend(fresh);
+    out
 }
 
 /// The `Loaded` of parsed files: `Config` documents checked for their place, diagnostics

@@ -121,7 +121,10 @@ fn prepare(
         delivered.apply(&mut previous);
     }
     lap("read the previous status and checked the manifests");
-    loaded.release_trees();
+    // A watcher's cache shares the trees with the next round: nothing to give back then.
+    if let Some(loaded) = Arc::get_mut(&mut loaded) {
+        loaded.release_trees();
+    }
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     let mut plans = engine::reconcile_with(
         &catalog,
@@ -188,6 +191,10 @@ fn prepare(
     drop(catalog);
     // The history stays with watch's cache, which updates it in place next round.
     drop(facts);
+    // A watcher's cache holds the other share of what was read and updates it in place next
+    // round: that share is let go of here, not late on the reclaim thread (which would make
+    // the next round copy it all).
+    let (loaded, own_files) = (Arc::into_inner(loaded), Arc::into_inner(own_files));
     crate::reclaim::at_end((loaded, plans, previous, before, own_files, diagnostics));
     let subject = if commit.is_some() {
         subject
