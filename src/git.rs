@@ -388,7 +388,7 @@ impl GitRepo {
         }
         let max = settings.max_file_bytes;
         let own: OwnFiles = self
-            .read_blobs(&owned, max)
+            .read_blobs(&owned, load::MAX_OWN_FILE_BYTES)
             .into_iter()
             .filter_map(|f| match f.content {
                 Content::Bytes(bytes) => Some((f.path, bytes)),
@@ -475,7 +475,7 @@ impl GitRepo {
                 files.remove(&path);
                 wanted.extend(oid.map(|oid| (path, oid)));
             }
-            for file in self.read_blobs(&wanted, max) {
+            for file in self.read_blobs(&wanted, load::MAX_OWN_FILE_BYTES) {
                 if let Content::Bytes(bytes) = file.content {
                     files.insert(file.path, bytes);
                 }

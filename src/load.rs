@@ -20,6 +20,12 @@ use crate::yaml::{self, Node, Value};
 /// The file that holds the `Config`.
 pub const CONFIG_FILE: &str = "railyard.yaml";
 
+/// The largest of railyard's own files (a status file, the summary) read back. It is not
+/// `limits.maxFileBytes`, which guards against manifests people write: the summary of ten
+/// thousand objects is over a megabyte, and a file that is not read back counts as absent
+/// (written again every time, its previous status lost). A larger one is hostile.
+pub const MAX_OWN_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The effective settings of a repository: its `Config` with every default filled in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {

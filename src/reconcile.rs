@@ -285,7 +285,7 @@ pub fn promote_worktree(
 fn read_own_files(root: &Path, settings: &Settings) -> BTreeMap<String, Vec<u8>> {
     let mut found = BTreeMap::new();
     if let load::Content::Bytes(bytes) =
-        load::read_limited(&root.join(&settings.summary), settings.max_file_bytes)
+        load::read_limited(&root.join(&settings.summary), load::MAX_OWN_FILE_BYTES)
     {
         found.insert(settings.summary.clone(), bytes);
     }
@@ -307,7 +307,7 @@ fn read_own_files(root: &Path, settings: &Settings) -> BTreeMap<String, Vec<u8>>
                 continue;
             }
             if let load::Content::Bytes(bytes) =
-                load::read_limited(&file.path(), settings.max_file_bytes)
+                load::read_limited(&file.path(), load::MAX_OWN_FILE_BYTES)
             {
                 found.insert(
                     format!(

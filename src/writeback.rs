@@ -126,6 +126,7 @@ fn prepare(
         loaded.release_trees();
     }
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    lap("built the catalog");
     let mut plans = engine::reconcile_with(
         &catalog,
         &diagnostics,

@@ -650,3 +650,37 @@ fn a_cached_tree_read_gives_what_a_fresh_read_gives() {
     assert!(!cached.contains_key("STATUS.md"), "a removed file is gone");
     assert_eq!(cache.parsed, 0, "no manifest changed: none is parsed");
 }
+
+#[test]
+fn railyards_own_files_are_read_back_whatever_the_manifest_limit() {
+    // `limits.maxFileBytes` is for the manifests people write; STATUS.md and the status
+    // files are railyard's own and larger than these manifests.
+    let repo = setup();
+    let dir = repo.path();
+    commit(
+        dir,
+        &[(
+            "railyard.yaml",
+            "apiVersion: railyard/v1\nkind: Config\nmetadata: {name: acme}\nspec: {limits: {maxFileBytes: 300}}\n",
+        )],
+        "rita",
+        "2026-11-03T10:00:00Z",
+    );
+    reconcile_ok(dir);
+    for own in ["STATUS.md", "status/ReleaseTrain/q4.yaml"] {
+        let size = std::fs::metadata(dir.join(own)).expect("written").len();
+        assert!(
+            size > 300,
+            "{own} is {size} bytes: the test needs it larger"
+        );
+    }
+    let head = git_out(dir, &["rev-parse", "HEAD"]);
+    assert_eq!(stdout(&reconcile_ok(dir)), "up to date\n");
+    assert_eq!(git_out(dir, &["rev-parse", "HEAD"]), head);
+    // Read back as they are: nothing to write, and the train's status is its previous one.
+    let (json, code) = common::dry_run_json(dir, NOW, &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["changes"], serde_json::json!([]));
+    assert_eq!(json["objects"][0]["transitions"], serde_json::json!([]));
+    assert_eq!(json["objects"][0]["phase"], "construction");
+}

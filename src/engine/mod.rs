@@ -140,10 +140,13 @@ pub fn reconcile_with(
         .filter(|(_, status)| !status.runs.is_empty())
         .map(|((kind, name), status)| (format!("{kind}/{name}"), status.runs.clone()))
         .collect();
+    lap("built the world");
     let invalid = invalid_objects(catalog, diagnostics, &world);
+    lap("found the invalid objects");
     let round = memo
         .as_deref()
         .map(|memo| memo.round(catalog, &invalid, previous, facts, now));
+    lap("compared the inputs with the last round");
     let reused = |kind: Kind, name: &str| round.as_ref().is_some_and(|r| r.reused(kind, name));
     let mut plans: Vec<ObjectPlan> = Vec::new();
     // The objects to run, in kind order, each with its workflow and the fields it reads.
