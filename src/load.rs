@@ -542,6 +542,8 @@ pub struct ParseCache {
     pub memo: crate::engine::memo::Memo,
     /// What the cross-object checks found last round, for the objects that did not change.
     pub checks: crate::check::Memo,
+    /// What the last round found and wrote of railyard's own files.
+    pub rendered: crate::writeback::Rendered,
 }
 
 impl ParseCache {

@@ -133,7 +133,7 @@ fn prepare(
         &previous,
         &facts,
         now,
-        cache.map(|cache| &mut cache.memo),
+        cache.as_deref_mut().map(|cache| &mut cache.memo),
     );
     crate::notify::hand_edits(
         &settings,
@@ -156,12 +156,14 @@ fn prepare(
     } else {
         Vec::new()
     };
+    let rendered = cache.map(|cache| &mut cache.rendered);
     let wanted = owned_files(
         &settings.status_dir,
         &settings.summary,
         &catalog,
         &plans,
         (&own_files, &before),
+        rendered,
     );
     let changes: Vec<(String, Option<Vec<u8>>)> = diff(&wanted, &own_files);
     lap("rendered the files");
@@ -506,16 +508,49 @@ fn status_key(status_dir: &str, path: &str) -> Option<(Kind, String)> {
     Some((kind.parse().ok()?, name.to_string()))
 }
 
+/// What a watcher's last round found and wrote of railyard's own files, for the next round.
+#[derive(Default)]
+pub struct Rendered {
+    judged: Judged,
+    rows: crate::summary::Rows,
+}
+
+/// Status files a watcher's round found already right, by path, with the plan and the
+/// parsed file they were right for. The same two again (the same allocations: held here,
+/// and never changed while shared) are right again, so the next round does not compare
+/// their statuses field by field (thousands of files a round).
+#[derive(Default)]
+struct Judged(HashMap<String, (Arc<ObjectPlan>, Arc<StatusFile>)>);
+
+impl Judged {
+    /// Whether `object`'s status file at `path` was found right for this same plan and
+    /// this same parsed file.
+    fn stands(&self, path: &str, object: &Arc<ObjectPlan>, file: Option<&Arc<StatusFile>>) -> bool {
+        match (self.0.get(path), file) {
+            (Some((plan, was)), Some(file)) => Arc::ptr_eq(plan, object) && Arc::ptr_eq(was, file),
+            _ => false,
+        }
+    }
+}
+
 /// Every file railyard owns, as it should be: a status file per valid object, the invalid
 /// ones' files kept as they were, and the summary. Files that stay as they are are borrowed
-/// from `own_files`, not copied (thousands of them on every round of `watch`).
+/// from `own_files`, not copied (thousands of them on every round of `watch`). With
+/// `rendered` (a watcher's), what the last round found right is not compared again, nor
+/// its summary rows written again, and this round's are kept there for the next.
 pub fn owned_files<'f>(
     status_dir: &str,
     summary: &str,
     catalog: &Catalog<'_>,
     plans: &[Arc<ObjectPlan>],
     (own_files, before): Existing<'f>,
+    rendered: Option<&mut Rendered>,
 ) -> BTreeMap<String, Cow<'f, [u8]>> {
+    let (judged, rows) = match rendered {
+        Some(Rendered { judged, rows }) => (Some(judged), Some(rows)),
+        None => (None, None),
+    };
+    let known = judged.as_deref();
     // Thousands of files: rendered in parallel (those whose status changed), the summary
     // beside them.
     let (files, dashboard) = rayon::join(
@@ -526,18 +561,43 @@ pub fn owned_files<'f>(
                     let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
                     if object.invalid {
                         let kept = own_files.get(&path)?;
-                        return Some((path, Cow::Borrowed(kept.as_slice())));
+                        return Some((path, Cow::Borrowed(kept.as_slice()), None));
                     }
-                    if let Some(kept) = unchanged(own_files, before, &path, object) {
-                        return Some((path, Cow::Borrowed(kept)));
+                    let file = before.get(&path);
+                    let kept = match own_files.get(&path) {
+                        Some(bytes) if known.is_some_and(|k| k.stands(&path, object, file)) => {
+                            Some(bytes.as_slice())
+                                .filter(|b| b.starts_with(crate::status::HEADER.as_bytes()))
+                        }
+                        _ => unchanged(own_files, before, &path, object),
+                    };
+                    match (kept, file) {
+                        (Some(kept), Some(file)) => {
+                            let right = (object.clone(), file.clone());
+                            Some((path, Cow::Borrowed(kept), Some(right)))
+                        }
+                        _ => Some((
+                            path,
+                            Cow::Owned(status_file(object).render().into_bytes()),
+                            None,
+                        )),
                     }
-                    Some((path, Cow::Owned(status_file(object).render().into_bytes())))
                 })
                 .collect::<Vec<_>>()
         },
-        || crate::summary::render(catalog, plans).into_bytes(),
+        || crate::summary::render_with(catalog, plans, rows).into_bytes(),
     );
-    let mut wanted: BTreeMap<String, Cow<'f, [u8]>> = files.into_iter().collect();
+    let mut right = HashMap::new();
+    let mut wanted: BTreeMap<String, Cow<'f, [u8]>> = BTreeMap::new();
+    for (path, bytes, found) in files {
+        if let (Some(found), true) = (found, judged.is_some()) {
+            right.insert(path.clone(), found);
+        }
+        wanted.insert(path, bytes);
+    }
+    if let Some(judged) = judged {
+        judged.0 = right;
+    }
     wanted.insert(summary.to_string(), Cow::Owned(dashboard));
     wanted
 }
@@ -709,6 +769,79 @@ mod tests {
         let broken = trusted_previous(&settings, &own, &facts, Some(&mut cache));
         assert!(broken.previous.is_empty(), "{:?}", broken.previous);
         assert!(broken.files.is_empty());
+    }
+
+    #[test]
+    fn a_status_file_found_right_is_taken_as_right_again_only_for_the_same_plan_and_file() {
+        let settings = crate::load::Settings::default();
+        let (catalog, _) = Catalog::build(&settings, &[]);
+        let path = "status/ReleaseTrain/q4.yaml".to_string();
+        let plan = |phase: &str| {
+            Arc::new(ObjectPlan {
+                ways: Vec::new(),
+                kind: Kind::ReleaseTrain,
+                name: "q4".into(),
+                path: "trains/q4.yaml".into(),
+                status: crate::status::ObjectStatus {
+                    phase: phase.into(),
+                    ..Default::default()
+                },
+                transitions: Vec::new(),
+                notifications: Vec::new(),
+                tasks: None,
+                invalid: false,
+            })
+        };
+        let rendered_bytes = |plan: &ObjectPlan| status_file(plan).render().into_bytes();
+        let construction = plan("construction");
+        let own = BTreeMap::from([(path.clone(), rendered_bytes(&construction))]);
+        let file = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
+        let before = HashMap::from([(path.clone(), file.clone())]);
+        let mut rendered = Rendered::default();
+        let mut files = |plans: &[Arc<ObjectPlan>]| {
+            let wanted = owned_files(
+                "status",
+                "STATUS.md",
+                &catalog,
+                plans,
+                (&own, &before),
+                Some(&mut rendered),
+            );
+            assert_eq!(
+                wanted,
+                owned_files(
+                    "status",
+                    "STATUS.md",
+                    &catalog,
+                    plans,
+                    (&own, &before),
+                    None
+                ),
+                "what a fresh round makes"
+            );
+            (wanted[path.as_str()].clone(), rendered.judged.0.clone())
+        };
+        let stands = |judged: &HashMap<_, _>, plan, file| {
+            Judged(judged.clone()).stands(&path, plan, Some(file))
+        };
+        let (first, judged) = files(std::slice::from_ref(&construction));
+        assert!(matches!(first, Cow::Borrowed(_)), "right as it is");
+        assert!(stands(&judged, &construction, &file));
+        // The same plan and file: taken as right, and kept for the next round.
+        let (again, judged) = files(std::slice::from_ref(&construction));
+        assert!(matches!(again, Cow::Borrowed(_)));
+        assert!(stands(&judged, &construction, &file));
+        // Another plan, even one that renders the same, is compared: this one does not.
+        let verification = plan("verification");
+        assert!(!stands(&judged, &verification, &file));
+        let (moved, judged) = files(std::slice::from_ref(&verification));
+        assert_eq!(moved.as_ref(), rendered_bytes(&verification).as_slice());
+        assert!(judged.is_empty(), "what is not right is not kept");
+        // Another parsed file (the file changed and was parsed again) is compared too.
+        let reparsed = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
+        let (_, judged) = files(std::slice::from_ref(&construction));
+        assert!(stands(&judged, &construction, &file));
+        assert!(!stands(&judged, &construction, &reparsed));
     }
 
     #[test]
