@@ -47,11 +47,18 @@ pub struct Catalog<'a> {
     pub settings: &'a Settings,
     documents: &'a [Document],
     /// (kind, name) → the document that defines it (the first, when a name is used twice).
-    index: BTreeMap<(Kind, &'a str), usize>,
+    index: foldhash::HashMap<(Kind, &'a str), usize>,
+    /// Per kind (in [`Kind::ALL`]'s order), its names sorted, each with its document.
+    sorted: Vec<Vec<(&'a str, usize)>>,
     /// member id → the teams it belongs to.
     members: BTreeMap<&'a str, Vec<&'a str>>,
     /// lowercased email → member id (the first member that lists it).
     emails: BTreeMap<String, &'a str>,
+}
+
+/// A kind's place in [`Kind::ALL`].
+fn slot(kind: Kind) -> usize {
+    Kind::ALL.iter().position(|&k| k == kind).unwrap_or(0)
 }
 
 impl<'a> Catalog<'a> {
@@ -60,39 +67,55 @@ impl<'a> Catalog<'a> {
         settings: &'a Settings,
         documents: &'a [Document],
     ) -> (Catalog<'a>, Vec<Diagnostic>) {
-        let mut diagnostics = Vec::new();
-        let mut index: BTreeMap<(Kind, &str), usize> = BTreeMap::new();
+        let mut sorted: Vec<Vec<(&str, usize)>> = vec![Vec::new(); Kind::ALL.len()];
         for (i, document) in documents.iter().enumerate() {
-            let (Some(kind), Some(name)) = (document.kind, document.name.as_deref()) else {
-                continue;
-            };
-            match index.get(&(kind, name)) {
-                Some(&first) => {
-                    let span = |d: &Document| d.root.locate("/metadata/name").node.span;
-                    let first_doc = &documents[first];
-                    diagnostics.push(
-                        Diagnostic::error(
-                            Code::DuplicateName,
-                            &document.path,
-                            Some(span(document)),
-                            format!("{kind} `{name}` is defined twice"),
-                        )
-                        .with_label("defined again here")
-                        .with_related(&first_doc.path, span(first_doc), "first defined here")
-                        .with_hint(
-                            "names are unique per kind; rename one of them (this one is ignored)",
-                        ),
-                    );
-                }
-                None => {
-                    index.insert((kind, name), i);
-                }
+            if let (Some(kind), Some(name)) = (document.kind, document.name.as_deref()) {
+                sorted[slot(kind)].push((name, i));
             }
         }
+        // Sorted by name, documents in order within a name (a stable sort: files come in
+        // path order, so names mostly do too): the first of a name defines it, the others
+        // are duplicates of it.
+        let mut duplicates: Vec<(usize, usize)> = Vec::new();
+        let mut index: foldhash::HashMap<(Kind, &str), usize> =
+            foldhash::HashMap::with_capacity_and_hasher(documents.len(), Default::default());
+        for (names, &kind) in sorted.iter_mut().zip(Kind::ALL) {
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            names.dedup_by(|again, first| {
+                let same = again.0 == first.0;
+                if same {
+                    duplicates.push((again.1, first.1));
+                }
+                same
+            });
+            index.extend(names.iter().map(|&(name, i)| ((kind, name), i)));
+        }
+        duplicates.sort_unstable();
+        let diagnostics = duplicates
+            .into_iter()
+            .map(|(again, first)| {
+                let span = |d: &Document| d.root.locate("/metadata/name").node.span;
+                let (document, first_doc) = (&documents[again], &documents[first]);
+                let (kind, name) = (
+                    document.kind.unwrap_or(Kind::Config),
+                    document.name.as_deref().unwrap_or_default(),
+                );
+                Diagnostic::error(
+                    Code::DuplicateName,
+                    &document.path,
+                    Some(span(document)),
+                    format!("{kind} `{name}` is defined twice"),
+                )
+                .with_label("defined again here")
+                .with_related(&first_doc.path, span(first_doc), "first defined here")
+                .with_hint("names are unique per kind; rename one of them (this one is ignored)")
+            })
+            .collect();
         let mut catalog = Catalog {
             settings,
             documents,
             index,
+            sorted,
             members: BTreeMap::new(),
             emails: BTreeMap::new(),
         };
@@ -125,14 +148,11 @@ impl<'a> Catalog<'a> {
 
     /// Every valid object of kind `S`, by name.
     pub fn all<S: KindSpec>(&self) -> impl Iterator<Item = Item<'a, S>> + '_ {
-        self.index
-            .range((S::KIND, "")..)
-            .take_while(|((kind, _), _)| *kind == S::KIND)
-            .filter_map(|(_, &i)| {
-                let document = &self.documents[i];
-                let manifest = S::cast(document.object.as_ref()?)?;
-                Some(Item { manifest, document })
-            })
+        self.sorted[slot(S::KIND)].iter().filter_map(|&(_, i)| {
+            let document = &self.documents[i];
+            let manifest = S::cast(document.object.as_ref()?)?;
+            Some(Item { manifest, document })
+        })
     }
 
     /// True when an object `kind/name` is defined, valid or not (an invalid object is
@@ -143,10 +163,9 @@ impl<'a> Catalog<'a> {
 
     /// The names defined for `kind`, sorted: candidates for "did you mean".
     pub fn names(&self, kind: Kind) -> Vec<&'a str> {
-        self.index
-            .range((kind, "")..)
-            .take_while(|((k, _), _)| *k == kind)
-            .map(|((_, name), _)| *name)
+        self.sorted[slot(kind)]
+            .iter()
+            .map(|&(name, _)| name)
             .collect()
     }
 

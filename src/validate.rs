@@ -57,10 +57,21 @@ pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
 
 /// [`check_loaded`] with what a watcher kept of the last round's checks.
 pub fn check_loaded_with(loaded: &Loaded, memo: Option<&mut check::Memo>) -> Vec<Diagnostic> {
-    let mut all = loaded.diagnostics.clone();
     let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
+    check_catalog(loaded, &catalog, names, memo)
+}
+
+/// [`check_loaded_with`] on the catalog of `loaded` already built, with what building it
+/// found (`names`): for a caller that goes on to use the catalog.
+pub fn check_catalog(
+    loaded: &Loaded,
+    catalog: &Catalog<'_>,
+    names: Vec<Diagnostic>,
+    memo: Option<&mut check::Memo>,
+) -> Vec<Diagnostic> {
+    let mut all = loaded.diagnostics.clone();
     all.extend(names);
-    all.extend(check::run_with(&catalog, memo));
+    all.extend(check::run_with(catalog, memo));
     diagnostics::sort(&mut all);
     all
 }

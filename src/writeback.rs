@@ -82,7 +82,7 @@ fn prepare(
     let lap =
         |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
     let mut cache = cache;
-    let (mut loaded, own_files) = repo.read_tree_cached(tip, cache.as_deref_mut())?;
+    let (loaded, own_files) = repo.read_tree_cached(tip, cache.as_deref_mut())?;
     lap("read the tree");
     let facts = match cache.as_deref_mut() {
         Some(cache) => repo.facts_cached(tip, &mut cache.facts)?,
@@ -94,6 +94,10 @@ fn prepare(
         settings.status_dir.trim_end_matches('/').to_string(),
         settings.summary.clone(),
     ];
+    // One catalog for the checks and the engine. (The YAML trees stay until the end: the
+    // catalog's documents hold them; a one-shot command never frees them anyway.)
+    let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
+    lap("built the catalog");
     // The cross-object checks run on one core while the status files are parsed on the
     // others: neither needs the other.
     let (
@@ -107,7 +111,7 @@ fn prepare(
         let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
         let found = rayon::join(
             || trusted_previous(&settings, &own_files, &facts, cache.as_deref_mut()),
-            || validate::check_loaded_with(&loaded, checks.as_mut()),
+            || validate::check_catalog(&loaded, &catalog, names, checks.as_mut()),
         );
         if let (Some(cache), Some(checks)) = (cache.as_deref_mut(), checks) {
             cache.checks = checks;
@@ -121,12 +125,6 @@ fn prepare(
         delivered.apply(&mut previous);
     }
     lap("read the previous status and checked the manifests");
-    // A watcher's cache shares the trees with the next round: nothing to give back then.
-    if let Some(loaded) = Arc::get_mut(&mut loaded) {
-        loaded.release_trees();
-    }
-    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    lap("built the catalog");
     let mut plans = engine::reconcile_with(
         &catalog,
         &diagnostics,

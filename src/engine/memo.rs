@@ -188,6 +188,13 @@ impl Memo {
         facts: &'c Facts,
         now: jiff::Timestamp,
     ) -> Round<'c> {
+        let started = std::time::Instant::now();
+        let lap = |what: &str| {
+            tracing::debug!(
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "memo: {what}"
+            );
+        };
         let keys: Vec<(Kind, &'c str)> = DRIVEN
             .iter()
             .flat_map(|&kind| {
@@ -199,8 +206,11 @@ impl Memo {
             .collect();
         let index: HashMap<(Kind, &'c str), usize> =
             keys.iter().enumerate().map(|(i, &key)| (key, i)).collect();
+        lap("keys");
         let (cluster, sizes) = clusters(catalog, &keys, &index);
+        lap("clusters");
         let attached = attached(catalog, facts);
+        lap("attached");
         let none: &[Attached<'_>] = &[];
         let current = |&(kind, name): &(Kind, &'c str)| {
             let document = catalog.document(kind, name);
@@ -232,6 +242,7 @@ impl Memo {
         };
         let comparable =
             self.global.as_ref() == Some(&global) && self.now.is_some_and(|t| t <= now);
+        lap("global");
         let mut clean = vec![comparable; sizes.len()];
         if comparable {
             // Whether each object stands, on every core; then the memo's cluster each new
@@ -245,6 +256,7 @@ impl Memo {
                     })
                     .collect()
             };
+            lap("stands");
             let mut was: Vec<Option<usize>> = vec![None; sizes.len()];
             for (i, stood) in stands.into_iter().enumerate() {
                 let c = cluster[i];
@@ -261,6 +273,7 @@ impl Memo {
                         });
             }
         }
+        lap("clean");
         let inputs = keys
             .iter()
             .zip(&cluster)
