@@ -4,7 +4,9 @@
 //! meanwhile (compare-and-swap, a few tries).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -383,14 +385,26 @@ fn deliver_owed(
     written
 }
 
-/// Whether git says railyard's bot changed `path` last (never without git history).
-fn by_bot(settings: &crate::load::Settings, facts: &crate::facts::Facts, path: &str) -> bool {
-    let bot = settings.bot.email.to_lowercase();
-    facts.verified
-        && facts
-            .changed
-            .get(path)
-            .is_some_and(|c| c.author_email.to_lowercase() == bot)
+/// railyard's bot, as git history names it.
+struct Bot<'s> {
+    email: &'s str,
+}
+
+impl<'s> Bot<'s> {
+    fn of(settings: &'s crate::load::Settings) -> Bot<'s> {
+        Bot {
+            email: &settings.bot.email,
+        }
+    }
+
+    /// Whether git says the bot changed `path` last (never without git history).
+    fn changed_last(&self, facts: &crate::facts::Facts, path: &str) -> bool {
+        facts.verified
+            && facts
+                .changed
+                .get(path)
+                .is_some_and(|c| crate::facts::same_email(&c.author_email, self.email))
+    }
 }
 
 /// The objects whose status file someone other than railyard changed last (a hand edit).
@@ -399,9 +413,10 @@ pub fn hand_edited(
     own_files: &BTreeMap<String, Vec<u8>>,
     facts: &crate::facts::Facts,
 ) -> Vec<(Kind, String)> {
+    let bot = Bot::of(settings);
     own_files
         .keys()
-        .filter(|path| facts.changed.contains_key(*path) && !by_bot(settings, facts, path))
+        .filter(|path| facts.changed.contains_key(*path) && !bot.changed_last(facts, path))
         .filter_map(|path| status_key(&settings.status_dir, path))
         .collect()
 }
@@ -435,9 +450,11 @@ pub fn trusted_previous(
     cache: Option<&mut crate::load::ParseCache>,
 ) -> Trusted {
     let mut warnings = Vec::new();
-    let mut trusted: Vec<(&String, &Vec<u8>)> = Vec::new();
+    let bot = Bot::of(settings);
+    // In path order: each trusted status file and the object it is the status of.
+    let mut trusted: Vec<(&String, &Vec<u8>, (Kind, &str))> = Vec::new();
     for (path, bytes) in own_files {
-        if !by_bot(settings, facts, path) {
+        if !bot.changed_last(facts, path) {
             if let Some(commit) = facts.changed.get(path) {
                 warnings.push(format!(
                     "{path} was last changed by {} <{}> in {}, not by railyard: it is recomputed and overwritten",
@@ -448,49 +465,56 @@ pub fn trusted_previous(
             }
             continue;
         }
-        if path != &settings.summary && status_key(&settings.status_dir, path).is_some() {
-            trusted.push((path, bytes));
+        if path == &settings.summary {
+            continue;
+        }
+        if let Some(key) = status_object(&settings.status_dir, path) {
+            trusted.push((path, bytes, key));
         }
     }
     // Thousands of status files: parsed in parallel, or found in the cache (`watch`) by
-    // path and bytes.
-    let mut cached = cache.map(|c| &mut c.statuses);
-    let mut files: HashMap<String, Arc<StatusFile>> = trusted
+    // path and bytes. Each one's parsed form (`None`: it does not parse), and whether it was
+    // parsed now.
+    let cached = cache.map(|c| &mut c.statuses);
+    let known = cached.as_deref();
+    let found: Vec<(Option<Arc<StatusFile>>, bool)> = trusted
         .par_iter()
-        .filter(|(path, bytes)| {
-            cached
-                .as_ref()
-                .and_then(|c| c.get(*path))
-                .is_none_or(|(kept, _)| kept != *bytes)
+        .map(|(path, bytes, _)| match known.and_then(|c| c.get(*path)) {
+            Some((kept, file)) if kept == *bytes => (Some(file.clone()), false),
+            _ => (StatusFile::parse(bytes).map(Arc::new), true),
         })
-        .filter_map(|(path, bytes)| Some(((*path).clone(), Arc::new(StatusFile::parse(bytes)?))))
         .collect();
-    if let Some(cached) = cached.as_mut() {
-        // The cache keeps what it held for files with the same bytes, takes those parsed now
-        // and forgets the rest: a changed file that no longer parses has no previous status.
-        let wanted: std::collections::HashSet<&str> =
-            trusted.iter().map(|(path, _)| path.as_str()).collect();
-        cached.retain(|path, _| wanted.contains(path.as_str()));
-        for (path, bytes) in &trusted {
-            match (files.get(*path), cached.get(*path)) {
-                (Some(file), _) => {
+    if let Some(cached) = cached {
+        // The cache takes the files parsed now and forgets the rest: a changed file that no
+        // longer parses has no previous status, nor has a file that is gone or not trusted.
+        let mut held = 0;
+        for ((path, bytes, _), (file, now)) in trusted.iter().zip(&found) {
+            match (file, now) {
+                (Some(file), true) => {
                     cached.insert((*path).clone(), ((*bytes).clone(), file.clone()));
-                }
-                (None, Some((kept, file))) if kept == *bytes => {
-                    files.insert((*path).clone(), file.clone());
                 }
                 (None, _) => {
                     cached.remove(*path);
                 }
+                (Some(_), false) => {}
             }
+            held += usize::from(file.is_some());
+        }
+        if cached.len() > held {
+            let wanted: HashSet<&str> = trusted.iter().map(|(path, _, _)| path.as_str()).collect();
+            cached.retain(|path, _| wanted.contains(path.as_str()));
         }
     }
-    let previous = files
-        .iter()
-        .filter_map(|(path, file)| {
-            Some((status_key(&settings.status_dir, path)?, file.status.clone()))
-        })
-        .collect();
+    let mut files = HashMap::with_capacity(trusted.len());
+    // Path order is nearly the map's order (kinds, then names): collected fast.
+    let mut previous = Vec::with_capacity(trusted.len());
+    for ((path, _, (kind, name)), (file, _)) in trusted.iter().zip(found) {
+        if let Some(file) = file {
+            previous.push(((*kind, name.to_string()), file.status.clone()));
+            files.insert((*path).clone(), file);
+        }
+    }
+    let previous = previous.into_iter().collect();
     Trusted {
         previous,
         files,
@@ -500,10 +524,17 @@ pub fn trusted_previous(
 
 /// (kind, name) of `status/<Kind>/<name>.yaml`.
 fn status_key(status_dir: &str, path: &str) -> Option<(Kind, String)> {
-    let rest = path.strip_prefix(&format!("{}/", status_dir.trim_end_matches('/')))?;
+    status_object(status_dir, path).map(|(kind, name)| (kind, name.to_string()))
+}
+
+/// [`status_key`], borrowed from `path`.
+fn status_object<'p>(status_dir: &str, path: &'p str) -> Option<(Kind, &'p str)> {
+    let rest = path
+        .strip_prefix(status_dir.trim_end_matches('/'))?
+        .strip_prefix('/')?;
     let (kind, file) = rest.split_once('/')?;
     let name = file.strip_suffix(".yaml")?;
-    Some((kind.parse().ok()?, name.to_string()))
+    Some((kind.parse().ok()?, name))
 }
 
 /// What a watcher's last round found and wrote of railyard's own files, for the next round.
@@ -794,7 +825,7 @@ mod tests {
         let construction = plan("construction");
         let own = BTreeMap::from([(path.clone(), rendered_bytes(&construction))]);
         let file = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
-        let before = HashMap::from([(path.clone(), file.clone())]);
+        let before: HashMap<_, _> = [(path.clone(), file.clone())].into_iter().collect();
         let mut rendered = Rendered::default();
         let mut files = |plans: &[Arc<ObjectPlan>]| {
             let wanted = owned_files(

@@ -21,7 +21,7 @@
 //! run again, whole clusters at a time, exactly as a full reconcile would run it; the
 //! differential test in `memo_tests.rs` holds the two to the same output.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::Arc;
 
 use super::{ObjectPlan, StatusMap};
@@ -328,7 +328,7 @@ impl Memo {
             }
         }
         let mut reused = 0;
-        let mut kept: [std::collections::HashSet<&str>; 4] = Default::default();
+        let mut kept: [HashSet<&str>; 4] = Default::default();
         for ((&(kind, name), inputs), c) in keys.iter().zip(inputs).zip(cluster) {
             let objects = &mut self.objects[slot(kind)];
             if clean[c] {

@@ -263,7 +263,7 @@ pub fn reconcile_with(
             .map(|state| finish(world, state, previous))
             .collect()
     };
-    let mut horizons = std::collections::HashMap::new();
+    let mut horizons = foldhash::HashMap::default();
     for (plan, horizon) in finished {
         if let Some(horizon) = horizon {
             horizons.insert((plan.kind, plan.name.clone()), horizon);

@@ -784,14 +784,18 @@ fn verified_approvals_carry_an_object_through_several_phases_in_one_run() {
     );
     let facts = Facts {
         verified: true,
-        added: BTreeMap::from([(
+        added: [(
             "repo.yaml".to_string(),
             commit("eve@x", "2026-11-20T10:00:00Z"),
-        )]),
-        changed: BTreeMap::from([(
+        )]
+        .into_iter()
+        .collect(),
+        changed: [(
             "repo.yaml".to_string(),
             commit("dan@x", "2026-11-20T10:00:00Z"),
-        )]),
+        )]
+        .into_iter()
+        .collect(),
     };
     let plans = run_with(&extra, &StatusMap::new(), &facts, now());
     assert_eq!(
@@ -858,10 +862,12 @@ fn seed_log_requested_by_defaults_to_the_commit_author() {
     assert_eq!(object(&plans, Kind::Release, "r1").status.phase, "log");
     let facts = Facts {
         verified: true,
-        added: BTreeMap::from([(
+        added: [(
             "repo.yaml".to_string(),
             commit("MARCO@x", "2026-11-20T10:00:00Z"),
-        )]),
+        )]
+        .into_iter()
+        .collect(),
         ..Facts::default()
     };
     let plans = run_with(&text, &StatusMap::new(), &facts, now());
