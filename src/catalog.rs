@@ -161,6 +161,11 @@ impl<'a> Catalog<'a> {
         self.index.contains_key(&(kind, name))
     }
 
+    /// How many names `kind` has.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.sorted[slot(kind)].len()
+    }
+
     /// The names defined for `kind`, sorted: candidates for "did you mean".
     pub fn names(&self, kind: Kind) -> Vec<&'a str> {
         self.sorted[slot(kind)]

@@ -12,6 +12,7 @@ use git2::{Repository, Sort};
 use crate::facts::{Commit, Facts};
 
 mod changes;
+mod raw;
 use crate::load::{self, CONFIG_FILE, Content, RawFile};
 
 /// Why git could not answer.
@@ -674,6 +675,7 @@ impl GitRepo {
         };
         let parent = repo.find_commit(git2::Oid::from_str(parent)?)?;
         let base = parent.tree()?;
+        let objects = repo.commondir().join("objects");
         let ids: Vec<Option<git2::Oid>> = if packed {
             use rayon::prelude::*;
             let ids: Vec<Option<git2::Oid>> = changes
@@ -699,22 +701,25 @@ impl GitRepo {
         } else {
             changes
                 .iter()
-                .map(|(_, bytes)| bytes.as_ref().map(|b| repo.blob(b)).transpose())
+                .map(|(_, bytes)| {
+                    bytes
+                        .as_ref()
+                        .map(|b| raw::write_loose(&objects, git2::ObjectType::Blob, b))
+                        .transpose()
+                })
                 .collect::<Result<_, _>>()?
         };
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        for ((path, _), id) in changes.iter().zip(ids) {
-            let full = format!("{}{path}", self.prefix);
-            match id {
-                Some(id) => {
-                    update.upsert(full, id, git2::FileMode::Blob);
-                }
-                None => {
-                    update.remove(full);
-                }
-            }
-        }
-        let tree_id = update.create_updated(repo, &base)?;
+        // Only the folders on the changed paths are read and written again.
+        let paths: Vec<String> = changes
+            .iter()
+            .map(|(path, _)| format!("{}{path}", self.prefix))
+            .collect();
+        let updates: Vec<raw::Update<'_>> = paths
+            .iter()
+            .zip(ids)
+            .map(|(path, id)| (path.as_str(), id.map(|id| (id, raw::FILE))))
+            .collect();
+        let tree_id = raw::update(&repo.odb()?, &objects, Some(base.id()), &updates)?;
         if tree_id == base.id() {
             return Ok(None);
         }

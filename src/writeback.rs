@@ -716,22 +716,23 @@ pub fn diff(
     wanted: &BTreeMap<String, Cow<'_, [u8]>>,
     existing: &BTreeMap<String, Vec<u8>>,
 ) -> Vec<(String, Option<Vec<u8>>)> {
-    let mut changes: Vec<(String, Option<Vec<u8>>)> = wanted
-        .iter()
-        .filter(|(path, bytes)| match (existing.get(*path), bytes) {
+    // Both in path order: walked side by side.
+    let mut changes = Vec::new();
+    let mut old = existing.iter().peekable();
+    for (path, bytes) in wanted {
+        while let Some((gone, _)) = old.next_if(|(p, _)| *p < path) {
+            changes.push((gone.clone(), None));
+        }
+        let same = match (old.next_if(|(p, _)| *p == path), bytes) {
             // Borrowed from the file itself: unchanged, without comparing the bytes.
-            (Some(old), Cow::Borrowed(kept)) if std::ptr::eq(old.as_slice(), *kept) => false,
-            (old, bytes) => old.map(Vec::as_slice) != Some(bytes.as_ref()),
-        })
-        .map(|(path, bytes)| (path.clone(), Some(bytes.to_vec())))
-        .collect();
-    changes.extend(
-        existing
-            .keys()
-            .filter(|p| !wanted.contains_key(*p))
-            .map(|p| (p.clone(), None)),
-    );
-    changes.sort_by(|a, b| a.0.cmp(&b.0));
+            (Some((_, was)), Cow::Borrowed(kept)) if std::ptr::eq(was.as_slice(), *kept) => true,
+            (was, bytes) => was.map(|(_, b)| b.as_slice()) == Some(bytes.as_ref()),
+        };
+        if !same {
+            changes.push((path.clone(), Some(bytes.to_vec())));
+        }
+    }
+    changes.extend(old.map(|(gone, _)| (gone.clone(), None)));
     changes
 }
 
@@ -890,6 +891,8 @@ mod tests {
             ("b".to_string(), b"old".to_vec()),
             ("c".to_string(), b"3".to_vec()),
             ("d".to_string(), b"4".to_vec()),
+            ("0".to_string(), b"first".to_vec()),
+            ("z".to_string(), b"last".to_vec()),
         ]);
         let wanted = BTreeMap::from([
             ("a".to_string(), Cow::Owned(b"1".to_vec())),
@@ -900,9 +903,11 @@ mod tests {
         assert_eq!(
             diff(&wanted, &existing),
             vec![
+                ("0".to_string(), None),
                 ("b".to_string(), Some(b"2".to_vec())),
                 ("c".to_string(), None),
                 ("e".to_string(), Some(b"4".to_vec())),
+                ("z".to_string(), None),
             ]
         );
         assert_eq!(commit_subject(1), "railyard: 1 transition");

@@ -219,8 +219,9 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    let mut decidable = Decidable::default();
     for approval in c.all::<ApprovalSpec>() {
-        approval_references(c, approval, out);
+        approval_references(c, approval, &mut decidable, out);
     }
     for report in c.all::<TaskReportSpec>() {
         report_references(c, report, out);
@@ -552,6 +553,54 @@ fn turnover_references(
 
 /// The approval gates an object of `kind` has: those its workflow asks for, plus a train's
 /// own gate approvals.
+/// What an approval may decide, worked out once per subject rather than once per approval
+/// (thousands of approvals name a few hundred trains): by workflow kind and, for a train,
+/// its name.
+#[derive(Default)]
+struct Decidable<'c> {
+    subjects: foldhash::HashMap<(WorkflowKind, &'c str), Subject>,
+}
+
+/// A subject's gates (every gate its workflow asks approvals for, and a train's own), and,
+/// for a train, its exit criteria (`None` for other kinds: they have none).
+struct Subject {
+    gates: Vec<String>,
+    criteria: Option<Vec<String>>,
+}
+
+impl<'c> Decidable<'c> {
+    fn of(&mut self, c: &Catalog<'c>, kind: WorkflowKind, name: &'c str) -> &Subject {
+        let key = (
+            kind,
+            if kind == WorkflowKind::ReleaseTrain {
+                name
+            } else {
+                ""
+            },
+        );
+        self.subjects.entry(key).or_insert_with(|| {
+            let train = (kind == WorkflowKind::ReleaseTrain)
+                .then(|| c.get::<ReleaseTrainSpec>(name))
+                .flatten()
+                .map(|t| c.train_spec(t.manifest));
+            let criteria = train.as_ref().map(|t| {
+                t.gates
+                    .as_ref()
+                    .map(|g| {
+                        g.iter()
+                            .flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            });
+            Subject {
+                gates: approval_gates(c, kind, train.as_ref()),
+                criteria,
+            }
+        })
+    }
+}
+
 fn approval_gates(
     c: &Catalog<'_>,
     kind: WorkflowKind,
@@ -577,9 +626,10 @@ fn workflow_kind(kind: &str) -> Option<WorkflowKind> {
     WorkflowKind::ALL.into_iter().find(|k| k.as_str() == kind)
 }
 
-fn approval_references(
-    c: &Catalog<'_>,
-    approval: Item<'_, ApprovalSpec>,
+fn approval_references<'c>(
+    c: &Catalog<'c>,
+    approval: Item<'c, ApprovalSpec>,
+    decidable: &mut Decidable<'c>,
     out: &mut Vec<Diagnostic>,
 ) {
     let spec = &approval.manifest.spec;
@@ -605,8 +655,8 @@ fn approval_references(
         ),
         _ => {}
     }
-    let subject_kinds: Vec<&str> = WorkflowKind::ALL.iter().map(|k| k.as_str()).collect();
     let Some(kind) = workflow_kind(&spec.subject.kind) else {
+        let subject_kinds: Vec<&str> = WorkflowKind::ALL.iter().map(|k| k.as_str()).collect();
         out.push(unresolved(
             &approval,
             "/spec/subject",
@@ -629,55 +679,44 @@ fn approval_references(
     ) {
         return;
     }
-    let train = (kind == WorkflowKind::ReleaseTrain)
-        .then(|| c.get::<ReleaseTrainSpec>(&spec.subject.name))
-        .flatten()
-        .map(|t| c.train_spec(t.manifest));
-    if let Some(gate) = &spec.gate {
-        let gates = approval_gates(c, kind, train.as_ref());
-        if !gates.iter().any(|g| g == gate.as_str()) {
-            let candidates: Vec<&str> = gates.iter().map(String::as_str).collect();
-            out.push(
-                unresolved(
-                    &approval,
-                    "/spec/gate",
-                    &format!("approval gate of {}", spec.subject.kind),
-                    gate.as_str(),
-                    &candidates,
-                )
-                .with_hint_opt(Some(format!(
-                    "{} has the gates {}",
-                    spec.subject,
-                    candidates
-                        .iter()
-                        .map(|g| format!("`{g}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))),
-            );
-        }
+    let subject = decidable.of(c, kind, &spec.subject.name);
+    if let Some(gate) = &spec.gate
+        && !subject.gates.iter().any(|g| g == gate.as_str())
+    {
+        let candidates: Vec<&str> = subject.gates.iter().map(String::as_str).collect();
+        out.push(
+            unresolved(
+                &approval,
+                "/spec/gate",
+                &format!("approval gate of {}", spec.subject.kind),
+                gate.as_str(),
+                &candidates,
+            )
+            .with_hint_opt(Some(format!(
+                "{} has the gates {}",
+                spec.subject,
+                candidates
+                    .iter()
+                    .map(|g| format!("`{g}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        );
     }
     if let Some(criterion) = &spec.criterion {
-        let criteria: Vec<String> = train
-            .as_ref()
-            .and_then(|t| t.gates.as_ref())
-            .map(|g| {
-                g.iter()
-                    .flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if train.is_some() && !criteria.iter().any(|c| c == criterion.as_str()) {
-            let candidates: Vec<&str> = criteria.iter().map(String::as_str).collect();
-            out.push(unresolved(
-                &approval,
-                "/spec/criterion",
-                &format!("exit criterion of {}", spec.subject),
-                criterion.as_str(),
-                &candidates,
-            ));
-        } else if train.is_none() {
-            out.push(
+        match &subject.criteria {
+            Some(criteria) if !criteria.iter().any(|c| c == criterion.as_str()) => {
+                let candidates: Vec<&str> = criteria.iter().map(String::as_str).collect();
+                out.push(unresolved(
+                    &approval,
+                    "/spec/criterion",
+                    &format!("exit criterion of {}", spec.subject),
+                    criterion.as_str(),
+                    &candidates,
+                ));
+            }
+            Some(_) => {}
+            None => out.push(
                 approval
                     .error(
                         Code::UnresolvedReference,
@@ -688,7 +727,7 @@ fn approval_references(
                         ),
                     )
                     .with_label("no such criterion"),
-            );
+            ),
         }
     }
 }

@@ -211,15 +211,16 @@ impl Memo {
         lap("clusters");
         let attached = attached(catalog, facts);
         lap("attached");
+        let statuses = previous_of(&keys, previous);
         let none: &[Attached<'_>] = &[];
-        let current = |&(kind, name): &(Kind, &'c str)| {
+        let current = |i: usize| {
+            let (kind, name) = keys[i];
             let document = catalog.document(kind, name);
             let path = document.map_or("", |d| d.path.as_str());
-            let key = (kind, name.to_string());
             Current {
                 document,
-                previous: previous.get(&key),
-                invalid: !invalid.is_empty() && invalid.contains(&key),
+                previous: statuses[i],
+                invalid: !invalid.is_empty() && invalid.contains(&(kind, name.to_string())),
                 added: facts.added.get(path),
                 changed: facts.changed.get(path),
                 attached: attached
@@ -249,10 +250,11 @@ impl Memo {
             // cluster was, while every member stands.
             let stands: Vec<Option<usize>> = {
                 use rayon::prelude::*;
-                keys.par_iter()
-                    .map(|key| {
-                        let entry = self.objects[slot(key.0)].get(key.1)?;
-                        entry.inputs.matches(&current(key)).then_some(entry.cluster)
+                (0..keys.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        let entry = self.objects[slot(keys[i].0)].get(keys[i].1)?;
+                        entry.inputs.matches(&current(i)).then_some(entry.cluster)
                     })
                     .collect()
             };
@@ -274,10 +276,10 @@ impl Memo {
             }
         }
         lap("clean");
-        let inputs = keys
+        let inputs = cluster
             .iter()
-            .zip(&cluster)
-            .map(|(key, &c)| (!clean[c]).then(|| Inputs::of(&current(key))))
+            .enumerate()
+            .map(|(i, &c)| (!clean[c]).then(|| Inputs::of(&current(i))))
             .collect();
         Round {
             keys,
@@ -449,12 +451,40 @@ fn clusters(
     (cluster, sizes)
 }
 
+/// Each key's previous status. The keys come in the map's own order (driven kinds in
+/// declaration order, names sorted), so one walk through both finds them all, without a
+/// lookup (and a name copied for it) each; keys in another order are looked up.
+fn previous_of<'c>(
+    keys: &[(Kind, &str)],
+    previous: &'c StatusMap,
+) -> Vec<Option<&'c Arc<ObjectStatus>>> {
+    if !keys.windows(2).all(|w| w[0] < w[1]) {
+        return keys
+            .iter()
+            .map(|&(kind, name)| previous.get(&(kind, name.to_string())))
+            .collect();
+    }
+    let mut entries = previous.iter().peekable();
+    keys.iter()
+        .map(|&(kind, name)| {
+            while entries
+                .next_if(|((k, n), _)| (*k, n.as_str()) < (kind, name))
+                .is_some()
+            {}
+            entries
+                .next_if(|((k, n), _)| *k == kind && n == name)
+                .map(|(_, status)| status)
+        })
+        .collect()
+}
+
 /// Approvals and task reports by subject (kind, name), as the engine reads them.
 fn attached<'c>(
     catalog: &Catalog<'c>,
     facts: &'c Facts,
 ) -> HashMap<(&'c str, &'c str), Vec<Attached<'c>>> {
-    let mut by_subject: HashMap<(&str, &str), Vec<Attached<'_>>> = HashMap::new();
+    let mut by_subject: HashMap<(&str, &str), Vec<Attached<'_>>> =
+        HashMap::with_capacity(catalog.count(Kind::Approval) + catalog.count(Kind::TaskReport));
     let mut add = |subject: &'c crate::manifest::ObjectRef, document: &'c crate::load::Document| {
         by_subject
             .entry((subject.kind.as_str(), subject.name.as_str()))

@@ -74,6 +74,10 @@ impl Subject<'_> {
     }
 }
 
+/// Records (approvals, task reports) by the subject they name: (kind, name), in catalog
+/// order.
+type BySubject<'a, S> = foldhash::HashMap<(&'a str, &'a str), Vec<Item<'a, S>>>;
+
 /// The repository as the engine sees it, with every object's current phase.
 pub struct World<'a> {
     pub catalog: &'a Catalog<'a>,
@@ -85,8 +89,8 @@ pub struct World<'a> {
     pub workflows: BTreeMap<WorkflowKind, &'a WorkflowSpec>,
     /// (kind, name) → the phase the object is in right now.
     pub phases: BTreeMap<(WorkflowKind, String), String>,
-    approvals: BTreeMap<String, Vec<Item<'a, ApprovalSpec>>>,
-    reports: BTreeMap<String, Vec<Item<'a, TaskReportSpec>>>,
+    approvals: BySubject<'a, ApprovalSpec>,
+    reports: BySubject<'a, TaskReportSpec>,
     /// The runs `reconcile --execute` recorded, by subject (`Kind/name`) and task id.
     pub runs: BTreeMap<String, BTreeMap<String, TaskRun>>,
 }
@@ -218,17 +222,23 @@ impl<'a> World<'a> {
                 workflows.insert(kind, source.spec);
             }
         }
-        let mut approvals: BTreeMap<String, Vec<Item<'a, ApprovalSpec>>> = BTreeMap::new();
+        let mut approvals: BySubject<'a, ApprovalSpec> =
+            BySubject::with_capacity_and_hasher(catalog.count(Kind::Approval), Default::default());
         for approval in catalog.all::<ApprovalSpec>() {
+            let subject = &approval.manifest.spec.subject;
             approvals
-                .entry(approval.manifest.spec.subject.to_string())
+                .entry((subject.kind.as_str(), subject.name.as_str()))
                 .or_default()
                 .push(approval);
         }
-        let mut reports: BTreeMap<String, Vec<Item<'a, TaskReportSpec>>> = BTreeMap::new();
+        let mut reports: BySubject<'a, TaskReportSpec> = BySubject::with_capacity_and_hasher(
+            catalog.count(Kind::TaskReport),
+            Default::default(),
+        );
         for report in catalog.all::<TaskReportSpec>() {
+            let subject = &report.manifest.spec.subject;
             reports
-                .entry(report.manifest.spec.subject.to_string())
+                .entry((subject.kind.as_str(), subject.name.as_str()))
                 .or_default()
                 .push(report);
         }
@@ -443,7 +453,7 @@ impl<'a> World<'a> {
         since: Option<jiff::Timestamp>,
     ) -> Tally {
         let mut tally = Tally::default();
-        let Some(records) = self.approvals.get(&subject.reference()) else {
+        let Some(records) = self.approvals.get(&(subject.kind.as_str(), subject.name)) else {
             return tally;
         };
         let mut relevant: Vec<&Item<'a, ApprovalSpec>> = records
@@ -650,7 +660,7 @@ impl<'a> World<'a> {
         accept: impl Fn(u32) -> bool,
     ) -> BTreeMap<String, crate::manifest::Outcome> {
         let mut outcomes = BTreeMap::new();
-        let Some(reports) = self.reports.get(&subject.reference()) else {
+        let Some(reports) = self.reports.get(&(subject.kind.as_str(), subject.name)) else {
             return outcomes;
         };
         let mut ordered: Vec<&Item<'a, TaskReportSpec>> = reports

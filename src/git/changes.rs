@@ -9,7 +9,9 @@
 
 use std::cmp::Ordering;
 
-use git2::{ObjectType, Oid, Repository, Tree, TreeEntry};
+use git2::{Odb, Oid, Repository, Tree};
+
+use super::raw::{self, Side};
 
 /// A file that is not the same in both trees: its path relative to the trees compared, and
 /// its blob id (with its mode, so a change of mode alone counts) on each side.
@@ -29,55 +31,65 @@ pub fn between(
     old: Option<&Tree<'_>>,
     new: Option<&Tree<'_>>,
 ) -> Result<Vec<Change>, git2::Error> {
+    let odb = repo.odb()?;
     let mut out = Vec::new();
     let mut dir = String::new();
-    walk(repo, old, new, &mut dir, &mut out)?;
+    folder(
+        &odb,
+        old.map(Tree::id),
+        new.map(Tree::id),
+        &mut dir,
+        &mut out,
+    )?;
     Ok(out)
 }
 
-/// What one side of a tree entry is, for comparing.
-enum Side {
-    /// A file: id and mode.
-    File(Oid, i32),
-    Folder(Oid),
-    /// A submodule (or anything else): not a file railyard reads.
-    Other,
-}
-
-fn side(entry: &TreeEntry<'_>) -> Side {
-    match entry.kind() {
-        Some(ObjectType::Blob) => Side::File(entry.id(), entry.filemode()),
-        Some(ObjectType::Tree) => Side::Folder(entry.id()),
-        _ => Side::Other,
-    }
-}
-
-fn walk(
-    repo: &Repository,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
+/// The changes below the folders `old` and `new` (`dir`, empty or ending in `/`).
+fn folder(
+    odb: &Odb<'_>,
+    old: Option<Oid>,
+    new: Option<Oid>,
     dir: &mut String,
     out: &mut Vec<Change>,
 ) -> Result<(), git2::Error> {
-    let mut olds = old.into_iter().flat_map(|t| t.iter()).peekable();
-    let mut news = new.into_iter().flat_map(|t| t.iter()).peekable();
+    let read = |id: Option<Oid>| id.map(|id| raw::read(odb, id)).transpose();
+    let (old_data, new_data) = (read(old)?, read(new)?);
+    let olds = raw::entries(
+        old.unwrap_or_else(Oid::zero),
+        old_data.as_deref().unwrap_or_default(),
+    )?;
+    let news = raw::entries(
+        new.unwrap_or_else(Oid::zero),
+        new_data.as_deref().unwrap_or_default(),
+    )?;
+    let (mut olds, mut news) = (olds.iter().peekable(), news.iter().peekable());
     loop {
         let order = match (olds.peek(), news.peek()) {
             (None, None) => return Ok(()),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            (Some(a), Some(b)) => git_order(a, b),
+            (Some(a), Some(b)) => raw::order(a, b),
         };
         let (a, b) = match order {
             Ordering::Less => (olds.next(), None),
             Ordering::Greater => (None, news.next()),
             Ordering::Equal => (olds.next(), news.next()),
         };
-        let name = a.as_ref().or(b.as_ref()).and_then(|e| e.name());
+        // The same entry on both sides: nothing below it differs.
+        if a.is_some() && a == b {
+            continue;
+        }
+        let name = a.or(b).and_then(|e| std::str::from_utf8(e.name).ok());
         let Some(name) = name else { continue };
         let len = dir.len();
         dir.push_str(name);
-        let result = pair(repo, a.as_ref().map(side), b.as_ref().map(side), dir, out);
+        let result = pair(
+            odb,
+            a.map(raw::Entry::side),
+            b.map(raw::Entry::side),
+            dir,
+            out,
+        );
         dir.truncate(len);
         result?;
     }
@@ -85,7 +97,7 @@ fn walk(
 
 /// One name on either side or both.
 fn pair(
-    repo: &Repository,
+    odb: &Odb<'_>,
     old: Option<Side>,
     new: Option<Side>,
     path: &mut String,
@@ -103,7 +115,7 @@ fn pair(
         }
         (Some(Side::Folder(a)), Some(Side::Folder(b))) => {
             if a != b {
-                folder(repo, Some(a), Some(b), path, out)?;
+                sub(odb, Some(a), Some(b), path, out)?;
             }
         }
         // A name only on one side, or a file on one side and not on the other: what was
@@ -115,7 +127,7 @@ fn pair(
                     old: Some(id),
                     new: None,
                 }),
-                Some(Side::Folder(id)) => folder(repo, Some(id), None, path, out)?,
+                Some(Side::Folder(id)) => sub(odb, Some(id), None, path, out)?,
                 Some(Side::Other) | None => {}
             }
             match new {
@@ -124,7 +136,7 @@ fn pair(
                     old: None,
                     new: Some(id),
                 }),
-                Some(Side::Folder(id)) => folder(repo, None, Some(id), path, out)?,
+                Some(Side::Folder(id)) => sub(odb, None, Some(id), path, out)?,
                 Some(Side::Other) | None => {}
             }
         }
@@ -132,33 +144,16 @@ fn pair(
     Ok(())
 }
 
-fn folder(
-    repo: &Repository,
+/// The folder at `path`.
+fn sub(
+    odb: &Odb<'_>,
     old: Option<Oid>,
     new: Option<Oid>,
     path: &mut String,
     out: &mut Vec<Change>,
 ) -> Result<(), git2::Error> {
-    let old = old.map(|id| repo.find_tree(id)).transpose()?;
-    let new = new.map(|id| repo.find_tree(id)).transpose()?;
     path.push('/');
-    walk(repo, old.as_ref(), new.as_ref(), path, out)
-}
-
-/// Git's order of tree entries: by name, a folder's name read with a `/` after it.
-fn git_order(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> Ordering {
-    let folder = |e: &TreeEntry<'_>| e.kind() == Some(ObjectType::Tree);
-    name_order(a.name_bytes(), folder(a), b.name_bytes(), folder(b))
-}
-
-fn name_order(a: &[u8], a_folder: bool, b: &[u8], b_folder: bool) -> Ordering {
-    let common = a.len().min(b.len());
-    a[..common].cmp(&b[..common]).then_with(|| {
-        let end = |folder: bool| if folder { b'/' } else { 0 };
-        let next_a = a.get(common).copied().unwrap_or_else(|| end(a_folder));
-        let next_b = b.get(common).copied().unwrap_or_else(|| end(b_folder));
-        next_a.cmp(&next_b)
-    })
+    folder(odb, old, new, path, out)
 }
 
 #[cfg(test)]
@@ -168,6 +163,7 @@ mod tests {
 
     #[test]
     fn a_folder_sorts_as_its_name_and_a_slash() {
+        use raw::name_order;
         assert_eq!(name_order(b"a", false, b"a-b", false), Ordering::Less);
         assert_eq!(name_order(b"a", true, b"a-b", false), Ordering::Greater);
         assert_eq!(name_order(b"a", true, b"a0", false), Ordering::Less);
@@ -261,7 +257,7 @@ mod tests {
             let everything = between(&repo, None, Some(&new)).expect("changes");
             let mut files = 0;
             new.walk(git2::TreeWalkMode::PreOrder, |_, e| {
-                files += usize::from(e.kind() == Some(ObjectType::Blob));
+                files += usize::from(e.kind() == Some(git2::ObjectType::Blob));
                 git2::TreeWalkResult::Ok
             })
             .expect("a walk");
