@@ -8,7 +8,10 @@
 //! version (so its status file changes), made with the git CLI; the clock starts when `git
 //! commit` returns and stops when the branch ref names railyard's commit (polled every
 //! millisecond). The figure the issue asks for is that latency minus the debounce; the log
-//! line of each round gives its own duration and how many files it parsed again.
+//! line of each round gives its own duration and how many files it parsed again. The next
+//! commit waits until that round has ended (it goes on to update the working tree after the
+//! branch moved) and the watcher has seen its own commit: each latency is that of a commit
+//! to an idle watcher.
 
 mod common;
 
@@ -106,7 +109,22 @@ fn main() {
             std::thread::sleep(Duration::from_millis(1));
         }
         latencies.push(start.elapsed());
-        // Let the watcher see its own commit before the next one.
+        // Each commit is measured against an idle watcher: the round that made the status
+        // commit goes on to update the working tree, and then the watcher sees its own
+        // commit move the branch. A commit made before that would wait for the round to end.
+        let landed = tip();
+        let landed = landed.trim();
+        while !rounds(&log).iter().any(|r| {
+            r["fields"]["commit"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty() && landed.starts_with(c))
+        }) {
+            assert!(
+                Instant::now() < deadline,
+                "the round of commit {i} never ended"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
         std::thread::sleep(Duration::from_millis(debounce_ms * 3));
     }
     let _ = Command::new("kill")

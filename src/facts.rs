@@ -5,14 +5,41 @@
 /// Facts by path: looked up, never walked in order.
 pub type ByPath = foldhash::HashMap<String, Commit>;
 
-/// A commit, as far as trust is concerned.
+/// A commit, as far as trust is concerned: one allocation shared by every path the commit
+/// touched (all of them, for the commit that added a repository's files), so that the facts
+/// of ten thousand files copy and compare as pointers (a watcher compares them every round).
+#[derive(Clone, Debug, Eq)]
+pub struct Commit(std::sync::Arc<CommitInfo>);
+
+/// What [`Commit`] says of a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Commit {
+pub struct CommitInfo {
     /// The commit id, for messages.
     pub id: String,
     pub author_name: String,
     pub author_email: String,
     pub time: jiff::Timestamp,
+}
+
+impl Commit {
+    pub fn new(info: CommitInfo) -> Commit {
+        Commit(std::sync::Arc::new(info))
+    }
+}
+
+impl std::ops::Deref for Commit {
+    type Target = CommitInfo;
+
+    fn deref(&self) -> &CommitInfo {
+        &self.0
+    }
+}
+
+impl PartialEq for Commit {
+    /// The same allocation, or two that say the same.
+    fn eq(&self, other: &Commit) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
 }
 
 /// What git says about the files of the repository.
@@ -46,7 +73,21 @@ pub fn same_email(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::same_email;
+    use super::{Commit, CommitInfo, same_email};
+
+    #[test]
+    fn commits_are_equal_when_they_say_the_same_shared_or_not() {
+        let info = |email: &str| CommitInfo {
+            id: "1".repeat(40),
+            author_name: "Rita".into(),
+            author_email: email.into(),
+            time: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let shared = Commit::new(info("rita@example.com"));
+        assert_eq!(shared, shared.clone());
+        assert_eq!(shared, Commit::new(info("rita@example.com")));
+        assert_ne!(shared, Commit::new(info("marco@example.com")));
+    }
 
     #[test]
     fn emails_are_the_same_whatever_their_case() {

@@ -304,13 +304,13 @@ impl GitRepo {
                 Some(parent) => self.release_tree(&parent)?,
                 None => None,
             };
-            let fact = Commit {
+            let fact = Commit::new(crate::facts::CommitInfo {
                 id: commit.id().to_string(),
                 author_name: commit.author().name().unwrap_or_default().to_string(),
                 author_email: commit.author().email().unwrap_or_default().to_string(),
                 time: jiff::Timestamp::from_second(commit.time().seconds())
                     .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-            };
+            });
             for change in changes::between(&self.repo, parent.as_ref(), tree.as_ref())? {
                 match (change.old, change.new) {
                     (None, _) => {

@@ -774,12 +774,12 @@ mod tests {
         };
         facts.changed.insert(
             path.clone(),
-            crate::facts::Commit {
+            crate::facts::Commit::new(crate::facts::CommitInfo {
                 id: "1".repeat(40),
                 author_name: settings.bot.name.clone(),
                 author_email: settings.bot.email.clone(),
                 time: jiff::Timestamp::UNIX_EPOCH,
-            },
+            }),
         );
         let file = StatusFile {
             status: std::sync::Arc::new(crate::status::ObjectStatus {

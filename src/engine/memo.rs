@@ -206,11 +206,11 @@ impl Memo {
             .collect();
         let index: HashMap<(Kind, &'c str), usize> =
             keys.iter().enumerate().map(|(i, &key)| (key, i)).collect();
-        lap("keys");
+        lap("listed the objects");
         let (cluster, sizes) = clusters(catalog, &keys, &index);
-        lap("clusters");
+        lap("found the clusters");
         let attached = attached(catalog, facts);
-        lap("attached");
+        lap("gathered the approvals and reports");
         let statuses = previous_of(&keys, previous);
         let none: &[Attached<'_>] = &[];
         let current = |i: usize| {
@@ -243,7 +243,7 @@ impl Memo {
         };
         let comparable =
             self.global.as_ref() == Some(&global) && self.now.is_some_and(|t| t <= now);
-        lap("global");
+        lap("compared the settings and the other documents");
         let mut clean = vec![comparable; sizes.len()];
         if comparable {
             // Whether each object stands, on every core; then the memo's cluster each new
@@ -258,7 +258,7 @@ impl Memo {
                     })
                     .collect()
             };
-            lap("stands");
+            lap("compared each object's inputs");
             let mut was: Vec<Option<usize>> = vec![None; sizes.len()];
             for (i, stood) in stands.into_iter().enumerate() {
                 let c = cluster[i];
@@ -275,7 +275,7 @@ impl Memo {
                         });
             }
         }
-        lap("clean");
+        lap("found the clusters that stand");
         let inputs = cluster
             .iter()
             .enumerate()

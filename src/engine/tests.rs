@@ -727,12 +727,12 @@ fn a_reject_returns_the_train_until_a_newer_approval() {
 }
 
 fn commit(email: &str, time: &str) -> Commit {
-    Commit {
+    Commit::new(crate::facts::CommitInfo {
         id: "0".repeat(40),
         author_name: email.into(),
         author_email: email.into(),
         time: time.parse().expect("time"),
-    }
+    })
 }
 
 #[test]
