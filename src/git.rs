@@ -59,8 +59,10 @@ pub struct GitRepo {
     prefix: String,
 }
 
-/// railyard's own files of a tree (status files, the summary): bytes by path.
-pub type OwnFiles = BTreeMap<String, Vec<u8>>;
+/// railyard's own files of a tree (status files, the summary): bytes by path. Each file's
+/// bytes are shared: a watcher's cache of parsed status files holds the same allocation, and
+/// knows a file it parsed last round by its pointer, without comparing the bytes.
+pub type OwnFiles = BTreeMap<String, Arc<Vec<u8>>>;
 
 /// What a watcher's round read of a committed tree, kept in its [`load::ParseCache`]: the
 /// next round reads only the files that changed since, and updates these in place.
@@ -331,10 +333,7 @@ impl GitRepo {
     }
 
     /// The manifests (parsed) and railyard's own files (bytes by path) of the commit `rev`.
-    pub fn read_tree(
-        &self,
-        rev: &str,
-    ) -> Result<(load::Loaded, BTreeMap<String, Vec<u8>>), GitError> {
+    pub fn read_tree(&self, rev: &str) -> Result<(load::Loaded, OwnFiles), GitError> {
         let (loaded, own) = self.read_tree_cached(rev, None)?;
         Ok((Arc::unwrap_or_clone(loaded), Arc::unwrap_or_clone(own)))
     }
@@ -392,7 +391,7 @@ impl GitRepo {
             .read_blobs(&owned, load::MAX_OWN_FILE_BYTES)
             .into_iter()
             .filter_map(|f| match f.content {
-                Content::Bytes(bytes) => Some((f.path, bytes)),
+                Content::Bytes(bytes) => Some((f.path, Arc::new(bytes))),
                 _ => None,
             })
             .collect();
@@ -478,7 +477,7 @@ impl GitRepo {
             }
             for file in self.read_blobs(&wanted, load::MAX_OWN_FILE_BYTES) {
                 if let Content::Bytes(bytes) = file.content {
-                    files.insert(file.path, bytes);
+                    files.insert(file.path, Arc::new(bytes));
                 }
             }
         }

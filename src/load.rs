@@ -536,7 +536,13 @@ pub struct ParseCache {
     /// What the last round read of a committed tree (`watch`): the next reads what changed.
     pub tree: Option<crate::git::TreeRead>,
     /// railyard's own status files as parsed before, by path: their bytes and content.
-    pub statuses: foldhash::HashMap<String, (Vec<u8>, std::sync::Arc<crate::status::StatusFile>)>,
+    pub statuses: foldhash::HashMap<
+        String,
+        (
+            std::sync::Arc<Vec<u8>>,
+            std::sync::Arc<crate::status::StatusFile>,
+        ),
+    >,
     /// What the engine decided last round, for the objects whose inputs did not change.
     pub memo: crate::engine::memo::Memo,
     /// What the cross-object checks found last round, for the objects that did not change.

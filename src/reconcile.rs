@@ -118,7 +118,7 @@ pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Pla
 /// peak memory down.
 pub fn plan_loaded(
     loaded: &mut load::Loaded,
-    own_files: &BTreeMap<String, Vec<u8>>,
+    own_files: &crate::git::OwnFiles,
     facts: &Facts,
     now: jiff::Timestamp,
     revision: String,
@@ -130,7 +130,7 @@ pub fn plan_loaded(
 /// --dry-run`).
 fn plan_loaded_with(
     loaded: &mut load::Loaded,
-    own_files: &BTreeMap<String, Vec<u8>>,
+    own_files: &crate::git::OwnFiles,
     facts: &Facts,
     now: jiff::Timestamp,
     revision: String,
@@ -282,12 +282,12 @@ pub fn promote_worktree(
 }
 
 /// railyard's own files in the working tree (status files and the summary), by path.
-fn read_own_files(root: &Path, settings: &Settings) -> BTreeMap<String, Vec<u8>> {
+fn read_own_files(root: &Path, settings: &Settings) -> crate::git::OwnFiles {
     let mut found = BTreeMap::new();
     if let load::Content::Bytes(bytes) =
         load::read_limited(&root.join(&settings.summary), load::MAX_OWN_FILE_BYTES)
     {
-        found.insert(settings.summary.clone(), bytes);
+        found.insert(settings.summary.clone(), std::sync::Arc::new(bytes));
     }
     let Ok(kinds) = std::fs::read_dir(root.join(&settings.status_dir)) else {
         return found;
@@ -314,7 +314,7 @@ fn read_own_files(root: &Path, settings: &Settings) -> BTreeMap<String, Vec<u8>>
                         "{}/{kind}/{name}",
                         settings.status_dir.trim_end_matches('/')
                     ),
-                    bytes,
+                    std::sync::Arc::new(bytes),
                 );
             }
         }

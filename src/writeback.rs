@@ -410,7 +410,7 @@ impl<'s> Bot<'s> {
 /// The objects whose status file someone other than railyard changed last (a hand edit).
 pub fn hand_edited(
     settings: &crate::load::Settings,
-    own_files: &BTreeMap<String, Vec<u8>>,
+    own_files: &crate::git::OwnFiles,
     facts: &crate::facts::Facts,
 ) -> Vec<(Kind, String)> {
     let bot = Bot::of(settings);
@@ -436,7 +436,7 @@ pub struct Trusted {
 /// railyard's own files as the tree has them (path → bytes), and the trusted status files
 /// among them as parsed ([`Trusted::files`]).
 pub type Existing<'a> = (
-    &'a BTreeMap<String, Vec<u8>>,
+    &'a crate::git::OwnFiles,
     &'a HashMap<String, Arc<StatusFile>>,
 );
 
@@ -445,14 +445,14 @@ pub type Existing<'a> = (
 /// trusted and gets a warning. Without git history nothing is trusted.
 pub fn trusted_previous(
     settings: &crate::load::Settings,
-    own_files: &BTreeMap<String, Vec<u8>>,
+    own_files: &crate::git::OwnFiles,
     facts: &crate::facts::Facts,
     cache: Option<&mut crate::load::ParseCache>,
 ) -> Trusted {
     let mut warnings = Vec::new();
     let bot = Bot::of(settings);
     // In path order: each trusted status file and the object it is the status of.
-    let mut trusted: Vec<(&String, &Vec<u8>, (Kind, &str))> = Vec::new();
+    let mut trusted: Vec<(&String, &Arc<Vec<u8>>, (Kind, &str))> = Vec::new();
     for (path, bytes) in own_files {
         if !bot.changed_last(facts, path) {
             if let Some(commit) = facts.changed.get(path) {
@@ -473,14 +473,17 @@ pub fn trusted_previous(
         }
     }
     // Thousands of status files: parsed in parallel, or found in the cache (`watch`) by
-    // path and bytes. Each one's parsed form (`None`: it does not parse), and whether it was
-    // parsed now.
+    // path and bytes: the same bytes (a file unchanged since the cache took it is the same
+    // allocation, held by both) or equal ones. Each one's parsed form (`None`: it does not
+    // parse), and whether it was parsed now.
     let cached = cache.map(|c| &mut c.statuses);
     let known = cached.as_deref();
     let found: Vec<(Option<Arc<StatusFile>>, bool)> = trusted
         .par_iter()
         .map(|(path, bytes, _)| match known.and_then(|c| c.get(*path)) {
-            Some((kept, file)) if kept == *bytes => (Some(file.clone()), false),
+            Some((kept, file)) if Arc::ptr_eq(kept, bytes) || kept == *bytes => {
+                (Some(file.clone()), false)
+            }
             _ => (StatusFile::parse(bytes).map(Arc::new), true),
         })
         .collect();
@@ -682,7 +685,7 @@ pub fn planned_changes(
 /// of the current format ([`crate::status::HEADER`] changes whenever the rendering does).
 /// Saves rendering thousands of unchanged files on every reconcile.
 fn unchanged<'f>(
-    own_files: &'f BTreeMap<String, Vec<u8>>,
+    own_files: &'f crate::git::OwnFiles,
     before: &HashMap<String, Arc<StatusFile>>,
     path: &str,
     object: &ObjectPlan,
@@ -714,7 +717,7 @@ fn status_file(object: &ObjectPlan) -> StatusFile {
 /// What to write and what to remove so that the owned files become `wanted`.
 pub fn diff(
     wanted: &BTreeMap<String, Cow<'_, [u8]>>,
-    existing: &BTreeMap<String, Vec<u8>>,
+    existing: &crate::git::OwnFiles,
 ) -> Vec<(String, Option<Vec<u8>>)> {
     // Both in path order: walked side by side.
     let mut changes = Vec::new();
@@ -789,13 +792,29 @@ mod tests {
             tasks: None,
         };
         let mut cache = crate::load::ParseCache::default();
-        let mut own = BTreeMap::from([(path.clone(), file.render().into_bytes())]);
+        let mut own = BTreeMap::from([(path.clone(), Arc::new(file.render().into_bytes()))]);
         let key = (Kind::ReleaseTrain, "q4".to_string());
         let first = trusted_previous(&settings, &own, &facts, Some(&mut cache));
         assert_eq!(first.previous[&key].phase, "construction");
         let again = trusted_previous(&settings, &own, &facts, Some(&mut cache));
         assert_eq!(again.previous, first.previous, "from the cache");
-        own.insert(path.clone(), b"phase: [broken".to_vec());
+        assert!(
+            Arc::ptr_eq(&again.files[&path], &first.files[&path]),
+            "not parsed again"
+        );
+        // The same bytes in another allocation (the tree read again): still the cache's.
+        own.insert(path.clone(), Arc::new(file.render().into_bytes()));
+        let copied = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        assert!(Arc::ptr_eq(&copied.files[&path], &first.files[&path]));
+        let mut edited = file.clone();
+        edited.status = std::sync::Arc::new(crate::status::ObjectStatus {
+            phase: "testing".into(),
+            ..Default::default()
+        });
+        own.insert(path.clone(), Arc::new(edited.render().into_bytes()));
+        let changed = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        assert_eq!(changed.previous[&key].phase, "testing");
+        own.insert(path.clone(), Arc::new(b"phase: [broken".to_vec()));
         let broken = trusted_previous(&settings, &own, &facts, Some(&mut cache));
         assert!(broken.previous.is_empty(), "{:?}", broken.previous);
         assert!(broken.files.is_empty());
@@ -824,7 +843,7 @@ mod tests {
         };
         let rendered_bytes = |plan: &ObjectPlan| status_file(plan).render().into_bytes();
         let construction = plan("construction");
-        let own = BTreeMap::from([(path.clone(), rendered_bytes(&construction))]);
+        let own = BTreeMap::from([(path.clone(), Arc::new(rendered_bytes(&construction)))]);
         let file = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
         let before: HashMap<_, _> = [(path.clone(), file.clone())].into_iter().collect();
         let mut rendered = Rendered::default();
@@ -887,12 +906,12 @@ mod tests {
     #[test]
     fn diff_writes_what_changed_and_removes_what_is_gone() {
         let existing = BTreeMap::from([
-            ("a".to_string(), b"1".to_vec()),
-            ("b".to_string(), b"old".to_vec()),
-            ("c".to_string(), b"3".to_vec()),
-            ("d".to_string(), b"4".to_vec()),
-            ("0".to_string(), b"first".to_vec()),
-            ("z".to_string(), b"last".to_vec()),
+            ("a".to_string(), Arc::new(b"1".to_vec())),
+            ("b".to_string(), Arc::new(b"old".to_vec())),
+            ("c".to_string(), Arc::new(b"3".to_vec())),
+            ("d".to_string(), Arc::new(b"4".to_vec())),
+            ("0".to_string(), Arc::new(b"first".to_vec())),
+            ("z".to_string(), Arc::new(b"last".to_vec())),
         ]);
         let wanted = BTreeMap::from([
             ("a".to_string(), Cow::Owned(b"1".to_vec())),
