@@ -547,29 +547,80 @@ pub struct Rendered {
     rows: crate::summary::Rows,
 }
 
-/// Status files a watcher's round found already right, by path, with the plan and the
-/// parsed file they were right for. The same two again (the same allocations: held here,
-/// and never changed while shared) are right again, so the next round does not compare
-/// their statuses field by field (thousands of files a round).
+/// Status files a watcher's round found already right, by the plan they were right for
+/// (held here, so that its address names that one plan), with the parsed file they were
+/// right for and their path. The same plan and the same parsed file again (the same
+/// allocations: never changed while shared) are right again: the next round neither
+/// compares their statuses field by field nor writes their paths again (thousands of files
+/// a round).
 #[derive(Default)]
-struct Judged(HashMap<String, (Arc<ObjectPlan>, Arc<StatusFile>)>);
+struct Judged {
+    by_plan: HashMap<usize, Judgement>,
+    /// The round that judges now: a judgement that stood in it carries its number.
+    round: u64,
+}
+
+struct Judgement {
+    plan: Arc<ObjectPlan>,
+    file: Arc<StatusFile>,
+    path: String,
+    stood: std::sync::atomic::AtomicU64,
+}
 
 impl Judged {
-    /// Whether `object`'s status file at `path` was found right for this same plan and
-    /// this same parsed file.
-    fn stands(&self, path: &str, object: &Arc<ObjectPlan>, file: Option<&Arc<StatusFile>>) -> bool {
-        match (self.0.get(path), file) {
-            (Some((plan, was)), Some(file)) => Arc::ptr_eq(plan, object) && Arc::ptr_eq(was, file),
-            _ => false,
-        }
+    /// The path of `object`'s status file, when it was found right for this same plan and
+    /// `before` has this same parsed file there. Marks the judgement as standing this round.
+    fn stands(
+        &self,
+        object: &Arc<ObjectPlan>,
+        before: &HashMap<String, Arc<StatusFile>>,
+    ) -> Option<&str> {
+        let judgement = self.by_plan.get(&(Arc::as_ptr(object) as usize))?;
+        let same = Arc::ptr_eq(&judgement.plan, object)
+            && before
+                .get(&judgement.path)
+                .is_some_and(|file| Arc::ptr_eq(file, &judgement.file));
+        same.then(|| {
+            judgement
+                .stood
+                .store(self.round, std::sync::atomic::Ordering::Relaxed);
+            judgement.path.as_str()
+        })
     }
+}
+
+/// What railyard's own files should hold.
+#[derive(Debug, PartialEq)]
+pub struct Wanted<'f> {
+    /// Files and their bytes, in path order.
+    pub files: BTreeMap<String, Cow<'f, [u8]>>,
+    /// Whether `files` names every own file there should be (the others are removed).
+    /// Otherwise every own file it leaves out is right as it is: a watcher's round leaves
+    /// out the thousands of status files it found right last round, when no own file is
+    /// without an object (none is to be removed).
+    pub complete: bool,
+}
+
+/// One object's status file, as [`owned_files`] finds it.
+enum Found<'f, 'j> {
+    /// Right as it is, as the last round judged it: its path.
+    Stands(&'j str),
+    File {
+        path: String,
+        bytes: Cow<'f, [u8]>,
+        /// The plan and parsed file it is right for, when it is right as it is.
+        right: Option<(Arc<ObjectPlan>, Arc<StatusFile>)>,
+        /// Whether the file is there now.
+        exists: bool,
+    },
 }
 
 /// Every file railyard owns, as it should be: a status file per valid object, the invalid
 /// ones' files kept as they were, and the summary. Files that stay as they are are borrowed
 /// from `own_files`, not copied (thousands of them on every round of `watch`). With
 /// `rendered` (a watcher's), what the last round found right is not compared again, nor
-/// its summary rows written again, and this round's are kept there for the next.
+/// its summary rows written again, and this round's are kept there for the next; files
+/// found right again are left out unless a file is to be removed ([`Wanted::complete`]).
 pub fn owned_files<'f>(
     status_dir: &str,
     summary: &str,
@@ -577,61 +628,114 @@ pub fn owned_files<'f>(
     plans: &[Arc<ObjectPlan>],
     (own_files, before): Existing<'f>,
     rendered: Option<&mut Rendered>,
-) -> BTreeMap<String, Cow<'f, [u8]>> {
-    let (judged, rows) = match rendered {
+) -> Wanted<'f> {
+    let (mut judged, rows) = match rendered {
         Some(Rendered { judged, rows }) => (Some(judged), Some(rows)),
         None => (None, None),
     };
+    if let Some(judged) = judged.as_deref_mut() {
+        judged.round += 1;
+    }
     let known = judged.as_deref();
     // Thousands of files: rendered in parallel (those whose status changed), the summary
     // beside them.
-    let (files, dashboard) = rayon::join(
+    let (found, dashboard) = rayon::join(
         || {
             plans
                 .par_iter()
                 .filter_map(|object| {
+                    if !object.invalid
+                        && let Some(path) = known.and_then(|k| k.stands(object, before))
+                    {
+                        return Some(Found::Stands(path));
+                    }
                     let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
+                    let existing = own_files.get(&path);
                     if object.invalid {
-                        let kept = own_files.get(&path)?;
-                        return Some((path, Cow::Borrowed(kept.as_slice()), None));
-                    }
-                    let file = before.get(&path);
-                    let kept = match own_files.get(&path) {
-                        Some(bytes) if known.is_some_and(|k| k.stands(&path, object, file)) => {
-                            Some(bytes.as_slice())
-                                .filter(|b| b.starts_with(crate::status::HEADER.as_bytes()))
-                        }
-                        _ => unchanged(own_files, before, &path, object),
-                    };
-                    match (kept, file) {
-                        (Some(kept), Some(file)) => {
-                            let right = (object.clone(), file.clone());
-                            Some((path, Cow::Borrowed(kept), Some(right)))
-                        }
-                        _ => Some((
+                        let kept = existing?;
+                        return Some(Found::File {
                             path,
-                            Cow::Owned(status_file(object).render().into_bytes()),
-                            None,
-                        )),
+                            bytes: Cow::Borrowed(kept.as_slice()),
+                            right: None,
+                            exists: true,
+                        });
                     }
+                    let exists = existing.is_some();
+                    let file = before.get(&path);
+                    Some(match (unchanged(own_files, before, &path, object), file) {
+                        (Some(kept), Some(file)) => Found::File {
+                            path,
+                            bytes: Cow::Borrowed(kept),
+                            right: Some((object.clone(), file.clone())),
+                            exists,
+                        },
+                        _ => Found::File {
+                            path,
+                            bytes: Cow::Owned(status_file(object).render().into_bytes()),
+                            right: None,
+                            exists,
+                        },
+                    })
                 })
                 .collect::<Vec<_>>()
         },
         || crate::summary::render_with(catalog, plans, rows).into_bytes(),
     );
-    let mut right = HashMap::new();
-    let mut wanted: BTreeMap<String, Cow<'f, [u8]>> = BTreeMap::new();
-    for (path, bytes, found) in files {
-        if let (Some(found), true) = (found, judged.is_some()) {
-            right.insert(path.clone(), found);
+    // Every own file but the summary is some object's status file (each object has one
+    // path): then none is to be removed, and the files that stand can be left out.
+    let with_file = found
+        .iter()
+        .filter(|f| matches!(f, Found::Stands(_) | Found::File { exists: true, .. }))
+        .count();
+    let complete = known.is_none()
+        || with_file != own_files.len() - usize::from(own_files.contains_key(summary));
+    let mut files: BTreeMap<String, Cow<'f, [u8]>> = BTreeMap::new();
+    let mut right = Vec::new();
+    let mut stood = 0;
+    for found in found {
+        match found {
+            Found::Stands(path) => {
+                stood += 1;
+                if complete && let Some((path, bytes)) = own_files.get_key_value(path) {
+                    files.insert(path.clone(), Cow::Borrowed(bytes.as_slice()));
+                }
+            }
+            Found::File {
+                path,
+                bytes,
+                right: found,
+                ..
+            } => {
+                if let Some((plan, file)) = found {
+                    right.push((plan, file, path.clone()));
+                }
+                files.insert(path, bytes);
+            }
         }
-        wanted.insert(path, bytes);
     }
     if let Some(judged) = judged {
-        judged.0 = right;
+        let round = judged.round;
+        let judged_now = stood + right.len();
+        for (plan, file, path) in right {
+            judged.by_plan.insert(
+                Arc::as_ptr(&plan) as usize,
+                Judgement {
+                    plan,
+                    file,
+                    path,
+                    stood: round.into(),
+                },
+            );
+        }
+        // Judgements that did not stand (their plan is gone or its file changed) go.
+        if judged.by_plan.len() != judged_now {
+            judged
+                .by_plan
+                .retain(|_, j| j.stood.load(std::sync::atomic::Ordering::Relaxed) == round);
+        }
     }
-    wanted.insert(summary.to_string(), Cow::Owned(dashboard));
-    wanted
+    files.insert(summary.to_string(), Cow::Owned(dashboard));
+    Wanted { files, complete }
 }
 
 /// The files a reconcile would create, update or delete, as (path, action): what
@@ -716,22 +820,30 @@ fn status_file(object: &ObjectPlan) -> StatusFile {
 
 /// What to write and what to remove so that the owned files become `wanted`.
 pub fn diff(
-    wanted: &BTreeMap<String, Cow<'_, [u8]>>,
+    wanted: &Wanted<'_>,
     existing: &crate::git::OwnFiles,
 ) -> Vec<(String, Option<Vec<u8>>)> {
+    let same = |was: Option<&Arc<Vec<u8>>>, bytes: &Cow<'_, [u8]>| match (was, bytes) {
+        // Borrowed from the file itself: unchanged, without comparing the bytes.
+        (Some(was), Cow::Borrowed(kept)) if std::ptr::eq(was.as_slice(), *kept) => true,
+        (was, bytes) => was.map(|b| b.as_slice()) == Some(bytes.as_ref()),
+    };
+    if !wanted.complete {
+        return wanted
+            .files
+            .iter()
+            .filter(|(path, bytes)| !same(existing.get(*path), bytes))
+            .map(|(path, bytes)| (path.clone(), Some(bytes.to_vec())))
+            .collect();
+    }
     // Both in path order: walked side by side.
     let mut changes = Vec::new();
     let mut old = existing.iter().peekable();
-    for (path, bytes) in wanted {
+    for (path, bytes) in &wanted.files {
         while let Some((gone, _)) = old.next_if(|(p, _)| *p < path) {
             changes.push((gone.clone(), None));
         }
-        let same = match (old.next_if(|(p, _)| *p == path), bytes) {
-            // Borrowed from the file itself: unchanged, without comparing the bytes.
-            (Some((_, was)), Cow::Borrowed(kept)) if std::ptr::eq(was.as_slice(), *kept) => true,
-            (was, bytes) => was.map(|(_, b)| b.as_slice()) == Some(bytes.as_ref()),
-        };
-        if !same {
+        if !same(old.next_if(|(p, _)| *p == path).map(|(_, b)| b), bytes) {
             changes.push((path.clone(), Some(bytes.to_vec())));
         }
     }
@@ -843,54 +955,104 @@ mod tests {
         };
         let rendered_bytes = |plan: &ObjectPlan| status_file(plan).render().into_bytes();
         let construction = plan("construction");
-        let own = BTreeMap::from([(path.clone(), Arc::new(rendered_bytes(&construction)))]);
+        let mut own = BTreeMap::from([(path.clone(), Arc::new(rendered_bytes(&construction)))]);
         let file = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
         let before: HashMap<_, _> = [(path.clone(), file.clone())].into_iter().collect();
         let mut rendered = Rendered::default();
-        let mut files = |plans: &[Arc<ObjectPlan>]| {
+        // A watcher's round: the changes it makes are a fresh round's; what it wants of the
+        // file (`None`: left out as right) and whether it named every file.
+        fn round<'f>(
+            catalog: &Catalog<'_>,
+            plans: &[Arc<ObjectPlan>],
+            existing: Existing<'f>,
+            rendered: &mut Rendered,
+            path: &str,
+        ) -> (Option<Cow<'f, [u8]>>, bool) {
             let wanted = owned_files(
                 "status",
                 "STATUS.md",
-                &catalog,
+                catalog,
                 plans,
-                (&own, &before),
-                Some(&mut rendered),
+                existing,
+                Some(rendered),
             );
+            let fresh = owned_files("status", "STATUS.md", catalog, plans, existing, None);
+            assert!(fresh.complete);
             assert_eq!(
-                wanted,
-                owned_files(
-                    "status",
-                    "STATUS.md",
-                    &catalog,
-                    plans,
-                    (&own, &before),
-                    None
-                ),
+                diff(&wanted, existing.0),
+                diff(&fresh, existing.0),
                 "what a fresh round makes"
             );
-            (wanted[path.as_str()].clone(), rendered.judged.0.clone())
-        };
-        let stands = |judged: &HashMap<_, _>, plan, file| {
-            Judged(judged.clone()).stands(&path, plan, Some(file))
-        };
-        let (first, judged) = files(std::slice::from_ref(&construction));
-        assert!(matches!(first, Cow::Borrowed(_)), "right as it is");
-        assert!(stands(&judged, &construction, &file));
-        // The same plan and file: taken as right, and kept for the next round.
-        let (again, judged) = files(std::slice::from_ref(&construction));
-        assert!(matches!(again, Cow::Borrowed(_)));
-        assert!(stands(&judged, &construction, &file));
+            (wanted.files.get(path).cloned(), wanted.complete)
+        }
+        let (first, complete) = round(
+            &catalog,
+            std::slice::from_ref(&construction),
+            (&own, &before),
+            &mut rendered,
+            &path,
+        );
+        assert!(matches!(first, Some(Cow::Borrowed(_))), "right as it is");
+        assert!(!complete, "no file is to be removed");
+        assert!(rendered.judged.stands(&construction, &before).is_some());
+        // The same plan and file: taken as right, left out, and kept for the next round.
+        let (again, _) = round(
+            &catalog,
+            std::slice::from_ref(&construction),
+            (&own, &before),
+            &mut rendered,
+            &path,
+        );
+        assert_eq!(again, None);
+        assert_eq!(
+            rendered.judged.stands(&construction, &before),
+            Some(path.as_str())
+        );
         // Another plan, even one that renders the same, is compared: this one does not.
         let verification = plan("verification");
-        assert!(!stands(&judged, &verification, &file));
-        let (moved, judged) = files(std::slice::from_ref(&verification));
-        assert_eq!(moved.as_ref(), rendered_bytes(&verification).as_slice());
-        assert!(judged.is_empty(), "what is not right is not kept");
+        assert!(rendered.judged.stands(&verification, &before).is_none());
+        let (moved, _) = round(
+            &catalog,
+            std::slice::from_ref(&verification),
+            (&own, &before),
+            &mut rendered,
+            &path,
+        );
+        assert_eq!(
+            moved.as_deref(),
+            Some(rendered_bytes(&verification).as_slice())
+        );
+        assert!(
+            rendered.judged.by_plan.is_empty(),
+            "what is not right is not kept"
+        );
         // Another parsed file (the file changed and was parsed again) is compared too.
+        round(
+            &catalog,
+            std::slice::from_ref(&construction),
+            (&own, &before),
+            &mut rendered,
+            &path,
+        );
         let reparsed = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
-        let (_, judged) = files(std::slice::from_ref(&construction));
-        assert!(stands(&judged, &construction, &file));
-        assert!(!stands(&judged, &construction, &reparsed));
+        let reread: HashMap<_, _> = [(path.clone(), reparsed)].into_iter().collect();
+        assert!(rendered.judged.stands(&construction, &before).is_some());
+        assert!(rendered.judged.stands(&construction, &reread).is_none());
+        // A status file without an object is removed: then every file is named, the one
+        // that stands as well.
+        own.insert(
+            "status/ReleaseTrain/gone.yaml".into(),
+            Arc::new(b"phase: x\n".to_vec()),
+        );
+        let (named, complete) = round(
+            &catalog,
+            std::slice::from_ref(&construction),
+            (&own, &before),
+            &mut rendered,
+            &path,
+        );
+        assert!(complete);
+        assert!(matches!(named, Some(Cow::Borrowed(_))));
     }
 
     #[test]
@@ -913,12 +1075,15 @@ mod tests {
             ("0".to_string(), Arc::new(b"first".to_vec())),
             ("z".to_string(), Arc::new(b"last".to_vec())),
         ]);
-        let wanted = BTreeMap::from([
-            ("a".to_string(), Cow::Owned(b"1".to_vec())),
-            ("b".to_string(), Cow::Owned(b"2".to_vec())),
-            ("d".to_string(), Cow::Borrowed(existing["d"].as_slice())),
-            ("e".to_string(), Cow::Borrowed(existing["d"].as_slice())),
-        ]);
+        let mut wanted = Wanted {
+            files: BTreeMap::from([
+                ("a".to_string(), Cow::Owned(b"1".to_vec())),
+                ("b".to_string(), Cow::Owned(b"2".to_vec())),
+                ("d".to_string(), Cow::Borrowed(existing["d"].as_slice())),
+                ("e".to_string(), Cow::Borrowed(existing["d"].as_slice())),
+            ]),
+            complete: true,
+        };
         assert_eq!(
             diff(&wanted, &existing),
             vec![
@@ -927,6 +1092,15 @@ mod tests {
                 ("c".to_string(), None),
                 ("e".to_string(), Some(b"4".to_vec())),
                 ("z".to_string(), None),
+            ]
+        );
+        // The files left out are right as they are: nothing is removed.
+        wanted.complete = false;
+        assert_eq!(
+            diff(&wanted, &existing),
+            vec![
+                ("b".to_string(), Some(b"2".to_vec())),
+                ("e".to_string(), Some(b"4".to_vec())),
             ]
         );
         assert_eq!(commit_subject(1), "railyard: 1 transition");
