@@ -451,8 +451,9 @@ pub fn trusted_previous(
 ) -> Trusted {
     let mut warnings = Vec::new();
     let bot = Bot::of(settings);
-    // In path order: each trusted status file and the object it is the status of.
-    let mut trusted: Vec<(&String, &Arc<Vec<u8>>, (Kind, &str))> = Vec::new();
+    // In path order: each trusted status file, its bytes and the object it is the status of.
+    type Bytes = Arc<Vec<u8>>;
+    let mut trusted: Vec<(&String, &Bytes, (Kind, &str))> = Vec::new();
     for (path, bytes) in own_files {
         if !bot.changed_last(facts, path) {
             if let Some(commit) = facts.changed.get(path) {
