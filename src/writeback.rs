@@ -960,81 +960,54 @@ mod tests {
         let file = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
         let before: HashMap<_, _> = [(path.clone(), file.clone())].into_iter().collect();
         let mut rendered = Rendered::default();
-        // A watcher's round: the changes it makes are a fresh round's; what it wants of the
-        // file (`None`: left out as right) and whether it named every file.
-        fn round<'f>(
-            catalog: &Catalog<'_>,
-            plans: &[Arc<ObjectPlan>],
-            existing: Existing<'f>,
-            rendered: &mut Rendered,
-            path: &str,
-        ) -> (Option<Cow<'f, [u8]>>, bool) {
+        // A watcher's round of `plan` on `own` and `before`: the changes it makes are a fresh
+        // round's. What it wants of the file (`None`: left out as right; `true`: borrowed
+        // as it is), and whether it named every file.
+        let round = |plan: &Arc<ObjectPlan>,
+                     existing: Existing<'_>,
+                     rendered: &mut Rendered|
+         -> (Option<(bool, Vec<u8>)>, bool) {
+            let plans = std::slice::from_ref(plan);
             let wanted = owned_files(
                 "status",
                 "STATUS.md",
-                catalog,
+                &catalog,
                 plans,
                 existing,
                 Some(rendered),
             );
-            let fresh = owned_files("status", "STATUS.md", catalog, plans, existing, None);
+            let fresh = owned_files("status", "STATUS.md", &catalog, plans, existing, None);
             assert!(fresh.complete);
+            let changes = diff(&wanted, existing.0);
             assert_eq!(
-                diff(&wanted, existing.0),
+                changes,
                 diff(&fresh, existing.0),
                 "what a fresh round makes"
             );
-            (wanted.files.get(path).cloned(), wanted.complete)
-        }
-        let (first, complete) = round(
-            &catalog,
-            std::slice::from_ref(&construction),
-            (&own, &before),
-            &mut rendered,
-            &path,
-        );
-        assert!(matches!(first, Some(Cow::Borrowed(_))), "right as it is");
+            let file = wanted.files.get(path.as_str());
+            let file = file.map(|f| (matches!(f, Cow::Borrowed(_)), f.to_vec()));
+            (file, wanted.complete)
+        };
+        let (first, complete) = round(&construction, (&own, &before), &mut rendered);
+        assert!(matches!(first, Some((true, _))), "right as it is");
         assert!(!complete, "no file is to be removed");
         assert!(rendered.judged.stands(&construction, &before).is_some());
         // The same plan and file: taken as right, left out, and kept for the next round.
-        let (again, _) = round(
-            &catalog,
-            std::slice::from_ref(&construction),
-            (&own, &before),
-            &mut rendered,
-            &path,
-        );
+        let (again, _) = round(&construction, (&own, &before), &mut rendered);
         assert_eq!(again, None);
-        assert_eq!(
-            rendered.judged.stands(&construction, &before),
-            Some(path.as_str())
-        );
+        let stands = rendered.judged.stands(&construction, &before);
+        assert_eq!(stands, Some(path.as_str()));
         // Another plan, even one that renders the same, is compared: this one does not.
         let verification = plan("verification");
         assert!(rendered.judged.stands(&verification, &before).is_none());
-        let (moved, _) = round(
-            &catalog,
-            std::slice::from_ref(&verification),
-            (&own, &before),
-            &mut rendered,
-            &path,
-        );
-        assert_eq!(
-            moved.as_deref(),
-            Some(rendered_bytes(&verification).as_slice())
-        );
+        let (moved, _) = round(&verification, (&own, &before), &mut rendered);
+        assert_eq!(moved, Some((false, rendered_bytes(&verification))));
         assert!(
             rendered.judged.by_plan.is_empty(),
             "what is not right is not kept"
         );
         // Another parsed file (the file changed and was parsed again) is compared too.
-        round(
-            &catalog,
-            std::slice::from_ref(&construction),
-            (&own, &before),
-            &mut rendered,
-            &path,
-        );
+        round(&construction, (&own, &before), &mut rendered);
         let reparsed = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
         let reread: HashMap<_, _> = [(path.clone(), reparsed)].into_iter().collect();
         assert!(rendered.judged.stands(&construction, &before).is_some());
@@ -1045,15 +1018,9 @@ mod tests {
             "status/ReleaseTrain/gone.yaml".into(),
             Arc::new(b"phase: x\n".to_vec()),
         );
-        let (named, complete) = round(
-            &catalog,
-            std::slice::from_ref(&construction),
-            (&own, &before),
-            &mut rendered,
-            &path,
-        );
+        let (named, complete) = round(&construction, (&own, &before), &mut rendered);
         assert!(complete);
-        assert!(matches!(named, Some(Cow::Borrowed(_))));
+        assert!(matches!(named, Some((true, _))));
     }
 
     #[test]
