@@ -13,6 +13,8 @@ use crate::facts::{Commit, Facts};
 
 mod changes;
 mod raw;
+#[cfg(test)]
+mod test_trees;
 use crate::load::{self, CONFIG_FILE, Content, RawFile};
 
 /// Why git could not answer.
@@ -1126,32 +1128,12 @@ mod tree_read_tests {
         files: &BTreeMap<&'static str, String>,
         parent: Option<git2::Oid>,
     ) -> git2::Oid {
-        let mut index = git2::Index::new().expect("an index");
         let outside = [("outside.yaml".to_string(), team("z", "outside"))];
         let inside = files
             .iter()
             .map(|(p, c)| (format!("{prefix}{p}"), c.clone()));
-        for (path, content) in inside.chain(outside) {
-            let id = repo.blob(content.as_bytes()).expect("a blob");
-            let entry = git2::IndexEntry {
-                ctime: git2::IndexTime::new(0, 0),
-                mtime: git2::IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: 0o100644,
-                uid: 0,
-                gid: 0,
-                file_size: 0,
-                id,
-                flags: 0,
-                flags_extended: 0,
-                path: path.into_bytes(),
-            };
-            index.add(&entry).expect("added");
-        }
-        let tree = repo
-            .find_tree(index.write_tree_to(repo).expect("a tree"))
-            .expect("a tree");
+        let tree = super::test_trees::tree_of(repo, inside.chain(outside));
+        let tree = repo.find_tree(tree).expect("a tree");
         let who =
             git2::Signature::new("Ann", "ann@example.com", &git2::Time::new(1_700_000_000, 0))
                 .expect("a signature");

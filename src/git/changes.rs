@@ -158,6 +158,7 @@ fn sub(
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_trees::tree_of;
     use super::*;
     use proptest::prelude::*;
 
@@ -169,34 +170,6 @@ mod tests {
         assert_eq!(name_order(b"a", true, b"a0", false), Ordering::Less);
         assert_eq!(name_order(b"a", true, b"a", false), Ordering::Greater);
         assert_eq!(name_order(b"ab", false, b"ab", false), Ordering::Equal);
-    }
-
-    /// Writes a tree of `files` (path → content) and returns its id.
-    fn write_tree(repo: &Repository, files: &[(String, String)]) -> Oid {
-        let mut index = git2::Index::new().expect("an index");
-        for (path, content) in files {
-            let id = repo.blob(content.as_bytes()).expect("a blob");
-            let entry = git2::IndexEntry {
-                ctime: git2::IndexTime::new(0, 0),
-                mtime: git2::IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: if content.starts_with('x') {
-                    0o100755
-                } else {
-                    0o100644
-                },
-                uid: 0,
-                gid: 0,
-                file_size: 0,
-                id,
-                flags: 0,
-                flags_extended: 0,
-                path: path.as_bytes().to_vec(),
-            };
-            index.add(&entry).expect("added");
-        }
-        index.write_tree_to(repo).expect("a tree")
     }
 
     /// What libgit2's own tree diff says changed, for comparison.
@@ -225,21 +198,12 @@ mod tests {
         changes
     }
 
-    fn file_set() -> impl Strategy<Value = Vec<(String, String)>> {
-        // Few names, so that folders and files of the same name, shared prefixes (`a`,
-        // `a-b`, `a/…`) and unchanged subtrees all turn up.
-        let name = prop::sample::select(vec!["a", "a-b", "a.c", "b", "ab"]);
-        let path = prop::collection::vec(name, 1..4).prop_map(|parts| parts.join("/"));
-        let content = prop::sample::select(vec!["one", "two", "xexec"]);
-        prop::collection::btree_map(path, content, 0..12).prop_map(|files| {
-            // A path cannot be a file and a folder at once.
-            let paths: Vec<String> = files.keys().cloned().collect();
-            files
-                .into_iter()
-                .filter(|(p, _)| !paths.iter().any(|q| q.starts_with(&format!("{p}/"))))
-                .map(|(p, c)| (p, c.to_string()))
-                .collect()
-        })
+    fn file_set() -> impl Strategy<Value = std::collections::BTreeMap<String, String>> {
+        super::super::test_trees::file_set(
+            vec!["a", "a-b", "a.c", "b", "ab"],
+            vec!["one", "two", "xexec"],
+            12,
+        )
     }
 
     proptest! {
@@ -249,8 +213,8 @@ mod tests {
         fn lists_what_libgit2s_tree_diff_lists(old in file_set(), new in file_set()) {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let repo = Repository::init_bare(dir.path()).expect("a repository");
-            let old = repo.find_tree(write_tree(&repo, &old)).expect("the old tree");
-            let new = repo.find_tree(write_tree(&repo, &new)).expect("the new tree");
+            let old = repo.find_tree(tree_of(&repo, &old)).expect("the old tree");
+            let new = repo.find_tree(tree_of(&repo, &new)).expect("the new tree");
             let mut ours = between(&repo, Some(&old), Some(&new)).expect("changes");
             ours.sort_by(|a, b| a.path.cmp(&b.path));
             prop_assert_eq!(ours, libgit2_changes(&repo, &old, &new));

@@ -354,46 +354,17 @@ static TEMPORARY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_trees::tree_of;
     use super::*;
     use git2::Repository;
     use proptest::prelude::*;
 
-    /// A tree of `files` (path → content) written by libgit2.
-    fn libgit2_tree(repo: &Repository, files: &std::collections::BTreeMap<String, String>) -> Oid {
-        let mut index = git2::Index::new().expect("an index");
-        for (path, content) in files {
-            let id = repo.blob(content.as_bytes()).expect("a blob");
-            let entry = git2::IndexEntry {
-                ctime: git2::IndexTime::new(0, 0),
-                mtime: git2::IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: 0o100644,
-                uid: 0,
-                gid: 0,
-                file_size: 0,
-                id,
-                flags: 0,
-                flags_extended: 0,
-                path: path.as_bytes().to_vec(),
-            };
-            index.add(&entry).expect("added");
-        }
-        index.write_tree_to(repo).expect("a tree")
-    }
-
     fn file_set() -> impl Strategy<Value = std::collections::BTreeMap<String, String>> {
-        let name = prop::sample::select(vec!["a", "a-b", "a.c", "b", "ab", "z"]);
-        let path = prop::collection::vec(name, 1..4).prop_map(|parts| parts.join("/"));
-        let content = prop::sample::select(vec!["one", "two", "three"]);
-        prop::collection::btree_map(path, content, 0..14).prop_map(|files| {
-            let paths: Vec<String> = files.keys().cloned().collect();
-            files
-                .into_iter()
-                .filter(|(p, _)| !paths.iter().any(|q| q.starts_with(&format!("{p}/"))))
-                .map(|(p, c)| (p, c.to_string()))
-                .collect()
-        })
+        super::super::test_trees::file_set(
+            vec!["a", "a-b", "a.c", "b", "ab", "z"],
+            vec!["one", "two", "three"],
+            14,
+        )
     }
 
     proptest! {
@@ -412,7 +383,7 @@ mod tests {
             let repo = Repository::init_bare(dir.path()).expect("a repository");
             let odb = repo.odb().expect("the object database");
             let objects = repo.commondir().join("objects");
-            let base_id = libgit2_tree(&repo, &base);
+            let base_id = tree_of(&repo, &base);
             // Upserts name existing files or new paths that do not cross an existing file.
             let candidates: Vec<String> = base
                 .keys()
@@ -442,7 +413,7 @@ mod tests {
             }
             let list: Vec<Update<'_>> = updates.iter().map(|(p, t)| (p.as_str(), *t)).collect();
             let updated = update(&odb, &objects, Some(base_id), &list).expect("updated");
-            prop_assert_eq!(updated, libgit2_tree(&repo, &after));
+            prop_assert_eq!(updated, tree_of(&repo, &after));
             // What was written reads back through libgit2, as the tree it says it is.
             let tree = repo.find_tree(updated).expect("a tree libgit2 reads");
             prop_assert_eq!(tree.id(), updated);
