@@ -45,6 +45,28 @@ pub struct ObjectStatus {
     /// Manual tasks waiting for their owner at this reconcile (their owners were told once).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<String>,
+    /// Approvals asked for during this visit to the phase because the one before them in a
+    /// guard was given (`executive` once `qa` is): their teams were told once. Cleared when
+    /// the object leaves the phase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<String>,
+    /// A turnover retried with `rerun: failed`: what its earlier attempts left done, as it
+    /// stood when the current attempt was asked for. A report committed later for an earlier
+    /// attempt cannot change it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retried: Option<Retried>,
+}
+
+/// See [`ObjectStatus::retried`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Retried {
+    /// The attempt this record is for (`retry.attempt` when it was made).
+    pub attempt: u32,
+    /// Task id → the attempt in which it succeeded (or was skipped by its owner): these are
+    /// skipped in `attempt`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub succeeded: BTreeMap<String, u32>,
 }
 
 /// A notification not yet taken by every sink it is for.
@@ -149,6 +171,9 @@ pub struct HistoryEntry {
     pub at: jiff::Timestamp,
     pub reason: String,
     /// Digests of the fields the transition required, as they were (for re-evaluation).
+    /// Kept while the transition stands: a re-evaluation that goes back past it leaves the
+    /// entry in the history (the audit trail only grows) and empties its `fields`, since
+    /// what it required no longer holds the object anywhere.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
 }

@@ -280,6 +280,8 @@ fn manual_tasks_wait_for_a_report_by_their_owner() {
         "check=waiting deploy=succeeded"
     );
     // eve is not a developer; and a report written for dan but committed by eve is not dan's.
+    // (Reports are committed after `deploy` ran at NOW: one from before its dependency was
+    // done would not count.)
     let by = |who: &str| {
         record(
             "TaskReport",
@@ -296,7 +298,7 @@ fn manual_tasks_wait_for_a_report_by_their_owner() {
             ("reports/dan.yaml", &by("dan")),
         ],
         "eve",
-        "2026-11-25T11:00:00Z",
+        "2026-11-25T12:10:00Z",
     );
     ok(&execute(dir, &[]));
     let status = committed_status(dir);
@@ -314,7 +316,7 @@ fn manual_tasks_wait_for_a_report_by_their_owner() {
             &by("dan").replace("check-dan", "check-dan-own"),
         )],
         "dan",
-        "2026-11-25T11:30:00Z",
+        "2026-11-25T12:30:00Z",
     );
     ok(&execute(dir, &[]));
     assert_eq!(committed_status(dir)["phase"], "deployed");

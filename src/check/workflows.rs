@@ -291,6 +291,15 @@ fn guard_fields(when: &crate::manifest::Guards, base: &str) -> Vec<(String, Stri
             .keys()
             .map(|field| (format!("{base}/values/{}", escape(field)), field.clone())),
     );
+    for (a, approval) in when.approvals.iter().enumerate() {
+        found.extend(
+            approval
+                .or
+                .iter()
+                .enumerate()
+                .map(|(k, field)| (format!("{base}/approvals/{a}/or/{k}"), field.clone())),
+        );
+    }
     found
 }
 
@@ -333,6 +342,8 @@ spec:
           when: {fields: [purpsoe]}
         - to: done
           when: {related: {kind: ApplicationRelease, phase: finished}}
+        - to: done
+          when: {approvals: [{gate: close, role: release-engineers, or: [managr]}]}
     - name: done
       terminal: true
     - name: limbo
@@ -350,6 +361,10 @@ spec:
                 (
                     "workflow-unknown-phase",
                     "unknown phase `finished` of ApplicationRelease"
+                ),
+                (
+                    "workflow-unknown-field",
+                    "ReleaseTrain has no field `managr`"
                 ),
                 (
                     "workflow-unreachable-phase",

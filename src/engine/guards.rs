@@ -19,6 +19,9 @@ pub struct Ctx<'s, 'a> {
     /// The task plan of the phase and its attempt.
     pub plan: Option<&'s str>,
     pub attempt: u32,
+    /// What a turnover retried with `rerun: failed` carries from its earlier attempts (the
+    /// tasks skipped in this one).
+    pub retried: Option<crate::status::Retried>,
     /// The task board, made the first time a guard or the plan asks for it.
     pub board: std::cell::OnceCell<Option<super::world::TaskBoard<'a>>>,
     /// Where the instants the guards compare the clock with are noted.
@@ -30,7 +33,12 @@ impl<'a> Ctx<'_, 'a> {
     /// context, however many transitions look at them.
     pub fn board(&self) -> Option<&super::world::TaskBoard<'a>> {
         self.board
-            .get_or_init(|| self.world.task_board(self.subject, self.plan, self.attempt))
+            .get_or_init(|| {
+                let none = std::collections::BTreeMap::new();
+                let carried = self.retried.as_ref().map_or(&none, |r| &r.succeeded);
+                self.world
+                    .task_board(self.subject, self.plan, self.attempt, carried)
+            })
             .as_ref()
     }
 }
@@ -475,6 +483,7 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
                     ctx.subject,
                     Target::Criterion(criterion.id.as_str()),
                     team,
+                    &[],
                     ctx.since,
                 );
                 match (&tally.rejected_by, tally.approvers.is_empty()) {
@@ -516,11 +525,16 @@ fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
                 .filter(|&&i| !board.states[i].done())
                 .map(|&i| {
                     let task = board.tasks[i];
+                    let early = if board.early[i] {
+                        "; reported before it was ready, which does not count"
+                    } else {
+                        ""
+                    };
                     match (board.states[i], &task.owner) {
                         (TaskState::Waiting, Some(owner)) => {
-                            format!("`{}` (waiting for `{owner}`)", task.id)
+                            format!("`{}` (waiting for `{owner}`{early})", task.id)
                         }
-                        (state, _) => format!("`{}` ({})", task.id, state.as_str()),
+                        (state, _) => format!("`{}` ({}{early})", task.id, state.as_str()),
                     }
                 })
                 .collect();
@@ -587,7 +601,8 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
     for (i, requirement) in when.approvals.iter().enumerate() {
         let team = world.catalog.settings.team_for_role(&requirement.role);
         let gate = requirement.gate.as_str();
-        let tally = world.tally(ctx.subject, Target::Gate(gate), team, ctx.since);
+        let also = named_approvers(ctx.values, &requirement.or);
+        let tally = world.tally(ctx.subject, Target::Gate(gate), team, &also, ctx.since);
         let need = requirement.count as usize;
         if let Some((by, comment)) = &tally.rejected_by {
             let why = comment
@@ -624,8 +639,12 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
             } else {
                 format!(" (not counted: {})", tally.ignored.join("; "))
             };
+            let or = also
+                .iter()
+                .map(|(field, who)| format!(" or the `{field}` (`{who}`)"))
+                .collect::<String>();
             verdict.missing.push(format!(
-                "approval `{gate}` needs {need} of team `{team}`; {so_far}{ignored}"
+                "approval `{gate}` needs {need} of team `{team}`{or}; {so_far}{ignored}"
             ));
         }
         for later in &when.approvals[i + 1..] {
@@ -639,4 +658,18 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
     if !given.is_empty() {
         verdict.held.push(given.join(", "));
     }
+}
+
+/// The people an approval's `or` fields name on the subject: (field, member or team), each
+/// field that is set.
+pub fn named_approvers(values: &Value, fields: &[String]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .flat_map(|field| {
+            field_values(values, field)
+                .into_iter()
+                .filter(|v| !is_empty(v))
+                .map(move |v| (field.clone(), as_text(v)))
+        })
+        .collect()
 }

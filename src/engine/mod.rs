@@ -472,6 +472,7 @@ fn needed_fields(flow: &WorkflowSpec) -> Vec<String> {
         fields.extend(when.fields.iter().cloned());
         fields.extend(when.time.iter().cloned());
         fields.extend(when.values.keys().cloned());
+        fields.extend(when.approvals.iter().flat_map(|a| a.or.iter().cloned()));
     };
     for phase in &flow.phases {
         fields.extend(phase.due.iter().cloned());
@@ -638,7 +639,10 @@ fn set_field(values: &mut Value, path: &str, value: Value) {
 }
 
 /// Re-evaluation (seed 004): when a field that an earlier transition required has changed
-/// or emptied, the object returns to the phase that required it.
+/// or emptied, the object returns to the phase that required it. The history only grows:
+/// the return is a new entry, and the entries it goes back past stay, their `fields` emptied
+/// (what they required no longer holds the object). They keep their times, so an approval
+/// given before the object left a phase stays stale on the next visit (see [`ctx`]).
 fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
     let values = effective(&state.subject, &state.status);
     let changed = state
@@ -659,7 +663,10 @@ fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
         let back_to = state.status.history[index].from.clone();
         let from = std::mem::replace(&mut state.status.phase, back_to.clone());
         let reason = format!("`{field}` changed since the transition that required it");
-        state.status.history.truncate(index);
+        for undone in &mut state.status.history[index..] {
+            undone.fields.clear();
+        }
+        state.status.asked.clear();
         state.status.history.push(HistoryEntry {
             from: from.clone(),
             to: back_to.clone(),
@@ -711,6 +718,7 @@ fn ctx<'s, 'a>(
             .max(),
         plan,
         attempt,
+        retried: world.succeeded_before(&state.subject, attempt, state.status.retried.as_ref()),
         board: std::cell::OnceCell::new(),
         horizon: &state.horizon,
     }
@@ -763,6 +771,7 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
         }
         state.status.phase = transition.to.clone();
         state.status.since = Some(world.now());
+        state.status.asked.clear();
         if let Some(next) = state.flow.phase(&transition.to) {
             enter(world, state, next);
         }
@@ -866,15 +875,21 @@ fn resolve_value(world: &World<'_>, state: &State<'_>, value: &Value) -> Option<
     }
 }
 
+/// Entering a phase with a task plan starts a new attempt of the plan when the phase resets
+/// failed plans and its tasks failed (seed 004's approve-deployment), and on every visit
+/// after the first: the reports of an earlier visit are for work done before the object went
+/// back (a re-evaluation) and do not count again.
 fn reset_tasks(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
-    let (true, Some(plan)) = (phase.reset_failed_tasks, phase.task_plan.as_deref()) else {
+    let Some(plan) = phase.task_plan.as_deref() else {
         return;
     };
     let attempt = state.status.attempts.get(plan).copied().unwrap_or(1);
-    let failed = world
-        .task_board(&state.subject, Some(plan), attempt)
-        .is_some_and(|b| b.states.contains(&world::TaskState::Failed));
-    if failed {
+    let revisit = state.status.history.iter().any(|h| h.from == phase.name);
+    let failed = phase.reset_failed_tasks
+        && world
+            .task_board(&state.subject, Some(plan), attempt, &BTreeMap::new())
+            .is_some_and(|b| b.states.contains(&world::TaskState::Failed));
+    if revisit || failed {
         state.status.attempts.insert(plan.to_string(), attempt + 1);
     }
 }
@@ -931,6 +946,7 @@ fn finish(
     let mut tasks = None;
     let mut task_ids: Option<BTreeSet<String>> = None;
     let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    let mut retried = state.status.retried.clone();
     if let Some(phase) = &phase {
         let context = ctx(world, &state, &values, phase);
         for transition in &phase.transitions {
@@ -964,6 +980,9 @@ fn finish(
             WorkflowKind::Release => phase.task_plan.is_some(),
             _ => false,
         };
+        if state.subject.kind == WorkflowKind::Turnover {
+            retried = context.retried.clone();
+        }
         if shows_tasks && let Some(board) = context.board() {
             let id = |i: usize| board.tasks[i].id.to_string();
             if state.subject.kind == WorkflowKind::Turnover {
@@ -1008,6 +1027,7 @@ fn finish(
             });
         }
     }
+    state.status.retried = retried;
     // `task-waiting`: a manual task that newly waits for its owner, while the tasks run.
     let waiting: Vec<(String, String)> = tasks
         .as_ref()

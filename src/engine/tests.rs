@@ -84,6 +84,39 @@ fn run_with(
         .collect()
 }
 
+/// Runs the engine on BASE (as `base.yaml`) plus `files` (path, text), so that each file
+/// can have its own commit in `facts`.
+fn run_files(
+    files: &[(&str, String)],
+    previous: &StatusMap,
+    facts: &Facts,
+    at: jiff::Timestamp,
+) -> Vec<ObjectPlan> {
+    let raw = std::iter::once(("base.yaml", BASE.to_string()))
+        .chain(files.iter().map(|(path, text)| (*path, text.clone())))
+        .map(|(path, text)| RawFile {
+            path: path.into(),
+            content: Content::Bytes(text.into_bytes()),
+        })
+        .collect();
+    let loaded = crate::load::parse_files(Settings::default(), None, raw);
+    let diagnostics = crate::validate::check_loaded(&loaded);
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    reconcile(&catalog, &diagnostics, previous, facts, at)
+        .into_iter()
+        .map(Arc::unwrap_or_clone)
+        .collect()
+}
+
+/// The statuses of a reconcile, as the next one starts from them.
+fn statuses(plans: &[ObjectPlan]) -> StatusMap {
+    plans
+        .iter()
+        .filter(|p| !p.invalid)
+        .map(|p| ((p.kind, p.name.clone()), Arc::new(p.status.clone())))
+        .collect()
+}
+
 fn run(extra: &str) -> Vec<ObjectPlan> {
     run_with(extra, &StatusMap::new(), &Facts::unverified(), now())
 }
@@ -551,6 +584,162 @@ fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
 }
 
 #[test]
+fn a_report_for_an_earlier_attempt_does_not_complete_a_task_of_this_one() {
+    // `migrate` fails in attempt 1 while `smoke` waits behind it and `watch` (no
+    // dependency) waits for its owner, unreported.
+    let three = "  tasks:\n    - {id: migrate, title: Migrate, type: manual, owner: developers}\n    - {id: smoke, title: Smoke, type: manual, owner: developers, dependsOn: [migrate]}\n    - {id: watch, title: Watch, type: manual, owner: developers}\n";
+    let base = format!(
+        "{TRAIN}{}{}",
+        turnover("test", "2026-11-23T08:00:00Z"),
+        started()
+    )
+    .replace(
+        "  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n",
+        three,
+    );
+    let retried = base.replace("  tasks:", "  retry: {attempt: 2, rerun: failed}\n  tasks:");
+    let states = |plan: &ObjectPlan| {
+        let view = plan.tasks.as_ref().expect("tasks");
+        ["migrate", "smoke", "watch"]
+            .map(|id| format!("{id}={}", view.states[id]))
+            .join(" ")
+    };
+    let failed_once = format!("{base}{}", report("migrate", "failed", "dan", 1));
+    let first = run(&failed_once);
+    let t = object(&first, Kind::Turnover, "to1");
+    assert_eq!(
+        (t.status.phase.as_str(), states(t).as_str()),
+        ("failed", "migrate=failed smoke=pending watch=waiting")
+    );
+    assert_eq!(t.status.retried, None, "a first attempt carries nothing");
+    // The engineer asks for attempt 2: what attempt 1 left done is recorded now (nothing).
+    let asked = format!("{retried}{}", report("migrate", "failed", "dan", 1));
+    let second = run_with(&asked, &statuses(&first), &Facts::unverified(), now());
+    let t = object(&second, Kind::Turnover, "to1");
+    assert_eq!(t.status.phase, "deploying");
+    assert_eq!(
+        t.status.retried,
+        Some(crate::status::Retried {
+            attempt: 2,
+            succeeded: BTreeMap::new()
+        })
+    );
+    // `migrate` succeeds in attempt 2; then the owner reports attempt 1's `smoke` and
+    // `watch` as succeeded. Neither counts: `smoke` was never ready in attempt 1, and
+    // nothing committed after the retry speaks for attempt 1.
+    let late = format!(
+        "{asked}{}{}{}",
+        report("migrate", "succeeded", "dan", 2),
+        report("smoke", "succeeded", "dan", 1),
+        report("watch", "succeeded", "dan", 1)
+    );
+    let third = run_with(&late, &statuses(&second), &Facts::unverified(), now());
+    let t = object(&third, Kind::Turnover, "to1");
+    assert_eq!(
+        (t.status.phase.as_str(), states(t).as_str()),
+        ("deploying", "migrate=succeeded smoke=waiting watch=waiting")
+    );
+    assert_eq!(
+        blocked(t, "deployed"),
+        ["tasks not done: `smoke` (waiting for `developers`), `watch` (waiting for `developers`)"]
+    );
+    // Without the record (a status railyard never wrote), attempt 1 is read from its reports:
+    // `smoke` still was never ready there.
+    let fresh = run(&late);
+    let t = object(&fresh, Kind::Turnover, "to1");
+    assert_eq!(t.tasks.as_ref().expect("tasks").states["smoke"], "waiting");
+    // What did succeed before the retry is skipped, with the attempt it succeeded in.
+    let done_before = format!(
+        "{retried}{}{}",
+        report("migrate", "failed", "dan", 1),
+        report("watch", "succeeded", "dan", 1)
+    );
+    let plans = run(&done_before);
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(states(t), "migrate=waiting smoke=pending watch=skipped");
+    assert_eq!(
+        t.status.retried.as_ref().map(|r| r.succeeded.clone()),
+        Some(BTreeMap::from([("watch".to_string(), 1)]))
+    );
+    // A report for a task that is not ready yet counts for nothing, in any attempt.
+    let early = format!("{base}{}", report("smoke", "succeeded", "dan", 1));
+    let plans = run(&early);
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(states(t), "migrate=waiting smoke=pending watch=waiting");
+    assert!(
+        blocked(t, "deployed")[0]
+            .contains("`smoke` (pending; reported before it was ready, which does not count)"),
+        "{:?}",
+        blocked(t, "deployed")
+    );
+    // With git, a report committed before its dependencies were done stays early once they
+    // are; one committed after them counts.
+    let smoke_when = |smoke_at: &str| {
+        let by = |email: &str, time: &str| commit(email, time);
+        let facts = Facts {
+            verified: true,
+            added: [
+                ("turnover.yaml", by("rita@x", "2026-11-20T10:00:00Z")),
+                ("approvals.yaml", by("eve@x", "2026-11-20T11:00:00Z")),
+                ("migrate.yaml", by("dan@x", "2026-11-21T10:00:00Z")),
+                ("smoke.yaml", by("dan@x", smoke_at)),
+            ]
+            .into_iter()
+            .map(|(path, c)| (path.to_string(), c))
+            .collect(),
+            ..Facts::default()
+        };
+        let without_approvals = base.replace(&started(), "");
+        let plans = run_files(
+            &[
+                ("turnover.yaml", without_approvals),
+                ("approvals.yaml", started()),
+                ("migrate.yaml", report("migrate", "succeeded", "dan", 1)),
+                ("smoke.yaml", report("smoke", "succeeded", "dan", 1)),
+            ],
+            &StatusMap::new(),
+            &facts,
+            now(),
+        );
+        let t = object(&plans, Kind::Turnover, "to1");
+        (states(t), blocked(t, "deployed"))
+    };
+    let (line, why) = smoke_when("2026-11-21T09:00:00Z");
+    assert_eq!(line, "migrate=succeeded smoke=waiting watch=waiting");
+    assert!(
+        why[0].contains(
+            "`smoke` (waiting for `developers`; reported before it was ready, which does not count)"
+        ),
+        "{why:?}"
+    );
+    let (line, _) = smoke_when("2026-11-21T10:30:00Z");
+    assert_eq!(line, "migrate=succeeded smoke=succeeded watch=waiting");
+    // Attempts are carried through: attempt 3 skips what attempts 1 and 2 left done, and a
+    // huge `retry.attempt` costs no more than the attempts that have reports.
+    for attempt in [3, 4_000_000_000u32] {
+        let text = format!(
+            "{}{}{}",
+            base.replace(
+                "  tasks:",
+                &format!("  retry: {{attempt: {attempt}}}\n  tasks:")
+            ),
+            report("watch", "succeeded", "dan", 1),
+            report("migrate", "succeeded", "dan", 2)
+        );
+        let plans = run(&text);
+        let t = object(&plans, Kind::Turnover, "to1");
+        assert_eq!(states(t), "migrate=skipped smoke=waiting watch=skipped");
+        assert_eq!(
+            t.status.retried.as_ref().map(|r| r.succeeded.clone()),
+            Some(BTreeMap::from([
+                ("migrate".to_string(), 2),
+                ("watch".to_string(), 1)
+            ]))
+        );
+    }
+}
+
+#[test]
 fn guard_related_a_promoted_turnover_waits_for_its_source() {
     let source = format!("{TRAIN}{}", turnover("test", "2026-11-24T20:00:00Z"));
     let promoted = "---\napiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: to2}\nspec:\n  environment: production\n  train: t1\n  scheduledAt: 2026-12-10T20:00:00Z\n  promotedFrom: to1\n  tasksFrom: to1\n";
@@ -832,6 +1021,90 @@ fn verified_approvals_carry_an_object_through_several_phases_in_one_run() {
             .contains("`acceptance-eve` was given during an earlier visit to this phase"),
         "{:?}",
         blocked(t, "ready")
+    );
+}
+
+#[test]
+fn the_manager_may_close_her_train_but_not_after_her_own_last_change() {
+    // A train in deployment whose only release is released: `close` is what is left.
+    let release = "---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: web}\nspec: {train: t1, application: web, version: '1'}\n";
+    let previous = StatusMap::from([
+        (
+            (Kind::ReleaseTrain, "t1".to_string()),
+            Arc::new(ObjectStatus {
+                phase: "deployment".into(),
+                ..ObjectStatus::default()
+            }),
+        ),
+        (
+            (Kind::ApplicationRelease, "web".to_string()),
+            Arc::new(ObjectStatus {
+                phase: "released".into(),
+                ..ObjectStatus::default()
+            }),
+        ),
+    ]);
+    let close = |by: &str| {
+        approval(
+            &format!("close-{by}"),
+            "ReleaseTrain/t1",
+            "close",
+            "approve",
+            by,
+        )
+    };
+    let close_by = |by: &str, train_changed_by: &str| {
+        let facts = Facts {
+            verified: true,
+            added: [
+                ("train.yaml", commit("marco@x", "2026-11-01T10:00:00Z")),
+                (
+                    "close.yaml",
+                    commit(&format!("{by}@x"), "2026-11-22T10:00:00Z"),
+                ),
+            ]
+            .into_iter()
+            .map(|(path, c)| (path.to_string(), c))
+            .collect(),
+            changed: [(
+                "train.yaml".to_string(),
+                commit(&format!("{train_changed_by}@x"), "2026-11-10T10:00:00Z"),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        let plans = run_files(
+            &[
+                ("train.yaml", format!("{TRAIN}{release}")),
+                ("close.yaml", close(by)),
+            ],
+            &previous,
+            &facts,
+            now(),
+        );
+        let t = object(&plans, Kind::ReleaseTrain, "t1");
+        (t.status.phase.clone(), blocked(t, "closed"))
+    };
+    // Table: who approves, who made the train's last change → phase, what blocks.
+    assert_eq!(close_by("rita", "marco"), ("closed".to_string(), vec![]));
+    assert_eq!(close_by("eve", "marco"), ("closed".to_string(), vec![]));
+    assert_eq!(
+        close_by("rita", "rita"),
+        (
+            "deployment".to_string(),
+            vec![
+                "approval `close` needs 1 of team `release-engineers` or the `manager` (`rita`); none yet (not counted: `rita` is the `manager` of ReleaseTrain/t1 but also made its last change, so that approval does not count (no self-approval): another member of team `release-engineers` must approve)".to_string()
+            ]
+        )
+    );
+    assert_eq!(
+        close_by("dan", "marco"),
+        (
+            "deployment".to_string(),
+            vec![
+                "approval `close` needs 1 of team `release-engineers` or the `manager` (`rita`); none yet (not counted: `dan` is not in team `release-engineers` nor the `manager`)".to_string()
+            ]
+        )
     );
 }
 
@@ -1146,6 +1419,118 @@ fn seed_reevaluation_returns_to_the_phase_whose_field_changed() {
         blocked(r, "build-and-test"),
         ["`risk` is not set: set `spec.risk` in repo.yaml"]
     );
+}
+
+/// True when each entry of the history starts where the one before it ended.
+fn chains(history: &[crate::status::HistoryEntry]) -> bool {
+    history.windows(2).all(|pair| pair[0].to == pair[1].from)
+}
+
+#[test]
+fn an_approval_from_before_a_reevaluation_is_stale_and_the_history_only_grows() {
+    let report = |name: &str, attempt: u32| {
+        format!(
+            "apiVersion: railyard/v1\nkind: TaskReport\nmetadata: {{name: {name}}}\nspec: {{subject: Release/r1, task: cab-pack, attempt: {attempt}, outcome: succeeded, by: dan}}\n"
+        )
+    };
+    let cab = |name: &str| {
+        approval(name, "Release/r1", "deployment", "approve", "sam").replacen("---\n", "", 1)
+    };
+    let mut facts = Facts {
+        verified: true,
+        ..Facts::default()
+    };
+    let mut add = |path: &str, email: &str, time: &str| {
+        facts
+            .added
+            .entry(path.into())
+            .or_insert(commit(email, time));
+        facts.changed.insert(path.into(), commit(email, time));
+        facts.clone()
+    };
+    add("release.yaml", "rita@x", "2026-11-20T10:00:00Z");
+    add("report-1.yaml", "dan@x", "2026-11-21T10:00:00Z");
+    let facts1 = add("cab-1.yaml", "sam@x", "2026-11-22T10:00:00Z");
+    let mut files = vec![
+        ("release.yaml", release("minor", FULL)),
+        ("report-1.yaml", report("cab-pack-1", 1)),
+        ("cab-1.yaml", cab("cab-1")),
+    ];
+    let day =
+        |d: u32| -> jiff::Timestamp { format!("2026-11-{d}T12:00:00Z").parse().expect("time") };
+    let first = run_files(&files, &StatusMap::new(), &facts1, day(23));
+    let r = object(&first, Kind::Release, "r1");
+    assert_eq!(r.status.phase, "deploy");
+    // `risk` is emptied: back to plan-and-design, as a new entry.
+    files[0].1 = release("minor", &FULL.replace("  risk: low\n", ""));
+    let facts2 = add("release.yaml", "rita@x", "2026-11-24T10:00:00Z");
+    let second = run_files(&files, &statuses(&first), &facts2, day(24));
+    let r2 = object(&second, Kind::Release, "r1");
+    assert_eq!(r2.status.phase, "plan-and-design");
+    let h1 = &r.status.history;
+    let h2 = &r2.status.history;
+    assert_eq!(h2.len(), h1.len() + 1, "{h2:#?}");
+    assert!(chains(h2), "{h2:#?}");
+    for (before, after) in h1.iter().zip(h2) {
+        assert_eq!(
+            (&before.from, &before.to, before.at, &before.reason),
+            (&after.from, &after.to, after.at, &after.reason),
+            "the audit trail is never rewritten"
+        );
+    }
+    let back = h2.last().expect("an entry");
+    assert_eq!(
+        (back.from.as_str(), back.to.as_str(), back.reason.as_str()),
+        (
+            "deploy",
+            "plan-and-design",
+            "`risk` changed since the transition that required it"
+        )
+    );
+    // `risk` is set again: the release comes back to approve-deployment, where the CAB's
+    // approval of the first visit no longer counts and the task plan starts again.
+    files[0].1 = release("minor", FULL);
+    let facts3 = add("release.yaml", "rita@x", "2026-11-25T10:00:00Z");
+    let third = run_files(&files, &statuses(&second), &facts3, day(25));
+    let r3 = object(&third, Kind::Release, "r1");
+    assert_eq!(r3.status.phase, "approve-deployment");
+    assert!(chains(&r3.status.history), "{:#?}", r3.status.history);
+    assert_eq!(&r3.status.history[..h2.len()], &h2[..]);
+    assert_eq!(
+        blocked(r3, "deploy"),
+        [
+            "tasks not done: `cab-pack` (waiting for `developers`)",
+            "approval `deployment` needs 1 of team `release-approvers`; none yet (not counted: `cab-1` was given during an earlier visit to this phase)"
+        ]
+    );
+    assert_eq!(r3.tasks.as_ref().map(|t| t.attempt), Some(2));
+    // Reconciling that again changes nothing.
+    let again = run_files(&files, &statuses(&third), &facts3, day(25));
+    let r3b = object(&again, Kind::Release, "r1");
+    assert!(r3b.transitions.is_empty(), "{:?}", r3b.transitions);
+    assert_eq!(r3b.status, r3.status);
+    // A new approval by someone outside the CAB does not count; the CAB's does.
+    files.push((
+        "eve.yaml",
+        approval("eve-ok", "Release/r1", "deployment", "approve", "eve"),
+    ));
+    add("eve.yaml", "eve@x", "2026-11-26T09:00:00Z");
+    files.push(("report-2.yaml", report("cab-pack-2", 2)));
+    let facts4 = add("report-2.yaml", "dan@x", "2026-11-26T09:30:00Z");
+    let fourth = run_files(&files, &statuses(&third), &facts4, day(26));
+    let r4 = object(&fourth, Kind::Release, "r1");
+    assert_eq!(r4.status.phase, "approve-deployment");
+    assert!(
+        blocked(r4, "deploy")[0].contains("`eve` is not in team `release-approvers`"),
+        "{:?}",
+        blocked(r4, "deploy")
+    );
+    files.push(("cab-2.yaml", cab("cab-2")));
+    let facts5 = add("cab-2.yaml", "sam@x", "2026-11-26T10:00:00Z");
+    let fifth = run_files(&files, &statuses(&fourth), &facts5, day(26));
+    let r5 = object(&fifth, Kind::Release, "r1");
+    assert_eq!(r5.status.phase, "deploy");
+    assert!(chains(&r5.status.history));
 }
 
 // ---------------------------------------------------------------- deadlines and convergence

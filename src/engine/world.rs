@@ -10,9 +10,9 @@ use crate::catalog::{Catalog, Item};
 use crate::facts::Facts;
 use crate::load::Document;
 use crate::manifest::{
-    ApplicationReleaseSpec, ApprovalSpec, Decision, EnvironmentSpec, Kind, ReleaseModelSpec,
-    ReleaseSpec, ReleaseTrainSpec, Task, TaskReportSpec, TaskType, Tier, TurnoverSpec,
-    WorkflowKind, WorkflowSpec,
+    ApplicationReleaseSpec, ApprovalSpec, Decision, EnvironmentSpec, Kind, Outcome,
+    ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, Task, TaskReportSpec, TaskType, Tier,
+    TurnoverSpec, WorkflowKind, WorkflowSpec,
 };
 use crate::status::{RunState, TaskRun};
 use crate::workflow;
@@ -209,6 +209,9 @@ pub struct TaskBoard<'t> {
     /// Each task's dependencies, by index.
     pub dependencies: Vec<Vec<usize>>,
     pub states: Vec<TaskState>,
+    /// Tasks that have a report for this attempt although they are not ready yet: the
+    /// report counts once their dependencies are done.
+    pub early: Vec<bool>,
 }
 
 /// The weight of a task on the critical path: its timeout, or 30 minutes.
@@ -442,14 +445,16 @@ impl<'a> World<'a> {
             .and_then(|c| self.catalog.member_by_email(&c.author_email))
     }
 
-    /// Counts the approvals of `target` on the subject from members of `team`, as SPEC §3
-    /// says: each person once, never the author of the subject's last change, none from an
+    /// Counts the approvals of `target` on the subject from members of `team` (or from the
+    /// people `also` names: a spec field and the member or team it holds), as SPEC §3 says:
+    /// each person once, never the author of the subject's last change, none from an
     /// earlier visit to the phase (given before `since`), and a later reject blocks.
     pub fn tally(
         &self,
         subject: &Subject<'_>,
         target: Target<'_>,
         team: &str,
+        also: &[(String, String)],
         since: Option<jiff::Timestamp>,
     ) -> Tally {
         let mut tally = Tally::default();
@@ -500,8 +505,9 @@ impl<'a> World<'a> {
                         continue;
                     }
                 }
+                // Committed when the object left the phase, or before: that visit's.
                 if let (Some(since), Some(added)) = (since, self.facts.added.get(approval.path()))
-                    && added.time < since
+                    && added.time <= since
                 {
                     tally.ignored.push(format!(
                         "`{}` was given during an earlier visit to this phase",
@@ -510,17 +516,31 @@ impl<'a> World<'a> {
                     continue;
                 }
             }
-            if !self.catalog.in_team(by, team) {
+            let named_by = also
+                .iter()
+                .find(|(_, who)| who == by || self.catalog.in_team(by, who))
+                .map(|(field, _)| field.as_str());
+            if !self.catalog.in_team(by, team) && named_by.is_none() {
+                let nor = also
+                    .iter()
+                    .map(|(field, _)| format!(" nor the `{field}`"))
+                    .collect::<String>();
                 tally
                     .ignored
-                    .push(format!("`{by}` is not in team `{team}`"));
+                    .push(format!("`{by}` is not in team `{team}`{nor}"));
                 continue;
             }
             if last_author == Some(by) {
-                tally.ignored.push(format!(
-                    "`{by}` made the last change to {} and cannot approve it",
-                    subject.reference()
-                ));
+                tally.ignored.push(match named_by {
+                    Some(field) if !self.catalog.in_team(by, team) => format!(
+                        "`{by}` is the `{field}` of {} but also made its last change, so that approval does not count (no self-approval): another member of team `{team}` must approve",
+                        subject.reference()
+                    ),
+                    _ => format!(
+                        "`{by}` made the last change to {} and cannot approve it",
+                        subject.reference()
+                    ),
+                });
                 continue;
             }
             match spec.decision {
@@ -540,30 +560,19 @@ impl<'a> World<'a> {
     }
 
     /// The tasks of the subject's current phase, with their states for `attempt`: a turnover's
-    /// tasks, or the ReleaseModel plan of a Release phase.
+    /// tasks, or the ReleaseModel plan of a Release phase. `carried` are the tasks an earlier
+    /// attempt left done (see [`World::succeeded_before`]): they are skipped.
+    ///
+    /// A report counts only once its task is ready (every dependency succeeded or was
+    /// skipped): a task that was never ready in an attempt did not succeed in it.
     pub fn task_board(
         &self,
         subject: &Subject<'_>,
         plan: Option<&str>,
         attempt: u32,
+        carried: &BTreeMap<String, u32>,
     ) -> Option<TaskBoard<'a>> {
-        let tasks: Vec<&'a Task> = match subject.kind {
-            WorkflowKind::Turnover => {
-                let turnover = self.catalog.get::<TurnoverSpec>(subject.name)?;
-                crate::tasks::turnover_tasks(self.catalog, turnover)
-                    .into_iter()
-                    .map(|p| p.task)
-                    .collect()
-            }
-            WorkflowKind::Release => {
-                let release = self.catalog.get::<ReleaseSpec>(subject.name)?;
-                let model = self.catalog.get::<ReleaseModelSpec>(
-                    release.manifest.spec.release_model.as_ref()?.as_str(),
-                )?;
-                model.manifest.spec.task_plans.get(plan?)?.iter().collect()
-            }
-            _ => return None,
-        };
+        let tasks = self.tasks(subject, plan)?;
         let index: BTreeMap<&str, usize> = tasks
             .iter()
             .enumerate()
@@ -592,55 +601,15 @@ impl<'a> World<'a> {
         for &(node, dependency) in &edges {
             dependencies[node].push(dependency);
         }
-        let reported = self.reported_outcomes(subject, &tasks, |a| a == attempt);
-        // A turnover's retry with `rerun: failed` (the default) skips the tasks that
-        // succeeded (or were skipped) in an earlier attempt.
-        let rerun_failed = subject.kind == WorkflowKind::Turnover
-            && self
-                .catalog
-                .get::<TurnoverSpec>(subject.name)
-                .and_then(|t| t.manifest.spec.retry.clone())
-                .is_none_or(|r| r.rerun == crate::manifest::Rerun::Failed);
-        let earlier = if rerun_failed && attempt > 1 {
-            self.reported_outcomes(subject, &tasks, |a| a < attempt)
-        } else {
-            BTreeMap::new()
-        };
-        let runs = self.runs.get(&subject.reference());
-        let run_of = |id: &str| {
-            runs.and_then(|r| r.get(id))
-                .filter(|r| r.plan.as_deref() == plan)
-        };
-        let mut states = vec![TaskState::Pending; tasks.len()];
-        for &i in &order {
-            let id = tasks[i].id.as_str();
-            let run = run_of(id);
-            let earlier_success = matches!(
-                earlier.get(id),
-                Some(crate::manifest::Outcome::Succeeded | crate::manifest::Outcome::Skipped)
-            ) || (rerun_failed
-                && run.is_some_and(|r| r.attempt < attempt && r.state == RunState::Succeeded));
-            states[i] = match (reported.get(id), run.filter(|r| r.attempt == attempt)) {
-                // A person's report for this attempt outranks what railyard saw run.
-                (Some(crate::manifest::Outcome::Succeeded), _) => TaskState::Succeeded,
-                (Some(crate::manifest::Outcome::Failed), _) => TaskState::Failed,
-                (Some(crate::manifest::Outcome::Skipped), _) => TaskState::Skipped,
-                (None, Some(run)) => match run.state {
-                    RunState::Running => TaskState::Running,
-                    RunState::Succeeded => TaskState::Succeeded,
-                    RunState::Failed => TaskState::Failed,
-                },
-                (None, None) if earlier_success => TaskState::Skipped,
-                (None, None) => {
-                    let deps_done = dependencies[i].iter().all(|&d| states[d].done());
-                    match (deps_done, tasks[i].task_type) {
-                        (false, _) => TaskState::Pending,
-                        (true, TaskType::Manual) => TaskState::Waiting,
-                        (true, TaskType::Automated) => TaskState::Ready,
-                    }
-                }
-            };
-        }
+        let (states, early) = self.states(
+            subject,
+            plan,
+            attempt,
+            carried,
+            &tasks,
+            &order,
+            &dependencies,
+        );
         Some(TaskBoard {
             critical_path,
             dependencies,
@@ -648,29 +617,216 @@ impl<'a> World<'a> {
             order,
             waves,
             states,
+            early,
         })
     }
 
-    /// The latest trusted report per task for `attempt`: only from the task's owner (the
-    /// member, or a member of the owning team).
+    /// The task list of the subject's phase: a turnover's tasks (`tasksFrom` included), or
+    /// a Release's ReleaseModel plan.
+    fn tasks(&self, subject: &Subject<'_>, plan: Option<&str>) -> Option<Vec<&'a Task>> {
+        match subject.kind {
+            WorkflowKind::Turnover => {
+                let turnover = self.catalog.get::<TurnoverSpec>(subject.name)?;
+                Some(
+                    crate::tasks::turnover_tasks(self.catalog, turnover)
+                        .into_iter()
+                        .map(|p| p.task)
+                        .collect(),
+                )
+            }
+            WorkflowKind::Release => {
+                let release = self.catalog.get::<ReleaseSpec>(subject.name)?;
+                let model = self.catalog.get::<ReleaseModelSpec>(
+                    release.manifest.spec.release_model.as_ref()?.as_str(),
+                )?;
+                Some(model.manifest.spec.task_plans.get(plan?)?.iter().collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// Each task's state in `attempt`, from the owners' reports, railyard's runs and what
+    /// earlier attempts left done (`order` is a topological order), and which tasks have a
+    /// report that does not count yet because it came before the task was ready: before its
+    /// dependencies were done, or (when git says when) committed no later than the last of
+    /// them finished.
+    #[allow(clippy::too_many_arguments)]
+    fn states(
+        &self,
+        subject: &Subject<'_>,
+        plan: Option<&str>,
+        attempt: u32,
+        carried: &BTreeMap<String, u32>,
+        tasks: &[&'a Task],
+        order: &[usize],
+        dependencies: &[Vec<usize>],
+    ) -> (Vec<TaskState>, Vec<bool>) {
+        let reported = self.reported_outcomes(subject, tasks, attempt);
+        let runs = self.runs.get(&subject.reference());
+        let run_of = |id: &str| {
+            runs.and_then(|r| r.get(id))
+                .filter(|r| r.plan.as_deref() == plan && r.attempt == attempt)
+        };
+        let mut states = vec![TaskState::Pending; tasks.len()];
+        let mut early = vec![false; tasks.len()];
+        // When each task was done, where that is known.
+        let mut done_at: Vec<Option<jiff::Timestamp>> = vec![None; tasks.len()];
+        for &i in order {
+            let id = tasks[i].id.as_str();
+            let ready = dependencies[i].iter().all(|&d| states[d].done());
+            let ready_at = dependencies[i].iter().filter_map(|&d| done_at[d]).max();
+            let report = reported.get(id).copied();
+            let counts = report.is_some_and(|(_, committed)| {
+                ready && ready_at.is_none_or(|r| committed.is_none_or(|c| c > r))
+            });
+            early[i] = report.is_some() && !counts;
+            let run = run_of(id);
+            (states[i], done_at[i]) = match (report.filter(|_| counts), run) {
+                // A person's report for this attempt outranks what railyard saw run.
+                (Some((outcome, committed)), _) => (
+                    match outcome {
+                        Outcome::Succeeded => TaskState::Succeeded,
+                        Outcome::Failed => TaskState::Failed,
+                        Outcome::Skipped => TaskState::Skipped,
+                    },
+                    committed,
+                ),
+                (None, Some(run)) => {
+                    let ended = run.duration_ms.and_then(|ms| {
+                        run.started_at
+                            .checked_add(jiff::SignedDuration::from_millis(
+                                i64::try_from(ms).unwrap_or(i64::MAX),
+                            ))
+                            .ok()
+                    });
+                    match run.state {
+                        RunState::Running => (TaskState::Running, None),
+                        RunState::Succeeded => (TaskState::Succeeded, ended),
+                        RunState::Failed => (TaskState::Failed, ended),
+                    }
+                }
+                (None, None) if carried.contains_key(id) => (TaskState::Skipped, None),
+                (None, None) => match (ready, tasks[i].task_type) {
+                    (false, _) => (TaskState::Pending, None),
+                    (true, TaskType::Manual) => (TaskState::Waiting, None),
+                    (true, TaskType::Automated) => (TaskState::Ready, None),
+                },
+            };
+        }
+        (states, early)
+    }
+
+    /// What a turnover retried with `rerun: failed` carries into `attempt`: the tasks its
+    /// earlier attempts left done, each with the attempt it succeeded in (they are skipped);
+    /// `None` for a first attempt, `rerun: all` and other kinds. `recorded` is what status
+    /// kept when a later attempt was asked for; from there (or from attempt 1 when nothing
+    /// was kept) each attempt's board is worked out from its own reports and runs. Only the
+    /// attempts that have a report or a run can change the answer, so a `retry.attempt` of
+    /// a million costs no more than one of 2.
+    pub fn succeeded_before(
+        &self,
+        subject: &Subject<'_>,
+        attempt: u32,
+        recorded: Option<&crate::status::Retried>,
+    ) -> Option<crate::status::Retried> {
+        let rerun_failed = subject.kind == WorkflowKind::Turnover
+            && self
+                .catalog
+                .get::<TurnoverSpec>(subject.name)
+                .and_then(|t| t.manifest.spec.retry.clone())
+                .is_none_or(|r| r.rerun == crate::manifest::Rerun::Failed);
+        if !rerun_failed || attempt <= 1 {
+            return None;
+        }
+        let succeeded = match recorded {
+            Some(r) if r.attempt == attempt => r.succeeded.clone(),
+            Some(r) if r.attempt < attempt => {
+                self.carry(subject, r.attempt, attempt, r.succeeded.clone())
+            }
+            _ => self.carry(subject, 1, attempt, BTreeMap::new()),
+        };
+        Some(crate::status::Retried { attempt, succeeded })
+    }
+
+    /// [`World::succeeded_before`] from attempt `from`, which starts with `carried` done, up
+    /// to `attempt`.
+    fn carry(
+        &self,
+        subject: &Subject<'_>,
+        from: u32,
+        attempt: u32,
+        mut carried: BTreeMap<String, u32>,
+    ) -> BTreeMap<String, u32> {
+        let Some(tasks) = self.tasks(subject, None) else {
+            return carried;
+        };
+        // The attempts in [from, attempt) that anything was recorded for, in order.
+        let mut recorded_attempts: Vec<u32> = self
+            .reports
+            .get(&(subject.kind.as_str(), subject.name))
+            .into_iter()
+            .flatten()
+            .map(|r| r.manifest.spec.attempt)
+            .chain(
+                self.runs
+                    .get(&subject.reference())
+                    .into_iter()
+                    .flat_map(|runs| runs.values().map(|r| r.attempt)),
+            )
+            .filter(|a| (from..attempt).contains(a))
+            .collect();
+        recorded_attempts.sort_unstable();
+        recorded_attempts.dedup();
+        if recorded_attempts.is_empty() {
+            return carried;
+        }
+        let Some(board) = self.task_board(subject, None, from, &BTreeMap::new()) else {
+            return carried;
+        };
+        let (order, dependencies) = (board.order, board.dependencies);
+        for earlier in recorded_attempts {
+            let (states, _) = self.states(
+                subject,
+                None,
+                earlier,
+                &carried,
+                &tasks,
+                &order,
+                &dependencies,
+            );
+            carried = tasks
+                .iter()
+                .zip(&states)
+                .filter(|(_, state)| state.done())
+                .map(|(task, _)| {
+                    let id = task.id.to_string();
+                    let when = carried.get(&id).copied().unwrap_or(earlier);
+                    (id, when)
+                })
+                .collect();
+        }
+        carried
+    }
+
+    /// The latest trusted report per task for `attempt`, with when it was committed (when
+    /// git says): only from the task's owner (the member, or a member of the owning team).
     fn reported_outcomes(
         &self,
         subject: &Subject<'_>,
         tasks: &[&Task],
-        accept: impl Fn(u32) -> bool,
-    ) -> BTreeMap<String, crate::manifest::Outcome> {
+        attempt: u32,
+    ) -> BTreeMap<String, (Outcome, Option<jiff::Timestamp>)> {
         let mut outcomes = BTreeMap::new();
         let Some(reports) = self.reports.get(&(subject.kind.as_str(), subject.name)) else {
             return outcomes;
         };
         let mut ordered: Vec<&Item<'a, TaskReportSpec>> = reports
             .iter()
-            .filter(|r| accept(r.manifest.spec.attempt))
+            .filter(|r| r.manifest.spec.attempt == attempt)
             .collect();
-        // Later attempts, then later commits, win.
+        // Later commits win.
         ordered.sort_by_key(|r| {
             (
-                r.manifest.spec.attempt,
                 self.facts.added.get(r.path()).map(|c| c.time),
                 r.path().to_string(),
                 r.name().to_string(),
@@ -690,7 +846,8 @@ impl<'a> World<'a> {
                 None => true,
             };
             if owner_ok {
-                outcomes.insert(spec.task.to_string(), spec.outcome);
+                let committed = self.facts.added.get(report.path()).map(|c| c.time);
+                outcomes.insert(spec.task.to_string(), (spec.outcome, committed));
             }
         }
         outcomes
