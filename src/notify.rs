@@ -32,6 +32,9 @@ pub struct Message {
     /// The task that waits for its owner (`task-waiting`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// The approval that is wanted (`approval-needed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
     /// When the object entered `phase`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<crate::manifest::Instant>")]
@@ -78,14 +81,20 @@ pub fn messages(
     let mut unresolved = Vec::new();
     for plan in plans {
         // One message per event and phase; the engine lists one line per recipient.
-        let mut grouped: BTreeMap<(&str, &str, Option<&str>), Vec<&str>> = BTreeMap::new();
+        type Key<'p> = (&'p str, &'p str, Option<&'p str>, Option<&'p str>);
+        let mut grouped: BTreeMap<Key<'_>, Vec<&str>> = BTreeMap::new();
         for n in &plan.notifications {
             grouped
-                .entry((n.event.as_str(), n.phase.as_str(), n.task.as_deref()))
+                .entry((
+                    n.event.as_str(),
+                    n.phase.as_str(),
+                    n.task.as_deref(),
+                    n.gate.as_deref(),
+                ))
                 .or_default()
                 .push(n.to.as_str());
         }
-        for ((event, phase, task), to) in grouped {
+        for ((event, phase, task, gate), to) in grouped {
             let mut recipients = Vec::new();
             for name in to {
                 let found = members(catalog, name);
@@ -104,7 +113,7 @@ pub fn messages(
                 "{}/{}#{event}@{phase}{}:{}",
                 plan.kind,
                 plan.name,
-                task.map(|t| format!("/{t}")).unwrap_or_default(),
+                task.or(gate).map(|t| format!("/{t}")).unwrap_or_default(),
                 since.map_or_else(|| "unknown".to_string(), |s| s.to_string())
             );
             let link = repository_url.map(|u| format!("{}/{}", u.trim_end_matches('/'), plan.path));
@@ -118,7 +127,7 @@ pub fn messages(
                         .map(move |b| format!("to `{}`: {b}", n.phase))
                 })
                 .collect();
-            let what = describe(event, phase, task);
+            let what = describe(event, phase, task.or(gate));
             let mut text = format!("*{}/{}* {what}", plan.kind, plan.name);
             if let Some(first) = next.first() {
                 text.push_str(&format!(" — next {first}"));
@@ -136,6 +145,7 @@ pub fn messages(
                 },
                 phase: phase.to_string(),
                 task: task.map(str::to_string),
+                gate: gate.map(str::to_string),
                 since,
                 recipients,
                 next,
@@ -148,9 +158,14 @@ pub fn messages(
 }
 
 /// What happened, in a few words: `entered \`deploying\``, `failed (entered \`failed\`)`….
-pub fn describe(event: &str, phase: &str, task: Option<&str>) -> String {
-    if let Some(task) = task {
-        return format!("has task `{task}` waiting for its owner in `{phase}`");
+/// `about` is the task of `task-waiting` or the approval of `approval-needed`.
+pub fn describe(event: &str, phase: &str, about: Option<&str>) -> String {
+    match (event, about) {
+        ("approval-needed", Some(gate)) => {
+            return format!("needs approval `{gate}` to leave `{phase}`");
+        }
+        (_, Some(task)) => return format!("has task `{task}` waiting for its owner in `{phase}`"),
+        _ => {}
     }
     match event {
         "deadline-missed" => format!("missed the deadline of `{phase}`"),
@@ -218,6 +233,7 @@ pub fn hand_edits(
                 event: "status-tampered".into(),
                 phase: plan.status.phase.clone(),
                 task: None,
+                gate: None,
             });
         }
     }
@@ -274,6 +290,7 @@ spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj
                     event: event.into(),
                     phase: phase.into(),
                     task: None,
+                    gate: None,
                 })
                 .collect(),
             tasks: None,

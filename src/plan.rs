@@ -76,6 +76,8 @@ struct JsonTasks<'a> {
 struct JsonNotification<'a> {
     to: &'a str,
     event: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gate: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -138,6 +140,7 @@ impl Plan {
                         .map(|n| JsonNotification {
                             to: &n.to,
                             event: &n.event,
+                            gate: n.gate.as_deref(),
                         })
                         .collect(),
                     invalid: o.invalid,
@@ -236,7 +239,14 @@ impl Plan {
                 }
             }
             for n in &o.notifications {
-                let _ = writeln!(out, "  ✉ {} ({} {})", n.to, n.event, n.phase);
+                match &n.gate {
+                    Some(gate) => {
+                        let _ = writeln!(out, "  ✉ {} ({} {}: `{gate}`)", n.to, n.event, n.phase);
+                    }
+                    None => {
+                        let _ = writeln!(out, "  ✉ {} ({} {})", n.to, n.event, n.phase);
+                    }
+                }
             }
         }
         if !self.verified {
@@ -303,7 +313,11 @@ impl Plan {
             .messages
             .iter()
             .map(|m| {
-                let what = crate::notify::describe(&m.event, &m.phase, m.task.as_deref());
+                let what = crate::notify::describe(
+                    &m.event,
+                    &m.phase,
+                    m.task.as_deref().or(m.gate.as_deref()),
+                );
                 let to = crate::notify::mentions(m);
                 let to = if to.is_empty() {
                     "nobody".to_string()

@@ -443,7 +443,7 @@ fn an_email_sink_mails_the_recipients_with_what_is_needed_next() {
     assert_eq!(sent.len(), 2);
     let approval = sent
         .iter()
-        .find(|m| m.2.contains("needs an approval to leave `scoping`"))
+        .find(|m| m.2.contains("needs approval `train` to leave `scoping`"))
         .expect("the approval-needed mail");
     assert_eq!(
         approval.1,

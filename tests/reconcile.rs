@@ -88,9 +88,9 @@ fn approvals_count_by_the_commit_author() {
     assert_eq!(
         train["notifications"],
         serde_json::json!([
-            {"to": "release-managers", "event": "approval-needed"},
+            {"to": "release-managers", "event": "approval-needed", "gate": "train"},
             {"to": "rita", "event": "phase-entered"},
-            {"to": "release-managers", "event": "approval-needed"},
+            {"to": "release-managers", "event": "approval-needed", "gate": "development"},
             {"to": "rita", "event": "phase-entered"}
         ]),
         "scoping and construction each need the managers' approval"

@@ -52,6 +52,8 @@ pub struct Verdict {
     pub missing: Vec<String>,
     /// Rejections met on the way (for the `Returned` condition).
     pub rejections: Vec<String>,
+    /// The approval (by its place in the guard) that the way out waits for, if any.
+    pub asks: Option<usize>,
 }
 
 impl Verdict {
@@ -647,6 +649,7 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
                 "approval `{gate}` needs {need} of team `{team}`{or}; {so_far}{ignored}"
             ));
         }
+        verdict.asks = Some(i);
         for later in &when.approvals[i + 1..] {
             verdict.missing.push(format!(
                 "approval `{}` is asked for once `{gate}` is given",

@@ -47,6 +47,8 @@ pub struct Notification {
     pub phase: String,
     /// The task a `task-waiting` notification is about.
     pub task: Option<String>,
+    /// The approval an `approval-needed` notification asks for.
+    pub gate: Option<String>,
 }
 
 /// A task list as the plan shows it.
@@ -834,31 +836,88 @@ fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
             event: event.into(),
             phase: phase.name.clone(),
             task: None,
+            gate: None,
         });
     }
 }
 
 /// `approval-needed`: on entering a phase, the team of the first approval each way out asks
-/// for (approvals are asked in order) hears that it is wanted.
+/// for (approvals are asked in order), and the people its `or` fields name, hear that it is
+/// wanted. The later ones are asked when the one before them is given (see [`ask_later`]).
 fn approvals_needed(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
+    let values = effective(&state.subject, &state.status).into_owned();
     for transition in &phase.transitions {
         let Some(first) = transition.when.approvals.first() else {
             continue;
         };
-        let team = world
+        for to in approvers(world, &values, first) {
+            let notification = Notification {
+                to,
+                event: "approval-needed".into(),
+                phase: phase.name.clone(),
+                task: None,
+                gate: Some(first.gate.to_string()),
+            };
+            if !state.notifications.contains(&notification) {
+                state.notifications.push(notification);
+            }
+        }
+    }
+}
+
+/// Who may give an approval: the team of its role, then the people its `or` fields name.
+fn approvers(
+    world: &World<'_>,
+    values: &Value,
+    approval: &crate::manifest::ApprovalGuard,
+) -> Vec<String> {
+    let mut out = vec![
+        world
             .catalog
             .settings
-            .team_for_role(&first.role)
-            .to_string();
-        let notification = Notification {
-            to: team,
-            event: "approval-needed".into(),
-            phase: phase.name.clone(),
-            task: None,
-        };
-        if !state.notifications.contains(&notification) {
-            state.notifications.push(notification);
+            .team_for_role(&approval.role)
+            .to_string(),
+    ];
+    for (_, who) in guards::named_approvers(values, &approval.or) {
+        if !out.contains(&who) {
+            out.push(who);
         }
+    }
+    out
+}
+
+/// `approval-needed` for an approval that became the one a way out waits for because the
+/// one before it in the guard was given (`executive` once `qa` is): once per phase visit,
+/// remembered in `status.asked`.
+fn ask_later(
+    world: &World<'_>,
+    notifications: &mut Vec<Notification>,
+    asked: &mut Vec<String>,
+    phase: &Phase,
+    values: &Value,
+    asks: &[Option<usize>],
+) {
+    for (transition, index) in phase.transitions.iter().zip(asks) {
+        let Some(approval) = index
+            .filter(|&i| i > 0)
+            .and_then(|i| transition.when.approvals.get(i))
+        else {
+            continue;
+        };
+        let gate = approval.gate.to_string();
+        if asked.contains(&gate) {
+            continue;
+        }
+        for to in approvers(world, values, approval) {
+            notifications.push(Notification {
+                to,
+                event: "approval-needed".into(),
+                phase: phase.name.clone(),
+                task: None,
+                gate: Some(gate.clone()),
+            });
+        }
+        asked.push(gate);
     }
 }
 
@@ -947,6 +1006,7 @@ fn finish(
     let mut task_ids: Option<BTreeSet<String>> = None;
     let mut owners: BTreeMap<String, String> = BTreeMap::new();
     let mut retried = state.status.retried.clone();
+    let mut asks = Vec::new();
     if let Some(phase) = &phase {
         let context = ctx(world, &state, &values, phase);
         for transition in &phase.transitions {
@@ -954,7 +1014,9 @@ fn finish(
                 missing,
                 rejections: rejected,
                 held,
+                asks: asked,
             } = guards::evaluate(&context, &transition.when);
+            asks.push(asked);
             rejections.extend(rejected);
             ways.push(Way {
                 to: transition.to.clone(),
@@ -1028,6 +1090,16 @@ fn finish(
         }
     }
     state.status.retried = retried;
+    if let Some(phase) = &phase {
+        ask_later(
+            world,
+            &mut state.notifications,
+            &mut state.status.asked,
+            phase,
+            &values,
+            &asks,
+        );
+    }
     // `task-waiting`: a manual task that newly waits for its owner, while the tasks run.
     let waiting: Vec<(String, String)> = tasks
         .as_ref()
@@ -1047,6 +1119,7 @@ fn finish(
                 event: "task-waiting".into(),
                 phase: state.status.phase.clone(),
                 task: Some(task.clone()),
+                gate: None,
             });
         }
     }
@@ -1117,6 +1190,7 @@ fn finish(
                         event: "deadline-missed".into(),
                         phase: state.status.phase.clone(),
                         task: None,
+                        gate: None,
                     });
                 }
             }

@@ -824,10 +824,36 @@ fn approvals_are_asked_in_order_executive_after_qa() {
         approval("q", "ReleaseTrain/t1", "qa", "approve", "eve")
     );
     let plans = run_with(&with_qa, &previous, &Facts::unverified(), now());
+    let t = object(&plans, Kind::ReleaseTrain, "t1");
     assert_eq!(
-        blocked(object(&plans, Kind::ReleaseTrain, "t1"), "deployment"),
+        blocked(t, "deployment"),
         ["approval `executive` needs 1 of team `executives`; none yet"]
     );
+    // The executives are asked, once `qa` is given, once per visit to the phase.
+    let asked = |plan: &ObjectPlan| -> Vec<(String, String, Option<String>)> {
+        plan.notifications
+            .iter()
+            .filter(|n| n.event == "approval-needed")
+            .map(|n| (n.to.clone(), n.phase.clone(), n.gate.clone()))
+            .collect()
+    };
+    assert_eq!(
+        asked(t),
+        [(
+            "executives".to_string(),
+            "verification".to_string(),
+            Some("executive".to_string())
+        )]
+    );
+    assert_eq!(t.status.asked, ["executive"]);
+    let again = run_with(&with_qa, &statuses(&plans), &Facts::unverified(), now());
+    let t = object(&again, Kind::ReleaseTrain, "t1");
+    assert!(asked(t).is_empty(), "{:?}", t.notifications);
+    assert_eq!(t.status.asked, ["executive"]);
+    // Not while `qa` is missing: nobody has been asked for `executive` yet.
+    let plans = run_with(TRAIN, &previous, &Facts::unverified(), now());
+    let t = object(&plans, Kind::ReleaseTrain, "t1");
+    assert!(asked(t).is_empty() && t.status.asked.is_empty());
     let both = format!(
         "{with_qa}{}",
         approval("x", "ReleaseTrain/t1", "executive", "approve", "cora")
@@ -1085,6 +1111,35 @@ fn the_manager_may_close_her_train_but_not_after_her_own_last_change() {
         let t = object(&plans, Kind::ReleaseTrain, "t1");
         (t.status.phase.clone(), blocked(t, "closed"))
     };
+    // Entering deployment asks the release engineers and the manager for `close`.
+    let entering = StatusMap::from([(
+        (Kind::ReleaseTrain, "t1".to_string()),
+        Arc::new(ObjectStatus {
+            phase: "verification".into(),
+            ..ObjectStatus::default()
+        }),
+    )]);
+    let gates = ["qa-eve", "executive-cora"]
+        .map(|n| {
+            let (gate, by) = n.split_once('-').expect("gate-member");
+            approval(n, "ReleaseTrain/t1", gate, "approve", by)
+        })
+        .concat();
+    let plans = run_with(
+        &format!("{TRAIN}{gates}"),
+        &entering,
+        &Facts::unverified(),
+        now(),
+    );
+    let t = object(&plans, Kind::ReleaseTrain, "t1");
+    assert_eq!(t.status.phase, "deployment");
+    let close_asked: Vec<&str> = t
+        .notifications
+        .iter()
+        .filter(|n| n.gate.as_deref() == Some("close"))
+        .map(|n| n.to.as_str())
+        .collect();
+    assert_eq!(close_asked, ["release-engineers", "rita"]);
     // Table: who approves, who made the train's last change → phase, what blocks.
     assert_eq!(close_by("rita", "marco"), ("closed".to_string(), vec![]));
     assert_eq!(close_by("eve", "marco"), ("closed".to_string(), vec![]));
