@@ -63,6 +63,11 @@ pub struct ObjectStatus {
 pub struct Retried {
     /// The attempt this record is for (`retry.attempt` when it was made).
     pub attempt: u32,
+    /// When railyard first saw the attempt asked for: a report for it committed before then
+    /// does not count. Unknown for a turnover railyard first saw already retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::manifest::Instant>")]
+    pub since: Option<jiff::Timestamp>,
     /// Task id → the attempt in which it succeeded (or was skipped by its owner): these are
     /// skipped in `attempt`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -22,6 +22,9 @@ pub struct Ctx<'s, 'a> {
     /// What a turnover retried with `rerun: failed` carries from its earlier attempts (the
     /// tasks skipped in this one).
     pub retried: Option<crate::status::Retried>,
+    /// Since when the attempt is asked for, when known (a retry, a task plan started again):
+    /// reports committed before then do not count for it.
+    pub begun: Option<jiff::Timestamp>,
     /// The task board, made the first time a guard or the plan asks for it.
     pub board: std::cell::OnceCell<Option<super::world::TaskBoard<'a>>>,
     /// Where the instants the guards compare the clock with are noted.
@@ -34,10 +37,12 @@ impl<'a> Ctx<'_, 'a> {
     pub fn board(&self) -> Option<&super::world::TaskBoard<'a>> {
         self.board
             .get_or_init(|| {
-                let none = std::collections::BTreeMap::new();
-                let carried = self.retried.as_ref().map_or(&none, |r| &r.succeeded);
-                self.world
-                    .task_board(self.subject, self.plan, self.attempt, carried)
+                let mut attempt = super::world::Attempt::first(self.attempt);
+                attempt.begun = self.begun;
+                if let Some(retried) = &self.retried {
+                    attempt.carried = &retried.succeeded;
+                }
+                self.world.task_board(self.subject, self.plan, attempt)
             })
             .as_ref()
     }

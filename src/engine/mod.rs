@@ -702,6 +702,19 @@ fn ctx<'s, 'a>(
             .copied()
             .unwrap_or(1),
     };
+    // A turnover's retry is recorded when railyard first sees it; a task plan started again
+    // began when the object entered the phase.
+    let retried = world.succeeded_before(
+        &state.subject,
+        attempt,
+        state.status.retried.as_ref(),
+        !state.status.history.is_empty(),
+    );
+    let begun = match &retried {
+        Some(r) => r.since,
+        None if state.subject.kind == WorkflowKind::Release && attempt > 1 => state.status.since,
+        None => None,
+    };
     Ctx {
         world,
         subject: &state.subject,
@@ -720,7 +733,8 @@ fn ctx<'s, 'a>(
             .max(),
         plan,
         attempt,
-        retried: world.succeeded_before(&state.subject, attempt, state.status.retried.as_ref()),
+        retried,
+        begun,
         board: std::cell::OnceCell::new(),
         horizon: &state.horizon,
     }
@@ -946,7 +960,7 @@ fn reset_tasks(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
     let revisit = state.status.history.iter().any(|h| h.from == phase.name);
     let failed = phase.reset_failed_tasks
         && world
-            .task_board(&state.subject, Some(plan), attempt, &BTreeMap::new())
+            .task_board(&state.subject, Some(plan), world::Attempt::first(attempt))
             .is_some_and(|b| b.states.contains(&world::TaskState::Failed));
     if revisit || failed {
         state.status.attempts.insert(plan.to_string(), attempt + 1);

@@ -621,6 +621,7 @@ fn a_report_for_an_earlier_attempt_does_not_complete_a_task_of_this_one() {
         t.status.retried,
         Some(crate::status::Retried {
             attempt: 2,
+            since: Some(now()),
             succeeded: BTreeMap::new()
         })
     );

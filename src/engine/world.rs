@@ -214,6 +214,29 @@ pub struct TaskBoard<'t> {
     pub early: Vec<bool>,
 }
 
+/// One attempt at a task list: its number, since when it is asked for (a report committed
+/// before then is not for it), and the tasks earlier attempts left done (skipped in it).
+#[derive(Clone, Copy, Debug)]
+pub struct Attempt<'c> {
+    pub number: u32,
+    pub begun: Option<jiff::Timestamp>,
+    pub carried: &'c BTreeMap<String, u32>,
+}
+
+/// Nothing carried.
+static NOTHING: BTreeMap<String, u32> = BTreeMap::new();
+
+impl Attempt<'static> {
+    /// An attempt that carries nothing and whose start is not known.
+    pub fn first(number: u32) -> Attempt<'static> {
+        Attempt {
+            number,
+            begun: None,
+            carried: &NOTHING,
+        }
+    }
+}
+
 /// The weight of a task on the critical path: its timeout, or 30 minutes.
 const DEFAULT_TASK_SECONDS: u64 = 30 * 60;
 
@@ -560,17 +583,16 @@ impl<'a> World<'a> {
     }
 
     /// The tasks of the subject's current phase, with their states for `attempt`: a turnover's
-    /// tasks, or the ReleaseModel plan of a Release phase. `carried` are the tasks an earlier
-    /// attempt left done (see [`World::succeeded_before`]): they are skipped.
+    /// tasks, or the ReleaseModel plan of a Release phase.
     ///
-    /// A report counts only once its task is ready (every dependency succeeded or was
-    /// skipped): a task that was never ready in an attempt did not succeed in it.
+    /// A report counts only for its attempt, when it was not committed before the attempt
+    /// began, and once its task is ready (every dependency succeeded or was skipped): a task
+    /// that was never ready in an attempt did not succeed in it.
     pub fn task_board(
         &self,
         subject: &Subject<'_>,
         plan: Option<&str>,
-        attempt: u32,
-        carried: &BTreeMap<String, u32>,
+        attempt: Attempt<'_>,
     ) -> Option<TaskBoard<'a>> {
         let tasks = self.tasks(subject, plan)?;
         let index: BTreeMap<&str, usize> = tasks
@@ -601,15 +623,7 @@ impl<'a> World<'a> {
         for &(node, dependency) in &edges {
             dependencies[node].push(dependency);
         }
-        let (states, early) = self.states(
-            subject,
-            plan,
-            attempt,
-            carried,
-            &tasks,
-            &order,
-            &dependencies,
-        );
+        let (states, early) = self.states(subject, plan, attempt, &tasks, &order, &dependencies);
         Some(TaskBoard {
             critical_path,
             dependencies,
@@ -650,17 +664,20 @@ impl<'a> World<'a> {
     /// report that does not count yet because it came before the task was ready: before its
     /// dependencies were done, or (when git says when) committed no later than the last of
     /// them finished.
-    #[allow(clippy::too_many_arguments)]
     fn states(
         &self,
         subject: &Subject<'_>,
         plan: Option<&str>,
-        attempt: u32,
-        carried: &BTreeMap<String, u32>,
+        attempt: Attempt<'_>,
         tasks: &[&'a Task],
         order: &[usize],
         dependencies: &[Vec<usize>],
     ) -> (Vec<TaskState>, Vec<bool>) {
+        let Attempt {
+            number: attempt,
+            begun,
+            carried,
+        } = attempt;
         let reported = self.reported_outcomes(subject, tasks, attempt);
         let runs = self.runs.get(&subject.reference());
         let run_of = |id: &str| {
@@ -674,7 +691,12 @@ impl<'a> World<'a> {
         for &i in order {
             let id = tasks[i].id.as_str();
             let ready = dependencies[i].iter().all(|&d| states[d].done());
-            let ready_at = dependencies[i].iter().filter_map(|&d| done_at[d]).max();
+            // Ready once the last dependency was done, and not before the attempt began.
+            let ready_at = dependencies[i]
+                .iter()
+                .filter_map(|&d| done_at[d])
+                .chain(begun)
+                .max();
             let report = reported.get(id).copied();
             let counts = report.is_some_and(|(_, committed)| {
                 ready && ready_at.is_none_or(|r| committed.is_none_or(|c| c > r))
@@ -723,11 +745,16 @@ impl<'a> World<'a> {
     /// was kept) each attempt's board is worked out from its own reports and runs. Only the
     /// attempts that have a report or a run can change the answer, so a `retry.attempt` of
     /// a million costs no more than one of 2.
+    ///
+    /// The record says since when the attempt is asked for (the reconcile that first saw it,
+    /// for an object railyard knew before: `seen`): a report for it committed before then
+    /// predates it and does not count.
     pub fn succeeded_before(
         &self,
         subject: &Subject<'_>,
         attempt: u32,
         recorded: Option<&crate::status::Retried>,
+        seen: bool,
     ) -> Option<crate::status::Retried> {
         let rerun_failed = subject.kind == WorkflowKind::Turnover
             && self
@@ -738,14 +765,22 @@ impl<'a> World<'a> {
         if !rerun_failed || attempt <= 1 {
             return None;
         }
-        let succeeded = match recorded {
-            Some(r) if r.attempt == attempt => r.succeeded.clone(),
-            Some(r) if r.attempt < attempt => {
-                self.carry(subject, r.attempt, attempt, r.succeeded.clone())
-            }
-            _ => self.carry(subject, 1, attempt, BTreeMap::new()),
+        let (succeeded, since) = match recorded {
+            Some(r) if r.attempt == attempt => return Some(r.clone()),
+            Some(r) if r.attempt < attempt => (
+                self.carry(subject, r.attempt, attempt, r.succeeded.clone()),
+                Some(self.now),
+            ),
+            _ => (
+                self.carry(subject, 1, attempt, BTreeMap::new()),
+                seen.then_some(self.now),
+            ),
         };
-        Some(crate::status::Retried { attempt, succeeded })
+        Some(crate::status::Retried {
+            attempt,
+            since,
+            succeeded,
+        })
     }
 
     /// [`World::succeeded_before`] from attempt `from`, which starts with `carried` done, up
@@ -780,20 +815,17 @@ impl<'a> World<'a> {
         if recorded_attempts.is_empty() {
             return carried;
         }
-        let Some(board) = self.task_board(subject, None, from, &BTreeMap::new()) else {
+        let Some(board) = self.task_board(subject, None, Attempt::first(from)) else {
             return carried;
         };
         let (order, dependencies) = (board.order, board.dependencies);
         for earlier in recorded_attempts {
-            let (states, _) = self.states(
-                subject,
-                None,
-                earlier,
-                &carried,
-                &tasks,
-                &order,
-                &dependencies,
-            );
+            let at = Attempt {
+                number: earlier,
+                begun: None,
+                carried: &carried,
+            };
+            let (states, _) = self.states(subject, None, at, &tasks, &order, &dependencies);
             carried = tasks
                 .iter()
                 .zip(&states)
