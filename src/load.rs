@@ -520,6 +520,13 @@ pub fn parse_files(
     assemble(settings, config, results)
 }
 
+/// [`parse_files`] on the calling thread alone, for loads that must not wait for the rayon
+/// pool (see [`crate::workflow::builtin_documents`]).
+pub fn parse_files_here(settings: Settings, files: Vec<RawFile>) -> Loaded {
+    let results: Vec<FileResult> = files.iter().map(|f| parse_file(f, &settings)).collect();
+    assemble(settings, None, results)
+}
+
 /// Files parsed and schema-checked, by path and content id (a git blob id, or the working
 /// tree's path, size and modification time): a watcher parses again only what changed.
 /// The settings that decide how files parse are part of the key.

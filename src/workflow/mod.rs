@@ -25,7 +25,10 @@ pub const BUILTIN_FILES: [(&str, &str); 4] = [
 ];
 
 /// The built-in workflows loaded as documents (with any diagnostic they produce, which a test
-/// keeps at zero).
+/// keeps at zero). Parsed on the calling thread: the first call can come from a check running
+/// on the rayon pool while another thread is inside this initialization, and parsing on the
+/// pool could then wait for a worker that is itself waiting here (a deadlock that hung a test
+/// run now and then).
 pub fn builtin_documents() -> &'static load::Loaded {
     static LOADED: OnceLock<load::Loaded> = OnceLock::new();
     LOADED.get_or_init(|| {
@@ -36,7 +39,7 @@ pub fn builtin_documents() -> &'static load::Loaded {
                 content: Content::Bytes(text.as_bytes().to_vec()),
             })
             .collect();
-        load::parse_files(Settings::default(), None, files)
+        load::parse_files_here(Settings::default(), files)
     })
 }
 
