@@ -644,7 +644,8 @@ fn set_field(values: &mut Value, path: &str, value: Value) {
 /// or emptied, the object returns to the phase that required it. The history only grows:
 /// the return is a new entry, and the entries it goes back past stay, their `fields` emptied
 /// (what they required no longer holds the object). They keep their times, so an approval
-/// given before the object left a phase stays stale on the next visit (see [`ctx`]).
+/// given before the object left a phase stays stale on the next visit (see [`ctx`]). Values
+/// the undone transitions recorded (`completionCode: abandoned`) go with them.
 fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
     let values = effective(&state.subject, &state.status);
     let changed = state
@@ -665,6 +666,26 @@ fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
         let back_to = state.status.history[index].from.clone();
         let from = std::mem::replace(&mut state.status.phase, back_to.clone());
         let reason = format!("`{field}` changed since the transition that required it");
+        let set_by = |entries: &[HistoryEntry]| -> BTreeSet<String> {
+            entries
+                .iter()
+                .filter_map(|h| {
+                    state
+                        .flow
+                        .phase(&h.from)?
+                        .transitions
+                        .iter()
+                        .find(|t| t.to == h.to)
+                })
+                .flat_map(|t| t.set.keys().cloned())
+                .collect()
+        };
+        let kept = set_by(&state.status.history[..index]);
+        for field in set_by(&state.status.history[index..]) {
+            if !kept.contains(&field) {
+                state.status.recorded.remove(&field);
+            }
+        }
         for undone in &mut state.status.history[index..] {
             undone.fields.clear();
         }

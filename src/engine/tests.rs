@@ -1477,6 +1477,45 @@ fn seed_reevaluation_returns_to_the_phase_whose_field_changed() {
     );
 }
 
+#[test]
+fn undoing_an_abandon_drops_the_completion_code_it_recorded() {
+    let done = "---\napiVersion: railyard/v1\nkind: TaskReport\nmetadata: {name: cab-pack-1}\nspec: {subject: Release/r1, task: cab-pack, attempt: 1, outcome: succeeded, by: dan}\n";
+    let cab = approval("cab", "Release/r1", "deployment", "approve", "sam");
+    let text = |extra: &str| format!("{}{done}{cab}", release("minor", &format!("{FULL}{extra}")));
+    let abandoned = run(&text("  abandon: {reason: Budget cut}\n"));
+    let r = object(&abandoned, Kind::Release, "r1");
+    assert_eq!(r.status.phase, "abandon");
+    assert_eq!(
+        r.status.recorded.get("completionCode"),
+        Some(&serde_json::json!("abandoned"))
+    );
+    // (Abandon is each phase's first way out: the release was abandoned in evaluate.) The
+    // reason is withdrawn: back to evaluate, without the code the abandon recorded, so the
+    // person's own completion code takes the release on through deploy.
+    let finished = "  completionCode: successful\n  actualStart: 2026-12-01T20:00:00Z\n  actualEnd: 2026-12-01T21:00:00Z\n";
+    let plans = run_with(
+        &text(finished),
+        &statuses(&abandoned),
+        &Facts::unverified(),
+        now(),
+    );
+    let r = object(&plans, Kind::Release, "r1");
+    assert_eq!(
+        path(r),
+        [
+            "abandon",
+            "evaluate",
+            "plan-and-design",
+            "build-and-test",
+            "approve-deployment",
+            "deploy",
+            "early-life-support",
+            "review"
+        ]
+    );
+    assert_eq!(r.status.recorded.get("completionCode"), None);
+}
+
 /// True when each entry of the history starts where the one before it ended.
 fn chains(history: &[crate::status::HistoryEntry]) -> bool {
     history.windows(2).all(|pair| pair[0].to == pair[1].from)
