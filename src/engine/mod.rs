@@ -880,7 +880,8 @@ fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
 /// for (approvals are asked in order), and the people its `or` fields name, hear that it is
 /// wanted. The later ones are asked when the one before them is given (see [`ask_later`]).
 fn approvals_needed(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
-    let values = effective(&state.subject, &state.status).into_owned();
+    let values = effective(&state.subject, &state.status);
+    let mut asked = Vec::new();
     for transition in &phase.transitions {
         let Some(first) = transition.when.approvals.first() else {
             continue;
@@ -893,11 +894,13 @@ fn approvals_needed(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
                 task: None,
                 gate: Some(first.gate.to_string()),
             };
-            if !state.notifications.contains(&notification) {
-                state.notifications.push(notification);
+            if !state.notifications.contains(&notification) && !asked.contains(&notification) {
+                asked.push(notification);
             }
         }
     }
+    drop(values);
+    state.notifications.extend(asked);
 }
 
 /// Who may give an approval: the team of its role, then the people its `or` fields name.
