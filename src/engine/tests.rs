@@ -255,6 +255,20 @@ fn turnover(env: &str, when: &str) -> String {
     TURNOVER.replace("ENV", env).replace("WHEN", when)
 }
 
+/// TRAIN and turnover `to1` on `test`, accepted and started, with these task lines instead
+/// of its one manual task.
+fn started_with(tasks: &str) -> String {
+    format!(
+        "{TRAIN}{}{}",
+        turnover("test", "2026-11-23T08:00:00Z"),
+        started()
+    )
+    .replace(
+        "  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n",
+        tasks,
+    )
+}
+
 fn started() -> String {
     ["acceptance", "start"]
         .iter()
@@ -420,15 +434,7 @@ fn with_runs(runs: &[(&str, u32, crate::status::RunState)]) -> StatusMap {
 fn runs_recorded_by_execute_give_automated_tasks_their_states() {
     use crate::status::RunState::{Failed, Running, Succeeded};
     let three = "  tasks:\n    - {id: a, title: A, type: automated, run: [\"true\"]}\n    - {id: b, title: B, type: automated, run: [\"true\"], dependsOn: [a]}\n    - {id: c, title: C, type: automated, run: [\"true\"]}\n";
-    let doc = format!(
-        "{TRAIN}{}{}",
-        turnover("test", "2026-11-23T08:00:00Z"),
-        started()
-    )
-    .replace(
-        "  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n",
-        three,
-    );
+    let doc = started_with(three);
     let states = |runs: &[(&str, u32, crate::status::RunState)]| {
         let plans = run_with(&doc, &with_runs(runs), &Facts::unverified(), now());
         let t = object(&plans, Kind::Turnover, "to1").clone();
@@ -508,15 +514,7 @@ fn runs_recorded_by_execute_give_automated_tasks_their_states() {
 #[test]
 fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
     let two = "  tasks:\n    - {id: a, title: A, type: manual, owner: developers}\n    - {id: b, title: B, type: manual, owner: developers, dependsOn: [a]}\n";
-    let base = format!(
-        "{TRAIN}{}{}",
-        turnover("test", "2026-11-23T08:00:00Z"),
-        started()
-    )
-    .replace(
-        "  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n",
-        two,
-    );
+    let base = started_with(two);
     let reports = format!(
         "{}{}",
         report("a", "succeeded", "dan", 1),
@@ -588,15 +586,7 @@ fn a_report_for_an_earlier_attempt_does_not_complete_a_task_of_this_one() {
     // `migrate` fails in attempt 1 while `smoke` waits behind it and `watch` (no
     // dependency) waits for its owner, unreported.
     let three = "  tasks:\n    - {id: migrate, title: Migrate, type: manual, owner: developers}\n    - {id: smoke, title: Smoke, type: manual, owner: developers, dependsOn: [migrate]}\n    - {id: watch, title: Watch, type: manual, owner: developers}\n";
-    let base = format!(
-        "{TRAIN}{}{}",
-        turnover("test", "2026-11-23T08:00:00Z"),
-        started()
-    )
-    .replace(
-        "  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n",
-        three,
-    );
+    let base = started_with(three);
     let retried = base.replace("  tasks:", "  retry: {attempt: 2, rerun: failed}\n  tasks:");
     let states = |plan: &ObjectPlan| {
         let view = plan.tasks.as_ref().expect("tasks");
