@@ -21,7 +21,7 @@ pub struct Ctx<'s, 'a> {
     pub attempt: u32,
     /// What a turnover retried with `rerun: failed` carries from its earlier attempts (the
     /// tasks skipped in this one).
-    pub retried: Option<crate::status::Retried>,
+    pub retried: Option<&'s crate::status::Retried>,
     /// Since when the attempt is asked for, when known (a retry, a task plan started again):
     /// reports committed before then do not count for it.
     pub begun: Option<jiff::Timestamp>,
@@ -39,7 +39,7 @@ impl<'a> Ctx<'_, 'a> {
             .get_or_init(|| {
                 let mut attempt = super::world::Attempt::first(self.attempt);
                 attempt.begun = self.begun;
-                if let Some(retried) = &self.retried {
+                if let Some(retried) = self.retried {
                     attempt.carried = &retried.succeeded;
                 }
                 self.world.task_board(self.subject, self.plan, attempt)

@@ -104,6 +104,11 @@ struct State<'a> {
     notifications: Vec<Notification>,
     /// The earliest instant ahead that a guard compared the clock with.
     horizon: Horizon,
+    /// True when the object started from a previous status (railyard knew it before).
+    known: bool,
+    /// What a retried turnover carries from its earlier attempts: worked out once a
+    /// reconcile (its inputs, the spec and the previous status, do not change meanwhile).
+    retried: std::sync::OnceLock<Option<crate::status::Retried>>,
 }
 
 /// Reconciles every object. `diagnostics` are those of validation: an object with an error
@@ -437,6 +442,8 @@ fn resume<'a>(
         transitions: Vec::new(),
         notifications: Vec::new(),
         horizon: Horizon::default(),
+        known: true,
+        retried: std::sync::OnceLock::new(),
     };
     reevaluate(&mut state, now);
     state
@@ -451,6 +458,8 @@ fn begin<'a>(world: &World<'a>, subject: Subject<'a>, flow: &'a WorkflowSpec) ->
         transitions: Vec::new(),
         notifications: Vec::new(),
         horizon: Horizon::default(),
+        known: false,
+        retried: std::sync::OnceLock::new(),
     };
     state.status.phase = flow.initial.clone();
     state.status.since = world
@@ -725,13 +734,18 @@ fn ctx<'s, 'a>(
     };
     // A turnover's retry is recorded when railyard first sees it; a task plan started again
     // began when the object entered the phase.
-    let retried = world.succeeded_before(
-        &state.subject,
-        attempt,
-        state.status.retried.as_ref(),
-        !state.status.history.is_empty(),
-    );
-    let begun = match &retried {
+    let retried = state
+        .retried
+        .get_or_init(|| {
+            world.succeeded_before(
+                &state.subject,
+                attempt,
+                state.status.retried.as_ref(),
+                state.known,
+            )
+        })
+        .as_ref();
+    let begun = match retried {
         Some(r) => r.since,
         None if state.subject.kind == WorkflowKind::Release && attempt > 1 => state.status.since,
         None => None,
@@ -1081,7 +1095,7 @@ fn finish(
             _ => false,
         };
         if state.subject.kind == WorkflowKind::Turnover {
-            retried = context.retried.clone();
+            retried = context.retried.cloned();
         }
         if shows_tasks && let Some(board) = context.board() {
             let id = |i: usize| board.tasks[i].id.to_string();

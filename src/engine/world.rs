@@ -747,8 +747,8 @@ impl<'a> World<'a> {
     /// a million costs no more than one of 2.
     ///
     /// The record says since when the attempt is asked for (the reconcile that first saw it,
-    /// for an object railyard knew before: `seen`): a report for it committed before then
-    /// predates it and does not count.
+    /// for an object railyard knew before: `seen`; unknown for one met already retried): a
+    /// report for it committed before then predates it and does not count.
     pub fn succeeded_before(
         &self,
         subject: &Subject<'_>,
