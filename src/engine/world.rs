@@ -209,8 +209,8 @@ pub struct TaskBoard<'t> {
     /// Each task's dependencies, by index.
     pub dependencies: Vec<Vec<usize>>,
     pub states: Vec<TaskState>,
-    /// Tasks that have a report for this attempt although they are not ready yet: the
-    /// report counts once their dependencies are done.
+    /// Tasks whose owner's report for this attempt does not count because it came before
+    /// the task was ready (see [`World::task_board`]).
     pub early: Vec<bool>,
 }
 
