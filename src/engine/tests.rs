@@ -666,14 +666,13 @@ fn a_report_for_an_earlier_attempt_does_not_complete_a_task_of_this_one() {
     // With git, a report committed before its dependencies were done stays early once they
     // are; one committed after them counts.
     let smoke_when = |smoke_at: &str| {
-        let by = |email: &str, time: &str| commit(email, time);
         let facts = Facts {
             verified: true,
             added: [
-                ("turnover.yaml", by("rita@x", "2026-11-20T10:00:00Z")),
-                ("approvals.yaml", by("eve@x", "2026-11-20T11:00:00Z")),
-                ("migrate.yaml", by("dan@x", "2026-11-21T10:00:00Z")),
-                ("smoke.yaml", by("dan@x", smoke_at)),
+                ("turnover.yaml", commit("rita@x", "2026-11-20T10:00:00Z")),
+                ("approvals.yaml", commit("eve@x", "2026-11-20T11:00:00Z")),
+                ("migrate.yaml", commit("dan@x", "2026-11-21T10:00:00Z")),
+                ("smoke.yaml", commit("dan@x", smoke_at)),
             ]
             .into_iter()
             .map(|(path, c)| (path.to_string(), c))
@@ -737,13 +736,12 @@ fn a_turnover_first_seen_already_retried_keeps_its_reports_for_that_attempt() {
     let text =
         started_with("  tasks: [{id: check, title: Check, type: manual, owner: developers}]\n")
             .replace("  tasks:", "  retry: {attempt: 2}\n  tasks:");
-    let by = |email: &str, time: &str| commit(email, time);
     let facts = Facts {
         verified: true,
         added: [
-            ("turnover.yaml", by("rita@x", "2026-11-20T10:00:00Z")),
-            ("approvals.yaml", by("eve@x", "2026-11-20T11:00:00Z")),
-            ("check.yaml", by("dan@x", "2026-11-21T10:00:00Z")),
+            ("turnover.yaml", commit("rita@x", "2026-11-20T10:00:00Z")),
+            ("approvals.yaml", commit("eve@x", "2026-11-20T11:00:00Z")),
+            ("check.yaml", commit("dan@x", "2026-11-21T10:00:00Z")),
         ]
         .into_iter()
         .map(|(path, c)| (path.to_string(), c))
