@@ -228,8 +228,9 @@ impl GitRepo {
     }
 
     /// Who added each file and who changed it last, from the history of `rev` (HEAD by
-    /// default). Merges are read against their first parent. A repository with no commits
-    /// has verified, empty facts: nothing in it is committed.
+    /// default): the first-parent line, where what a merge brings in is credited to the
+    /// commits on the merged line that made it. A repository with no commits has verified,
+    /// empty facts: nothing in it is committed.
     pub fn facts(&self, rev: Option<&str>) -> Result<Facts, GitError> {
         let mut facts = Facts {
             verified: true,
@@ -287,7 +288,10 @@ impl GitRepo {
     }
 
     /// Applies the file additions, changes and deletions of the first-parent commits up to
-    /// `tip` (after `since`, when given), oldest first.
+    /// `tip` (after `since`, when given), oldest first. What a merge brings in from its other
+    /// parents is attributed to the commits on those lines that made it (the record's author,
+    /// not the merger); only what the merge itself introduced (a conflict resolution) is the
+    /// merge's.
     fn apply_history(
         &self,
         facts: &mut Facts,
@@ -308,14 +312,24 @@ impl GitRepo {
                 Some(parent) => self.release_tree(&parent)?,
                 None => None,
             };
-            let fact = Commit::new(crate::facts::CommitInfo {
-                id: commit.id().to_string(),
-                author_name: commit.author().name().unwrap_or_default().to_string(),
-                author_email: commit.author().email().unwrap_or_default().to_string(),
-                time: jiff::Timestamp::from_second(commit.time().seconds())
-                    .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-            });
+            let fact = commit_fact(&commit);
+            let merged = if commit.parent_count() > 1 {
+                self.merged_in(&commit)?
+            } else {
+                Merged::default()
+            };
             for change in changes::between(&self.repo, parent.as_ref(), tree.as_ref())? {
+                if change.new.is_some()
+                    && merged.brought_in(&change.path, change.new)
+                    && let Some(changed) = merged.changed.get(&change.path)
+                {
+                    if change.old.is_none() {
+                        let added = merged.added.get(&change.path).unwrap_or(changed);
+                        facts.added.insert(change.path.clone(), added.clone());
+                    }
+                    facts.changed.insert(change.path, changed.clone());
+                    continue;
+                }
                 match (change.old, change.new) {
                     (None, _) => {
                         facts.added.insert(change.path.clone(), fact.clone());
@@ -332,6 +346,57 @@ impl GitRepo {
             }
         }
         Ok(())
+    }
+
+    /// Who made what a merge brings in from its other parents: the commits reachable from
+    /// them and not from the first parent, oldest first, each credited with the files it
+    /// changed itself (a merge among them only with what no parent of its own had).
+    fn merged_in<'r>(&'r self, merge: &git2::Commit<'r>) -> Result<Merged<'r>, GitError> {
+        let mut merged = Merged::default();
+        let mut walk = self.repo.revwalk()?;
+        for parent in merge.parents().skip(1) {
+            walk.push(parent.id())?;
+            merged.trees.extend(self.release_tree(&parent)?);
+        }
+        if let Some(first) = merge.parent_ids().next() {
+            walk.hide(first)?;
+        }
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+        for oid in walk {
+            let side = self.repo.find_commit(oid?)?;
+            let tree = self.release_tree(&side)?;
+            let parents: Vec<Option<git2::Tree<'_>>> = side
+                .parents()
+                .map(|p| self.release_tree(&p))
+                .collect::<Result<_, _>>()?;
+            let fact = commit_fact(&side);
+            let first = parents.first().and_then(Option::as_ref);
+            for change in changes::between(&self.repo, first, tree.as_ref())? {
+                // A merge on the side line is credited only with what none of its parents had.
+                let inherited = parents
+                    .iter()
+                    .skip(1)
+                    .flatten()
+                    .any(|p| blob_at(p, &change.path) == change.new);
+                if inherited {
+                    continue;
+                }
+                match (change.old, change.new) {
+                    (_, None) => {
+                        merged.added.remove(&change.path);
+                        merged.changed.remove(&change.path);
+                    }
+                    (None, Some(_)) => {
+                        merged.added.insert(change.path.clone(), fact.clone());
+                        merged.changed.insert(change.path, fact.clone());
+                    }
+                    (Some(_), Some(_)) => {
+                        merged.changed.insert(change.path, fact.clone());
+                    }
+                }
+            }
+        }
+        Ok(merged)
     }
 
     /// The manifests (parsed) and railyard's own files (bytes by path) of the commit `rev`.
@@ -1191,4 +1256,37 @@ mod tree_read_tests {
             }
         }
     }
+}
+
+/// What a merge brings in from its other parents (see [`GitRepo::merged_in`]).
+#[derive(Default)]
+struct Merged<'r> {
+    /// The other parents' release trees.
+    trees: Vec<git2::Tree<'r>>,
+    /// Path → the side commit that added the file, and the one that changed it last.
+    added: std::collections::HashMap<String, Commit>,
+    changed: std::collections::HashMap<String, Commit>,
+}
+
+impl Merged<'_> {
+    /// True when the merge's `blob` at `path` is what one of its other parents has there.
+    fn brought_in(&self, path: &str, blob: Option<git2::Oid>) -> bool {
+        self.trees.iter().any(|tree| blob_at(tree, path) == blob)
+    }
+}
+
+/// A commit as the facts name it.
+fn commit_fact(commit: &git2::Commit<'_>) -> Commit {
+    Commit::new(crate::facts::CommitInfo {
+        id: commit.id().to_string(),
+        author_name: commit.author().name().unwrap_or_default().to_string(),
+        author_email: commit.author().email().unwrap_or_default().to_string(),
+        time: jiff::Timestamp::from_second(commit.time().seconds())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+    })
+}
+
+/// The blob at `path` in `tree`, if any.
+fn blob_at(tree: &git2::Tree<'_>, path: &str) -> Option<git2::Oid> {
+    tree.get_path(Path::new(path)).ok().map(|entry| entry.id())
 }
