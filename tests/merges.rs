@@ -255,3 +255,47 @@ fn the_last_change_to_the_subject_is_read_through_merges_too() {
         "{reason}"
     );
 }
+
+#[test]
+fn a_task_report_merged_with_a_merge_commit_counts_for_its_owner() {
+    let repo = common::started_turnover(
+        &["{id: check, title: Check, type: manual, owner: developers}"],
+        "2026-11-21T20:00:00Z",
+    );
+    let dir = repo.path();
+    git(dir, &["checkout", "-q", "-b", "report"], "nobody", NOW);
+    commit(
+        dir,
+        &[(
+            "reports/check.yaml",
+            "apiVersion: railyard/v1\nkind: TaskReport\nmetadata: {name: check-1}\nspec: {subject: Turnover/to, task: check, attempt: 1, outcome: succeeded, by: dan}\n",
+        )],
+        "dan",
+        "2026-11-22T10:00:00Z",
+    );
+    git(dir, &["checkout", "-q", "main"], "nobody", NOW);
+    main_moves_on(dir);
+    git(
+        dir,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "report",
+            "-m",
+            "Merge pull request #3",
+        ],
+        "maint",
+        "2026-11-22T11:00:00Z",
+    );
+    let (plan, code) = common::dry_run_json(dir, NOW, &[]);
+    assert_eq!(code, 0, "{plan}");
+    let turnover = plan["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|o| o["kind"] == "Turnover" && o["name"] == "to")
+        .cloned()
+        .expect("the turnover is planned");
+    assert_eq!(turnover["phase"], "deployed", "{turnover}");
+}
