@@ -19,6 +19,10 @@ pub struct CommitInfo {
     pub author_name: String,
     pub author_email: String,
     pub time: jiff::Timestamp,
+    /// A merge commit. The facts credit what a merge brings in to the commits that made it,
+    /// so a file credited to a merge is one the merge itself introduced (a conflict
+    /// resolution): the plan says so.
+    pub merge: bool,
 }
 
 impl Commit {
@@ -82,6 +86,7 @@ mod tests {
             author_name: "Rita".into(),
             author_email: email.into(),
             time: jiff::Timestamp::UNIX_EPOCH,
+            merge: false,
         };
         let shared = Commit::new(info("rita@example.com"));
         assert_eq!(shared, shared.clone());

@@ -1283,6 +1283,7 @@ fn commit_fact(commit: &git2::Commit<'_>) -> Commit {
         author_email: commit.author().email().unwrap_or_default().to_string(),
         time: jiff::Timestamp::from_second(commit.time().seconds())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        merge: commit.parent_count() > 1,
     })
 }
 

@@ -895,6 +895,7 @@ mod tests {
                 author_name: settings.bot.name.clone(),
                 author_email: settings.bot.email.clone(),
                 time: jiff::Timestamp::UNIX_EPOCH,
+                merge: false,
             }),
         );
         let file = StatusFile {

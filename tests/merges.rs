@@ -210,7 +210,12 @@ fn a_record_the_merge_itself_introduced_is_the_mergers() {
     );
     let (phase, reason) = train(dir);
     assert_eq!(phase, "scoping");
-    assert!(reason.contains("committed by someone else"), "{reason}");
+    let merge = git(dir, &["rev-parse", "--short=12", "HEAD"], "nobody", NOW).stdout;
+    let merge = String::from_utf8_lossy(&merge).trim().to_string();
+    assert!(
+        reason.contains(&format!("`q4-train` says `by: marco` but was committed by someone else (the merge commit {merge} by maint added it itself: a file a merge introduces is the merger's)")),
+        "{reason}"
+    );
 }
 
 #[test]

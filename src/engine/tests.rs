@@ -971,6 +971,7 @@ fn commit(email: &str, time: &str) -> Commit {
         author_name: email.into(),
         author_email: email.into(),
         time: time.parse().expect("time"),
+        merge: false,
     })
 }
 
@@ -1883,6 +1884,7 @@ mod properties {
                 author_name: email.into(),
                 author_email: email.into(),
                 time: at,
+                merge: false,
             });
             facts.added.insert("release.yaml".into(), by("rita@x", start));
             facts.changed.insert("release.yaml".into(), by("rita@x", start));
@@ -1987,6 +1989,7 @@ mod properties {
                 author_name: email.into(),
                 author_email: email.into(),
                 time: at,
+                merge: false,
             });
             let mut attempt = first;
             let mut files: Vec<(String, String)> = vec![

@@ -521,8 +521,21 @@ impl<'a> World<'a> {
                     }
                     Some(author) if author == by => {}
                     _ => {
+                        let merged = self
+                            .facts
+                            .added
+                            .get(approval.path())
+                            .filter(|c| c.merge)
+                            .map(|c| {
+                                format!(
+                                    " (the merge commit {} by {} added it itself: a file a merge introduces is the merger's)",
+                                    c.id.get(..12).unwrap_or(&c.id),
+                                    c.author_name
+                                )
+                            })
+                            .unwrap_or_default();
                         tally.ignored.push(format!(
-                            "`{}` says `by: {by}` but was committed by someone else",
+                            "`{}` says `by: {by}` but was committed by someone else{merged}",
                             approval.name()
                         ));
                         continue;
