@@ -305,8 +305,17 @@ impl GitRepo {
         }
         walk.simplify_first_parent()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+        // Reading the whole history, every commit already accounted for (the first-parent
+        // line so far and what earlier merges brought in) bounds a merge's side line, so the
+        // read stays linear in commits. Reading on from `since`, the older commits are not at
+        // hand: a merge's side line is found by a walk that hides its first parent.
+        let mut seen: Option<std::collections::HashSet<git2::Oid>> =
+            since.is_none().then(std::collections::HashSet::new);
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
+            if let Some(seen) = seen.as_mut() {
+                seen.insert(commit.id());
+            }
             let tree = self.release_tree(&commit)?;
             let parent = match commit.parents().next() {
                 Some(parent) => self.release_tree(&parent)?,
@@ -314,7 +323,7 @@ impl GitRepo {
             };
             let fact = commit_fact(&commit);
             let merged = if commit.parent_count() > 1 {
-                self.merged_in(&commit)?
+                self.merged_in(&commit, seen.as_mut())?
             } else {
                 Merged::default()
             };
@@ -351,19 +360,31 @@ impl GitRepo {
     /// Who made what a merge brings in from its other parents: the commits reachable from
     /// them and not from the first parent, oldest first, each credited with the files it
     /// changed itself (a merge among them only with what no parent of its own had).
-    fn merged_in<'r>(&'r self, merge: &git2::Commit<'r>) -> Result<Merged<'r>, GitError> {
+    fn merged_in<'r>(
+        &'r self,
+        merge: &git2::Commit<'r>,
+        seen: Option<&mut std::collections::HashSet<git2::Oid>>,
+    ) -> Result<Merged<'r>, GitError> {
         let mut merged = Merged::default();
-        let mut walk = self.repo.revwalk()?;
         for parent in merge.parents().skip(1) {
-            walk.push(parent.id())?;
             merged.trees.extend(self.release_tree(&parent)?);
         }
-        if let Some(first) = merge.parent_ids().next() {
-            walk.hide(first)?;
-        }
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-        for oid in walk {
-            let side = self.repo.find_commit(oid?)?;
+        let line = match seen {
+            Some(seen) => self.side_line(merge, seen)?,
+            None => {
+                let mut walk = self.repo.revwalk()?;
+                for parent in merge.parent_ids().skip(1) {
+                    walk.push(parent)?;
+                }
+                if let Some(first) = merge.parent_ids().next() {
+                    walk.hide(first)?;
+                }
+                walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+                walk.collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        for oid in line {
+            let side = self.repo.find_commit(oid)?;
             let tree = self.release_tree(&side)?;
             let parents: Vec<Option<git2::Tree<'_>>> = side
                 .parents()
@@ -397,6 +418,37 @@ impl GitRepo {
             }
         }
         Ok(merged)
+    }
+
+    /// The commits a merge's other parents reach that are not in `seen`, parents before
+    /// children, added to `seen`.
+    fn side_line(
+        &self,
+        merge: &git2::Commit<'_>,
+        seen: &mut std::collections::HashSet<git2::Oid>,
+    ) -> Result<Vec<git2::Oid>, GitError> {
+        let mut line = Vec::new();
+        // Depth first, a commit written out once all its parents are.
+        let mut stack: Vec<(git2::Oid, bool)> =
+            merge.parent_ids().skip(1).map(|id| (id, false)).collect();
+        while let Some((oid, parents_done)) = stack.pop() {
+            if parents_done {
+                line.push(oid);
+                continue;
+            }
+            if !seen.insert(oid) {
+                continue;
+            }
+            stack.push((oid, true));
+            let commit = self.repo.find_commit(oid)?;
+            stack.extend(
+                commit
+                    .parent_ids()
+                    .filter(|p| !seen.contains(p))
+                    .map(|p| (p, false)),
+            );
+        }
+        Ok(line)
     }
 
     /// The manifests (parsed) and railyard's own files (bytes by path) of the commit `rev`.
