@@ -304,3 +304,88 @@ fn a_task_report_merged_with_a_merge_commit_counts_for_its_owner() {
         .expect("the turnover is planned");
     assert_eq!(turnover["phase"], "deployed", "{turnover}");
 }
+
+#[test]
+fn facts_read_on_from_a_cached_tip_equal_facts_read_in_full_through_merges() {
+    let repo = train_repo();
+    let dir = repo.path();
+    let mut cache = None;
+    let check = |cache: &mut Option<_>, step: &str| {
+        let git = railyard::git::GitRepo::discover(dir).expect("a repository");
+        let incremental = git.facts_cached("main", cache).expect("facts");
+        assert_eq!(
+            *incremental,
+            git.facts(Some("main")).expect("facts"),
+            "{step}"
+        );
+    };
+    check(&mut cache, "the first tip");
+    // A branch from the first commit, merged after main moved on (and was cached).
+    approval_on_a_branch(dir);
+    main_moves_on(dir);
+    check(&mut cache, "main moved on");
+    git(
+        dir,
+        &["merge", "-q", "--no-ff", "pr", "-m", "Merge pr"],
+        "maint",
+        "2026-11-03T10:00:00Z",
+    );
+    check(&mut cache, "a merge of an old branch");
+    // A branch that merged another one, forked from the first commit too.
+    git(
+        dir,
+        &["checkout", "-q", "-b", "inner", "HEAD~2"],
+        "nobody",
+        NOW,
+    );
+    commit(
+        dir,
+        &[("inner.txt", "inner\n")],
+        "eve",
+        "2026-11-04T10:00:00Z",
+    );
+    git(
+        dir,
+        &["checkout", "-q", "-b", "outer", "main"],
+        "nobody",
+        NOW,
+    );
+    commit(
+        dir,
+        &[("outer.txt", "outer\n")],
+        "lead",
+        "2026-11-04T11:00:00Z",
+    );
+    git(
+        dir,
+        &["merge", "-q", "--no-ff", "inner", "-m", "Merge inner"],
+        "lead",
+        "2026-11-04T12:00:00Z",
+    );
+    git(dir, &["checkout", "-q", "main"], "nobody", NOW);
+    commit(
+        dir,
+        &[("main.txt", "main\n")],
+        "rita",
+        "2026-11-04T13:00:00Z",
+    );
+    check(&mut cache, "before the nested merge");
+    git(
+        dir,
+        &["merge", "-q", "--no-ff", "outer", "-m", "Merge outer"],
+        "maint",
+        "2026-11-05T10:00:00Z",
+    );
+    check(&mut cache, "a nested merge");
+    let git = railyard::git::GitRepo::discover(dir).expect("a repository");
+    let facts = git.facts(Some("main")).expect("facts");
+    let author = |path: &str| facts.added[path].author_name.clone();
+    assert_eq!(
+        (
+            author("approvals/q4-train.yaml"),
+            author("inner.txt"),
+            author("outer.txt")
+        ),
+        ("marco".to_string(), "eve".to_string(), "lead".to_string())
+    );
+}
