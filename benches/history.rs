@@ -30,9 +30,7 @@ fn main() {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let root = temp.path();
     let files = common::generate(root, manifests);
-    common::git(root, &["init", "-q", "-b", "main"]);
-    common::git(root, &["add", "-A"]);
-    common::git(root, &["commit", "-q", "-m", "generated"]);
+    common::commit_all(root);
     let started = Instant::now();
     let commits = pull_requests(root, pulls, 0);
     println!(

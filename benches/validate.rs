@@ -151,13 +151,6 @@ fn main() {
     }
 }
 
-/// Commits everything in `root` to a new git repository as its first commit.
-fn commit_all(root: &Path) {
-    common::git(root, &["init", "-q", "-b", "main"]);
-    common::git(root, &["add", "-A"]);
-    common::git(root, &["commit", "-q", "-m", "manifests"]);
-}
-
 /// One `railyard -vv reconcile` of `root`: its wall time, its first line of output, and its
 /// debug log, whose laps ([`lap`]) say where the time went.
 fn reconcile_logged(binary: &str, root: &Path) -> (Duration, String, String) {
@@ -202,7 +195,7 @@ fn commit_ms(log: &str) -> u64 {
 /// The write-back on the same repository, committed to a fresh git repository: the first
 /// `reconcile` writes a status file per object in one commit; the second has nothing to do.
 fn write_back(binary: &str, root: &Path) {
-    commit_all(root);
+    common::commit_all(root);
     let (first, said, log) = reconcile_logged(binary, root);
     println!(
         "railyard reconcile (first, {said}): {:.0} ms wall, of which building the commit {} ms",
@@ -219,7 +212,7 @@ fn status_commit(binary: &str, files: usize) {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let root = temp.path();
     generate(root, files * 100 / 61 + 100);
-    commit_all(root);
+    common::commit_all(root);
     let (_, _, log) = reconcile_logged(binary, root);
     let listed = Command::new("git")
         .args(["ls-tree", "-r", "--name-only", "HEAD", "status/"])

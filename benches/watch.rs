@@ -36,9 +36,7 @@ fn main() {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let root = temp.path();
     let files = common::generate(root, manifests);
-    common::git(root, &["init", "-q", "-b", "main"]);
-    common::git(root, &["add", "-A"]);
-    common::git(root, &["commit", "-q", "-m", "manifests"]);
+    common::commit_all(root);
     let binary = env!("CARGO_BIN_EXE_railyard");
     let first = Command::new(binary)
         .args(["reconcile", "--now", "2026-11-25T12:00:00Z", "--repo"])

@@ -52,16 +52,22 @@ fn main_moves_on(dir: &Path) {
     );
 }
 
+/// [`train_repo`] with marco's approval on branch `pr` and main moved on since.
+fn branched() -> tempfile::TempDir {
+    let repo = train_repo();
+    approval_on_a_branch(repo.path());
+    main_moves_on(repo.path());
+    repo
+}
+
 fn counted(dir: &Path) {
     assert_eq!(train(dir).0, "construction", "{:?}", train(dir));
 }
 
 #[test]
 fn a_merge_commit_credits_the_record_to_its_author_not_the_merger() {
-    let repo = train_repo();
+    let repo = branched();
     let dir = repo.path();
-    approval_on_a_branch(dir);
-    main_moves_on(dir);
     git(
         dir,
         &[
@@ -92,10 +98,8 @@ fn fast_forward_rebase_cherry_pick_and_squash_keep_the_author() {
     );
     counted(dir);
     // Rebased onto a main that moved, then fast-forwarded.
-    let repo = train_repo();
+    let repo = branched();
     let dir = repo.path();
-    approval_on_a_branch(dir);
-    main_moves_on(dir);
     git(dir, &["checkout", "-q", "pr"], "nobody", NOW);
     git(
         dir,
@@ -112,17 +116,13 @@ fn fast_forward_rebase_cherry_pick_and_squash_keep_the_author() {
     );
     counted(dir);
     // Cherry-picked by someone else.
-    let repo = train_repo();
+    let repo = branched();
     let dir = repo.path();
-    approval_on_a_branch(dir);
-    main_moves_on(dir);
     git(dir, &["cherry-pick", "pr"], "maint", "2026-11-03T10:00:00Z");
     counted(dir);
     // Squashed: the forge authors the squash commit as the pull request's author.
-    let repo = train_repo();
+    let repo = branched();
     let dir = repo.path();
-    approval_on_a_branch(dir);
-    main_moves_on(dir);
     git(
         dir,
         &["merge", "-q", "--squash", "pr"],

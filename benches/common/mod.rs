@@ -143,6 +143,13 @@ pub fn generate(root: &Path, manifests: usize) -> usize {
     count.get()
 }
 
+/// Commits everything in `root` to a new git repository as its first commit.
+pub fn commit_all(root: &Path) {
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "manifests"]);
+}
+
 /// A hermetic git command in `root` as `eve`.
 pub fn git(root: &Path, args: &[&str]) {
     let status = Command::new("git")
