@@ -110,12 +110,31 @@ fn codeowners_write_and_check_keep_approvals_with_their_teams() {
     let stale = run(&["--check"]);
     assert_eq!(stale.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&stale.stderr).contains("is out of date"));
-    assert_eq!(run(&["--write"]).status.code(), Some(0));
+    let wrote = run(&["--write"]);
+    assert_eq!(wrote.status.code(), Some(0));
+    // The record is not at the path convention: a pull request adding one like it would ask
+    // no owner, and railyard says so.
+    assert!(
+        String::from_utf8_lossy(&wrote.stderr).contains(
+            "warning: approvals/q4-train.yaml is outside the path convention (approvals/<Kind>/<name>/<gate or criterion>-<member>.yaml"
+        ),
+        "{}",
+        String::from_utf8_lossy(&wrote.stderr)
+    );
     let written = std::fs::read_to_string(dir.join(".github/CODEOWNERS")).expect("written");
     assert!(
         written.starts_with("* @platform-team\n\n# railyard:begin"),
         "{written}"
     );
+    // What trust depends on, and records not written yet, have owners.
+    for line in [
+        "/releases/railyard.yaml @marco-gh @rita-gh\n",
+        "/releases/teams/ @marco-gh @rita-gh\n",
+        "/releases/status/ @marco-gh @rita-gh\n",
+        "/releases/approvals/ReleaseTrain/*/train-* @marco-gh @rita-gh\n",
+    ] {
+        assert!(written.contains(line), "{line}{written}");
+    }
     assert!(written.ends_with(&printed), "{written}");
     assert_eq!(run(&["--check"]).status.code(), Some(0));
     // A new approval record: out of date again, until written.

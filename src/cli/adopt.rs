@@ -39,6 +39,15 @@ pub fn codeowners(global: &Global, args: &CodeownersArgs) -> anyhow::Result<Exit
     };
     let block = codeowners::block(&catalog, &prefix);
     let existing = PLACES.iter().map(|p| top.join(p)).find(|p| p.is_file());
+    if existing.is_some() || args.write {
+        for path in codeowners::outside_convention(&catalog) {
+            eprintln!(
+                "warning: {path} is outside the path convention ({} or {}): CODEOWNERS covers a record like it only once it exists, so a pull request adding one asks no owner",
+                codeowners::APPROVAL_CONVENTION,
+                codeowners::REPORT_CONVENTION
+            );
+        }
+    }
     if args.check {
         let Some(path) = existing else {
             eprintln!(
