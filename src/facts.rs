@@ -23,6 +23,11 @@ pub struct CommitInfo {
     /// so a file credited to a merge is one the merge itself introduced (a conflict
     /// resolution): the plan says so.
     pub merge: bool,
+    /// The commit changed nothing but railyard's own files (the status dir and the summary,
+    /// [`Facts::own`]), as every commit railyard makes does.
+    pub own_only: bool,
+    /// The commit's signature, when it has one (checked only when `trust.signatures` asks).
+    pub signature: Option<std::sync::Arc<crate::trust::Signature>>,
 }
 
 impl Commit {
@@ -55,6 +60,9 @@ pub struct Facts {
     pub added: ByPath,
     /// Path → the last commit that changed the file.
     pub changed: ByPath,
+    /// railyard's own paths (the status dir, then the summary) that each commit's
+    /// [`CommitInfo::own_only`] was judged by.
+    pub own: Vec<String>,
 }
 
 impl Facts {
@@ -87,6 +95,8 @@ mod tests {
             author_email: email.into(),
             time: jiff::Timestamp::UNIX_EPOCH,
             merge: false,
+            own_only: false,
+            signature: None,
         };
         let shared = Commit::new(info("rita@example.com"));
         assert_eq!(shared, shared.clone());

@@ -241,8 +241,26 @@ impl GitRepo {
             Err(GitError::NoCommits) => return Ok(facts),
             Err(e) => return Err(e),
         };
+        facts.own = self.own_paths(&tip)?;
         self.apply_history(&mut facts, tip.id(), None)?;
         Ok(facts)
+    }
+
+    /// railyard's own paths (the status dir and the summary) as the `railyard.yaml` of
+    /// `commit` sets them.
+    fn own_paths(&self, commit: &git2::Commit<'_>) -> Result<Vec<String>, GitError> {
+        let config = self.release_tree(commit)?.and_then(|tree| {
+            let blob = blob_at(&tree, CONFIG_FILE)?;
+            Some(RawFile {
+                path: CONFIG_FILE.to_string(),
+                content: Content::Bytes(self.repo.find_blob(blob).ok()?.content().to_vec()),
+            })
+        });
+        let settings = load::settings_from(config.as_ref()).0;
+        Ok(vec![
+            settings.status_dir.trim_end_matches('/').to_string(),
+            settings.summary,
+        ])
     }
 
     /// [`GitRepo::facts`] of `rev`, starting from those of an earlier tip in `cache` when
@@ -257,7 +275,10 @@ impl GitRepo {
         let facts = match cache.take() {
             // Shared with the round before only while that round still holds it: updated in
             // place, not copied, once it let go.
-            Some((old, mut facts)) if self.first_parent_line(tip, &old) => {
+            Some((old, mut facts))
+                if self.first_parent_line(tip, &old)
+                    && facts.own == self.own_paths(&self.repo.find_commit(tip)?)? =>
+            {
                 let old = git2::Oid::from_str(&old)?;
                 self.apply_history(std::sync::Arc::make_mut(&mut facts), tip, Some(old))?;
                 facts
@@ -321,13 +342,14 @@ impl GitRepo {
                 Some(parent) => self.release_tree(&parent)?,
                 None => None,
             };
-            let fact = commit_fact(&commit);
             let merged = if commit.parent_count() > 1 {
-                self.merged_in(&commit, seen.as_mut())?
+                self.merged_in(&commit, seen.as_mut(), &facts.own)?
             } else {
                 Merged::default()
             };
-            for change in changes::between(&self.repo, parent.as_ref(), tree.as_ref())? {
+            let changes = changes::between(&self.repo, parent.as_ref(), tree.as_ref())?;
+            let fact = commit_fact(&self.repo, &commit, own_only(&changes, &facts.own));
+            for change in changes {
                 if change.new.is_some()
                     && merged.brought_in(&change.path, change.new)
                     && let Some(changed) = merged.changed.get(&change.path)
@@ -364,6 +386,7 @@ impl GitRepo {
         &'r self,
         merge: &git2::Commit<'r>,
         seen: Option<&mut std::collections::HashSet<git2::Oid>>,
+        own: &[String],
     ) -> Result<Merged<'r>, GitError> {
         let mut merged = Merged::default();
         for parent in merge.parents().skip(1) {
@@ -390,9 +413,10 @@ impl GitRepo {
                 .parents()
                 .map(|p| self.release_tree(&p))
                 .collect::<Result<_, _>>()?;
-            let fact = commit_fact(&side);
             let first = parents.first().and_then(Option::as_ref);
-            for change in changes::between(&self.repo, first, tree.as_ref())? {
+            let changes = changes::between(&self.repo, first, tree.as_ref())?;
+            let fact = commit_fact(&self.repo, &side, own_only(&changes, own));
+            for change in changes {
                 // A merge on the side line is credited only with what none of its parents had.
                 let inherited = parents
                     .iter()
@@ -1328,7 +1352,34 @@ impl Merged<'_> {
 }
 
 /// A commit as the facts name it.
-fn commit_fact(commit: &git2::Commit<'_>) -> Commit {
+/// Whether `changes` touch nothing but railyard's own paths (`own`: the status dir, then the
+/// summary), as railyard's own commits do.
+fn own_only(changes: &[changes::Change], own: &[String]) -> bool {
+    let [dir, summary] = own else {
+        return false;
+    };
+    !changes.is_empty()
+        && changes.iter().all(|change| {
+            change.path == *summary
+                || change
+                    .path
+                    .strip_prefix(dir.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
+fn commit_fact(repo: &git2::Repository, commit: &git2::Commit<'_>, own_only: bool) -> Commit {
+    // Only a signed commit is read again, for the exact bytes its signature covers.
+    let signature = commit
+        .header_field_bytes("gpgsig")
+        .ok()
+        .and_then(|_| repo.extract_signature(&commit.id(), None).ok())
+        .map(|(armored, payload)| {
+            std::sync::Arc::new(crate::trust::Signature::new(
+                armored.to_vec(),
+                payload.to_vec(),
+            ))
+        });
     Commit::new(crate::facts::CommitInfo {
         id: commit.id().to_string(),
         author_name: commit.author().name().unwrap_or_default().to_string(),
@@ -1336,6 +1387,8 @@ fn commit_fact(commit: &git2::Commit<'_>) -> Commit {
         time: jiff::Timestamp::from_second(commit.time().seconds())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
         merge: commit.parent_count() > 1,
+        own_only,
+        signature,
     })
 }
 

@@ -26,6 +26,7 @@ pub mod status;
 pub mod suggest;
 pub mod summary;
 pub mod tasks;
+pub mod trust;
 pub mod validate;
 pub mod watch;
 pub mod workflow;

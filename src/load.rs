@@ -46,6 +46,8 @@ pub struct Settings {
     pub repository_url: Option<String>,
     /// Where notifications go (`Config.notify`).
     pub notify: Vec<crate::manifest::NotifySink>,
+    /// `Config.trust`: what proves a commit's author.
+    pub trust: crate::manifest::Trust,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Settings {
             bot: spec.bot.clone().unwrap_or_else(|| Bot {
                 name: "railyard[bot]".into(),
                 email: "railyard[bot]@users.noreply.github.com".into(),
+                signing_keys: Vec::new(),
             }),
             roles: spec
                 .roles
@@ -96,6 +99,7 @@ impl Settings {
             ),
             repository_url: spec.repository_url.clone(),
             notify: spec.notify.clone(),
+            trust: spec.trust.clone().unwrap_or_default(),
         }
     }
 }

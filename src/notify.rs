@@ -220,12 +220,14 @@ pub fn hand_edits(
     plans: &mut [std::sync::Arc<ObjectPlan>],
     edited: &[(crate::manifest::Kind, String)],
 ) {
+    if edited.is_empty() {
+        return;
+    }
     let team = settings.team_for_role("release-managers").to_string();
+    let edited: std::collections::BTreeSet<(crate::manifest::Kind, &str)> =
+        edited.iter().map(|(k, n)| (*k, n.as_str())).collect();
     for plan in plans.iter_mut() {
-        if edited
-            .iter()
-            .any(|(k, n)| *k == plan.kind && *n == plan.name)
-        {
+        if edited.contains(&(plan.kind, plan.name.as_str())) {
             // A plan the engine's memo shares is copied before it changes.
             let plan = std::sync::Arc::make_mut(plan);
             plan.notifications.push(crate::engine::Notification {

@@ -148,13 +148,10 @@ fn plan_loaded_with(
         previous,
         files: before,
         warnings,
-    } = writeback::trusted_previous(&loaded.settings, own_files, facts, None);
+        distrusted,
+    } = writeback::trusted_previous(&loaded.settings, &catalog.keys, own_files, facts, None);
     let mut objects = engine::reconcile_with(&catalog, &diagnostics, &previous, facts, now, memo);
-    crate::notify::hand_edits(
-        &loaded.settings,
-        &mut objects,
-        &writeback::hand_edited(&loaded.settings, own_files, facts),
-    );
+    crate::notify::hand_edits(&loaded.settings, &mut objects, &distrusted);
     let settings = &loaded.settings;
     let changes = writeback::planned_changes(
         &settings.status_dir,

@@ -107,12 +107,21 @@ fn prepare(
             mut previous,
             files: before,
             warnings,
+            distrusted,
         },
         diagnostics,
     ) = {
         let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
         let found = rayon::join(
-            || trusted_previous(&settings, &own_files, &facts, cache.as_deref_mut()),
+            || {
+                trusted_previous(
+                    &settings,
+                    &catalog.keys,
+                    &own_files,
+                    &facts,
+                    cache.as_deref_mut(),
+                )
+            },
             || validate::check_catalog(&loaded, &catalog, names, checks.as_mut()),
         );
         if let (Some(cache), Some(checks)) = (cache.as_deref_mut(), checks) {
@@ -135,11 +144,7 @@ fn prepare(
         now,
         cache.as_deref_mut().map(|cache| &mut cache.memo),
     );
-    crate::notify::hand_edits(
-        &settings,
-        &mut plans,
-        &hand_edited(&settings, &own_files, &facts),
-    );
+    crate::notify::hand_edits(&settings, &mut plans, &distrusted);
     let (messages, unresolved) =
         crate::notify::messages(&catalog, &plans, settings.repository_url.as_deref());
     let mut warnings = warnings;
@@ -385,40 +390,49 @@ fn deliver_owed(
     written
 }
 
-/// railyard's bot, as git history names it.
+/// railyard's bot, as git history names it, and the keys its commits are signed with.
 struct Bot<'s> {
     email: &'s str,
+    keys: &'s crate::trust::Keyring,
 }
 
 impl<'s> Bot<'s> {
-    fn of(settings: &'s crate::load::Settings) -> Bot<'s> {
+    fn of(settings: &'s crate::load::Settings, keys: &'s crate::trust::Keyring) -> Bot<'s> {
         Bot {
             email: &settings.bot.email,
+            keys,
         }
     }
 
-    /// Whether git says the bot changed `path` last (never without git history).
-    fn changed_last(&self, facts: &crate::facts::Facts, path: &str) -> bool {
-        facts.verified
-            && facts
-                .changed
-                .get(path)
-                .is_some_and(|c| crate::facts::same_email(&c.author_email, self.email))
+    /// Why the last change to `path` is not taken as railyard's (`None`: it is). Without git
+    /// history nothing is railyard's, and nothing is said (`Some("")`). With history, the
+    /// bot's author email is a claim anyone can make, so the commit must also look like one
+    /// of railyard's: signed by a key in `bot.signingKeys` when `trust.signatures` is on,
+    /// and otherwise changing nothing outside the status dir and the summary.
+    fn distrust(&self, facts: &crate::facts::Facts, path: &str) -> Option<String> {
+        let Some(commit) = facts.changed.get(path).filter(|_| facts.verified) else {
+            return Some(String::new());
+        };
+        let short = &commit.id[..commit.id.len().min(12)];
+        if !crate::facts::same_email(&commit.author_email, self.email) {
+            return Some(format!(
+                "{path} was last changed by {} <{}> in {short}, not by railyard",
+                commit.author_name, commit.author_email
+            ));
+        }
+        if self.keys.mode != crate::manifest::SignatureMode::Off {
+            if !self.keys.signed_by_bot(commit) {
+                return Some(format!(
+                    "{path} was last changed in {short} under railyard's name, but that commit is not signed by a key in `bot.signingKeys`"
+                ));
+            }
+        } else if !commit.own_only {
+            return Some(format!(
+                "{path} was last changed in {short} under railyard's name, but that commit also changed files outside the status dir and the summary, which railyard's commits never do"
+            ));
+        }
+        None
     }
-}
-
-/// The objects whose status file someone other than railyard changed last (a hand edit).
-pub fn hand_edited(
-    settings: &crate::load::Settings,
-    own_files: &crate::git::OwnFiles,
-    facts: &crate::facts::Facts,
-) -> Vec<(Kind, String)> {
-    let bot = Bot::of(settings);
-    own_files
-        .keys()
-        .filter(|path| facts.changed.contains_key(*path) && !bot.changed_last(facts, path))
-        .filter_map(|path| status_key(&settings.status_dir, path))
-        .collect()
 }
 
 /// What railyard's own files say, where railyard wrote them last.
@@ -431,6 +445,9 @@ pub struct Trusted {
     pub files: HashMap<String, Arc<StatusFile>>,
     /// Files someone else changed last, one sentence each.
     pub warnings: Vec<String>,
+    /// The objects whose committed status file is not trusted (`status-tampered`): someone
+    /// else changed it last, or it does not read as railyard writes it. Sorted.
+    pub distrusted: Vec<(Kind, String)>,
 }
 
 /// railyard's own files as the tree has them (path → bytes), and the trusted status files
@@ -441,42 +458,46 @@ pub type Existing<'a> = (
 );
 
 /// The previous status of every object, read from the status files that railyard itself
-/// wrote last (by the bot's email in git history); a file someone else changed last is not
-/// trusted and gets a warning. Without git history nothing is trusted.
+/// wrote last ([`Bot::distrust`]) and that read back exactly as railyard renders them; any
+/// other committed status file is not trusted and gets a warning, and its object is
+/// reconciled from its manifests and records as if new. Without git history nothing is
+/// trusted.
 pub fn trusted_previous(
     settings: &crate::load::Settings,
+    keys: &crate::trust::Keyring,
     own_files: &crate::git::OwnFiles,
     facts: &crate::facts::Facts,
     cache: Option<&mut crate::load::ParseCache>,
 ) -> Trusted {
     let mut warnings = Vec::new();
-    let bot = Bot::of(settings);
+    let mut distrusted = Vec::new();
+    let bot = Bot::of(settings, keys);
     // In path order: each trusted status file, its bytes and the object it is the status of.
     type Bytes = Arc<Vec<u8>>;
     let mut trusted: Vec<(&String, &Bytes, (Kind, &str))> = Vec::new();
     for (path, bytes) in own_files {
-        if !bot.changed_last(facts, path) {
-            if let Some(commit) = facts.changed.get(path) {
-                warnings.push(format!(
-                    "{path} was last changed by {} <{}> in {}, not by railyard: it is recomputed and overwritten",
-                    commit.author_name,
-                    commit.author_email,
-                    &commit.id[..commit.id.len().min(12)]
-                ));
+        let key = status_object(&settings.status_dir, path);
+        if let Some(why) = bot.distrust(facts, path) {
+            if !why.is_empty() {
+                warnings.push(format!("{why}: it is recomputed and overwritten"));
+                if let Some((kind, name)) = key {
+                    distrusted.push((kind, name.to_string()));
+                }
             }
             continue;
         }
         if path == &settings.summary {
             continue;
         }
-        if let Some(key) = status_object(&settings.status_dir, path) {
+        if let Some(key) = key {
             trusted.push((path, bytes, key));
         }
     }
     // Thousands of status files: parsed in parallel, or found in the cache (`watch`) by
     // path and bytes: the same bytes (a file unchanged since the cache took it is the same
     // allocation, held by both) or equal ones. Each one's parsed form (`None`: it does not
-    // parse), and whether it was parsed now.
+    // parse, or it is not what railyard would write for what it says), and whether it was
+    // parsed now.
     let cached = cache.map(|c| &mut c.statuses);
     let known = cached.as_deref();
     let found: Vec<(Option<Arc<StatusFile>>, bool)> = trusted
@@ -485,9 +506,23 @@ pub fn trusted_previous(
             Some((kept, file)) if Arc::ptr_eq(kept, bytes) || kept == *bytes => {
                 (Some(file.clone()), false)
             }
-            _ => (StatusFile::parse(bytes).map(Arc::new), true),
+            _ => (
+                StatusFile::parse(bytes)
+                    .filter(|file| file.render().as_bytes() == bytes.as_slice())
+                    .map(Arc::new),
+                true,
+            ),
         })
         .collect();
+    for ((path, _, (kind, name)), (file, _)) in trusted.iter().zip(&found) {
+        if file.is_none() {
+            warnings.push(format!(
+                "{path} does not read as railyard writes a status file: it is recomputed and overwritten"
+            ));
+            distrusted.push((*kind, name.to_string()));
+        }
+    }
+    distrusted.sort();
     if let Some(cached) = cached {
         // The cache takes the files parsed now and forgets the rest: a changed file that no
         // longer parses has no previous status, nor has a file that is gone or not trusted.
@@ -523,15 +558,11 @@ pub fn trusted_previous(
         previous,
         files,
         warnings,
+        distrusted,
     }
 }
 
-/// (kind, name) of `status/<Kind>/<name>.yaml`.
-fn status_key(status_dir: &str, path: &str) -> Option<(Kind, String)> {
-    status_object(status_dir, path).map(|(kind, name)| (kind, name.to_string()))
-}
-
-/// [`status_key`], borrowed from `path`.
+/// (kind, name) of `status/<Kind>/<name>.yaml`, borrowed from `path`.
 fn status_object<'p>(status_dir: &str, path: &'p str) -> Option<(Kind, &'p str)> {
     let rest = path
         .strip_prefix(status_dir.trim_end_matches('/'))?
@@ -896,6 +927,8 @@ mod tests {
                 author_email: settings.bot.email.clone(),
                 time: jiff::Timestamp::UNIX_EPOCH,
                 merge: false,
+                own_only: true,
+                signature: None,
             }),
         );
         let file = StatusFile {
@@ -906,11 +939,12 @@ mod tests {
             tasks: None,
         };
         let mut cache = crate::load::ParseCache::default();
+        let keys = crate::trust::Keyring::default();
         let mut own = BTreeMap::from([(path.clone(), Arc::new(file.render().into_bytes()))]);
         let key = (Kind::ReleaseTrain, "q4".to_string());
-        let first = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        let first = trusted_previous(&settings, &keys, &own, &facts, Some(&mut cache));
         assert_eq!(first.previous[&key].phase, "construction");
-        let again = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        let again = trusted_previous(&settings, &keys, &own, &facts, Some(&mut cache));
         assert_eq!(again.previous, first.previous, "from the cache");
         assert!(
             Arc::ptr_eq(&again.files[&path], &first.files[&path]),
@@ -918,7 +952,7 @@ mod tests {
         );
         // The same bytes in another allocation (the tree read again): still the cache's.
         own.insert(path.clone(), Arc::new(file.render().into_bytes()));
-        let copied = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        let copied = trusted_previous(&settings, &keys, &own, &facts, Some(&mut cache));
         assert!(Arc::ptr_eq(&copied.files[&path], &first.files[&path]));
         let mut edited = file.clone();
         edited.status = std::sync::Arc::new(crate::status::ObjectStatus {
@@ -926,10 +960,10 @@ mod tests {
             ..Default::default()
         });
         own.insert(path.clone(), Arc::new(edited.render().into_bytes()));
-        let changed = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        let changed = trusted_previous(&settings, &keys, &own, &facts, Some(&mut cache));
         assert_eq!(changed.previous[&key].phase, "testing");
         own.insert(path.clone(), Arc::new(b"phase: [broken".to_vec()));
-        let broken = trusted_previous(&settings, &own, &facts, Some(&mut cache));
+        let broken = trusted_previous(&settings, &keys, &own, &facts, Some(&mut cache));
         assert!(broken.previous.is_empty(), "{:?}", broken.previous);
         assert!(broken.files.is_empty());
     }
@@ -1027,11 +1061,11 @@ mod tests {
     #[test]
     fn status_paths_name_their_object() {
         assert_eq!(
-            status_key("status", "status/Turnover/t-1.yaml"),
-            Some((Kind::Turnover, "t-1".into()))
+            status_object("status", "status/Turnover/t-1.yaml"),
+            Some((Kind::Turnover, "t-1"))
         );
-        assert_eq!(status_key("status/", "status/Nope/t.yaml"), None);
-        assert_eq!(status_key("status", "STATUS.md"), None);
+        assert_eq!(status_object("status/", "status/Nope/t.yaml"), None);
+        assert_eq!(status_object("status", "STATUS.md"), None);
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub fn run_with(catalog: &Catalog<'_>, memo: Option<&mut Memo>) -> Vec<Diagnosti
         || rayon::join(|| each(references::check), tasks),
         || rayon::join(|| each(workflows::check), || each(schedule::check)),
     );
-    [references, task_graph, workflows, schedule].concat()
+    let keys = each(crate::trust::check_keys);
+    [references, task_graph, workflows, schedule, keys].concat()
 }
 
 /// "unknown environment `prod`", located at `pointer`, with a "did you mean".

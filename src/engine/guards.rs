@@ -4,7 +4,9 @@
 use serde_json::Value;
 
 use super::world::{Subject, Target, TaskState, World, as_text, field_values, is_empty};
-use crate::manifest::{Check, Guards, Moment, TasksGuard, Tier, TrainType, WorkflowKind};
+use crate::manifest::{
+    Check, Guards, Moment, SignatureMode, TasksGuard, Tier, TrainType, WorkflowKind,
+};
 
 /// What the guards need to know about the object beyond the world.
 pub struct Ctx<'s, 'a> {
@@ -621,12 +623,17 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
                 .push(format!("`{gate}` rejected by `{by}`{why}"));
             verdict.missing.push(format!("approval `{gate}` was rejected by `{by}`{why}; a newer approval from team `{team}` is needed"));
         } else if tally.approvers.len() >= need {
+            let checked = world.catalog.keys.mode != SignatureMode::Off && world.facts.verified;
             given.push(format!(
                 "approval `{gate}` by {}",
                 tally
                     .approvers
                     .iter()
-                    .map(|a| format!("`{a}`"))
+                    .map(|a| match tally.unsigned.get(a) {
+                        Some(why) => format!("`{a}` (not signed: {why})"),
+                        None if checked => format!("`{a}` (signed)"),
+                        None => format!("`{a}`"),
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             ));

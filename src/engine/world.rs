@@ -9,12 +9,14 @@ use serde_json::Value;
 use crate::catalog::{Catalog, Item};
 use crate::facts::Facts;
 use crate::load::Document;
+use crate::manifest::SignatureMode;
 use crate::manifest::{
     ApplicationReleaseSpec, ApprovalSpec, Decision, EnvironmentSpec, Kind, Outcome,
     ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, Task, TaskReportSpec, TaskType, Tier,
     TurnoverSpec, WorkflowKind, WorkflowSpec,
 };
 use crate::status::{RunState, TaskRun};
+use crate::trust::Proof;
 use crate::workflow;
 
 /// The earliest instant ahead of the clock that an object's guards compared the clock with:
@@ -144,6 +146,9 @@ pub struct Tally {
     pub rejected_by: Option<(String, Option<String>)>,
     /// Records that do not count, and why.
     pub ignored: Vec<String>,
+    /// Under `trust.signatures: verify`, the counted approvers whose record's commit is not
+    /// signed by them, and why (under `require` they are not counted at all).
+    pub unsigned: BTreeMap<String, String>,
 }
 
 /// What an approval decides.
@@ -468,6 +473,27 @@ impl<'a> World<'a> {
             .and_then(|c| self.catalog.member_by_email(&c.author_email))
     }
 
+    /// Whether the commit that added `path` is signed by `member` (or by a forge on the
+    /// member's behalf): `None` when it is, or when signatures are off; otherwise why not.
+    fn unsigned(&self, path: &str, member: &str) -> Option<String> {
+        let keys = &self.catalog.keys;
+        if keys.mode == SignatureMode::Off || !self.facts.verified {
+            return None;
+        }
+        let commit = self.facts.added.get(path)?;
+        let short = commit.id.get(..12).unwrap_or(&commit.id);
+        match keys.proof(commit, member) {
+            Proof::Signed => None,
+            Proof::Unsigned => Some(format!("its commit {short} is not signed")),
+            Proof::NotProven(why) => Some(format!("its commit {short}: {why}")),
+        }
+    }
+
+    /// Whether a record signed as `unsigned` says counts: not under `require`.
+    fn required(&self) -> bool {
+        self.catalog.keys.mode == SignatureMode::Require
+    }
+
     /// Counts the approvals of `target` on the subject from members of `team` (or from the
     /// people `also` names: a spec field and the member or team it holds), as SPEC §3 says:
     /// each person once, never the author of the subject's last change, none from an
@@ -511,6 +537,7 @@ impl<'a> World<'a> {
         for approval in relevant {
             let spec = &approval.manifest.spec;
             let by = spec.by.as_str();
+            let mut unsigned = None;
             if self.facts.verified {
                 match self.author(approval.path()) {
                     None if !self.facts.added.contains_key(approval.path()) => {
@@ -540,6 +567,16 @@ impl<'a> World<'a> {
                         ));
                         continue;
                     }
+                }
+                if let Some(why) = self.unsigned(approval.path(), by) {
+                    if self.required() {
+                        tally.ignored.push(format!(
+                            "`{}` is not signed by `{by}` ({why}) and `trust.signatures` is `require`",
+                            approval.name()
+                        ));
+                        continue;
+                    }
+                    unsigned = Some(why);
                 }
                 // Committed when the object left the phase, or before: that visit's.
                 if let (Some(since), Some(added)) = (since, self.facts.added.get(approval.path()))
@@ -585,9 +622,14 @@ impl<'a> World<'a> {
                     if !tally.approvers.iter().any(|a| a == by) {
                         tally.approvers.push(by.to_string());
                     }
+                    match unsigned {
+                        Some(why) => tally.unsigned.insert(by.to_string(), why),
+                        None => tally.unsigned.remove(by),
+                    };
                 }
                 Decision::Reject => {
                     tally.approvers.clear();
+                    tally.unsigned.clear();
                     tally.rejected_by = Some((by.to_string(), spec.comment.clone()));
                 }
             }
@@ -881,6 +923,9 @@ impl<'a> World<'a> {
             let spec = &report.manifest.spec;
             let by = spec.by.as_str();
             if self.facts.verified && self.author(report.path()) != Some(by) {
+                continue;
+            }
+            if self.required() && self.unsigned(report.path(), by).is_some() {
                 continue;
             }
             let Some(task) = tasks.iter().find(|t| t.id == spec.task) else {

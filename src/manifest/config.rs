@@ -43,6 +43,41 @@ pub struct ConfigSpec {
     /// The repository's web address, for links in notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository_url: Option<String>,
+    /// What proves who made a commit: author emails alone, or signatures too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<Trust>,
+}
+
+/// How far railyard trusts a commit's author (README, "Trust").
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Trust {
+    /// `off` (default): a record is its commit author's, by email. `verify`: the same, and
+    /// the plan says whether each counted record was signed by that member. `require`: a
+    /// record counts only when the commit that introduced it is signed by a key of the
+    /// member it names (or by a forge key on that member's behalf), and a status file is
+    /// trusted only when signed by the bot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<SignatureMode>,
+    /// Public keys of a forge that signs commits on its users' behalf (GitHub signs web
+    /// merges and squashes with its own key): a commit signed by one of them is its
+    /// author's. OpenSSH public keys, committed here, never fetched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forge_keys: Vec<String>,
+    /// Public keys that never prove anything again, whoever lists them (a lost laptop), as
+    /// git's `gpg.ssh.revocationFile` has them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_keys: Vec<String>,
+}
+
+/// `trust.signatures`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureMode {
+    #[default]
+    Off,
+    Verify,
+    Require,
 }
 
 /// A git identity.
@@ -51,6 +86,11 @@ pub struct ConfigSpec {
 pub struct Bot {
     pub name: String,
     pub email: String,
+    /// The public keys railyard's commits are signed with (`RAILYARD_SIGNING_KEY` holds the
+    /// private one). With `trust.signatures` on, a status file is trusted only when the
+    /// commit that last changed it is signed by one of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_keys: Vec<String>,
 }
 
 /// Bounds on input, so that a hostile repository cannot exhaust memory or time.

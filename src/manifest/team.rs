@@ -27,4 +27,10 @@ pub struct Member {
     /// GitHub handle, for @-mentions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub github: Option<String>,
+    /// The public keys this member signs commits with: OpenSSH public keys as
+    /// `ssh-keygen -y` prints them (`ssh-ed25519 AAAA… comment`), optionally preceded by
+    /// git's allowed-signers options `valid-after="YYYYMMDD[HHMM[SS]]"` and
+    /// `valid-before="…"` (UTC), which bound the commit times the key proves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_keys: Vec<String>,
 }

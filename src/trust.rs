@@ -1,0 +1,382 @@
+//! Signatures as proof of who made a commit (README, "Trust"): the signature a commit carries
+//! checked over the exact bytes git signed, and the keys the repository says belong to whom.
+//! Pure: the git module hands over each commit's signature and signed payload; nothing here
+//! reads a file or asks a forge.
+//!
+//! Only OpenSSH signatures (`gpg.format ssh`, git's SSHSIG in the `git` namespace) are
+//! checked. A commit signed any other way (OpenPGP, X.509) is "signed in a format railyard
+//! cannot check", which under `require` does not count.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use crate::catalog::Catalog;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::facts::CommitInfo;
+use crate::manifest::{SignatureMode, TeamSpec};
+
+/// The namespace git signs commits in.
+const NAMESPACE: &str = "git";
+
+/// A commit's signature as git stores it (the `gpgsig` header), with the bytes it signs (the
+/// commit without that header). Checked once, when first asked.
+#[derive(Debug)]
+pub struct Signature {
+    armored: Vec<u8>,
+    payload: Vec<u8>,
+    checked: OnceLock<Signed>,
+}
+
+impl PartialEq for Signature {
+    fn eq(&self, other: &Signature) -> bool {
+        self.armored == other.armored && self.payload == other.payload
+    }
+}
+
+impl Eq for Signature {}
+
+/// What a signature proves, before anyone's keys are looked at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signed {
+    /// A valid signature by the key with this fingerprint (`SHA256:…`).
+    By(String),
+    /// Not a valid signature of this commit, and why.
+    Bad(String),
+    /// A signature in a format railyard does not check.
+    Unsupported(&'static str),
+}
+
+impl Signature {
+    pub fn new(armored: Vec<u8>, payload: Vec<u8>) -> Signature {
+        Signature {
+            armored,
+            payload,
+            checked: OnceLock::new(),
+        }
+    }
+
+    /// Checks the signature over the payload (once; the answer is kept).
+    pub fn check(&self) -> &Signed {
+        self.checked
+            .get_or_init(|| verify(&self.armored, &self.payload))
+    }
+}
+
+fn verify(armored: &[u8], payload: &[u8]) -> Signed {
+    let text = String::from_utf8_lossy(armored);
+    let text = text.trim_start();
+    if text.starts_with("-----BEGIN PGP SIGNATURE-----") {
+        return Signed::Unsupported("OpenPGP");
+    }
+    if !text.starts_with("-----BEGIN SSH SIGNATURE-----") {
+        return Signed::Unsupported("X.509 or unknown");
+    }
+    let signature = match ssh_key::SshSig::from_pem(text.as_bytes()) {
+        Ok(signature) => signature,
+        Err(e) => return Signed::Bad(format!("the signature does not parse ({e})")),
+    };
+    if signature.namespace() != NAMESPACE {
+        return Signed::Bad(format!(
+            "signed in namespace `{}`, not `{NAMESPACE}`",
+            signature.namespace()
+        ));
+    }
+    let key = ssh_key::PublicKey::from(signature.public_key().clone());
+    match key.verify(NAMESPACE, payload, &signature) {
+        Ok(()) => Signed::By(fingerprint(&key)),
+        Err(_) => Signed::Bad("the signature does not match the commit".into()),
+    }
+}
+
+fn fingerprint(key: &ssh_key::PublicKey) -> String {
+    key.fingerprint(ssh_key::HashAlg::Sha256).to_string()
+}
+
+/// A public key as the repository lists it: an OpenSSH public key line, optionally preceded
+/// by git's allowed-signers options `valid-after="…"` and `valid-before="…"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub fingerprint: String,
+    pub valid_after: Option<jiff::Timestamp>,
+    pub valid_before: Option<jiff::Timestamp>,
+}
+
+impl Key {
+    /// Parses `line`; the error says what is wrong, for a diagnostic.
+    pub fn parse(line: &str) -> Result<Key, String> {
+        let mut rest = line.trim();
+        let mut valid_after = None;
+        let mut valid_before = None;
+        // Options come first, comma- or space-separated, until the key type.
+        loop {
+            let (option, after) = match rest.find([' ', ',']) {
+                Some(end) if rest[..end].contains('=') => (&rest[..end], rest[end + 1..].trim()),
+                _ => break,
+            };
+            let (name, value) = option.split_once('=').unwrap_or((option, ""));
+            let slot = match name {
+                "valid-after" => &mut valid_after,
+                "valid-before" => &mut valid_before,
+                _ => {
+                    return Err(format!(
+                        "unknown option `{name}` (railyard reads `valid-after` and `valid-before`)"
+                    ));
+                }
+            };
+            let value = value.trim_matches('"');
+            *slot = Some(parse_time(value).ok_or_else(|| {
+                format!("`{name}` takes a UTC time as YYYYMMDD[HHMM[SS]], not `{value}`")
+            })?);
+            rest = after;
+        }
+        if rest.starts_with("-----BEGIN PGP") {
+            return Err("OpenPGP keys are not supported yet: list an OpenSSH public key (git's `gpg.format ssh`)".into());
+        }
+        let key = ssh_key::PublicKey::from_openssh(rest).map_err(|e| {
+            format!("not an OpenSSH public key ({e}); write it as `ssh-keygen -y -f KEY` prints it")
+        })?;
+        Ok(Key {
+            fingerprint: fingerprint(&key),
+            valid_after,
+            valid_before,
+        })
+    }
+
+    /// Whether the key proves a commit made at `time`.
+    fn valid_at(&self, time: jiff::Timestamp) -> bool {
+        self.valid_after.is_none_or(|after| time >= after)
+            && self.valid_before.is_none_or(|before| time < before)
+    }
+}
+
+/// `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, with an optional `Z`: UTC.
+fn parse_time(value: &str) -> Option<jiff::Timestamp> {
+    let digits = value.strip_suffix(['Z', 'z']).unwrap_or(value);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || ![8, 12, 14].contains(&digits.len()) {
+        return None;
+    }
+    let field = |range: std::ops::Range<usize>| -> Option<i16> {
+        match digits.get(range) {
+            Some(d) if !d.is_empty() => d.parse().ok(),
+            _ => Some(0),
+        }
+    };
+    let small = |range| field(range).and_then(|v| i8::try_from(v).ok());
+    let day = jiff::civil::Date::new(field(0..4)?, small(4..6)?, small(6..8)?).ok()?;
+    let time = jiff::civil::Time::new(small(8..10)?, small(10..12)?, small(12..14)?, 0).ok()?;
+    day.to_datetime(time)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// What a commit proves about the member a record names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// Signed by a key of that member, or by a forge key on behalf of its author.
+    Signed,
+    /// Not signed.
+    Unsigned,
+    /// Signed, but it does not prove that member: the sentence says why.
+    NotProven(String),
+}
+
+/// The keys of a repository: whose each is, the forge's, the bot's, and the revoked ones.
+#[derive(Debug, Default)]
+pub struct Keyring {
+    pub mode: SignatureMode,
+    /// fingerprint → (member, the key as listed).
+    members: HashMap<String, Vec<(String, Key)>>,
+    forge: HashSet<String>,
+    bot: HashSet<String>,
+    revoked: HashSet<String>,
+}
+
+impl Keyring {
+    /// The keys the catalog's teams and settings list (a key that does not parse is left out:
+    /// [`check_keys`] reports it).
+    pub fn build(catalog: &Catalog<'_>) -> Keyring {
+        let trust = &catalog.settings.trust;
+        let mode = trust.signatures.unwrap_or_default();
+        if mode == SignatureMode::Off {
+            return Keyring::default();
+        }
+        let fingerprints = |keys: &[String]| -> HashSet<String> {
+            keys.iter()
+                .filter_map(|k| Key::parse(k).ok())
+                .map(|k| k.fingerprint)
+                .collect()
+        };
+        let mut members: HashMap<String, Vec<(String, Key)>> = HashMap::new();
+        for team in catalog.all::<TeamSpec>() {
+            for member in &team.manifest.spec.members {
+                for key in member
+                    .signing_keys
+                    .iter()
+                    .filter_map(|k| Key::parse(k).ok())
+                {
+                    let listed = members.entry(key.fingerprint.clone()).or_default();
+                    if !listed
+                        .iter()
+                        .any(|(m, k)| m == member.id.as_str() && *k == key)
+                    {
+                        listed.push((member.id.to_string(), key));
+                    }
+                }
+            }
+        }
+        Keyring {
+            mode,
+            members,
+            forge: fingerprints(&trust.forge_keys),
+            bot: fingerprints(&catalog.settings.bot.signing_keys),
+            revoked: fingerprints(&trust.revoked_keys),
+        }
+    }
+
+    /// What `commit` proves about `member` having made it.
+    pub fn proof(&self, commit: &CommitInfo, member: &str) -> Proof {
+        let Some(signature) = &commit.signature else {
+            return Proof::Unsigned;
+        };
+        let key = match signature.check() {
+            Signed::By(key) => key,
+            Signed::Bad(why) => return Proof::NotProven(format!("its signature is bad: {why}")),
+            Signed::Unsupported(format) => {
+                return Proof::NotProven(format!(
+                    "it is signed with {format}, which railyard does not check"
+                ));
+            }
+        };
+        if self.revoked.contains(key) {
+            return Proof::NotProven(format!("it is signed with the revoked key {key}"));
+        }
+        if self.forge.contains(key) {
+            return Proof::Signed;
+        }
+        let listed = self.members.get(key).map(Vec::as_slice).unwrap_or_default();
+        match listed.iter().find(|(m, _)| m == member) {
+            Some((_, k)) if k.valid_at(commit.time) => Proof::Signed,
+            Some(_) => Proof::NotProven(format!(
+                "it is signed with a key of `{member}` that was not valid at {}",
+                commit.time
+            )),
+            None => match listed.first() {
+                Some((other, _)) => Proof::NotProven(format!(
+                    "it is signed with a key of `{other}`, not of `{member}`"
+                )),
+                None => Proof::NotProven(format!("it is signed with {key}, a key nobody lists")),
+            },
+        }
+    }
+
+    /// Whether `commit` is signed, validly, by one of the bot's keys.
+    pub fn signed_by_bot(&self, commit: &CommitInfo) -> bool {
+        commit.signature.as_ref().is_some_and(|s| match s.check() {
+            Signed::By(key) => self.bot.contains(key) && !self.revoked.contains(key),
+            _ => false,
+        })
+    }
+}
+
+/// Every signing key the repository lists that does not parse: an `invalid-format` error at
+/// the key.
+pub fn check_keys(catalog: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
+    for team in catalog.all::<TeamSpec>() {
+        for (m, member) in team.manifest.spec.members.iter().enumerate() {
+            for (k, key) in member.signing_keys.iter().enumerate() {
+                if let Err(why) = Key::parse(key) {
+                    out.push(
+                        team.error(
+                            Code::InvalidFormat,
+                            &format!("/spec/members/{m}/signingKeys/{k}"),
+                            format!("signing key of `{}`: {why}", member.id),
+                        )
+                        .with_label("not a key railyard can check"),
+                    );
+                }
+            }
+        }
+    }
+    let Some(config) = catalog
+        .documents()
+        .iter()
+        .find(|d| d.kind == Some(crate::manifest::Kind::Config))
+    else {
+        return;
+    };
+    let settings = catalog.settings;
+    let lists: [(&str, &[String]); 3] = [
+        ("/spec/trust/forgeKeys", &settings.trust.forge_keys),
+        ("/spec/trust/revokedKeys", &settings.trust.revoked_keys),
+        ("/spec/bot/signingKeys", &settings.bot.signing_keys),
+    ];
+    for (pointer, keys) in lists {
+        for (k, key) in keys.iter().enumerate() {
+            if let Err(why) = Key::parse(key) {
+                out.push(
+                    Diagnostic::error(
+                        Code::InvalidFormat,
+                        &config.path,
+                        Some(config.root.locate(&format!("{pointer}/{k}")).node.span),
+                        why,
+                    )
+                    .with_label("not a key railyard can check"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Key, parse_time};
+
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOYYXIbPCoP6niJtKLsyAkca8YSXDV3g3OMZ28wjO456 eve@laptop";
+
+    #[test]
+    fn keys_parse_with_and_without_allowed_signers_options() {
+        let plain = Key::parse(KEY).unwrap();
+        assert!(plain.fingerprint.starts_with("SHA256:"));
+        assert_eq!((plain.valid_after, plain.valid_before), (None, None));
+        let bounded = Key::parse(&format!(
+            "valid-after=\"20260101\",valid-before=\"20270101120000Z\" {KEY}"
+        ))
+        .unwrap();
+        assert_eq!(bounded.fingerprint, plain.fingerprint);
+        assert_eq!(
+            bounded.valid_after.unwrap().to_string(),
+            "2026-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            bounded.valid_before.unwrap().to_string(),
+            "2027-01-01T12:00:00Z"
+        );
+        let spaced = Key::parse(&format!("valid-before=\"202701011200\" {KEY}")).unwrap();
+        assert_eq!(
+            spaced.valid_before.unwrap().to_string(),
+            "2027-01-01T12:00:00Z"
+        );
+    }
+
+    #[test]
+    fn a_bad_key_says_what_is_wrong() {
+        let err = |line: &str| Key::parse(line).unwrap_err();
+        assert!(err("ssh-ed25519 AAAA-not-base64").contains("not an OpenSSH public key"));
+        assert!(err(&format!("valid-before=\"tomorrow\" {KEY}")).contains("YYYYMMDD"));
+        assert!(err(&format!("cert-authority=\"x\" {KEY}")).contains("unknown option"));
+        assert!(err("-----BEGIN PGP PUBLIC KEY BLOCK-----").contains("OpenPGP"));
+        assert!(err("").contains("not an OpenSSH public key"));
+    }
+
+    #[test]
+    fn times_are_utc_and_only_real_dates() {
+        assert!(parse_time("20260230").is_none());
+        assert!(parse_time("2026010").is_none());
+        assert!(parse_time("202601012460").is_none());
+        assert_eq!(
+            parse_time("20261202").unwrap().to_string(),
+            "2026-12-02T00:00:00Z"
+        );
+    }
+}
