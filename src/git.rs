@@ -34,6 +34,8 @@ pub enum GitError {
     Worktree(String),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+    #[error("signing key {path} (RAILYARD_SIGNING_KEY): {message}")]
+    SigningKey { path: PathBuf, message: String },
 }
 
 /// A status commit that changes at most this many files writes loose objects; a larger one
@@ -59,7 +61,13 @@ pub struct GitRepo {
     /// The release repository's folder relative to the git work tree (`""` at the top),
     /// with a trailing `/` when not empty.
     prefix: String,
+    /// The key railyard's commits are signed with, when one is given.
+    signer: Option<(PathBuf, Arc<ssh_key::PrivateKey>)>,
 }
+
+/// The environment variable that holds the path of the SSH private key railyard signs its
+/// commits with (never the key itself, and never a file of the repository).
+pub const SIGNING_KEY_VAR: &str = "RAILYARD_SIGNING_KEY";
 
 /// railyard's own files of a tree (status files, the summary): bytes by path. Each file's
 /// bytes are shared: a watcher's cache of parsed status files holds the same allocation, and
@@ -160,7 +168,40 @@ impl GitRepo {
             repo,
             prefix,
             owned: Vec::new(),
+            signer: None,
         })
+    }
+
+    /// Signs every commit railyard makes from now on with the OpenSSH private key at
+    /// `path` (SSHSIG in git's `git` namespace, as `git commit -S` with `gpg.format ssh`
+    /// makes them). Refused, before anything is written, for a key that cannot be read or
+    /// that a passphrase protects (railyard signs unattended).
+    pub fn sign_with(&mut self, path: &Path) -> Result<(), GitError> {
+        let refuse = |message: String| GitError::SigningKey {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| refuse(e.to_string()))?;
+        let key = ssh_key::PrivateKey::from_openssh(text.trim()).map_err(|e| {
+            refuse(format!(
+                "not an OpenSSH private key ({e}); make one with `ssh-keygen -t ed25519 -N '' -f KEY`"
+            ))
+        })?;
+        if key.is_encrypted() {
+            return Err(refuse(
+                "the key is protected by a passphrase; railyard signs unattended, so give it a key without one (kept in a CI secret)".into(),
+            ));
+        }
+        self.signer = Some((path.to_path_buf(), Arc::new(key)));
+        Ok(())
+    }
+
+    /// [`GitRepo::sign_with`] the key [`SIGNING_KEY_VAR`] names, when it names one.
+    pub fn sign_from_env(&mut self) -> Result<(), GitError> {
+        match std::env::var_os(SIGNING_KEY_VAR) {
+            Some(path) if !path.is_empty() => self.sign_with(Path::new(&path)),
+            _ => Ok(()),
+        }
     }
 
     /// The release repository's folder in the git repository (`""` at the top, else with a
@@ -868,7 +909,23 @@ impl GitRepo {
         let tree = repo.find_tree(tree_id)?;
         let signature =
             git2::Signature::new(author.0, author.1, &git2::Time::new(at.as_second(), 0))?;
-        let id = repo.commit(None, &signature, &signature, message, &tree, &[&parent])?;
+        let id = match &self.signer {
+            None => repo.commit(None, &signature, &signature, message, &tree, &[&parent])?,
+            Some((path, key)) => {
+                let buffer =
+                    repo.commit_create_buffer(&signature, &signature, message, &tree, &[&parent])?;
+                let armored = key
+                    .sign("git", ssh_key::HashAlg::Sha512, &buffer)
+                    .and_then(|s| s.to_pem(ssh_key::LineEnding::LF))
+                    .map_err(|e| GitError::SigningKey {
+                        path: path.clone(),
+                        message: format!("signing failed: {e}"),
+                    })?;
+                let buffer = std::str::from_utf8(&buffer)
+                    .map_err(|_| git2::Error::from_str("the commit is not UTF-8"))?;
+                repo.commit_signed(buffer, &armored, None)?
+            }
+        };
         Ok(Some(id.to_string()))
     }
 

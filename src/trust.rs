@@ -306,6 +306,22 @@ pub fn check_keys(catalog: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let settings = catalog.settings;
+    let mode = settings.trust.signatures.unwrap_or_default();
+    if mode != SignatureMode::Off && settings.bot.signing_keys.is_empty() {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                &config.path,
+                Some(config.root.locate("/spec/trust/signatures").node.span),
+                format!(
+                    "`trust.signatures: {}` trusts a status file only when a key in `bot.signingKeys` signed it, and none is listed",
+                    if mode == SignatureMode::Verify { "verify" } else { "require" }
+                ),
+            )
+            .with_label("no bot key to check status commits against")
+            .with_hint("list the public half of the key in RAILYARD_SIGNING_KEY under `spec.bot.signingKeys`"),
+        );
+    }
     let lists: [(&str, &[String]); 3] = [
         ("/spec/trust/forgeKeys", &settings.trust.forge_keys),
         ("/spec/trust/revokedKeys", &settings.trust.revoked_keys),

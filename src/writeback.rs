@@ -275,6 +275,7 @@ pub fn reconcile_branch_with(
         }
         Err(e) => return Err(e.into()),
     };
+    repo.sign_from_env()?;
     let branch = repo.configured_branch()?;
     for attempt in 0..MAX_TRIES {
         let tip = match target {
