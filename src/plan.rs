@@ -22,6 +22,8 @@ pub struct Plan {
     pub changes: Vec<(String, String)>,
     /// False when approvals and reports were counted by their `by` field (no git history).
     pub verified: bool,
+    /// `trust.signatures`: whether authorship was taken from author emails alone.
+    pub signatures: crate::manifest::SignatureMode,
     /// railyard's own files that someone else changed last (they are recomputed).
     pub warnings: Vec<String>,
     /// The notifications this reconcile would send, recipients resolved.
@@ -251,6 +253,8 @@ impl Plan {
         }
         if !self.verified {
             out.push_str("\nnote: no git history: approvals and task reports were counted by their `by` field, authorship not verified\n");
+        } else if self.signatures == crate::manifest::SignatureMode::Off {
+            out.push_str("\nnote: authorship was taken from commit author emails, which anyone can set; `trust.signatures` makes signatures count\n");
         }
         let moved = self
             .objects

@@ -164,9 +164,11 @@ fn plan_loaded_with(
         crate::notify::messages(&catalog, &objects, settings.repository_url.as_deref());
     let mut warnings = warnings;
     warnings.extend(unresolved);
+    let signatures = catalog.keys.mode;
     drop(catalog);
     crate::reclaim::at_end((previous, before));
     Plan {
+        signatures,
         revision,
         objects,
         diagnostics,
