@@ -140,7 +140,12 @@ fn plan_loaded_with(
         Some(cache) => (Some(&mut cache.checks), Some(&mut cache.memo)),
         None => (None, None),
     };
-    let diagnostics = validate::check_loaded_with(loaded, checks);
+    let mut diagnostics = validate::check_loaded_with(loaded, checks);
+    let changed = crate::trust::changed_records(&loaded.documents, facts);
+    if !changed.is_empty() {
+        diagnostics.extend(changed);
+        crate::diagnostics::sort(&mut diagnostics);
+    }
     loaded.release_trees();
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     // railyard's own files are trusted only where git says railyard wrote them last.

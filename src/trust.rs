@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::facts::CommitInfo;
-use crate::manifest::{SignatureMode, TeamSpec};
+use crate::facts::{CommitInfo, Facts};
+use crate::manifest::{Kind, SignatureMode, TeamSpec};
 
 /// The namespace git signs commits in.
 const NAMESPACE: &str = "git";
@@ -277,6 +277,61 @@ impl Keyring {
             _ => false,
         })
     }
+}
+
+/// Whether the record at `path` was changed after the commit that added it (records are
+/// append-only), and by which commit. A file is one record by the path convention; a file
+/// that holds several is changed by any document added to it later.
+pub fn rewritten<'f>(facts: &'f Facts, path: &str) -> Option<&'f crate::facts::Commit> {
+    let added = facts.added.get(path)?;
+    facts
+        .changed
+        .get(path)
+        .filter(|changed| changed.id != added.id)
+}
+
+/// A `record-changed` error at every Approval and TaskReport changed after it was added:
+/// the record does not count (README, "Trust").
+pub fn changed_records(documents: &[crate::load::Document], facts: &Facts) -> Vec<Diagnostic> {
+    if !facts.verified {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for document in documents {
+        let (Some(kind @ (Kind::Approval | Kind::TaskReport)), Some(name)) =
+            (document.kind, document.name.as_deref())
+        else {
+            continue;
+        };
+        let (Some(added), Some(changed)) = (
+            facts.added.get(&document.path),
+            rewritten(facts, &document.path),
+        ) else {
+            continue;
+        };
+        let short = |id: &str| id.get(..12).unwrap_or(id).to_string();
+        out.push(
+            Diagnostic::error(
+                Code::RecordChanged,
+                &document.path,
+                Some(document.root.locate("/metadata/name").node.span),
+                format!(
+                    "{kind} `{name}` was changed after it was added: added in {} by {} <{}>, changed in {} by {} <{}>; it does not count",
+                    short(&added.id),
+                    added.author_name,
+                    added.author_email,
+                    short(&changed.id),
+                    changed.author_name,
+                    changed.author_email
+                ),
+            )
+            .with_label("records are append-only")
+            .with_hint(
+                "a decision is changed by a new record from the person who decides (a later approval or reject), never by editing one; delete this file and commit a new record",
+            ),
+        );
+    }
+    out
 }
 
 /// Every signing key the repository lists that does not parse: an `invalid-format` error at

@@ -129,6 +129,12 @@ fn prepare(
         }
         found
     };
+    let mut diagnostics = diagnostics;
+    let changed = crate::trust::changed_records(&loaded.documents, &facts);
+    if !changed.is_empty() {
+        diagnostics.extend(changed);
+        crate::diagnostics::sort(&mut diagnostics);
+    }
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }

@@ -11,8 +11,17 @@ use common::{codes, railyard, root, stdout};
 use railyard::diagnostics::Code;
 
 /// Codes that no example file can produce, and why.
-const NO_EXAMPLE: &[(&str, &str)] =
-    &[("io-error", "an unreadable file cannot be committed to git")];
+const NO_EXAMPLE: &[(&str, &str)] = &[
+    ("io-error", "an unreadable file cannot be committed to git"),
+    (
+        "record-changed",
+        "it takes git history (a record and a later commit changing it): tests/append_only.rs",
+    ),
+    (
+        "status-in-pull-request",
+        "it takes a pull request's commits and its base: tests/pull_request.rs",
+    ),
+];
 
 fn examples() -> Vec<(String, PathBuf)> {
     let dir = root().join("examples/invalid");

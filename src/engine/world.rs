@@ -568,6 +568,13 @@ impl<'a> World<'a> {
                         continue;
                     }
                 }
+                if crate::trust::rewritten(self.facts, approval.path()).is_some() {
+                    tally.ignored.push(format!(
+                        "`{}` was changed after it was added (`record-changed`)",
+                        approval.name()
+                    ));
+                    continue;
+                }
                 if let Some(why) = self.unsigned(approval.path(), by) {
                     if self.required() {
                         tally.ignored.push(format!(
@@ -926,6 +933,9 @@ impl<'a> World<'a> {
                 continue;
             }
             if self.required() && self.unsigned(report.path(), by).is_some() {
+                continue;
+            }
+            if self.facts.verified && crate::trust::rewritten(self.facts, report.path()).is_some() {
                 continue;
             }
             let Some(task) = tasks.iter().find(|t| t.id == spec.task) else {
