@@ -516,6 +516,34 @@ impl GitRepo {
         Ok(line)
     }
 
+    /// The commit where `rev`'s history left `base`'s (what a pull request of `rev` into
+    /// `base` is compared against): the merge base of the two.
+    pub fn merge_base(&self, base: &str, rev: &str) -> Result<String, GitError> {
+        let (b, r) = (self.commit(Some(base))?.id(), self.commit(Some(rev))?.id());
+        self.repo
+            .merge_base(b, r)
+            .map(|id| id.to_string())
+            .map_err(|e| GitError::BadRevision {
+                rev: format!("{base}...{rev}"),
+                message: format!("no common history ({})", e.message()),
+            })
+    }
+
+    /// The files of the release repository that differ between the commits `from` and
+    /// `to`: (path, whether `from` has it, whether `to` has it).
+    pub fn changed_paths(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, bool, bool)>, GitError> {
+        let old = self.release_tree(&self.commit(Some(from))?)?;
+        let new = self.release_tree(&self.commit(Some(to))?)?;
+        Ok(changes::between(&self.repo, old.as_ref(), new.as_ref())?
+            .into_iter()
+            .map(|c| (c.path, c.old.is_some(), c.new.is_some()))
+            .collect())
+    }
+
     /// The manifests (parsed) and railyard's own files (bytes by path) of the commit `rev`.
     pub fn read_tree(&self, rev: &str) -> Result<(load::Loaded, OwnFiles), GitError> {
         let (loaded, own) = self.read_tree_cached(rev, None)?;

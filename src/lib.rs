@@ -20,6 +20,7 @@ pub mod plan;
 pub mod promote;
 pub mod reclaim;
 pub mod reconcile;
+pub mod review;
 pub mod schema;
 pub mod source;
 pub mod status;

@@ -336,6 +336,18 @@ impl Plan {
             out.push_str(&notifications.join("\n"));
             out.push('\n');
         }
+        if !self.warnings.is_empty() {
+            out.push_str("\n### Warnings\n\n");
+            for warning in &self.warnings {
+                // One line each, and no HTML: the text names people's emails and paths.
+                let line = warning
+                    .replace(['\r', '\n'], " ")
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                let _ = writeln!(out, "- {line}");
+            }
+        }
         if !self.changes.is_empty() {
             out.push_str("\n### Status files\n\n");
             for (path, action) in &self.changes {

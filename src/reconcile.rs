@@ -113,6 +113,34 @@ pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Pla
     Ok(plan)
 }
 
+/// [`plan_revision`] of a pull request's head `rev`, checked against its `base` (a branch
+/// or commit): what the pull request changes since the two parted ([`crate::review`]) is
+/// added to the plan, errors as diagnostics and the rest as warnings.
+pub fn plan_pull_request(
+    root: &Path,
+    rev: &str,
+    base: &str,
+    now: jiff::Timestamp,
+) -> Result<Plan, PlanError> {
+    let repo = GitRepo::discover(root)?;
+    let parted = repo.merge_base(base, rev)?;
+    let (mut loaded, existing) = repo.read_tree(rev)?;
+    let (before, _) = repo.read_tree(&parted)?;
+    let changed = repo.changed_paths(&parted, rev)?;
+    let review = crate::review::review(&before, &loaded, &changed);
+    drop(before);
+    let facts = repo.facts(Some(rev))?;
+    let revision = repo.revision(Some(rev))?;
+    let mut plan = plan_loaded(&mut loaded, &existing, &facts, now, revision);
+    crate::reclaim::at_end((loaded, existing));
+    if !review.diagnostics.is_empty() {
+        plan.diagnostics.extend(review.diagnostics);
+        crate::diagnostics::sort(&mut plan.diagnostics);
+    }
+    plan.warnings.extend(review.warnings);
+    Ok(plan)
+}
+
 /// The plan for what was loaded: pure. The documents' YAML trees are freed once the
 /// diagnostics are made (the engine reads the typed model), which keeps a large repository's
 /// peak memory down.

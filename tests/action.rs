@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::APPROVAL;
+use common::{APPROVAL, TEAMS};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -361,6 +361,10 @@ fn pull_request() -> (tempfile::TempDir, String) {
         &[
             ("approvals/q4-train.yaml", APPROVAL),
             (
+                "teams.yaml",
+                &format!("{TEAMS}    - {{id: eve, emails: [eve@example.com]}}\n"),
+            ),
+            (
                 "trains/broken.yaml",
                 "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: broken}\nspec: {type: minor, manager: nobody, colour: red}\n",
             ),
@@ -386,7 +390,19 @@ fn pull_request() -> (tempfile::TempDir, String) {
 #[test]
 fn on_a_pull_request_the_plan_becomes_annotations_a_summary_outputs_and_one_comment() {
     let (repo, head) = pull_request();
-    let event = json!({"pull_request": {"number": 7, "head": {"sha": head}}});
+    let base = String::from_utf8_lossy(
+        &git(
+            repo.path(),
+            &["rev-parse", "main"],
+            "rita",
+            "2026-11-02T10:00:00Z",
+        )
+        .stdout,
+    )
+    .trim()
+    .to_string();
+    let event =
+        json!({"pull_request": {"number": 7, "head": {"sha": head}, "base": {"sha": base}}});
     let mut runner = Runner::new(
         repo.path(),
         "pull_request",
@@ -412,6 +428,11 @@ fn on_a_pull_request_the_plan_becomes_annotations_a_summary_outputs_and_one_comm
         "{summary}"
     );
     assert!(summary.contains("scoping → construction"), "{summary}");
+    // Checked against the pull request's base: reviewers see who gains power.
+    assert!(
+        summary.contains("- `eve` joins team `release-managers`"),
+        "{summary}"
+    );
     assert_eq!(
         runner.context["steps"]["run"]["outputs"],
         json!({"transitions": "1", "errors": "1", "changed": "true"})

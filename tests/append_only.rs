@@ -92,7 +92,7 @@ fn an_edit_on_a_pull_request_branch_is_caught_after_the_merge() {
         dir,
         &[(
             "approvals/q4-train.yaml",
-            &APPROVAL.replace("}\n", ", comment: ship it}\n"),
+            &APPROVAL.replace("by: marco}", "by: marco, comment: ship it}"),
         )],
         "eve",
         "2026-11-02T11:00:00Z",

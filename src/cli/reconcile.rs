@@ -23,6 +23,11 @@ pub struct ReconcileArgs {
     /// Plan for this commit (a branch, tag or commit id) instead of the working tree.
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
+    /// With `--rev`: check `REV` as a pull request into this branch (or commit): changes to
+    /// railyard's own files and deleted records are errors, and changes of team membership,
+    /// workflows and `railyard.yaml` are warnings for the reviewers.
+    #[arg(long, value_name = "BASE", requires = "rev")]
+    pub base: Option<String>,
     /// With `--dry-run`: also write the plan as a pull-request comment body (Markdown with a
     /// hidden marker, cut below GitHub's size limit) to this file.
     #[arg(long, value_name = "PATH", requires = "dry_run")]
@@ -71,9 +76,12 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         }
         return write(global, &target);
     }
-    let plan = match &args.rev {
-        Some(rev) => reconcile::plan_revision(&global.repo, rev, global.now())?,
-        None => reconcile::plan_worktree(&global.repo, global.now())?,
+    let plan = match (&args.rev, &args.base) {
+        (Some(rev), Some(base)) => {
+            reconcile::plan_pull_request(&global.repo, rev, base, global.now())?
+        }
+        (Some(rev), None) => reconcile::plan_revision(&global.repo, rev, global.now())?,
+        (None, _) => reconcile::plan_worktree(&global.repo, global.now())?,
     };
     for warning in &plan.warnings {
         eprintln!("warning: {warning}");
