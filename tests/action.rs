@@ -522,6 +522,16 @@ fn the_comment_is_posted_once_then_edited() {
 fn on_push_the_action_commits_status_and_without_comment_posts_nothing() {
     let repo = common::approved_train_repo();
     let dir = repo.path();
+    // The bot's key, as a repository secret holds it.
+    let keys = tempfile::tempdir().expect("a temporary directory");
+    let key = keys.path().join("bot");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "bot", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(made.success());
+    let secret = std::fs::read_to_string(&key).expect("the private key");
     let mut runner = Runner::new(
         dir,
         "push",
@@ -529,10 +539,32 @@ fn on_push_the_action_commits_status_and_without_comment_posts_nothing() {
         &[
             ("command", "reconcile"),
             ("args", "--now 2026-11-25T12:00:00Z"),
+            ("signing-key", &secret),
         ],
     );
     let results = runner.run();
     assert_eq!(results["run"].0, 0, "{}", results["run"].1);
+    assert!(
+        !runner.path("railyard-signing-key").exists(),
+        "the key file is removed after the step"
+    );
+    let public = std::fs::read_to_string(keys.path().join("bot.pub")).expect("the public key");
+    let allowed = keys.path().join("allowed_signers");
+    std::fs::write(&allowed, format!("bot {public}")).expect("write");
+    let verified = std::process::Command::new("git")
+        .arg("-c")
+        .arg(format!("gpg.ssh.allowedSignersFile={}", allowed.display()))
+        .args(["verify-commit", "HEAD"])
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        verified.status.success(),
+        "the status commit is signed: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
     assert!(!results.contains_key("Post the plan on the pull request"));
     assert_eq!(
         runner.context["steps"]["run"]["outputs"],
