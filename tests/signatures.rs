@@ -96,7 +96,11 @@ fn repo_with(keys: &Keys, trust: &str, marco_keys: &[String]) -> tempfile::TempD
     let repo = common::git_repo();
     let listed = match marco_keys {
         [] => " []".to_string(),
-        keys => keys.iter().map(|k| format!("\n        - '{k}'")).collect(),
+        // Double-quoted (JSON is YAML): an armored OpenPGP block keeps its lines.
+        keys => keys
+            .iter()
+            .map(|k| format!("\n        - {}", serde_json::json!(k)))
+            .collect(),
     };
     let teams = format!(
         "apiVersion: railyard/v1\nkind: Team\nmetadata: {{name: release-managers}}\nspec:\n  members:\n    - id: rita\n      emails: [rita@example.com]\n    - id: marco\n      emails: [marco@example.com]\n      signingKeys:{listed}\n    - id: eve\n      emails: [eve@example.com]\n      signingKeys: ['{}']\n",
@@ -506,4 +510,218 @@ fn status_planted_under_the_bots_name_is_not_a_starting_point() {
         "{stderr}"
     );
     assert_eq!(self::train(dir).0, "construction");
+}
+
+/// OpenPGP keys made by `gpg` in a temporary home, by name (`<name>@example.com`).
+struct Gpg(tempfile::TempDir);
+
+impl Gpg {
+    fn new() -> Gpg {
+        Gpg(tempfile::tempdir().expect("a temporary directory"))
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let output = std::process::Command::new("gpg")
+            .arg("--homedir")
+            .arg(self.0.path())
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(args)
+            .output()
+            .expect("gpg runs");
+        assert!(
+            output.status.success(),
+            "gpg {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// A signing key for `name`, made at `at` (gpg's clock) and expiring after `expire`
+    /// (`0`: never); its fingerprint.
+    fn key(&self, name: &str, at: &str, expire: &str) -> String {
+        let user = format!("{name} <{name}@example.com>");
+        self.run(&[
+            "--faked-system-time",
+            at,
+            "--quick-gen-key",
+            &user,
+            "ed25519",
+            "sign",
+            expire,
+        ]);
+        let listed = common::stdout(&self.run(&["--with-colons", "--list-keys", &user]));
+        listed
+            .lines()
+            .find_map(|l| l.strip_prefix("fpr:"))
+            .map(|l| l.trim_matches(':').to_string())
+            .expect("a fingerprint")
+    }
+
+    fn export(&self, fingerprint: &str) -> String {
+        common::stdout(&self.run(&["--armor", "--export", fingerprint]))
+    }
+
+    /// Revokes the key with the certificate gpg made for it.
+    fn revoke(&self, fingerprint: &str) {
+        let path = self
+            .0
+            .path()
+            .join(format!("openpgp-revocs.d/{fingerprint}.rev"));
+        let certificate = std::fs::read_to_string(&path).expect("a revocation certificate");
+        let armed = certificate.replace(":-----BEGIN PGP", "-----BEGIN PGP");
+        std::fs::write(&path, armed).expect("write");
+        self.run(&["--import", &path.display().to_string()]);
+    }
+
+    /// Commits `files` as marco, signed by gpg with `fingerprint` at gpg's clock `at`.
+    fn commit(&self, dir: &Path, files: &[(&str, &str)], fingerprint: &str, at: &str) {
+        let program = self.0.path().join(format!("gpg-at-{at}"));
+        std::fs::write(
+            &program,
+            format!(
+                "#!/bin/sh\nexec gpg --homedir '{}' --faked-system-time {at} \"$@\"\n",
+                self.0.path().display()
+            ),
+        )
+        .expect("write");
+        std::fs::set_permissions(
+            &program,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+        let date = "2026-11-02T10:00:00Z";
+        for (path, text) in files {
+            common::write(dir, path, text.as_bytes());
+        }
+        git_as(dir, &["add", "-A"], MARCO, date, None);
+        git_as(
+            dir,
+            &[
+                "-c",
+                "gpg.format=openpgp",
+                "-c",
+                &format!("gpg.program={}", program.display()),
+                "-c",
+                &format!("user.signingkey={fingerprint}"),
+                "commit",
+                "-S",
+                "-q",
+                "-m",
+                "changes",
+            ],
+            MARCO,
+            date,
+            None,
+        );
+    }
+}
+
+/// An armored key block as a YAML double-quoted scalar (JSON), lines kept.
+fn quoted(text: &str) -> String {
+    serde_json::json!(text.trim()).to_string()
+}
+
+#[test]
+fn openpgp_signatures_count_by_the_listed_armored_key() {
+    let keys = keys();
+    let gpg = Gpg::new();
+    const NOW_GPG: &str = "20261101T100000";
+    let marco = gpg.key("marco", NOW_GPG, "0");
+    let eve = gpg.key("eve", NOW_GPG, "0");
+    let old = gpg.key("old", "20250101T100000", "1d");
+    let lost = gpg.key("lost", NOW_GPG, "0");
+    let forge = gpg.key("forge", NOW_GPG, "0");
+    let listed = |fingerprints: &[&str]| -> Vec<String> {
+        fingerprints
+            .iter()
+            .map(|f| gpg.export(f).trim().to_string())
+            .collect()
+    };
+    let approve = [("approvals/q4-train.yaml", APPROVAL)];
+
+    // marco's own key: counts, signed.
+    let repo = repo_with(&keys, REQUIRE, &listed(&[&marco]));
+    gpg.commit(repo.path(), &approve, &marco, NOW_GPG);
+    let (phase, why) = train(repo.path());
+    assert_eq!(phase, "construction", "{why}");
+    assert!(why.contains("`marco` (signed)"), "{why}");
+
+    // Eve's own key, which nobody lists, under marco's name.
+    let repo = repo_with(&keys, REQUIRE, &listed(&[&marco]));
+    gpg.commit(repo.path(), &approve, &eve, NOW_GPG);
+    let (phase, why) = train(repo.path());
+    assert_eq!(phase, "scoping");
+    assert!(why.contains("an OpenPGP key nobody lists"), "{why}");
+
+    // A key that expired before the commit (signed while gpg's clock said it was valid).
+    let repo = repo_with(&keys, REQUIRE, &listed(&[&old]));
+    gpg.commit(repo.path(), &approve, &old, "20250101T110000");
+    let (phase, why) = train(repo.path());
+    assert_eq!(phase, "scoping");
+    assert!(why.contains("that was not valid at"), "{why}");
+
+    // Signed, then revoked: the key as listed carries its revocation.
+    let repo = repo_with(&keys, REQUIRE, &[]);
+    gpg.commit(repo.path(), &approve, &lost, NOW_GPG);
+    gpg.revoke(&lost);
+    let teams = std::fs::read_to_string(repo.path().join("teams.yaml")).expect("teams");
+    let teams = teams.replacen(
+        "signingKeys: []",
+        &format!("signingKeys: [{}]", quoted(&gpg.export(&lost))),
+        1,
+    );
+    commit_as(
+        repo.path(),
+        &[("teams.yaml", &teams)],
+        ("Rita", "rita@example.com"),
+        None,
+    );
+    let (phase, why) = train(repo.path());
+    assert_eq!(phase, "scoping");
+    assert!(why.contains("revoked key OpenPGP:"), "{why}");
+
+    // A forge's OpenPGP key (as GitHub signs web merges) signs for the author.
+    let trust = format!(
+        "{{signatures: require, forgeKeys: [{}]}}",
+        quoted(&gpg.export(&forge))
+    );
+    let repo = repo_with(&keys, &trust, &listed(&[&marco]));
+    gpg.commit(repo.path(), &approve, &forge, NOW_GPG);
+    let (phase, why) = train(repo.path());
+    assert_eq!(phase, "construction", "{why}");
+
+    // marco's signed commit with its message changed after.
+    let repo = repo_with(&keys, REQUIRE, &listed(&[&marco]));
+    let dir = repo.path();
+    gpg.commit(dir, &approve, &marco, NOW_GPG);
+    let raw = common::stdout(&git_as(
+        dir,
+        &["cat-file", "commit", "HEAD"],
+        MARCO,
+        NOW,
+        None,
+    ));
+    let forged = tempfile::NamedTempFile::new().expect("a file");
+    std::fs::write(
+        forged.path(),
+        raw.replace("\nchanges\n", "\nchanges, and more\n"),
+    )
+    .expect("write");
+    let id = common::stdout(&git_as(
+        dir,
+        &[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            &forged.path().display().to_string(),
+        ],
+        MARCO,
+        NOW,
+        None,
+    ));
+    git_as(dir, &["reset", "-q", "--hard", id.trim()], MARCO, NOW, None);
+    let (phase, why) = train(dir);
+    assert_eq!(phase, "scoping");
+    assert!(why.contains("its signature is bad"), "{why}");
 }

@@ -61,7 +61,8 @@ pub struct Trust {
     pub signatures: Option<SignatureMode>,
     /// Public keys of a forge that signs commits on its users' behalf (GitHub signs web
     /// merges and squashes with its own key): a commit signed by one of them is its
-    /// author's. OpenSSH public keys, committed here, never fetched.
+    /// author's. OpenSSH public keys or OpenPGP key blocks (GitHub's is OpenPGP), committed
+    /// here, never fetched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forge_keys: Vec<String>,
     /// Public keys that never prove anything again, whoever lists them (a lost laptop), as

@@ -30,7 +30,9 @@ pub struct Member {
     /// The public keys this member signs commits with: OpenSSH public keys as
     /// `ssh-keygen -y` prints them (`ssh-ed25519 AAAA… comment`), optionally preceded by
     /// git's allowed-signers options `valid-after="YYYYMMDD[HHMM[SS]]"` and
-    /// `valid-before="…"` (UTC), which bound the commit times the key proves.
+    /// `valid-before="…"` (UTC), which bound the commit times the key proves; or OpenPGP
+    /// public key blocks as `gpg --armor --export KEYID` prints them (their own expiry and
+    /// revocation apply).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signing_keys: Vec<String>,
 }

@@ -3,12 +3,17 @@
 //! Pure: the git module hands over each commit's signature and signed payload; nothing here
 //! reads a file or asks a forge.
 //!
-//! Only OpenSSH signatures (`gpg.format ssh`, git's SSHSIG in the `git` namespace) are
-//! checked. A commit signed any other way (OpenPGP, X.509) is "signed in a format railyard
-//! cannot check", which under `require` does not count.
+//! OpenSSH signatures (`gpg.format ssh`, git's SSHSIG in the `git` namespace) and OpenPGP
+//! signatures (git's default, [`openpgp`]) are checked. A commit signed any other way
+//! (X.509) is "signed in a format railyard does not check", which under `require` does not
+//! count.
+
+mod openpgp;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use openpgp::PgpKey;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
@@ -25,7 +30,13 @@ pub struct Signature {
     armored: Vec<u8>,
     payload: Vec<u8>,
     checked: OnceLock<Signed>,
+    /// An OpenPGP signature names its key but does not hold it: it is checked against the
+    /// listed keys, and the answer kept for that list (fingerprints joined).
+    pgp: Mutex<Option<(String, PgpSigner)>>,
 }
+
+/// Which listed OpenPGP key made a signature (its fingerprint), none, or why it fails.
+type PgpSigner = Result<Option<String>, String>;
 
 impl PartialEq for Signature {
     fn eq(&self, other: &Signature) -> bool {
@@ -42,6 +53,8 @@ pub enum Signed {
     By(String),
     /// Not a valid signature of this commit, and why.
     Bad(String),
+    /// An OpenPGP signature: which key made it is known once the listed keys are tried.
+    OpenPgp,
     /// A signature in a format railyard does not check.
     Unsupported(&'static str),
 }
@@ -52,7 +65,39 @@ impl Signature {
             armored,
             payload,
             checked: OnceLock::new(),
+            pgp: Mutex::new(None),
         }
+    }
+
+    /// The fingerprint of the listed OpenPGP key (of `keys`) that made this signature, when
+    /// one did; `Err` when one of them is named but the signature does not hold.
+    fn pgp_signer(
+        &self,
+        keys: &[(String, Arc<PgpKey>)],
+        listed: &str,
+    ) -> Result<Option<String>, String> {
+        let mut kept = self.pgp.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((list, answer)) = kept.as_ref()
+            && list == listed
+        {
+            return answer.clone();
+        }
+        let mut answer = Ok(None);
+        for (_, key) in keys {
+            match key.verifies(&self.armored, &self.payload) {
+                Ok(true) => {
+                    answer = Ok(Some(format!("OpenPGP:{}", key.fingerprint)));
+                    break;
+                }
+                Ok(false) => {}
+                Err(why) => {
+                    answer = Err(why);
+                    break;
+                }
+            }
+        }
+        *kept = Some((listed.to_string(), answer.clone()));
+        answer
     }
 
     /// Checks the signature over the payload (once; the answer is kept).
@@ -66,7 +111,7 @@ fn verify(armored: &[u8], payload: &[u8]) -> Signed {
     let text = String::from_utf8_lossy(armored);
     let text = text.trim_start();
     if text.starts_with("-----BEGIN PGP SIGNATURE-----") {
-        return Signed::Unsupported("OpenPGP");
+        return Signed::OpenPgp;
     }
     if !text.starts_with("-----BEGIN SSH SIGNATURE-----") {
         return Signed::Unsupported("X.509 or unknown");
@@ -94,11 +139,21 @@ fn fingerprint(key: &ssh_key::PublicKey) -> String {
 
 /// A public key as the repository lists it: an OpenSSH public key line, optionally preceded
 /// by git's allowed-signers options `valid-after="…"` and `valid-before="…"`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Key {
+    /// `SHA256:…` for an OpenSSH key, `OpenPGP:<primary fingerprint>` for an OpenPGP one.
     pub fingerprint: String,
     pub valid_after: Option<jiff::Timestamp>,
     pub valid_before: Option<jiff::Timestamp>,
+    /// The OpenPGP key itself (its signatures are checked against it).
+    pgp: Option<Arc<PgpKey>>,
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        (&self.fingerprint, self.valid_after, self.valid_before)
+            == (&other.fingerprint, other.valid_after, other.valid_before)
+    }
 }
 
 impl Key {
@@ -129,8 +184,17 @@ impl Key {
             })?);
             rest = after;
         }
-        if rest.starts_with("-----BEGIN PGP") {
-            return Err("OpenPGP keys are not supported yet: list an OpenSSH public key (git's `gpg.format ssh`)".into());
+        if rest.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----") {
+            let key = PgpKey::parse(rest)?;
+            return Ok(Key {
+                fingerprint: format!("OpenPGP:{}", key.fingerprint),
+                valid_after: valid_after.or(Some(key.created)),
+                valid_before: match (valid_before, key.expires) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                },
+                pgp: Some(Arc::new(key)),
+            });
         }
         let key = ssh_key::PublicKey::from_openssh(rest).map_err(|e| {
             format!("not an OpenSSH public key ({e}); write it as `ssh-keygen -y -f KEY` prints it")
@@ -139,6 +203,7 @@ impl Key {
             fingerprint: fingerprint(&key),
             valid_after,
             valid_before,
+            pgp: None,
         })
     }
 
@@ -190,6 +255,9 @@ pub struct Keyring {
     forge: HashSet<String>,
     bot: HashSet<String>,
     revoked: HashSet<String>,
+    /// Every listed OpenPGP key (its fingerprint, the key), and their fingerprints joined.
+    pgp: Vec<(String, Arc<PgpKey>)>,
+    pgp_listed: String,
 }
 
 impl Keyring {
@@ -201,12 +269,30 @@ impl Keyring {
         if mode == SignatureMode::Off {
             return Keyring::default();
         }
-        let fingerprints = |keys: &[String]| -> HashSet<String> {
+        let mut pgp: Vec<(String, Arc<PgpKey>)> = Vec::new();
+        let mut revoked: HashSet<String> = HashSet::new();
+        let mut keep = |key: &Key| {
+            if let Some(p) = &key.pgp {
+                if p.revoked {
+                    revoked.insert(key.fingerprint.clone());
+                }
+                if !pgp.iter().any(|(f, _)| *f == key.fingerprint) {
+                    pgp.push((key.fingerprint.clone(), p.clone()));
+                }
+            }
+        };
+        let mut fingerprints = |keys: &[String]| -> HashSet<String> {
             keys.iter()
                 .filter_map(|k| Key::parse(k).ok())
-                .map(|k| k.fingerprint)
+                .map(|k| {
+                    keep(&k);
+                    k.fingerprint
+                })
                 .collect()
         };
+        let forge = fingerprints(&trust.forge_keys);
+        let bot = fingerprints(&catalog.settings.bot.signing_keys);
+        let listed_revoked = fingerprints(&trust.revoked_keys);
         let mut members: HashMap<String, Vec<(String, Key)>> = HashMap::new();
         for team in catalog.all::<TeamSpec>() {
             for member in &team.manifest.spec.members {
@@ -215,6 +301,7 @@ impl Keyring {
                     .iter()
                     .filter_map(|k| Key::parse(k).ok())
                 {
+                    keep(&key);
                     let listed = members.entry(key.fingerprint.clone()).or_default();
                     if !listed
                         .iter()
@@ -225,12 +312,36 @@ impl Keyring {
                 }
             }
         }
+        revoked.extend(listed_revoked);
+        let pgp_listed = pgp
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         Keyring {
             mode,
             members,
-            forge: fingerprints(&trust.forge_keys),
-            bot: fingerprints(&catalog.settings.bot.signing_keys),
-            revoked: fingerprints(&trust.revoked_keys),
+            forge,
+            bot,
+            revoked,
+            pgp,
+            pgp_listed,
+        }
+    }
+
+    /// The fingerprint of the key that validly made `signature`, or why there is none.
+    fn signer(&self, signature: &Signature) -> Result<String, String> {
+        match signature.check() {
+            Signed::By(key) => Ok(key.clone()),
+            Signed::Bad(why) => Err(format!("its signature is bad: {why}")),
+            Signed::Unsupported(format) => Err(format!(
+                "it is signed with {format}, which railyard does not check"
+            )),
+            Signed::OpenPgp => match signature.pgp_signer(&self.pgp, &self.pgp_listed) {
+                Ok(Some(key)) => Ok(key),
+                Ok(None) => Err("it is signed with an OpenPGP key nobody lists".into()),
+                Err(why) => Err(why),
+            },
         }
     }
 
@@ -239,15 +350,11 @@ impl Keyring {
         let Some(signature) = &commit.signature else {
             return Proof::Unsigned;
         };
-        let key = match signature.check() {
-            Signed::By(key) => key,
-            Signed::Bad(why) => return Proof::NotProven(format!("its signature is bad: {why}")),
-            Signed::Unsupported(format) => {
-                return Proof::NotProven(format!(
-                    "it is signed with {format}, which railyard does not check"
-                ));
-            }
+        let key = match self.signer(signature) {
+            Ok(key) => key,
+            Err(why) => return Proof::NotProven(why),
         };
+        let key = &key;
         if self.revoked.contains(key) {
             return Proof::NotProven(format!("it is signed with the revoked key {key}"));
         }
@@ -272,9 +379,9 @@ impl Keyring {
 
     /// Whether `commit` is signed, validly, by one of the bot's keys.
     pub fn signed_by_bot(&self, commit: &CommitInfo) -> bool {
-        commit.signature.as_ref().is_some_and(|s| match s.check() {
-            Signed::By(key) => self.bot.contains(key) && !self.revoked.contains(key),
-            _ => false,
+        commit.signature.as_ref().is_some_and(|s| {
+            self.signer(s)
+                .is_ok_and(|key| self.bot.contains(&key) && !self.revoked.contains(&key))
         })
     }
 }
@@ -436,7 +543,7 @@ mod tests {
         assert!(err("ssh-ed25519 AAAA-not-base64").contains("not an OpenSSH public key"));
         assert!(err(&format!("valid-before=\"tomorrow\" {KEY}")).contains("YYYYMMDD"));
         assert!(err(&format!("cert-authority=\"x\" {KEY}")).contains("unknown option"));
-        assert!(err("-----BEGIN PGP PUBLIC KEY BLOCK-----").contains("OpenPGP"));
+        assert!(err("-----BEGIN PGP PUBLIC KEY BLOCK-----").contains("not an OpenPGP public key"));
         assert!(err("").contains("not an OpenSSH public key"));
     }
 
