@@ -306,7 +306,7 @@ fn manual_tasks_wait_for_a_report_by_their_owner() {
     assert!(
         status["next"][0]["blockedBy"][0]
             .as_str()
-            .is_some_and(|r| r.contains("`check` (waiting for `developers`)")),
+            .is_some_and(|r| r.contains("`check` (waiting for `developers`; report `check-eve` is by `eve`, not by the task's owner `developers`, so it does not count)")),
         "{status}"
     );
     commit(

@@ -389,3 +389,35 @@ fn facts_read_on_from_a_cached_tip_equal_facts_read_in_full_through_merges() {
         ("marco".to_string(), "eve".to_string(), "lead".to_string())
     );
 }
+
+#[test]
+fn a_task_report_that_does_not_count_says_why() {
+    let repo = common::started_turnover(
+        &["{id: smoke, title: Smoke test, type: manual, owner: developers}"],
+        "2026-11-21T20:00:00Z",
+    );
+    let dir = repo.path();
+    // dan's report, committed by rita.
+    commit(
+        dir,
+        &[(
+            "reports/smoke-1.yaml",
+            "apiVersion: railyard/v1\nkind: TaskReport\nmetadata: {name: smoke-1}\nspec: {subject: Turnover/to, task: smoke, attempt: 1, outcome: succeeded, by: dan}\n",
+        )],
+        "rita",
+        "2026-11-22T10:00:00Z",
+    );
+    let (plan, code) = common::dry_run_json(dir, NOW, &[]);
+    assert_eq!(code, 0, "{plan}");
+    let blocked = plan["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|o| o["kind"] == "Turnover")
+        .map(|o| o["blockedBy"].to_string())
+        .unwrap_or_default();
+    assert!(
+        blocked.contains("`smoke` (waiting for `developers`; report `smoke-1` says `by: dan` but was committed by someone else, so it does not count)"),
+        "{blocked}"
+    );
+}

@@ -534,10 +534,12 @@ fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
                 .filter(|&&i| !board.states[i].done())
                 .map(|&i| {
                     let task = board.tasks[i];
-                    let early = if board.early[i] {
-                        "; reported before it was ready, which does not count"
-                    } else {
-                        ""
+                    let early = match (&board.refused[i], board.early[i]) {
+                        (Some(why), _) => format!("; {why}"),
+                        (None, true) => {
+                            "; reported before it was ready, which does not count".into()
+                        }
+                        (None, false) => String::new(),
                     };
                     match (board.states[i], &task.owner) {
                         (TaskState::Waiting, Some(owner)) => {

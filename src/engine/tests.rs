@@ -379,7 +379,9 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
     assert_eq!(t.status.phase, "deploying");
     assert_eq!(
         blocked(t, "deployed"),
-        ["tasks not done: `check` (waiting for `developers`)"]
+        [
+            "tasks not done: `check` (waiting for `developers`; report `check-eve-1` is by `eve`, not by the task's owner `developers`, so it does not count)"
+        ]
     );
     assert_eq!(
         t.tasks.as_ref().map(|v| v.states["check"].clone()),

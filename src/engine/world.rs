@@ -217,7 +217,18 @@ pub struct TaskBoard<'t> {
     /// Tasks whose owner's report for this attempt does not count because it came before
     /// the task was ready (see [`World::task_board`]).
     pub early: Vec<bool>,
+    /// Per task, why its latest report for this attempt does not count (not its owner's,
+    /// committed by someone else, not signed, changed after it was added), when one does
+    /// not.
+    pub refused: Vec<Option<String>>,
 }
+
+/// The counted outcome per task (with when it was committed), and why the latest report
+/// that did not count was refused.
+type Reported = (
+    BTreeMap<String, (Outcome, Option<jiff::Timestamp>)>,
+    BTreeMap<String, String>,
+);
 
 /// One attempt at a task list: its number, since when it is asked for (a report committed
 /// before then is not for it), and the tasks earlier attempts left done (skipped in it).
@@ -685,7 +696,8 @@ impl<'a> World<'a> {
         for &(node, dependency) in &edges {
             dependencies[node].push(dependency);
         }
-        let (states, early) = self.states(subject, plan, attempt, &tasks, &order, &dependencies);
+        let (states, early, refused) =
+            self.states(subject, plan, attempt, &tasks, &order, &dependencies);
         Some(TaskBoard {
             critical_path,
             dependencies,
@@ -694,6 +706,7 @@ impl<'a> World<'a> {
             waves,
             states,
             early,
+            refused,
         })
     }
 
@@ -734,13 +747,13 @@ impl<'a> World<'a> {
         tasks: &[&'a Task],
         order: &[usize],
         dependencies: &[Vec<usize>],
-    ) -> (Vec<TaskState>, Vec<bool>) {
+    ) -> (Vec<TaskState>, Vec<bool>, Vec<Option<String>>) {
         let Attempt {
             number: attempt,
             begun,
             carried,
         } = attempt;
-        let reported = self.reported_outcomes(subject, tasks, attempt);
+        let (reported, mut refused) = self.reported_outcomes(subject, tasks, attempt);
         let runs = self.runs.get(&subject.reference());
         let run_of = |id: &str| {
             runs.and_then(|r| r.get(id))
@@ -797,7 +810,12 @@ impl<'a> World<'a> {
                 },
             };
         }
-        (states, early)
+        let refused = tasks
+            .iter()
+            .zip(&states)
+            .map(|(task, state)| refused.remove(task.id.as_str()).filter(|_| !state.done()))
+            .collect();
+        (states, early, refused)
     }
 
     /// What a turnover retried with `rerun: failed` carries into `attempt`: the tasks its
@@ -887,7 +905,7 @@ impl<'a> World<'a> {
                 begun: None,
                 carried: &carried,
             };
-            let (states, _) = self.states(subject, None, at, &tasks, &order, &dependencies);
+            let (states, _, _) = self.states(subject, None, at, &tasks, &order, &dependencies);
             carried = tasks
                 .iter()
                 .zip(&states)
@@ -904,15 +922,11 @@ impl<'a> World<'a> {
 
     /// The latest trusted report per task for `attempt`, with when it was committed (when
     /// git says): only from the task's owner (the member, or a member of the owning team).
-    fn reported_outcomes(
-        &self,
-        subject: &Subject<'_>,
-        tasks: &[&Task],
-        attempt: u32,
-    ) -> BTreeMap<String, (Outcome, Option<jiff::Timestamp>)> {
+    fn reported_outcomes(&self, subject: &Subject<'_>, tasks: &[&Task], attempt: u32) -> Reported {
         let mut outcomes = BTreeMap::new();
+        let mut refused = BTreeMap::new();
         let Some(reports) = self.reports.get(&(subject.kind.as_str(), subject.name)) else {
-            return outcomes;
+            return (outcomes, refused);
         };
         let mut ordered: Vec<&Item<'a, TaskReportSpec>> = reports
             .iter()
@@ -929,28 +943,48 @@ impl<'a> World<'a> {
         for report in ordered {
             let spec = &report.manifest.spec;
             let by = spec.by.as_str();
-            if self.facts.verified && self.author(report.path()) != Some(by) {
-                continue;
-            }
-            if self.required() && self.unsigned(report.path(), by).is_some() {
-                continue;
-            }
-            if self.facts.verified && crate::trust::rewritten(self.facts, report.path()).is_some() {
-                continue;
-            }
             let Some(task) = tasks.iter().find(|t| t.id == spec.task) else {
                 continue;
             };
-            let owner_ok = match &task.owner {
-                Some(owner) => owner == by || self.catalog.in_team(by, owner),
-                None => true,
+            let name = report.name();
+            let why = if self.facts.verified && self.author(report.path()) != Some(by) {
+                Some(match self.facts.added.get(report.path()) {
+                    None => format!("report `{name}` is not committed yet"),
+                    Some(_) => {
+                        format!("report `{name}` says `by: {by}` but was committed by someone else")
+                    }
+                })
+            } else if let Some(why) = self.unsigned(report.path(), by).filter(|_| self.required()) {
+                Some(format!("report `{name}` is not signed by `{by}` ({why})"))
+            } else if self.facts.verified
+                && crate::trust::rewritten(self.facts, report.path()).is_some()
+            {
+                Some(format!(
+                    "report `{name}` was changed after it was added (`record-changed`)"
+                ))
+            } else {
+                match &task.owner {
+                    Some(owner) if owner != by && !self.catalog.in_team(by, owner) => Some(
+                        format!("report `{name}` is by `{by}`, not by the task's owner `{owner}`"),
+                    ),
+                    _ => None,
+                }
             };
-            if owner_ok {
-                let committed = self.facts.added.get(report.path()).map(|c| c.time);
-                outcomes.insert(spec.task.to_string(), (spec.outcome, committed));
+            match why {
+                Some(why) => {
+                    refused.insert(
+                        spec.task.to_string(),
+                        format!("{why}, so it does not count"),
+                    );
+                }
+                None => {
+                    let committed = self.facts.added.get(report.path()).map(|c| c.time);
+                    outcomes.insert(spec.task.to_string(), (spec.outcome, committed));
+                    refused.remove(spec.task.as_str());
+                }
             }
         }
-        outcomes
+        (outcomes, refused)
     }
 
     /// The train of the subject, merged with its template.
