@@ -288,16 +288,26 @@ impl GitRepo {
     }
 
     /// railyard's own paths (the status dir and the summary) as the `railyard.yaml` of
-    /// `commit` sets them.
+    /// `commit` sets them. Read with the YAML parser and the typed model only (no schema:
+    /// a history read must not pay for compiling one); a `Config` that does not read is the
+    /// defaults, as it is for the settings.
     fn own_paths(&self, commit: &git2::Commit<'_>) -> Result<Vec<String>, GitError> {
-        let config = self.release_tree(commit)?.and_then(|tree| {
-            let blob = blob_at(&tree, CONFIG_FILE)?;
-            Some(RawFile {
-                path: CONFIG_FILE.to_string(),
-                content: Content::Bytes(self.repo.find_blob(blob).ok()?.content().to_vec()),
+        let spec = self
+            .release_tree(commit)?
+            .and_then(|tree| blob_at(&tree, CONFIG_FILE))
+            .and_then(|blob| self.repo.find_blob(blob).ok())
+            .and_then(|blob| {
+                let text = std::str::from_utf8(blob.content()).ok()?.to_string();
+                let parsed = crate::yaml::parse(&text, crate::yaml::Limits::default());
+                parsed.documents.iter().find_map(|d| {
+                    let value = d.root.to_json();
+                    (value["kind"] == "Config")
+                        .then(|| serde_json::from_value(value["spec"].clone()).ok())
+                        .flatten()
+                })
             })
-        });
-        let settings = load::settings_from(config.as_ref()).0;
+            .unwrap_or_default();
+        let settings = load::Settings::from_spec(&spec);
         Ok(vec![
             settings.status_dir.trim_end_matches('/').to_string(),
             settings.summary,

@@ -725,3 +725,53 @@ fn openpgp_signatures_count_by_the_listed_armored_key() {
     assert_eq!(phase, "scoping");
     assert!(why.contains("its signature is bad"), "{why}");
 }
+
+#[test]
+fn railyards_own_files_are_known_by_the_configured_status_dir_and_summary() {
+    let repo = common::git_repo();
+    let dir = repo.path();
+    common::commit(
+        dir,
+        &[
+            (
+                "railyard.yaml",
+                "apiVersion: railyard/v1\nkind: Config\nmetadata: {name: config}\nspec: {statusDir: ops/state, summary: RELEASES.md}\n",
+            ),
+            ("teams.yaml", common::TEAMS),
+            ("trains/q4.yaml", TRAIN),
+            ("approvals/q4-train.yaml", APPROVAL),
+        ],
+        "marco",
+        "2026-11-02T10:00:00Z",
+    );
+    let output = reconcile(dir, None);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let dry_run = || {
+        let output = railyard()
+            .args(["reconcile", "--dry-run", "--now", NOW, "--repo"])
+            .arg(dir)
+            .output()
+            .expect("railyard runs");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    // railyard's commit touched only ops/state/ and RELEASES.md: its status is trusted.
+    assert!(!dry_run().contains("recomputed"), "{}", dry_run());
+    let path = dir.join("ops/state/ReleaseTrain/q4.yaml");
+    let planted = std::fs::read_to_string(&path)
+        .expect("the status")
+        .replace("phase: construction", "phase: deployment");
+    commit_as(
+        dir,
+        &[
+            ("ops/state/ReleaseTrain/q4.yaml", &planted),
+            ("trains/notes.txt", "hidden\n"),
+        ],
+        BOT,
+        None,
+    );
+    assert!(
+        dry_run().contains("also changed files outside the status dir"),
+        "{}",
+        dry_run()
+    );
+}
