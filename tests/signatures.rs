@@ -146,6 +146,31 @@ fn train(dir: &Path) -> (String, String) {
     (train["phase"].as_str().unwrap_or_default().to_string(), why)
 }
 
+/// Replaces HEAD by a copy whose message differs but whose signature is the original's: a
+/// signature over other bytes.
+fn alter_last_message(dir: &Path) {
+    let raw = common::stdout(&git_as(
+        dir,
+        &["cat-file", "commit", "HEAD"],
+        MARCO,
+        NOW,
+        None,
+    ));
+    let altered = raw.replace("\nchanges\n", "\nchanges, and more\n");
+    assert_ne!(altered, raw);
+    let forged = tempfile::NamedTempFile::new().expect("a file");
+    std::fs::write(forged.path(), altered).expect("write");
+    let path = forged.path().display().to_string();
+    let id = common::stdout(&git_as(
+        dir,
+        &["hash-object", "-t", "commit", "-w", &path],
+        MARCO,
+        NOW,
+        None,
+    ));
+    git_as(dir, &["reset", "-q", "--hard", id.trim()], MARCO, NOW, None);
+}
+
 const REQUIRE: &str = "{signatures: require}";
 
 fn keys() -> Keys {
@@ -232,31 +257,7 @@ fn expired_revoked_and_unknown_keys_and_bad_signatures_do_not_count() {
         MARCO,
         Some(&keys.private("marco")),
     );
-    let raw = common::stdout(&git_as(
-        dir,
-        &["cat-file", "commit", "HEAD"],
-        MARCO,
-        NOW,
-        None,
-    ));
-    let altered = raw.replace("\nchanges\n", "\nchanges, and more\n");
-    assert_ne!(altered, raw);
-    let forged = tempfile::NamedTempFile::new().expect("a file");
-    std::fs::write(forged.path(), altered).expect("write");
-    let id = common::stdout(&git_as(
-        dir,
-        &[
-            "hash-object",
-            "-t",
-            "commit",
-            "-w",
-            &forged.path().display().to_string(),
-        ],
-        MARCO,
-        NOW,
-        None,
-    ));
-    git_as(dir, &["reset", "-q", "--hard", id.trim()], MARCO, NOW, None);
+    alter_last_message(dir);
     let (phase, why) = train(dir);
     assert_eq!(phase, "scoping");
     assert!(why.contains("its signature is bad"), "{why}");
@@ -694,33 +695,7 @@ fn openpgp_signatures_count_by_the_listed_armored_key() {
     let repo = repo_with(&keys, REQUIRE, &listed(&[&marco]));
     let dir = repo.path();
     gpg.commit(dir, &approve, &marco, NOW_GPG);
-    let raw = common::stdout(&git_as(
-        dir,
-        &["cat-file", "commit", "HEAD"],
-        MARCO,
-        NOW,
-        None,
-    ));
-    let forged = tempfile::NamedTempFile::new().expect("a file");
-    std::fs::write(
-        forged.path(),
-        raw.replace("\nchanges\n", "\nchanges, and more\n"),
-    )
-    .expect("write");
-    let id = common::stdout(&git_as(
-        dir,
-        &[
-            "hash-object",
-            "-t",
-            "commit",
-            "-w",
-            &forged.path().display().to_string(),
-        ],
-        MARCO,
-        NOW,
-        None,
-    ));
-    git_as(dir, &["reset", "-q", "--hard", id.trim()], MARCO, NOW, None);
+    alter_last_message(dir);
     let (phase, why) = train(dir);
     assert_eq!(phase, "scoping");
     assert!(why.contains("its signature is bad"), "{why}");
