@@ -180,6 +180,18 @@ impl Diagnostic {
 }
 
 /// Sorts diagnostics into their stable display order and drops exact repeats.
+/// The longest piece of a value that a message quotes: a hostile 1 MB name must not become
+/// a 1 MB line in every format (the source excerpt shows where the value is).
+pub const MAX_QUOTED: usize = 80;
+
+/// `text` cut to [`MAX_QUOTED`] characters, with `…` where it was cut.
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTED) {
+        None => text.into(),
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+    }
+}
+
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();

@@ -1,7 +1,7 @@
 //! Dependency graphs (tasks, application releases, the promotion path) with petgraph.
 //! Nodes are indexes in declaration order, so every result is deterministic.
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 /// Every cycle of a graph with `nodes` nodes and the given edges (`from` depends on `to`),
@@ -26,7 +26,9 @@ pub fn cycles(nodes: usize, edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
             successors[from].push(to);
         }
     }
-    let mut found: Vec<Vec<usize>> = tarjan_scc(&graph)
+    // Kosaraju's walk is iterative: a ring of 10,000 tasks must not overflow a thread's
+    // stack (petgraph's Tarjan recurses once per node).
+    let mut found: Vec<Vec<usize>> = kosaraju_scc(&graph)
         .into_iter()
         .filter(|component| component.len() > 1)
         .map(|component| {

@@ -56,6 +56,21 @@ impl Default for Settings {
     }
 }
 
+/// The most that `limits` in railyard.yaml may raise each bound to (README "Limits"):
+/// together they keep a reconcile's memory a small multiple of the repository's size.
+pub struct Ceiling {
+    pub max_file_bytes: u64,
+    pub yaml: yaml::Limits,
+}
+
+pub const CEILING: Ceiling = Ceiling {
+    max_file_bytes: 16 * 1024 * 1024,
+    yaml: yaml::Limits {
+        max_depth: 255,
+        max_alias_nodes: 100_000,
+    },
+};
+
 impl Settings {
     /// The team that holds `role`: the mapping in `Config.spec.roles`, or the team of that
     /// name.
@@ -63,7 +78,7 @@ impl Settings {
         self.roles.get(role).map_or(role, String::as_str)
     }
 
-    /// Fills the defaults of SPEC §2 into a `Config` spec.
+    /// Fills the defaults of SPEC §2 into a `Config` spec, each limit held to [`CEILING`].
     pub fn from_spec(spec: &ConfigSpec) -> Settings {
         let limits = spec.limits.clone().unwrap_or_default();
         let defaults = yaml::Limits::default();
@@ -86,12 +101,21 @@ impl Settings {
                 .iter()
                 .map(|(role, team)| (role.clone(), team.to_string()))
                 .collect(),
-            max_file_bytes: limits.max_file_bytes.unwrap_or(1024 * 1024),
+            // The schema refuses a limit past its ceiling; clamped here too, so that no way
+            // of reading a Config raises one.
+            max_file_bytes: limits
+                .max_file_bytes
+                .unwrap_or(1024 * 1024)
+                .min(CEILING.max_file_bytes),
             yaml: yaml::Limits {
-                max_depth: limits.max_depth.map_or(defaults.max_depth, |d| d as usize),
+                max_depth: limits
+                    .max_depth
+                    .map_or(defaults.max_depth, |d| d as usize)
+                    .min(CEILING.yaml.max_depth),
                 max_alias_nodes: limits
                     .max_alias_nodes
-                    .map_or(defaults.max_alias_nodes, |n| n as usize),
+                    .map_or(defaults.max_alias_nodes, |n| n as usize)
+                    .min(CEILING.yaml.max_alias_nodes),
             },
             jobs: execute.jobs.map_or(4, |j| j.max(1) as usize),
             task_timeout: std::time::Duration::from_secs(
@@ -256,10 +280,13 @@ pub fn read_worktree_cached(
         });
     }
     let config_path = root.join(CONFIG_FILE);
-    let config_file = config_path.is_file().then(|| RawFile {
-        path: CONFIG_FILE.to_string(),
-        content: read_limited(&config_path, Settings::default().max_file_bytes),
-    });
+    // A regular file only, as every manifest: a symlink could point outside the repository.
+    let config_file = std::fs::symlink_metadata(&config_path)
+        .is_ok_and(|m| m.is_file())
+        .then(|| RawFile {
+            path: CONFIG_FILE.to_string(),
+            content: read_limited(&config_path, Settings::default().max_file_bytes),
+        });
     let (settings, config_result) = settings_from(config_file.as_ref());
     let selection = Selection::new(&settings);
     let mut paths = Vec::new();

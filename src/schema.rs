@@ -207,7 +207,7 @@ pub fn validate(kind: Kind, root: &Node, instance: &Value, source: &SourceFile) 
             &compiled.schema,
             &pointer,
             error.kind(),
-            &error.to_string(),
+            &strip_instance(&error.to_string(), error.instance()),
             root,
             source,
             &mut diagnostics,
@@ -344,7 +344,7 @@ fn map_error(
                         .collect()
                 })
                 .unwrap_or_default();
-            let found = node.scalar_text().unwrap_or_else(|| found_words(node));
+            let found = clipped(node.scalar_text().unwrap_or_else(|| found_words(node)));
             let hint = suggest::did_you_mean(&found, allowed.iter().map(String::as_str));
             out.push(
                 Diagnostic::error(
@@ -377,7 +377,7 @@ fn map_error(
             );
         }
         K::Format { format } => {
-            let found = node.scalar_text().unwrap_or_default();
+            let found = clipped(node.scalar_text().unwrap_or_default());
             let (what, example) = match format.as_str() {
                 "date" => ("an RFC 3339 date", "2026-12-31"),
                 "date-time" => (
@@ -399,7 +399,7 @@ fn map_error(
             out.push(d);
         }
         K::Pattern { pattern } => {
-            let found = node.scalar_text().unwrap_or_default();
+            let found = clipped(node.scalar_text().unwrap_or_default());
             let diagnostic = if pattern == NAME_PATTERN && pointer == "/metadata/name" {
                 Diagnostic::error(Code::InvalidName, file, Some(node.span), format!("`{found}` is not a valid name"))
                     .with_label(Name::problem(&found).unwrap_or("not a valid name"))
@@ -452,7 +452,7 @@ fn map_error(
             out.push(diagnostic);
         }
         K::AnyOf { .. } | K::OneOfNotValid { .. } if is_moment(schema, pointer) => {
-            let found = node.scalar_text().unwrap_or_else(|| found_words(node));
+            let found = clipped(node.scalar_text().unwrap_or_else(|| found_words(node)));
             out.push(
                 Diagnostic::error(
                     Code::InvalidFormat,
@@ -470,7 +470,7 @@ fn map_error(
                     Code::InvalidValue,
                     file,
                     Some(node.span),
-                    format!("`{path}`: {}", strip_instance(fallback)),
+                    format!("`{path}`: {fallback}"),
                 )
                 .with_label("invalid value"),
             );
@@ -478,9 +478,14 @@ fn map_error(
     }
 }
 
-/// jsonschema's messages start with the offending value; the source line already shows it.
-fn strip_instance(message: &str) -> String {
-    message.to_string()
+/// jsonschema's messages quote the offending value whole; a long one is clipped (the
+/// source excerpt shows it).
+fn strip_instance(message: &str, instance: &Value) -> String {
+    let shown = instance.to_string();
+    if shown.chars().count() <= crate::diagnostics::MAX_QUOTED || !message.contains(&shown) {
+        return message.to_string();
+    }
+    message.replacen(&shown, &crate::diagnostics::clip(&shown), 1)
 }
 
 fn quote_list(items: &[String]) -> String {
@@ -510,6 +515,10 @@ fn type_words(kind: &jsonschema::error::TypeKind) -> String {
     }
 }
 
+fn clipped(text: String) -> String {
+    crate::diagnostics::clip(&text).into_owned()
+}
+
 fn found_words(node: &Node) -> String {
     use crate::yaml::Value as V;
     match &node.value {
@@ -517,7 +526,7 @@ fn found_words(node: &Node) -> String {
         V::Bool(b) => format!("the boolean `{b}`"),
         V::Int(i) => format!("the number `{i}`"),
         V::Float(f) => format!("the number `{f}`"),
-        V::Str(s) => format!("the string `{s}`"),
+        V::Str(s) => format!("the string `{}`", crate::diagnostics::clip(s)),
         V::Seq(_) => "a list".into(),
         V::Map(_) => "a mapping".into(),
     }

@@ -34,25 +34,56 @@ impl PlacedTask<'_> {
     }
 }
 
-/// The tasks of a turnover in run order. A `tasksFrom` chain that loops or names no valid
-/// turnover contributes nothing (the checks report it).
-pub fn turnover_tasks<'a>(
-    catalog: &Catalog<'a>,
-    turnover: Item<'a, TurnoverSpec>,
-) -> Vec<PlacedTask<'a>> {
-    let mut chain = vec![turnover];
+/// The most turnovers a `tasksFrom` chain may pass through, the turnover itself not
+/// counted. A real chain follows the promotion path (dev → test → staging → production);
+/// the bound keeps the copied task lists, and so a reconcile's memory, linear in the
+/// repository's size (a chain of 2,000 copies each list 2,000 times over).
+pub const MAX_TASKS_FROM: usize = 16;
+
+/// The turnovers a turnover's tasks come from, itself first, then each `tasksFrom` in turn.
+/// It stops at a name that is not a turnover, at a loop, and after [`MAX_TASKS_FROM`]
+/// sources (then `too_long`: the checks report it).
+pub struct Chain<'a> {
+    pub items: Vec<Item<'a, TurnoverSpec>>,
+    pub too_long: bool,
+}
+
+pub fn tasks_from_chain<'a>(catalog: &Catalog<'a>, turnover: Item<'a, TurnoverSpec>) -> Chain<'a> {
+    let mut items = vec![turnover];
     let mut current = turnover;
     while let Some(source) = current.manifest.spec.tasks_from.as_ref() {
         let Some(next) = catalog.get::<TurnoverSpec>(source.as_str()) else {
             break;
         };
-        if chain.iter().any(|t| t.name() == next.name()) {
+        if items.iter().any(|t| t.name() == next.name()) {
             break;
         }
-        chain.push(next);
+        if items.len() > MAX_TASKS_FROM {
+            return Chain {
+                items,
+                too_long: true,
+            };
+        }
+        items.push(next);
         current = next;
     }
+    Chain {
+        items,
+        too_long: false,
+    }
+}
+
+/// The tasks of a turnover in run order. A `tasksFrom` chain that loops or names no valid
+/// turnover contributes nothing past that point, and one that is too long nothing past
+/// [`MAX_TASKS_FROM`] (the checks report each).
+pub fn turnover_tasks<'a>(
+    catalog: &Catalog<'a>,
+    turnover: Item<'a, TurnoverSpec>,
+) -> Vec<PlacedTask<'a>> {
+    let chain = tasks_from_chain(catalog, turnover).items;
     let mut tasks: Vec<PlacedTask<'a>> = Vec::new();
+    // Where each id stands in `tasks`: lists of thousands of tasks merge in linear time.
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for item in chain.into_iter().rev() {
         for (index, task) in item.manifest.spec.tasks.iter().enumerate() {
             let placed = PlacedTask {
@@ -62,19 +93,28 @@ pub fn turnover_tasks<'a>(
                 index,
                 document: item.document,
             };
-            match tasks.iter().position(|t| t.task.id == task.id) {
-                Some(existing) => tasks[existing] = placed,
-                None => tasks.push(placed),
+            match at.get(task.id.as_str()) {
+                Some(&existing) => tasks[existing] = placed,
+                None => {
+                    at.insert(task.id.as_str(), tasks.len());
+                    tasks.push(placed);
+                }
             }
         }
         if let Some(order) = &item.manifest.spec.order {
-            let mut ordered = Vec::with_capacity(tasks.len());
+            let mut slots: Vec<Option<PlacedTask<'a>>> = tasks.drain(..).map(Some).collect();
+            let mut ordered = Vec::with_capacity(slots.len());
             for id in order {
-                if let Some(i) = tasks.iter().position(|t| &t.task.id == id) {
-                    ordered.push(tasks.remove(i));
+                if let Some(placed) = at.get(id.as_str()).and_then(|&i| slots[i].take()) {
+                    ordered.push(placed);
                 }
             }
-            ordered.append(&mut tasks);
+            ordered.extend(slots.into_iter().flatten());
+            at = ordered
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.task.id.as_str(), i))
+                .collect();
             tasks = ordered;
         }
     }

@@ -121,6 +121,9 @@ impl Default for Limits {
     }
 }
 
+/// The scanner counts flow nesting in a byte: `[` or `{` nested deeper than this stops it.
+const MAX_SCANNER_DEPTH: usize = 255;
+
 /// One document of a YAML stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Document {
@@ -237,7 +240,11 @@ pub fn parse(text: &str, limits: Limits) -> Parsed {
         limits,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        alias_budget: limits.max_alias_nodes,
+        // Aliases copy at most as many nodes as the file has bytes, whatever the limit says:
+        // memory stays a small multiple of the input (a real file's `<<: *defaults` copies a
+        // few nodes for every few bytes; a bomb copies millions from a few hundred).
+        alias_budget: limits.max_alias_nodes.min(text.len()),
+        alias_limit: limits.max_alias_nodes.min(text.len()),
         parsed: Parsed::default(),
     };
     let mut parser = Parser::new_from_str(text);
@@ -251,10 +258,24 @@ pub fn parse(text: &str, limits: Limits) -> Parsed {
             }
             Err(scan) => {
                 let pos = pos_from_marker(*scan.marker());
+                // The scanner's own bound on flow nesting, met before ours when the file nests
+                // flow collections deeper than it allows.
+                let too_deep = scan.info() == "recursion limit exceeded";
                 builder.parsed.errors.push(Error {
-                    kind: ErrorKind::Syntax,
+                    kind: if too_deep {
+                        ErrorKind::TooDeep
+                    } else {
+                        ErrorKind::Syntax
+                    },
                     span: Span::at(pos),
-                    message: scan.info().to_string(),
+                    message: if too_deep {
+                        format!(
+                            "nesting deeper than {} levels of mappings and sequences",
+                            limits.max_depth.min(MAX_SCANNER_DEPTH)
+                        )
+                    } else {
+                        scan.info().to_string()
+                    },
                 });
                 break;
             }
@@ -293,6 +314,8 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_budget: usize,
+    /// The budget the file started with, for the message.
+    alias_limit: usize,
     parsed: Parsed,
 }
 
@@ -323,10 +346,17 @@ impl Builder {
                     return Err(Error {
                         kind: ErrorKind::AliasBudget,
                         span,
-                        message: format!(
-                            "aliases expand to more than {} nodes",
-                            self.limits.max_alias_nodes
-                        ),
+                        message: if self.alias_limit < self.limits.max_alias_nodes {
+                            format!(
+                                "aliases expand to more nodes than the file has bytes ({})",
+                                self.alias_limit
+                            )
+                        } else {
+                            format!(
+                                "aliases expand to more than {} nodes (`limits.maxAliasNodes`)",
+                                self.alias_limit
+                            )
+                        },
                     });
                 }
                 self.alias_budget -= *count;

@@ -28,22 +28,11 @@ pub struct Memo {
 
 /// The objects a turnover's own checks read: itself and its `tasksFrom` chain.
 fn sources(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>) -> Vec<SameObject> {
-    let mut chain: Vec<Item<'_, TurnoverSpec>> = vec![*turnover];
-    let mut current = *turnover;
-    while let Some(next) = current
-        .manifest
-        .spec
-        .tasks_from
-        .as_ref()
-        .and_then(|source| c.get::<TurnoverSpec>(source.as_str()))
-    {
-        if chain.iter().any(|t| t.name() == next.name()) {
-            break;
-        }
-        chain.push(next);
-        current = next;
-    }
-    chain.iter().map(|t| SameObject::of(t.document)).collect()
+    crate::tasks::tasks_from_chain(c, *turnover)
+        .items
+        .iter()
+        .map(|t| SameObject::of(t.document))
+        .collect()
 }
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mut Memo>) {
@@ -377,7 +366,33 @@ fn tasks_from_cycles(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             ))
         })
         .collect();
-    for cycle in graph::cycles(turnovers.len(), &edges) {
+    let cycles = graph::cycles(turnovers.len(), &edges);
+    let in_cycle: std::collections::BTreeSet<usize> = cycles.iter().flatten().copied().collect();
+    for (i, turnover) in turnovers.iter().enumerate() {
+        if in_cycle.contains(&i) {
+            continue;
+        }
+        let chain = crate::tasks::tasks_from_chain(c, *turnover);
+        if !chain.too_long {
+            continue;
+        }
+        let names: Vec<&str> = chain.items.iter().map(|t| t.name()).collect();
+        out.push(
+            turnover
+                .error(
+                    Code::InvalidValue,
+                    "/spec/tasksFrom",
+                    format!(
+                        "`tasksFrom` copies through more than {} turnovers: {} → …",
+                        crate::tasks::MAX_TASKS_FROM,
+                        names.join(" → ")
+                    ),
+                )
+                .with_label("copies from here")
+                .with_hint("copy from a turnover nearer the start of the promotion path, or write the tasks here"),
+        );
+    }
+    for cycle in cycles {
         let first = &turnovers[cycle[0]];
         let names: Vec<&str> = cycle.iter().map(|&i| turnovers[i].name()).collect();
         out.push(

@@ -98,16 +98,18 @@ pub struct Bot {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Limits {
-    /// Largest manifest file read, in bytes. Default 1 MiB.
+    /// Largest manifest file read, in bytes. Default 1 MiB, at most 16 MiB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 16777216))]
     pub max_file_bytes: Option<u64>,
-    /// Deepest nesting of mappings and sequences. Default 64.
+    /// Deepest nesting of mappings and sequences. Default 64, at most 255.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 4, max = 1000))]
+    #[schemars(range(min = 4, max = 255))]
     pub max_depth: Option<u32>,
-    /// Most nodes that YAML aliases may copy in one file. Default 10000.
+    /// Most nodes that YAML aliases may copy in one file. Default 10000, at most 100000;
+    /// never more than the file has bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 100000))]
     pub max_alias_nodes: Option<u32>,
 }
 
