@@ -977,6 +977,7 @@ impl GitRepo {
         message: &str,
     ) -> Result<bool, GitError> {
         let name = format!("refs/heads/{branch}");
+        let _intent = Intent::record(&self.repo, &format!("{name}.lock"), Some(new))?;
         match self.repo.reference_matching(
             &name,
             git2::Oid::from_str(new)?,
@@ -995,6 +996,11 @@ impl GitRepo {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Whether a railyard was killed while it held one of git's locks (see [`Intent`]).
+    pub fn interrupted(&self) -> bool {
+        std::fs::metadata(self.repo.commondir().join("railyard-intent")).is_ok_and(|m| m.len() > 0)
     }
 
     /// After the branch moved: a clean working tree that has the branch checked out is
@@ -1040,23 +1046,75 @@ impl GitRepo {
                     .any(|o| p == o || p.starts_with(&format!("{o}/")))
             })
         };
-        let dirty = unstaged.deltas().len() > 0
-            || staged.deltas().any(|d| {
-                d.new_file()
-                    .path()
-                    .and_then(|p| p.to_str())
-                    .is_some_and(|p| !own(p))
-            });
-        if dirty {
-            return Ok(Worktree::Dirty);
-        }
-        // Only railyard's own files changed, and the tree is clean: write exactly those files
-        // and record them in the index (a full checkout would stat every file).
+        let path_of = |d: &git2::DiffDelta<'_>| {
+            d.new_file()
+                .path()
+                .or_else(|| d.old_file().path())
+                .and_then(|p| p.to_str())
+                .map(str::to_string)
+        };
         let workdir = self
             .repo
             .workdir()
             .map(Path::to_path_buf)
             .unwrap_or_default();
+        // railyard's own files may differ from the index where a railyard was killed while it
+        // wrote them: each holds what the branch or its parent (the commit that railyard
+        // wrote) has there, and is put right below. Any other difference is a person's work.
+        let head = self.repo.head()?.peel_to_commit()?;
+        let parent_tree = head.parent(0).ok().map(|p| p.tree()).transpose()?;
+        let railyards = |path: &str| -> bool {
+            let on_disk = std::fs::read(workdir.join(path))
+                .ok()
+                .map(|b| git2::Oid::hash_object(git2::ObjectType::Blob, &b))
+                .transpose()
+                .ok()
+                .flatten();
+            [Some(&head_tree), parent_tree.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|tree| {
+                    let committed = tree.get_path(Path::new(path)).ok().map(|e| e.id());
+                    committed == on_disk
+                })
+        };
+        let mut repair: Vec<String> = Vec::new();
+        for delta in unstaged.deltas() {
+            match path_of(&delta) {
+                Some(path) if own(&path) && railyards(&path) => repair.push(path),
+                _ => return Ok(Worktree::Dirty),
+            }
+        }
+        if staged
+            .deltas()
+            .any(|d| path_of(&d).is_none_or(|p| !own(&p)))
+        {
+            return Ok(Worktree::Dirty);
+        }
+        let _intent = Intent::record(&self.repo, "index.lock", None)?;
+        if self.repo.path().join("index.lock").exists() {
+            return Ok(Worktree::Locked);
+        }
+        // The files a killed railyard left half-updated get the branch's version.
+        let mut changes: Vec<(String, Option<Vec<u8>>)> = changes.to_vec();
+        let changed: std::collections::HashSet<String> = changes
+            .iter()
+            .map(|(path, _)| format!("{}{path}", self.prefix))
+            .collect();
+        for path in repair {
+            if changed.contains(&path) {
+                continue;
+            }
+            let bytes = match head_tree.get_path(Path::new(&path)) {
+                Ok(entry) => Some(self.repo.find_blob(entry.id())?.content().to_vec()),
+                Err(_) => None,
+            };
+            let relative = path.strip_prefix(&self.prefix).unwrap_or(&path).to_string();
+            changes.push((relative, bytes));
+        }
+        let changes = changes.as_slice();
+        // Only railyard's own files changed, and the tree is clean: write exactly those files
+        // and record them in the index (a full checkout would stat every file).
         let mut index = self.repo.index()?;
         // Write the files in parallel (new files directly, existing ones through a rename so
         // that a reader never sees half a file), then record each in the index with the blob
@@ -1102,13 +1160,113 @@ impl GitRepo {
                 }
             }
         }
-        index.write()?;
+        match index.write() {
+            Ok(()) => {}
+            // Another git took the index meanwhile (or one was killed holding it): the
+            // branch is right, and the next reconcile puts the working tree right.
+            Err(e) if e.code() == git2::ErrorCode::Locked => return Ok(Worktree::Locked),
+            Err(e) => return Err(e.into()),
+        }
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "wrote the files and the index"
         );
         Ok(Worktree::Updated)
     }
+}
+
+/// The git lock railyard is about to hold (a branch's `<ref>.lock`, or `index.lock`), kept
+/// in `.git/railyard-intent` under an exclusive `flock` for as long as git's lock exists. A
+/// railyard killed inside that window (SIGKILL cannot be caught) leaves git's lock behind,
+/// and every git then refuses the branch or the index. The next railyard, holding the flock
+/// (so no other railyard is inside its window), finds the intent and removes the lock it
+/// names, but only when no process has that file open (git and libgit2 keep a lock open
+/// until they rename it) and, for a branch, when it holds exactly the commit the intent
+/// names. Anything else is another git's lock, and is left alone.
+struct Intent {
+    file: std::fs::File,
+}
+
+impl Intent {
+    /// Records that `lock` (relative to the git dir) is about to be taken, holding `content`
+    /// when railyard knows what it will write there.
+    fn record(repo: &Repository, lock: &str, content: Option<&str>) -> Result<Intent, GitError> {
+        use std::io::{Read, Seek, Write};
+        let dir = repo.commondir();
+        let path = dir.join("railyard-intent");
+        let io = |e: std::io::Error| GitError::Worktree(format!("{}: {e}", path.display()));
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| io(e.into()))?;
+        let mut earlier = String::new();
+        file.read_to_string(&mut earlier).map_err(io)?;
+        if let Some((left, expected)) = earlier.trim().split_once(' ') {
+            let stale = dir.join(left);
+            // Empty: killed before git wrote the commit into it.
+            let holds =
+                |held: &str| expected == "-" || held.trim() == expected || held.trim().is_empty();
+            if std::fs::read_to_string(&stale).is_ok_and(|held| holds(&held))
+                && !open_anywhere(&stale)
+            {
+                tracing::warn!(lock = %stale.display(), "removed the lock a killed railyard left");
+                std::fs::remove_file(&stale).map_err(io)?;
+            }
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        file.write_all(format!("{lock} {}\n", content.unwrap_or("-")).as_bytes())
+            .map_err(io)?;
+        Ok(Intent { file })
+    }
+}
+
+impl Drop for Intent {
+    /// Git's lock is renamed or refused: nothing to recover. The flock goes with the file.
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+    }
+}
+
+/// Whether any process has `path` open, as Linux's `/proc/<pid>/fd` shows. When that cannot
+/// be known (no `/proc`, a process whose descriptors may not be read), the answer is yes.
+fn open_anywhere(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(target) = std::fs::metadata(path) else {
+        return false;
+    };
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    for process in processes.flatten() {
+        if !process
+            .file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
+            continue;
+        }
+        let fds = match std::fs::read_dir(process.path().join("fd")) {
+            Ok(fds) => fds,
+            // The process ended meanwhile.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return true,
+        };
+        for fd in fds.flatten() {
+            if std::fs::metadata(fd.path())
+                .is_ok_and(|m| m.dev() == target.dev() && m.ino() == target.ino())
+            {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Writes `blobs` (their bytes and ids) into the repository as one pack file of whole
@@ -1275,6 +1433,9 @@ pub enum Worktree {
     OtherBranch,
     /// A bare repository: no working tree.
     Bare,
+    /// `.git/index.lock` exists (another git is running, or one was killed while it held
+    /// the index): left alone; the next reconcile brings it up to date.
+    Locked,
 }
 
 #[cfg(test)]

@@ -313,7 +313,13 @@ pub fn reconcile_branch_with(
                 undelivered: Vec::new(),
             };
         let Some(commit) = prepared.commit.clone() else {
-            let written = done(None, None, prepared);
+            // Nothing to commit, but a railyard was killed while it wrote the branch or the
+            // working tree: put the working tree right (and remove the lock it left).
+            let worktree = match target {
+                Target::Local if repo.interrupted() => Some(repo.update_worktree(&branch, &[])?),
+                _ => None,
+            };
+            let written = done(None, worktree, prepared);
             return Ok(deliver_owed(
                 root, now, target, written, &owed, &sinks, deliver,
             ));

@@ -204,6 +204,9 @@ pub fn report_written(
         Some(railyard::git::Worktree::Dirty) => {
             "the working tree has local changes and was left alone: pull or reset to see the new status"
         }
+        Some(railyard::git::Worktree::Locked) => {
+            "the working tree was left alone: .git/index.lock exists (another git is running; if none is, a killed one left it: remove it)"
+        }
         Some(railyard::git::Worktree::OtherBranch) => {
             "another branch is checked out: the working tree was left alone"
         }

