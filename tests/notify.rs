@@ -21,6 +21,9 @@ enum Answer {
     Status(u16),
     /// Keep the connection open without answering for this long.
     Hang(Duration),
+    /// A 500 whose body and headers echo the request line and every header, as some
+    /// servers and proxies do in their error pages.
+    Echo,
 }
 
 /// One request the server received.
@@ -56,6 +59,7 @@ impl Server {
             let mut headers = Vec::new();
             let mut line = String::new();
             let _ = reader.read_line(&mut line); // request line
+            let request_line = line.trim_end().to_string();
             loop {
                 line.clear();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -85,6 +89,21 @@ impl Server {
                     200
                 }
                 Answer::Status(code) => code,
+                Answer::Echo => {
+                    let received = r.lock().expect("lock");
+                    let headers = &received.last().expect("this request").headers;
+                    let echo: String = std::iter::once(request_line.clone())
+                        .chain(headers.iter().map(|(k, v)| format!("{k}: {v}")))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 500 {request_line}\r\nx-echo: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{echo}",
+                        echo.replace('\n', " | "),
+                        echo.len()
+                    );
+                    return;
+                }
             };
             let _ = write!(
                 stream,
@@ -251,6 +270,65 @@ fn a_commit_delivers_once_with_the_id_and_the_secret_header_and_a_dry_run_sends_
     let history =
         String::from_utf8_lossy(&git(dir, &["log", "-p"], "nobody", NOW).stdout).into_owned();
     assert!(!history.contains(SECRET) && !history.contains(&server.url));
+}
+
+/// A secret in the webhook URL's path and query and one in a header, against a server that
+/// echoes the request in its error page: neither appears in any output at any verbosity, in
+/// the status files, STATUS.md or any commit.
+#[test]
+fn secrets_never_reach_output_status_commits_or_logs_even_from_an_echoing_server() {
+    const IN_URL: &str = "u7l-s3cret-in-the-path";
+    let server = Server::start();
+    server.answer(&[Answer::Echo; 8]);
+    let repo = setup("2s");
+    let dir = repo.path();
+    let url = format!("{}/{IN_URL}?token={IN_URL}", server.url);
+    let run = |extra: &[&str], log: &str| {
+        let output = railyard()
+            .args(extra)
+            .args(["--now", NOW, "--repo"])
+            .arg(dir)
+            .env("RUST_LOG", log)
+            .env("TEST_WEBHOOK_URL", &url)
+            .env("TEST_WEBHOOK_TOKEN", SECRET)
+            .output()
+            .expect("runs");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let mut seen = String::new();
+    for format in ["human", "json", "markdown", "github"] {
+        seen += &run(&["--format", format, "reconcile", "--dry-run"], "trace");
+    }
+    seen += &run(&["-vvv", "reconcile"], "trace");
+    seen += &run(&["--format", "json", "reconcile"], "railyard=trace");
+    seen += &run(&["-vv", "reconcile"], "");
+    seen += &run(
+        &["reconcile"],
+        "ureq=trace,ureq_proto=trace,rustls=trace,lettre=trace",
+    );
+    // The server did get the secrets, and answered with them.
+    let received = server.received();
+    assert!(received.len() >= 2, "the webhook was tried: {seen}");
+    assert_eq!(received[0].header("X-Token"), Some(SECRET));
+    assert!(
+        seen.contains("500"),
+        "the echoing answers were reported: {seen}"
+    );
+    let files: String = ["STATUS.md", "status/ReleaseTrain/q4.yaml"]
+        .iter()
+        .map(|f| std::fs::read_to_string(dir.join(f)).expect("written"))
+        .collect();
+    let history = String::from_utf8_lossy(&git(dir, &["log", "-p", "--all"], "nobody", NOW).stdout)
+        .into_owned();
+    for (what, text) in [("output", &seen), ("status", &files), ("history", &history)] {
+        for secret in [SECRET, IN_URL] {
+            assert!(!text.contains(secret), "`{secret}` in the {what}:\n{text}");
+        }
+    }
 }
 
 #[test]

@@ -210,8 +210,16 @@ pub fn init_tracing(cli: &Cli) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // The HTTP, TLS and SMTP crates log request URLs, headers and raw bytes at debug and
+    // trace: webhook URLs and tokens are secrets. They say warnings and errors only, whatever
+    // `-v` or RUST_LOG asks (a directive for the same crate in RUST_LOG is replaced).
+    for quiet in ["ureq=warn", "ureq_proto=warn", "rustls=warn", "lettre=warn"] {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
