@@ -34,21 +34,8 @@ fn main() {
         if only.as_deref().is_some_and(|o| !case.name.contains(o)) {
             continue;
         }
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let repo = dir.path().join("repo");
-        std::fs::create_dir(&repo).expect("mkdir");
-        case.write(&repo);
-        for command in [
-            &["validate", "--format", "json"][..],
-            &[
-                "reconcile",
-                "--dry-run",
-                "--format",
-                "json",
-                "--now",
-                "2026-12-02T10:00:00Z",
-            ][..],
-        ] {
+        let (_dir, repo) = case.materialize();
+        for command in hostile::COMMANDS {
             let mut walls = Vec::new();
             let mut rss = 0;
             let mut code = None;

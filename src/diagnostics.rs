@@ -179,7 +179,6 @@ impl Diagnostic {
     }
 }
 
-/// Sorts diagnostics into their stable display order and drops exact repeats.
 /// The longest piece of a value that a message quotes: a hostile 1 MB name must not become
 /// a 1 MB line in every format (the source excerpt shows where the value is).
 pub const MAX_QUOTED: usize = 80;
@@ -192,6 +191,7 @@ pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Sorts diagnostics into their stable display order and drops exact repeats.
 pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();

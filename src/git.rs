@@ -12,6 +12,7 @@ use git2::{Repository, Sort};
 use crate::facts::{Commit, Facts};
 
 mod changes;
+mod locks;
 mod raw;
 #[cfg(test)]
 mod test_trees;
@@ -977,7 +978,7 @@ impl GitRepo {
         message: &str,
     ) -> Result<bool, GitError> {
         let name = format!("refs/heads/{branch}");
-        let _intent = Intent::record(&self.repo, &format!("{name}.lock"), Some(new))?;
+        let intent = locks::Intent::record(&self.repo, &format!("{name}.lock"), Some(new))?;
         match self.repo.reference_matching(
             &name,
             git2::Oid::from_str(new)?,
@@ -985,7 +986,14 @@ impl GitRepo {
             git2::Oid::from_str(expected)?,
             message,
         ) {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                // Until the working tree is updated it is behind the branch: a railyard
+                // killed before then leaves the intent for the next one to catch up.
+                if self.repo.workdir().is_some() {
+                    intent.keep();
+                }
+                Ok(true)
+            }
             Err(e)
                 if matches!(
                     e.code(),
@@ -998,9 +1006,10 @@ impl GitRepo {
         }
     }
 
-    /// Whether a railyard was killed while it held one of git's locks (see [`Intent`]).
+    /// Whether a railyard was killed while it held one of git's locks, or left the working
+    /// tree behind the branch (see [`locks::Intent`]).
     pub fn interrupted(&self) -> bool {
-        std::fs::metadata(self.repo.commondir().join("railyard-intent")).is_ok_and(|m| m.len() > 0)
+        locks::Intent::pending(&self.repo)
     }
 
     /// After the branch moved: a clean working tree that has the branch checked out is
@@ -1013,6 +1022,9 @@ impl GitRepo {
         if self.repo.is_bare() || self.repo.workdir().is_none() {
             return Ok(Worktree::Bare);
         }
+        // Whatever becomes of the working tree here, the next railyard has nothing to catch
+        // up on, unless the index is locked.
+        let intent = locks::Intent::record(&self.repo, "index.lock", None)?;
         let on_branch = self
             .repo
             .find_reference("HEAD")
@@ -1085,14 +1097,17 @@ impl GitRepo {
                 _ => return Ok(Worktree::Dirty),
             }
         }
-        if staged
-            .deltas()
-            .any(|d| path_of(&d).is_none_or(|p| !own(&p)))
-        {
-            return Ok(Worktree::Dirty);
+        // Staged: the index is behind the branch where the last railyard stopped before it
+        // wrote the index; those files get the branch's version too.
+        for delta in staged.deltas() {
+            match path_of(&delta) {
+                Some(path) if own(&path) => repair.push(path),
+                _ => return Ok(Worktree::Dirty),
+            }
         }
-        let _intent = Intent::record(&self.repo, "index.lock", None)?;
         if self.repo.path().join("index.lock").exists() {
+            // Kept, so that the next reconcile, even with nothing to commit, catches up.
+            intent.keep();
             return Ok(Worktree::Locked);
         }
         // The files a killed railyard left half-updated get the branch's version.
@@ -1164,7 +1179,10 @@ impl GitRepo {
             Ok(()) => {}
             // Another git took the index meanwhile (or one was killed holding it): the
             // branch is right, and the next reconcile puts the working tree right.
-            Err(e) if e.code() == git2::ErrorCode::Locked => return Ok(Worktree::Locked),
+            Err(e) if e.code() == git2::ErrorCode::Locked => {
+                intent.keep();
+                return Ok(Worktree::Locked);
+            }
             Err(e) => return Err(e.into()),
         }
         tracing::debug!(
@@ -1173,100 +1191,6 @@ impl GitRepo {
         );
         Ok(Worktree::Updated)
     }
-}
-
-/// The git lock railyard is about to hold (a branch's `<ref>.lock`, or `index.lock`), kept
-/// in `.git/railyard-intent` under an exclusive `flock` for as long as git's lock exists. A
-/// railyard killed inside that window (SIGKILL cannot be caught) leaves git's lock behind,
-/// and every git then refuses the branch or the index. The next railyard, holding the flock
-/// (so no other railyard is inside its window), finds the intent and removes the lock it
-/// names, but only when no process has that file open (git and libgit2 keep a lock open
-/// until they rename it) and, for a branch, when it holds exactly the commit the intent
-/// names. Anything else is another git's lock, and is left alone.
-struct Intent {
-    file: std::fs::File,
-}
-
-impl Intent {
-    /// Records that `lock` (relative to the git dir) is about to be taken, holding `content`
-    /// when railyard knows what it will write there.
-    fn record(repo: &Repository, lock: &str, content: Option<&str>) -> Result<Intent, GitError> {
-        use std::io::{Read, Seek, Write};
-        let dir = repo.commondir();
-        let path = dir.join("railyard-intent");
-        let io = |e: std::io::Error| GitError::Worktree(format!("{}: {e}", path.display()));
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| io(e.into()))?;
-        let mut earlier = String::new();
-        file.read_to_string(&mut earlier).map_err(io)?;
-        if let Some((left, expected)) = earlier.trim().split_once(' ') {
-            let stale = dir.join(left);
-            // Empty: killed before git wrote the commit into it.
-            let holds =
-                |held: &str| expected == "-" || held.trim() == expected || held.trim().is_empty();
-            if std::fs::read_to_string(&stale).is_ok_and(|held| holds(&held))
-                && !open_anywhere(&stale)
-            {
-                tracing::warn!(lock = %stale.display(), "removed the lock a killed railyard left");
-                std::fs::remove_file(&stale).map_err(io)?;
-            }
-        }
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        file.write_all(format!("{lock} {}\n", content.unwrap_or("-")).as_bytes())
-            .map_err(io)?;
-        Ok(Intent { file })
-    }
-}
-
-impl Drop for Intent {
-    /// Git's lock is renamed or refused: nothing to recover. The flock goes with the file.
-    fn drop(&mut self) {
-        let _ = self.file.set_len(0);
-    }
-}
-
-/// Whether any process has `path` open, as Linux's `/proc/<pid>/fd` shows. When that cannot
-/// be known (no `/proc`, a process whose descriptors may not be read), the answer is yes.
-fn open_anywhere(path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(target) = std::fs::metadata(path) else {
-        return false;
-    };
-    let Ok(processes) = std::fs::read_dir("/proc") else {
-        return true;
-    };
-    for process in processes.flatten() {
-        if !process
-            .file_name()
-            .to_string_lossy()
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-        {
-            continue;
-        }
-        let fds = match std::fs::read_dir(process.path().join("fd")) {
-            Ok(fds) => fds,
-            // The process ended meanwhile.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(_) => return true,
-        };
-        for fd in fds.flatten() {
-            if std::fs::metadata(fd.path())
-                .is_ok_and(|m| m.dev() == target.dev() && m.ino() == target.ino())
-            {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// Writes `blobs` (their bytes and ids) into the repository as one pack file of whole

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TEAMS, TRAIN, commit, git, git_repo, started_turnover};
+use common::{commit, git, started_turnover};
 
 const NOW: &str = "2026-12-02T10:00:00Z";
 
@@ -122,18 +122,6 @@ fn settled(dir: &Path, what: &str) {
     assert!(locks.is_empty(), "{what}: lock files left: {locks:?}");
 }
 
-/// A repository with a train and its team: each round adds an application release.
-fn release_repo() -> tempfile::TempDir {
-    let repo = git_repo();
-    commit(
-        repo.path(),
-        &[("teams.yaml", TEAMS), ("trains/q4.yaml", TRAIN)],
-        "rita",
-        "2026-11-01T10:00:00Z",
-    );
-    repo
-}
-
 fn add_release(dir: &Path, round: usize) {
     let release = format!(
         "apiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {{name: app-{round}}}\nspec: {{train: q4, application: app-{round}, version: \"1.{round}\"}}\n"
@@ -155,7 +143,7 @@ const TASKS: [&str; 3] = [
 #[test]
 fn kill_nine_at_any_moment_leaves_a_consistent_repository() {
     let mut seeded = Seeded(0x0005_EED0_FCAF);
-    let releases = release_repo();
+    let releases = common::train_repo();
     let dir = releases.path();
     // Calibrate the windows on uninterrupted runs.
     add_release(dir, 0);
@@ -240,48 +228,20 @@ fn kill_nine_at_any_moment_leaves_a_consistent_repository() {
     );
 }
 
-/// A person's commit in the shared checkout, retried while another git holds the index (as
-/// a person would: git says so and they run it again).
+/// A person's commit of one new release in the shared checkout, while railyards race.
 fn person_commits(dir: &Path, round: usize) {
+    let path = format!("releases/race-{round}.yaml");
     let release = format!(
         "apiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {{name: race-{round}}}\nspec: {{train: q4, application: race-{round}, version: \"2.{round}\"}}\n"
     );
-    common::write(
-        dir,
-        &format!("releases/race-{round}.yaml"),
-        release.as_bytes(),
-    );
+    common::write(dir, &path, release.as_bytes());
     let date = format!("2026-11-03T10:{:02}:{:02}Z", round / 60, round % 60);
-    for _ in 0..200 {
-        let ok = |args: &[&str]| {
-            Command::new("git")
-                .args(args)
-                .current_dir(dir)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("GIT_AUTHOR_NAME", "rita")
-                .env("GIT_AUTHOR_EMAIL", "rita@example.com")
-                .env("GIT_AUTHOR_DATE", &date)
-                .env("GIT_COMMITTER_NAME", "rita")
-                .env("GIT_COMMITTER_EMAIL", "rita@example.com")
-                .env("GIT_COMMITTER_DATE", &date)
-                .output()
-                .expect("git runs")
-                .status
-                .success()
-        };
-        let path = format!("releases/race-{round}.yaml");
-        if ok(&["add", &path]) && ok(&["commit", "-q", "-m", "rita changes", "--", &path]) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("round {round}: the person could not commit");
+    common::commit_racing(dir, &[&path], "rita changes", Some(&date));
 }
 
 #[test]
 fn three_reconcilers_racing_a_person_lose_nothing() {
-    let repo = release_repo();
+    let repo = common::train_repo();
     let dir = repo.path().to_path_buf();
     for round in 0..50 {
         let racers: Vec<_> = (0..3)

@@ -19,21 +19,8 @@ fn answer(name: &str) {
         .into_iter()
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no hostile case `{name}`"));
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let repo = dir.path().join("repo");
-    std::fs::create_dir(&repo).expect("mkdir");
-    case.write(&repo);
-    for args in [
-        &["validate", "--format", "json"][..],
-        &[
-            "reconcile",
-            "--dry-run",
-            "--format",
-            "json",
-            "--now",
-            "2026-12-02T10:00:00Z",
-        ][..],
-    ] {
+    let (_dir, repo) = case.materialize();
+    for args in hostile::COMMANDS {
         let run = run(env!("CARGO_BIN_EXE_railyard"), args, &repo);
         eprintln!(
             "{name:32} {:10} exit {:?} signal {:?} {:>6.0} ms {:>6.1} MiB",

@@ -12,33 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::{commit, git, git_repo, railyard, stdout};
 
-/// `git add -A && git commit` in a working tree whose branch railyard's watch moves at the
-/// same time: git refuses while railyard holds the index lock or has just moved the branch
-/// (as it would for a person committing then), so try again.
-fn commit_racing(dir: &Path, message: &str) {
-    for _ in 0..100 {
-        let run = |args: &[&str]| {
-            Command::new("git")
-                .args(args)
-                .current_dir(dir)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("GIT_AUTHOR_NAME", "rita")
-                .env("GIT_AUTHOR_EMAIL", "rita@example.com")
-                .env("GIT_COMMITTER_NAME", "rita")
-                .env("GIT_COMMITTER_EMAIL", "rita@example.com")
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if run(&["add", "-A"]) && run(&["commit", "-q", "-m", message]) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("could not commit `{message}`");
-}
-
 /// A git repository with the release managers' team committed.
 fn teams_repo() -> tempfile::TempDir {
     let repo = git_repo();
@@ -172,7 +145,7 @@ fn a_burst_of_commits_is_folded_into_few_rounds_and_ends_like_one_reconcile() {
     for i in 0..50 {
         let train = TRAIN.replace("q4", &format!("t{i:02}"));
         common::write(dir, &format!("trains/t{i:02}.yaml"), train.as_bytes());
-        commit_racing(dir, &format!("train {i}"));
+        common::commit_racing(dir, &[], &format!("train {i}"), None);
     }
     eventually("the last train has status", || {
         Command::new("git")

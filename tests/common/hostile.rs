@@ -90,6 +90,19 @@ pub fn run(binary: &str, args: &[&str], repo: &Path) -> Run {
     }
 }
 
+/// What every case is run through: `validate`, and the dry-run at a fixed clock.
+pub const COMMANDS: [&[&str]; 2] = [
+    &["validate", "--format", "json"],
+    &[
+        "reconcile",
+        "--dry-run",
+        "--format",
+        "json",
+        "--now",
+        "2026-12-02T10:00:00Z",
+    ],
+];
+
 /// One entry of a hostile repository.
 pub enum Entry {
     Bytes(Vec<u8>),
@@ -165,6 +178,16 @@ impl Case {
                 }
             }
         }
+    }
+
+    /// The case written into a new temporary directory: the directory (removed on drop)
+    /// and the repository's root in it.
+    pub fn materialize(&self) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let repo = dir.path().join("repo");
+        std::fs::create_dir(&repo).expect("mkdir");
+        self.write(&repo);
+        (dir, repo)
     }
 
     /// Bytes of the repository as written (sparse files at their size).

@@ -103,6 +103,51 @@ pub fn commit(dir: &Path, files: &[(&str, &str)], author: &str, date: &str) {
     );
 }
 
+/// A commit by rita in a working tree whose branch a railyard moves at the same time: git
+/// refuses while railyard holds the index lock or has just moved the branch (as it would
+/// for a person committing then), so try again, as a person would. `only` limits the
+/// commit to those paths (railyard may be writing its own files meanwhile); empty commits
+/// everything. `date` fixes the author and committer dates.
+pub fn commit_racing(dir: &Path, only: &[&str], message: &str, date: Option<&str>) {
+    for _ in 0..200 {
+        let run = |args: &[&str]| {
+            let mut command = std::process::Command::new("git");
+            command
+                .args(args)
+                .current_dir(dir)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_NAME", "rita")
+                .env("GIT_AUTHOR_EMAIL", "rita@example.com")
+                .env("GIT_COMMITTER_NAME", "rita")
+                .env("GIT_COMMITTER_EMAIL", "rita@example.com")
+                .stderr(std::process::Stdio::null());
+            if let Some(date) = date {
+                command
+                    .env("GIT_AUTHOR_DATE", date)
+                    .env("GIT_COMMITTER_DATE", date);
+            }
+            command.status().is_ok_and(|s| s.success())
+        };
+        let committed = if only.is_empty() {
+            run(&["add", "-A"]) && run(&["commit", "-q", "-m", message])
+        } else {
+            let add: Vec<&str> = ["add", "--"].iter().chain(only).copied().collect();
+            let commit: Vec<&str> = ["commit", "-q", "-m", message, "--"]
+                .iter()
+                .chain(only)
+                .copied()
+                .collect();
+            run(&add) && run(&commit)
+        };
+        if committed {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("could not commit `{message}`");
+}
+
 /// A new git repository with a `main` branch.
 pub fn git_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
