@@ -151,8 +151,14 @@ impl Delivered {
     }
 }
 
-/// POSTs every owed message to its sinks. Never fails as a whole: each failure is a result.
-pub fn deliver(sinks: &[NotifySink], owed: &[(Kind, String, Outgoing)]) -> Delivered {
+/// POSTs every owed message to its sinks. Never fails as a whole: each failure is a result
+/// (the CLI prints each once; the log has it at debug). `root` is the repository's work
+/// tree, which relative paths of the configuration (`caFile`) start from.
+pub fn deliver(
+    root: &std::path::Path,
+    sinks: &[NotifySink],
+    owed: &[(Kind, String, Outgoing)],
+) -> Delivered {
     let mut delivered = Delivered::default();
     for (kind, name, entry) in owed {
         for (sink_name, pending) in &entry.sinks {
@@ -162,11 +168,11 @@ pub fn deliver(sinks: &[NotifySink], owed: &[(Kind, String, Outgoing)]) -> Deliv
             let result = match sinks.iter().find(|s| &s.name == sink_name) {
                 // A sink removed from the config owes nothing any more.
                 None => None,
-                Some(sink) => match send(sink, &entry.id, &entry.message) {
+                Some(sink) => match send(root, sink, &entry.id, &entry.message) {
                     Ok(()) => None,
                     Err(Failure::Delivery(error)) => Some(error),
                     Err(Failure::Config(error)) => {
-                        tracing::warn!(sink = %sink_name, id = %entry.id, "notification not sent: {error}");
+                        tracing::debug!(sink = %sink_name, id = %entry.id, "notification not sent: {error}");
                         delivered
                             .skipped
                             .push(format!("{} to `{sink_name}`: {error}", entry.id));
@@ -175,7 +181,7 @@ pub fn deliver(sinks: &[NotifySink], owed: &[(Kind, String, Outgoing)]) -> Deliv
                 },
             };
             if let Some(error) = &result {
-                tracing::warn!(sink = %sink_name, id = %entry.id, "notification not delivered: {error}");
+                tracing::debug!(sink = %sink_name, id = %entry.id, "notification not delivered: {error}");
             }
             delivered
                 .results
@@ -201,16 +207,22 @@ fn unset(var: &str, what: &str) -> Failure {
 }
 
 /// One message to one sink.
-fn send(sink: &NotifySink, id: &str, message: &serde_json::Value) -> Result<(), Failure> {
+fn send(
+    root: &std::path::Path,
+    sink: &NotifySink,
+    id: &str,
+    message: &serde_json::Value,
+) -> Result<(), Failure> {
     match (&sink.webhook, &sink.email) {
         (Some(_), _) => post(sink, id, message),
-        (None, Some(email)) => mail(email, id, message),
+        (None, Some(email)) => mail(root, email, id, message),
         (None, None) => Err(Failure::Config("neither `webhook` nor `email`".into())),
     }
 }
 
 /// One message as a plain-text mail to its recipients' first addresses, over SMTP.
 fn mail(
+    root: &std::path::Path,
     config: &crate::manifest::Email,
     id: &str,
     message: &serde_json::Value,
@@ -231,13 +243,18 @@ fn mail(
         .from
         .parse()
         .map_err(|e| Failure::Config(format!("`from` is not a mail address: {e}")))?;
-    let subject_line = message["text"]
-        .as_str()
-        .unwrap_or_default()
-        .split(" — ")
-        .next()
-        .unwrap_or_default()
-        .replace('*', "");
+    // The subject from the message's fields (its `text` is Slack markup).
+    let field = |name: &str| message[name].as_str().unwrap_or_default();
+    let subject_line = format!(
+        "{}/{} {}",
+        message["subject"]["kind"].as_str().unwrap_or_default(),
+        message["subject"]["name"].as_str().unwrap_or_default(),
+        crate::notify::describe(
+            field("event"),
+            field("phase"),
+            message["task"].as_str().or(message["gate"].as_str())
+        )
+    );
     let mut body = format!("{subject_line}.\n");
     let next: Vec<&str> = message["next"]
         .as_array()
@@ -255,22 +272,20 @@ fn mail(
         body.push_str(&format!("\n{link}\n"));
     }
     body.push_str(&format!("\n-- \nrailyard notification {id}\n"));
-    let message_id: String = id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '.' })
-        .collect();
     let mut builder = lettre::Message::builder()
         .from(from)
         .subject(format!("[railyard] {subject_line}"))
-        .message_id(Some(format!("<{message_id}@railyard>")));
+        .message_id(Some(message_id(id)));
     for address in &to {
         let mailbox = address
             .parse()
             .map_err(|e| Failure::Config(format!("recipient `{address}`: {e}")))?;
         builder = builder.to(mailbox);
     }
+    // A single text/plain part: `MIME-Version`, `Content-Type: text/plain; charset=utf-8`
+    // and the transfer encoding lettre picks for the body.
     let mail = builder
-        .body(body)
+        .singlepart(lettre::message::SinglePart::plain(body))
         .map_err(|e| Failure::Config(format!("the mail cannot be built: {e}")))?;
     let security = config.security.unwrap_or(SmtpSecurity::Starttls);
     let relay = match security {
@@ -285,6 +300,9 @@ fn mail(
         SmtpSecurity::None => 25,
     });
     let mut relay = relay.port(port).timeout(Some(Duration::from_secs(10)));
+    if let Some(tls) = tls_parameters(root, config, security)? {
+        relay = relay.tls(tls);
+    }
     if let (Some(user), Some(password)) = (&config.username_from, &config.password_from) {
         let user = std::env::var(user).map_err(|_| unset(user, "usernameFrom"))?;
         let password = std::env::var(password).map_err(|_| unset(password, "passwordFrom"))?;
@@ -309,6 +327,66 @@ fn mail(
         }
     }
     Err(Failure::Delivery(last))
+}
+
+/// The `Message-ID` of a notification: its id made a valid `dot-atom-text` (RFC 5322 §3.2.3:
+/// letters, digits and `.`, never two dots together nor one at either end), with a hash of
+/// the whole id so that two ids that read alike give two different Message-IDs.
+fn message_id(id: &str) -> String {
+    let mut local = String::with_capacity(id.len());
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            local.push(c);
+        } else if !local.is_empty() && !local.ends_with('.') {
+            local.push('.');
+        }
+    }
+    let local = local.trim_end_matches('.');
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    if local.is_empty() {
+        format!("<{hash:016x}@railyard>")
+    } else {
+        format!("<{local}.{hash:016x}@railyard>")
+    }
+}
+
+/// TLS settings beyond the defaults (the Mozilla roots): `caFile`, a PEM bundle of the
+/// certificate authorities to trust besides them (a company's private CA). None when the
+/// defaults do.
+fn tls_parameters(
+    root: &std::path::Path,
+    config: &crate::manifest::Email,
+    security: crate::manifest::SmtpSecurity,
+) -> Result<Option<lettre::transport::smtp::client::Tls>, Failure> {
+    use crate::manifest::SmtpSecurity;
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    let Some(path) = &config.ca_file else {
+        return Ok(None);
+    };
+    if security == SmtpSecurity::None {
+        return Err(Failure::Config(
+            "`caFile` is set but `security` is `none`: nothing would use it".into(),
+        ));
+    }
+    let pem = std::fs::read(root.join(path))
+        .map_err(|e| Failure::Config(format!("`caFile` {path}: {e}")))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(Failure::Config(format!(
+            "`caFile` {path}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it"
+        )));
+    }
+    let certificate = Certificate::from_pem(&pem)
+        .map_err(|e| Failure::Config(format!("`caFile` {path}: {e}")))?;
+    let parameters = TlsParameters::builder(config.host.clone())
+        .add_root_certificate(certificate)
+        .build()
+        .map_err(|e| Failure::Config(format!("`caFile` {path}: {e}")))?;
+    Ok(Some(match security {
+        SmtpSecurity::Tls => Tls::Wrapper(parameters),
+        _ => Tls::Required(parameters),
+    }))
 }
 
 /// One message to one webhook sink, with retries on connection errors, timeouts, 429 and
@@ -380,4 +458,35 @@ fn post(sink: &NotifySink, id: &str, message: &serde_json::Value) -> Result<(), 
 /// `text` without `secret` in it.
 fn redact(text: &str, secret: &str) -> String {
     text.replace(secret, "<webhook url>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_dot_atoms_and_distinct() {
+        let id = message_id("Turnover/a--b#phase-entered@deploying:2026-12-01T10:00:00Z");
+        assert!(
+            id.starts_with("<Turnover.a--b.phase-entered.deploying.2026-12-01T10.00.00Z."),
+            "{id}"
+        );
+        let local = id
+            .trim_start_matches('<')
+            .split('@')
+            .next()
+            .unwrap_or_default();
+        assert!(!local.contains(".."), "{id}");
+        assert!(!local.starts_with('.') && !local.ends_with('.'), "{id}");
+        assert_ne!(message_id("a/b#c"), message_id("a.b#c"));
+        assert!(
+            message_id("///").starts_with("<"),
+            "no empty atom before the hash"
+        );
+        assert!(
+            !message_id("///").starts_with("<."),
+            "{}",
+            message_id("///")
+        );
+    }
 }

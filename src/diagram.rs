@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::engine::{ObjectPlan, TasksView};
+use crate::escape;
 
 /// A node: its id as written, a second line (a title or a phase), and a state for the style.
 #[derive(Clone, Debug, PartialEq)]
@@ -130,17 +131,16 @@ impl Diagram {
 
     /// A Mermaid flowchart (GitHub renders it in Markdown).
     pub fn to_mermaid(&self) -> String {
-        let mut out = format!(
-            "---\ntitle: {}\n---\nflowchart LR\n",
-            escape_mermaid(&self.title)
-        );
+        // The title is YAML front matter: a JSON string is a YAML double-quoted scalar.
+        let title = serde_json::to_string(&self.title).expect("a string serializes");
+        let mut out = format!("---\ntitle: {title}\n---\nflowchart LR\n");
         for (i, node) in self.nodes.iter().enumerate() {
             let _ = writeln!(
                 out,
                 "  n{i}[\"{}<br/>{}<br/><i>{}</i>\"]",
-                escape_mermaid(&node.id),
-                escape_mermaid(&node.detail),
-                escape_mermaid(&node.state)
+                escape::mermaid(&node.id),
+                escape::mermaid(&node.detail),
+                escape::mermaid(&node.state)
             );
         }
         for &(from, to) in &self.edges {
@@ -178,15 +178,6 @@ impl Diagram {
 
 fn escape_dot(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-/// Mermaid labels in quotes take HTML entities for the characters that would end them.
-fn escape_mermaid(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('\n', " ")
 }
 
 fn class_name(state: &str) -> String {
@@ -249,12 +240,11 @@ mod tests {
     fn mermaid_draws_tasks_with_classes_and_escapes_labels() {
         let mermaid = Diagram::from_tasks("Turnover/t1", &tasks(), &title).to_mermaid();
         assert!(
-            mermaid
-                .contains("flowchart LR\n  n0[\"a<br/>Back &quot;up&quot;<br/><i>succeeded</i>\"]"),
+            mermaid.contains("flowchart LR\n  n0[\"a<br/>Back #34;up#34;<br/><i>succeeded</i>\"]"),
             "{mermaid}"
         );
         assert!(
-            mermaid.contains("n1[\"b<br/>Check &lt;it&gt;<br/><i>waiting</i>\"]"),
+            mermaid.contains("n1[\"b<br/>Check #60;it#62;<br/><i>waiting</i>\"]"),
             "{mermaid}"
         );
         assert!(mermaid.contains("  n0 --> n1\n"), "{mermaid}");

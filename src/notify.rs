@@ -26,6 +26,7 @@ pub struct Message {
     pub id: String,
     /// `phase-entered` or `deadline-missed`.
     pub event: String,
+    /// The object the notification is about.
     pub subject: Subject,
     /// The phase entered, or whose deadline was missed.
     pub phase: String,
@@ -53,7 +54,9 @@ pub struct Message {
 /// The object a notification is about.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Subject {
+    /// The object's kind.
     pub kind: String,
+    /// The object's name.
     pub name: String,
     /// The manifest's path in the repository.
     pub path: String,
@@ -62,10 +65,14 @@ pub struct Subject {
 /// A Team member a notification goes to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct Recipient {
+    /// The member's id.
     pub id: String,
+    /// The member's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The member's email addresses.
     pub emails: Vec<String>,
+    /// The member's GitHub handle, for mentions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub github: Option<String>,
 }
@@ -116,7 +123,13 @@ pub fn messages(
                 task.or(gate).map(|t| format!("/{t}")).unwrap_or_default(),
                 since.map_or_else(|| "unknown".to_string(), |s| s.to_string())
             );
-            let link = repository_url.map(|u| format!("{}/{}", u.trim_end_matches('/'), plan.path));
+            let link = repository_url.map(|u| {
+                format!(
+                    "{}/{}",
+                    u.trim_end_matches('/'),
+                    crate::escape::url_path(&plan.path)
+                )
+            });
             let next: Vec<String> = plan
                 .status
                 .next
@@ -128,9 +141,11 @@ pub fn messages(
                 })
                 .collect();
             let what = describe(event, phase, task.or(gate));
-            let mut text = format!("*{}/{}* {what}", plan.kind, plan.name);
+            // Slack's markup: names and reasons escaped, the link (percent-encoded) kept.
+            let slack = crate::escape::slack;
+            let mut text = format!("*{}/{}* {}", plan.kind, slack(&plan.name), slack(&what));
             if let Some(first) = next.first() {
-                text.push_str(&format!(" — next {first}"));
+                text.push_str(&format!(" — next {}", slack(first)));
             }
             if let Some(link) = &link {
                 text.push_str(&format!(" <{link}>"));

@@ -178,9 +178,9 @@ impl Plan {
                 };
                 let state = if o.invalid {
                     "INVALID".to_string()
-                } else if o.status.conditions.iter().any(|c| c.kind == "Overdue") {
+                } else if o.status.holds("Overdue") {
                     "overdue".to_string()
-                } else if o.status.conditions.iter().any(|c| c.kind == "Blocked") {
+                } else if o.status.holds("Blocked") {
                     "blocked".to_string()
                 } else {
                     String::new()
@@ -230,6 +230,7 @@ impl Plan {
                 .status
                 .conditions
                 .iter()
+                .filter(|c| c.status == "True")
                 .filter(|c| matches!(c.kind.as_str(), "Invalid" | "Overdue" | "Returned"))
             {
                 let _ = writeln!(out, "  ! {}: {}", c.kind, c.message);
@@ -285,7 +286,7 @@ impl Plan {
             "## railyard plan ({})\n\n| object | phase | moves | blocked by |\n|---|---|---|---|\n",
             self.revision
         );
-        let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+        use crate::escape::{code, markdown};
         for o in &self.objects {
             let moves = o
                 .transitions
@@ -300,16 +301,15 @@ impl Plan {
                     .next
                     .first()
                     .and_then(|n| n.blocked_by.first())
-                    .map(|r| cell(r))
+                    .map(|r| markdown(r))
                     .unwrap_or_default()
             };
             let _ = writeln!(
                 out,
-                "| `{}/{}` | {} | {} | {} |",
-                o.kind,
-                o.name,
-                o.status.phase,
-                cell(&moves),
+                "| {} | {} | {} | {} |",
+                code(&format!("{}/{}", o.kind, o.name), true),
+                markdown(&o.status.phase),
+                markdown(&moves),
                 blocked
             );
         }
@@ -328,7 +328,12 @@ impl Plan {
                 } else {
                     to
                 };
-                format!("- {to} — `{}/{}` {what}", m.subject.kind, m.subject.name)
+                format!(
+                    "- {} — {} {}",
+                    markdown(&to),
+                    code(&format!("{}/{}", m.subject.kind, m.subject.name), false),
+                    markdown(&what)
+                )
             })
             .collect();
         if !notifications.is_empty() {
@@ -340,18 +345,13 @@ impl Plan {
             out.push_str("\n### Warnings\n\n");
             for warning in &self.warnings {
                 // One line each, and no HTML: the text names people's emails and paths.
-                let line = warning
-                    .replace(['\r', '\n'], " ")
-                    .replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;");
-                let _ = writeln!(out, "- {line}");
+                let _ = writeln!(out, "- {}", markdown(warning));
             }
         }
         if !self.changes.is_empty() {
             out.push_str("\n### Status files\n\n");
             for (path, action) in &self.changes {
-                let _ = writeln!(out, "- {action} `{path}`");
+                let _ = writeln!(out, "- {action} {}", code(path, false));
             }
         }
         out
@@ -371,7 +371,7 @@ impl Plan {
             let _ = write!(out, " since {since}");
         }
         out.push('\n');
-        for c in &o.status.conditions {
+        for c in o.status.conditions.iter().filter(|c| c.status == "True") {
             let _ = writeln!(out, "condition {}: {}", c.kind, c.message);
         }
         if !o.status.history.is_empty() {
@@ -380,7 +380,9 @@ impl Plan {
                 let _ = writeln!(out, "  {} {} → {}: {}", h.at, h.from, h.to, h.reason);
             }
         }
-        if o.ways.is_empty() {
+        if o.invalid {
+            out.push_str("ways out: unknown until the manifest's errors are fixed (run `railyard validate`)\n");
+        } else if o.ways.is_empty() {
             out.push_str("ways out: none (terminal phase)\n");
         } else {
             out.push_str("ways out:\n");

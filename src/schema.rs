@@ -34,7 +34,54 @@ pub const ANY_MANIFEST_FILE: &str = "manifest.json";
 /// Draft 2020-12; an optional field is absent or of its type, never `null`, so that errors
 /// name the field's own type.
 fn settings() -> SchemaSettings {
-    SchemaSettings::draft2020_12().with_transform(RecursiveTransform(strip_null as fn(&mut Schema)))
+    SchemaSettings::draft2020_12()
+        .with_transform(RecursiveTransform(strip_null as fn(&mut Schema)))
+        .with_transform(RecursiveTransform(standard_formats_only as fn(&mut Schema)))
+        .with_transform(RecursiveTransform(
+            describe_single_property as fn(&mut Schema),
+        ))
+}
+
+/// An object schema of one property without a description of its own (an enum variant such
+/// as `{releasesIn: …}`) lends the property its own description, so that an editor shows it
+/// on the property.
+fn describe_single_property(schema: &mut Schema) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    let Some(description) = map.get("description").cloned() else {
+        return;
+    };
+    let Some(Value::Object(properties)) = map.get_mut("properties") else {
+        return;
+    };
+    if properties.len() != 1 {
+        return;
+    }
+    if let Some(Value::Object(only)) = properties.values_mut().next() {
+        only.entry("description").or_insert(description);
+    }
+}
+
+/// Removes the integer formats schemars writes (`uint32`, `int64`, `double`…): they are not
+/// formats of JSON Schema, and validators in strict mode (Ajv, what SchemaStore runs) refuse
+/// a schema with an unknown format. An unsigned integer keeps its `minimum: 0`.
+fn standard_formats_only(schema: &mut Schema) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    let Some(format) = map.get("format").and_then(Value::as_str) else {
+        return;
+    };
+    let unsigned = format.starts_with("uint");
+    let numeric = unsigned || format.starts_with("int") || matches!(format, "float" | "double");
+    if !numeric {
+        return;
+    }
+    map.remove("format");
+    if unsigned {
+        map.entry("minimum").or_insert(json!(0));
+    }
 }
 
 /// Removes the `null` that schemars allows for `Option` fields: `type: [string, null]` becomes
@@ -94,8 +141,11 @@ pub fn any_manifest_schema() -> Value {
         "type": "object",
         "required": ["apiVersion", "kind"],
         "properties": {
-            "apiVersion": {"const": crate::manifest::API_VERSION},
-            "kind": {"enum": kinds},
+            "apiVersion": {
+                "const": crate::manifest::API_VERSION,
+                "description": "The version of railyard's manifest format.",
+            },
+            "kind": {"enum": kinds, "description": "The kind of the document: it picks the schema."},
         },
         "allOf": branches,
         "$defs": definitions,
@@ -110,28 +160,75 @@ fn set_id(schema: &mut Value, id: &str) {
         if let Some(dialect) = map.remove("$schema") {
             ordered.insert("$schema".into(), dialect);
         }
+        map.remove("$id");
         ordered.insert("$id".into(), Value::String(id.into()));
         ordered.append(map);
         *map = ordered;
     }
 }
 
-/// Every schema file of `schemas/` as (file name, pretty JSON with a final newline).
-pub fn files() -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = Kind::ALL
+/// Every schema file of `schemas/` as (file name, pretty JSON with a final newline). With a
+/// `base_url` (see [`base_url`]), each `$id` is `<base_url>/<file name>` instead of the URN:
+/// what a catalog such as SchemaStore needs, where the files are published at that URL.
+pub fn files(base_url: Option<&str>) -> Vec<(String, String)> {
+    let mut schemas: Vec<(String, Value)> = Kind::ALL
         .iter()
-        .map(|kind| (file_name(*kind), pretty(&kind_schema(*kind))))
+        .map(|kind| (file_name(*kind), kind_schema(*kind)))
         .collect();
-    files.push((
-        ANY_MANIFEST_FILE.to_string(),
-        pretty(&any_manifest_schema()),
-    ));
-    files.push((STATUS_FILE.to_string(), pretty(&status_schema())));
-    files.push((
-        "Notification.json".to_string(),
-        pretty(&notification_schema()),
-    ));
-    files
+    schemas.push((ANY_MANIFEST_FILE.to_string(), any_manifest_schema()));
+    schemas.push((STATUS_FILE.to_string(), status_schema()));
+    schemas.push(("Notification.json".to_string(), notification_schema()));
+    schemas
+        .into_iter()
+        .map(|(name, mut schema)| {
+            if let Some(base) = base_url {
+                set_id(&mut schema, &format!("{base}/{name}"));
+            }
+            (name, pretty(&schema))
+        })
+        .collect()
+}
+
+/// `url` checked as the base of published schemas: an absolute `https://` (or `http://`)
+/// URL without a query or fragment, returned without a trailing `/`.
+pub fn base_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{url}` is not an https:// URL"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(format!("`{url}` has no host"));
+    }
+    if let Some(bad) = url
+        .chars()
+        .find(|c| matches!(c, '?' | '#') || c.is_whitespace())
+    {
+        return Err(format!(
+            "`{url}` holds {bad:?}: a base URL has no query, fragment or spaces"
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// The file name of the catalog entry written beside schemas published at a base URL.
+pub const CATALOG_FILE: &str = "catalog.json";
+
+/// An entry for a JSON Schema catalog (SchemaStore's `catalog.json` format): editors that
+/// use the catalog then check `railyard.yaml` with no modeline. The other kinds have no fixed
+/// file name, so they keep their modelines (they may point at the published URLs too).
+pub fn catalog(base_url: &str) -> String {
+    let entry = json!({
+        "$schema": "https://json.schemastore.org/schema-catalog.json",
+        "version": 1,
+        "schemas": [{
+            "name": "railyard configuration",
+            "description": "railyard's configuration (kind Config): where manifests and status live, trust, notifications, limits",
+            "fileMatch": ["railyard.yaml", "railyard.yml"],
+            "url": format!("{base_url}/{}", file_name(Kind::Config)),
+        }],
+    });
+    pretty(&entry)
 }
 
 /// The schema of the JSON body a webhook sink receives.

@@ -9,17 +9,21 @@ use serde::{Deserialize, Serialize};
 /// Everything railyard knows about one object after a reconcile.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct ObjectStatus {
+    /// The phase the object is in.
     pub phase: String,
     /// When the object entered `phase`; unknown for a phase entered before railyard watched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<crate::manifest::Instant>")]
     pub since: Option<jiff::Timestamp>,
+    /// Conditions of the object (`Ready`, `Blocked`, `Returned`, `Overdue`, `Invalid`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     /// Each way out of the phase that does not hold, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub next: Vec<NextStep>,
+    /// Every transition taken, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<HistoryEntry>,
     /// A hash of the spec this status reflects (not a commit id).
@@ -60,6 +64,7 @@ pub struct ObjectStatus {
 /// See [`ObjectStatus::retried`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Retried {
     /// The attempt this record is for (`retry.attempt` when it was made).
     pub attempt: u32,
@@ -77,6 +82,7 @@ pub struct Retried {
 /// A notification not yet taken by every sink it is for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Outgoing {
     /// The notification's stable id (its `Idempotency-Key`).
     pub id: String,
@@ -89,6 +95,7 @@ pub struct Outgoing {
 /// A sink that has not taken a notification yet.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Pending {
     /// Delivery runs that failed (each with its own retries).
     pub attempts: u32,
@@ -100,13 +107,16 @@ pub struct Pending {
 /// One run of an automated task by `reconcile --execute`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct TaskRun {
     /// The attempt (`retry.attempt`, or the task plan's attempt) the run belongs to.
     pub attempt: u32,
     /// The ReleaseModel task plan the task belongs to (releases only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// Where the run is: `running`, `succeeded` or `failed`.
     pub state: RunState,
+    /// When the run started.
     #[schemars(with = "crate::manifest::Instant")]
     pub started_at: jiff::Timestamp,
     /// Wall time, once finished.
@@ -143,37 +153,120 @@ impl RunState {
     }
 }
 
-/// A Kubernetes-style condition: `Ready`, `Blocked`, `Overdue`, `Returned`, `Invalid`.
+/// A condition in the manner of Kubernetes' `metav1.Condition`. railyard owns five types
+/// ([`CONDITIONS`]); once one was set on an object it stays in the list: `True` while it
+/// holds, `False` once it stops holding, `Unknown` while the manifest has errors (railyard
+/// cannot tell), each with the `since` of its latest change of `status`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct Condition {
+    /// The condition's type: `Ready`, `Blocked`, `Returned`, `Overdue` or `Invalid`.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = CONDITIONS))]
     pub kind: String,
-    /// `True` or `False`.
+    /// Whether the condition holds: `True`, `False`, or `Unknown`.
+    #[schemars(extend("enum" = ["True", "False", "Unknown"]))]
     pub status: String,
+    /// Why, as one CamelCase word (`GuardsNotMet`, `DeadlineMissed`…).
+    #[schemars(regex(pattern = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"))]
     pub reason: String,
+    /// Why, in a sentence for people.
     pub message: String,
+    /// When `status` last changed; absent when railyard never saw it change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<crate::manifest::Instant>")]
     pub since: Option<jiff::Timestamp>,
 }
 
+/// The condition types railyard owns, in the order it writes them.
+pub const CONDITIONS: [&str; 5] = ["Ready", "Blocked", "Returned", "Overdue", "Invalid"];
+
+impl ObjectStatus {
+    /// Whether a condition of type `kind` holds (`status: "True"`).
+    pub fn holds(&self, kind: &str) -> bool {
+        self.conditions
+            .iter()
+            .any(|c| c.kind == kind && c.status == "True")
+    }
+}
+
+/// The conditions of an object: `holding` (each `True`, its `since` carried from `before`
+/// when it already held), and every condition `before` had that no longer holds, kept as
+/// `False` (or `Unknown` when `unknown`: the manifest has errors), in [`CONDITIONS`] order.
+pub fn settle_conditions(
+    before: Option<&ObjectStatus>,
+    holding: Vec<Condition>,
+    unknown: bool,
+    now: jiff::Timestamp,
+) -> Vec<Condition> {
+    let earlier = |kind: &str| before.and_then(|b| b.conditions.iter().find(|c| c.kind == kind));
+    let mut out = Vec::with_capacity(CONDITIONS.len());
+    for kind in CONDITIONS {
+        if let Some(mut condition) = holding.iter().find(|c| c.kind == kind).cloned() {
+            condition.since = match earlier(kind) {
+                Some(e) if e.status == "True" => e.since,
+                _ => Some(now),
+            };
+            out.push(condition);
+            continue;
+        }
+        let Some(was) = earlier(kind) else { continue };
+        let (status, reason, message) = if unknown {
+            (
+                "Unknown",
+                "ManifestErrors",
+                "cannot tell: the manifest has errors".to_string(),
+            )
+        } else {
+            let (reason, message) = match kind {
+                "Ready" => ("NotDone", "not in a terminal phase"),
+                "Blocked" => ("NotBlocked", "no way out is blocked"),
+                "Returned" => ("NotRejected", "no approval rejects it"),
+                "Overdue" => ("OnTime", "the phase is not past its due date"),
+                _ => ("ManifestValid", "the manifest has no errors"),
+            };
+            ("False", reason, message.to_string())
+        };
+        out.push(Condition {
+            kind: kind.to_string(),
+            status: status.to_string(),
+            reason: reason.to_string(),
+            message,
+            since: if was.status == status {
+                was.since
+            } else {
+                Some(now)
+            },
+        });
+    }
+    out
+}
+
 /// A way out of the current phase that does not hold yet.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct NextStep {
+    /// The phase this way out leads to.
     pub phase: String,
+    /// What does not hold yet, one sentence each.
     pub blocked_by: Vec<String>,
 }
 
 /// A transition that was taken.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct HistoryEntry {
+    /// The phase left.
     pub from: String,
+    /// The phase entered.
     pub to: String,
+    /// When railyard took the transition.
     #[schemars(with = "crate::manifest::Instant")]
     pub at: jiff::Timestamp,
+    /// What made the transition hold.
     pub reason: String,
     /// Digests of the fields the transition required, as they were (for re-evaluation).
     /// Kept while the transition stands: a re-evaluation that goes back past it leaves the
@@ -187,6 +280,7 @@ pub struct HistoryEntry {
 /// tasks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 #[schemars(
     title = "railyard status file",
     description = "status/<Kind>/<name>.yaml, written by railyard only"
@@ -195,6 +289,7 @@ pub struct StatusFile {
     /// Shared with the engine's map of previous statuses (not copied for it).
     #[serde(flatten)]
     pub status: std::sync::Arc<ObjectStatus>,
+    /// The task plan of a turnover or release: run order, waves and each task's state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<TasksStatus>,
 }
@@ -202,9 +297,13 @@ pub struct StatusFile {
 /// The tasks of a status file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct TasksStatus {
+    /// Task ids in run order.
     pub order: Vec<String>,
+    /// Tasks that may run at the same time, wave by wave.
     pub waves: Vec<Vec<String>>,
+    /// Each task's state by id (`waiting`, `ready`, `running`, `succeeded`, `failed`, `skipped`).
     pub states: BTreeMap<String, String>,
 }
 
@@ -301,6 +400,67 @@ mod tests {
             StatusFile::parse(format!("{HEADER}phase: [broken").as_bytes()),
             None
         );
+    }
+
+    #[test]
+    fn conditions_that_stop_holding_stay_false_or_unknown() {
+        let at = |s: &str| s.parse::<jiff::Timestamp>().expect("a time");
+        let condition = |kind: &str, status: &str, since: &str| Condition {
+            kind: kind.into(),
+            status: status.into(),
+            reason: "R".into(),
+            message: "m".into(),
+            since: Some(at(since)),
+        };
+        let before = ObjectStatus {
+            conditions: vec![
+                condition("Blocked", "True", "2026-11-01T00:00:00Z"),
+                condition("Overdue", "False", "2026-10-01T00:00:00Z"),
+            ],
+            ..ObjectStatus::default()
+        };
+        let now = at("2026-11-05T00:00:00Z");
+        let fresh = |kind: &str| Condition {
+            since: None,
+            ..condition(kind, "True", "2026-11-05T00:00:00Z")
+        };
+        // Still blocked (its since stays), newly ready; overdue stays false, since before.
+        let settled = settle_conditions(
+            Some(&before),
+            vec![fresh("Blocked"), fresh("Ready")],
+            false,
+            now,
+        );
+        let seen: Vec<(&str, &str, String)> = settled
+            .iter()
+            .map(|c| {
+                (
+                    c.kind.as_str(),
+                    c.status.as_str(),
+                    c.since.map(|s| s.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("Ready", "True", "2026-11-05T00:00:00Z".to_string()),
+                ("Blocked", "True", "2026-11-01T00:00:00Z".to_string()),
+                ("Overdue", "False", "2026-10-01T00:00:00Z".to_string()),
+            ]
+        );
+        // No longer blocked: false from now. Invalid: what it cannot tell is unknown.
+        let unblocked = settle_conditions(Some(&before), vec![], false, now);
+        assert_eq!(
+            (unblocked[0].status.as_str(), unblocked[0].reason.as_str()),
+            ("False", "NotBlocked")
+        );
+        assert_eq!(unblocked[0].since, Some(now));
+        let invalid = settle_conditions(Some(&before), vec![fresh("Invalid")], true, now);
+        let statuses: Vec<&str> = invalid.iter().map(|c| c.status.as_str()).collect();
+        assert_eq!(statuses, ["Unknown", "Unknown", "True"]);
+        // Nothing before: only what holds.
+        assert_eq!(settle_conditions(None, vec![], false, now), []);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::diagram::Diagram;
 use crate::engine::ObjectPlan;
+use crate::escape;
 use crate::manifest::{Kind, ReleaseTrainSpec, TurnoverSpec};
 
 /// The table's rows as a watcher's last render wrote them, by the plan each was written for
@@ -96,7 +97,11 @@ pub fn render_with(
         out.push_str("\n## Trains\n");
         for train in trains {
             if let Some(chart) = gantt(catalog, &scheduled, train) {
-                let _ = write!(out, "\n### `{}`\n\n```mermaid\n{chart}```\n", train.name);
+                let _ = write!(
+                    out,
+                    "\n### {}\n\n```mermaid\n{chart}```\n",
+                    escape::code(&train.name, false)
+                );
             }
         }
     }
@@ -120,19 +125,14 @@ pub fn render_with(
                 );
                 let _ = write!(
                     out,
-                    "\n### `{}`\n\n```mermaid\n{}```\n",
-                    turnover.name,
+                    "\n### {}\n\n```mermaid\n{}```\n",
+                    escape::code(&turnover.name, false),
                     diagram.to_mermaid()
                 );
             }
         }
     }
     out
-}
-
-/// Text that stays inside one table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The table's row of one object.
@@ -144,19 +144,23 @@ fn row(out: &mut String, plan: &ObjectPlan) {
             .next
             .first()
             .and_then(|n| n.blocked_by.first())
-            .map_or(String::new(), |r| cell(r))
+            .map_or(String::new(), |r| escape::markdown(r))
     };
     let overdue = plan
         .status
         .conditions
         .iter()
-        .find(|c| c.kind == "Overdue")
-        .map_or(String::new(), |c| format!("⚠️ {}", cell(&c.message)));
+        .find(|c| c.kind == "Overdue" && c.status == "True")
+        .map_or(String::new(), |c| {
+            format!("⚠️ {}", escape::markdown(&c.message))
+        });
     let since = plan.status.since.map_or(String::new(), |s| s.to_string());
     let _ = writeln!(
         out,
-        "| {} | `{}` | {} | {since} | {blocked} | {overdue} |",
-        plan.kind, plan.name, plan.status.phase
+        "| {} | {} | {} | {since} | {blocked} | {overdue} |",
+        plan.kind,
+        escape::code(&plan.name, true),
+        escape::markdown(&plan.status.phase)
     );
 }
 
@@ -193,14 +197,14 @@ fn gantt(catalog: &Catalog<'_>, scheduled: &Scheduled<'_>, train: &ObjectPlan) -
     let item = catalog.get::<ReleaseTrainSpec>(&train.name)?;
     let spec = catalog.train_spec(item.manifest);
     let schedule = spec.schedule.as_ref()?;
-    let label = |text: &str| text.replace([':', '#', ';'], " ");
+    let label = escape::mermaid;
     let mut out = format!(
         "gantt\n  title {}\n  dateFormat YYYY-MM-DD\n  section Phases\n",
         label(&train.name)
     );
     let order = ["scoping", "construction", "verification", "deployment"];
     let current = order.iter().position(|p| *p == train.status.phase);
-    let overdue = train.status.conditions.iter().any(|c| c.kind == "Overdue");
+    let overdue = train.status.holds("Overdue");
     let mut start = schedule.start;
     for (i, phase) in order.iter().enumerate() {
         let due = schedule.phases.as_ref().and_then(|p| match *phase {

@@ -116,12 +116,10 @@ pub fn markdown_summary(validation: &Validation) -> String {
                 Severity::Warning => "⚠️",
             };
             out.push_str(&format!(
-                "| {mark} | `{}` | `{}:{}:{}` | {} |\n",
+                "| {mark} | `{}` | {} | {} |\n",
                 d.code,
-                d.file,
-                d.line(),
-                d.column(),
-                d.message.replace('|', "\\|").replace('\n', " ")
+                crate::escape::code(&format!("{}:{}:{}", d.file, d.line(), d.column()), true),
+                crate::escape::markdown(&d.message)
             ));
         }
     }

@@ -379,7 +379,7 @@ fn deliver_owed(
     if !deliver || owed.is_empty() {
         return written;
     }
-    let delivered = crate::deliver::deliver(sinks, owed);
+    let delivered = crate::deliver::deliver(root, sinks, owed);
     written.notified = delivered.sent();
     written.undelivered = delivered.failed();
     if delivered.is_empty() {
@@ -394,6 +394,10 @@ fn deliver_owed(
             if recorded.commit.is_some() {
                 written.commit = recorded.commit;
                 written.worktree = recorded.worktree;
+                // The commit printed is the one that recorded the deliveries.
+                if written.subject == "up to date" {
+                    written.subject = recorded.subject;
+                }
             }
         }
         Err(e) => written.warnings.push(format!(
@@ -907,16 +911,21 @@ fn commit_subject(transitions: usize) -> String {
 /// The subject, a line per transition with the spec digest it reflects, and `[skip ci]` so
 /// that CI does not run again on railyard's own commit.
 fn commit_message(subject: &str, plans: &[std::sync::Arc<ObjectPlan>]) -> String {
-    let mut message = format!("{subject}\n\n");
+    let mut body = String::new();
     for object in plans {
         for t in &object.transitions {
-            message.push_str(&format!(
+            body.push_str(&format!(
                 "- {}/{}: {} → {} (spec {}): {}\n",
                 object.kind, object.name, t.from, t.to, object.status.spec_digest, t.reason
             ));
         }
     }
-    message.push_str("\n[skip ci]\n");
+    // One blank line between paragraphs, also when there is no transition to list.
+    let mut message = format!("{subject}\n\n{body}");
+    if !body.is_empty() {
+        message.push('\n');
+    }
+    message.push_str("[skip ci]\n");
     message
 }
 

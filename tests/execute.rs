@@ -529,6 +529,16 @@ fn github_format_annotates_failed_tasks_and_sets_outputs() {
         .and_then(|t| t.parse().ok())
         .expect("a number");
     assert!(transitions >= 2, "into deploying, then failed: {written}");
+    for key in ["transitions", "errors", "changed"] {
+        assert_eq!(
+            written
+                .lines()
+                .filter(|l| l.starts_with(&format!("{key}=")))
+                .count(),
+            1,
+            "each output once: {written}"
+        );
+    }
     let log = String::from_utf8_lossy(&git(dir, &["log", "--format=%s"], "nobody", NOW).stdout)
         .into_owned();
     assert!(log.contains("railyard: record task runs"), "{log}");

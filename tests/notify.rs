@@ -272,6 +272,61 @@ fn a_commit_delivers_once_with_the_id_and_the_secret_header_and_a_dry_run_sends_
     assert!(!history.contains(SECRET) && !history.contains(&server.url));
 }
 
+/// People's text reaches a chat webhook as text: `&`, `<` and `>` escaped as Slack asks, and
+/// a link to a file whose path has spaces and `<` percent-encoded, so it stays one link.
+#[test]
+fn slack_text_is_escaped_and_links_stay_whole() {
+    let server = Server::start();
+    let repo = git_repo();
+    let dir = repo.path();
+    let config = "apiVersion: railyard/v1\nkind: Config\nmetadata: {name: releases}\nspec:\n  repositoryUrl: https://git.example/releases\n  notify:\n    - {name: chat, webhook: {urlFrom: TEST_WEBHOOK_URL}}\n";
+    let train = "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {name: q4}\nspec:\n  type: minor\n  manager: rita\n  gates:\n    scoping:\n      criteria: [{id: scope, description: \"<b>scope</b> & 100% | done\"}]\n";
+    commit(
+        dir,
+        &[
+            ("railyard.yaml", config),
+            ("teams.yaml", common::TEAMS),
+            ("trains/q4 <&>.yaml", train),
+        ],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    );
+    let out = reconcile(dir, &server, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let received = server.received();
+    assert!(!received.is_empty());
+    for request in &received {
+        let link = request.body["link"].as_str().expect("a link");
+        assert_eq!(
+            link,
+            "https://git.example/releases/trains/q4%20%3C%26%3E.yaml"
+        );
+        let text = request.body["text"].as_str().expect("text");
+        let wrapped = format!(" <{link}>");
+        assert!(text.ends_with(&wrapped), "{text}");
+        let words = text.trim_end_matches(&wrapped);
+        assert!(!words.contains(['<', '>']), "{text}");
+        assert_eq!(
+            words.matches('&').count(),
+            words.matches("&amp;").count()
+                + words.matches("&lt;").count()
+                + words.matches("&gt;").count(),
+            "{text}"
+        );
+    }
+    assert!(
+        received.iter().any(|r| r.body["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("&lt;b&gt;scope&lt;/b&gt; &amp; 100% | done"))),
+        "{received:?}"
+    );
+}
+
 /// A secret in the webhook URL's path and query and one in a header, against a server that
 /// echoes the request in its error page: neither appears in any output at any verbosity, in
 /// the status files, STATUS.md or any commit.
@@ -366,6 +421,11 @@ fn a_500_is_retried_and_a_timeout_is_recorded_then_delivered_by_the_next_reconci
         "{said}"
     );
     assert!(!said.contains(&server.url), "the URL stays secret: {said}");
+    assert_eq!(
+        said.matches("no answer within 1s").count(),
+        1,
+        "each undelivered notification is said once: {said}"
+    );
     assert_eq!(server.received().len(), 5);
     let status = committed_status(dir, "HEAD");
     assert!(
@@ -380,6 +440,19 @@ fn a_500_is_retried_and_a_timeout_is_recorded_then_delivered_by_the_next_reconci
     std::thread::sleep(Duration::from_millis(3000));
     let out = reconcile(dir, &server, &[]);
     assert_eq!(out.status.code(), Some(0));
+    // The status was up to date; the commit printed is the one that recorded the delivery.
+    let said = stdout(&out);
+    let first = said.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("committed ") && first.ends_with(" railyard: record notifications"),
+        "{said}"
+    );
+    let message = git(dir, &["log", "-1", "--format=%B"], "nobody", NOW);
+    assert_eq!(
+        String::from_utf8_lossy(&message.stdout),
+        "railyard: record notifications\n\n[skip ci]\n\n",
+        "one blank line between subject and trailer"
+    );
     let received = server.received();
     let last = received.last().expect("a request");
     assert_eq!(
@@ -556,7 +629,13 @@ fn an_email_sink_mails_the_recipients_with_what_is_needed_next() {
         "{data}"
     );
     assert!(
-        data.contains("Message-ID: <ReleaseTrain.q4.phase.entered.scoping"),
+        data.contains("Message-ID: <ReleaseTrain.q4.phase-entered.scoping"),
+        "{data}"
+    );
+    // A MIME message: a reader decodes the quoted-printable UTF-8 body as UTF-8.
+    assert!(data.contains("MIME-Version: 1.0\r\n"), "{data}");
+    assert!(
+        data.contains("Content-Type: text/plain; charset=utf-8\r\n"),
         "{data}"
     );
     // Never twice.

@@ -163,6 +163,37 @@ pub fn reclaim_mode(command: &Command) -> railyard::reclaim::Mode {
     }
 }
 
+/// Prints warnings: `warning: …` lines on stderr, or under `--format github` a `::warning`
+/// annotation each on stdout, placed on the file when the warning is about one of
+/// railyard's own files (it then starts with that file's path).
+pub fn print_warnings(global: &Global, warnings: &[String]) -> anyhow::Result<()> {
+    use railyard::diagnostics::{escape_data, escape_property};
+    use std::io::Write;
+    if global.format != Format::Github {
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    for warning in warnings {
+        let file = warning
+            .split_once(' ')
+            .map(|(first, _)| first)
+            .filter(|first| first.ends_with(".yaml") || first.ends_with(".md"));
+        match file {
+            Some(file) => writeln!(
+                stdout,
+                "::warning file={},title=railyard::{}",
+                escape_property(file),
+                escape_data(warning)
+            )?,
+            None => writeln!(stdout, "::warning title=railyard::{}", escape_data(warning))?,
+        }
+    }
+    Ok(())
+}
+
 /// Appends step outputs to `$GITHUB_OUTPUT` when it names a file.
 pub fn write_outputs(pairs: &[(&str, String)]) -> anyhow::Result<()> {
     use anyhow::Context;

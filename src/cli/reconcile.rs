@@ -83,8 +83,9 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         (Some(rev), None) => reconcile::plan_revision(&global.repo, rev, global.now())?,
         (None, _) => reconcile::plan_worktree(&global.repo, global.now())?,
     };
-    for warning in &plan.warnings {
-        eprintln!("warning: {warning}");
+    // Annotations come worst first: under `--format github` the warnings follow the errors.
+    if global.format != Format::Github {
+        super::print_warnings(global, &plan.warnings)?;
     }
     let mut stdout = std::io::stdout().lock();
     match global.format {
@@ -96,6 +97,10 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         }
         Format::Github | Format::Dot | Format::Mermaid => {
             stdout.write_all(diagnostics::render_github(&plan.diagnostics).as_bytes())?;
+            stdout.flush()?;
+            if global.format == Format::Github {
+                super::print_warnings(global, &plan.warnings)?;
+            }
             super::append_step_summary(&plan.render_markdown())?;
             let transitions: usize = plan.objects.iter().map(|o| o.transitions.len()).sum();
             let errors = plan
@@ -181,6 +186,13 @@ fn write(global: &Global, target: &railyard::writeback::Target) -> anyhow::Resul
     let written =
         railyard::writeback::reconcile_branch(&global.repo, global.now(), target, &mut |_| {})?;
     report_written(global, &written)?;
+    if global.format == Format::Github {
+        super::write_outputs(&[
+            ("transitions", written.transitions.to_string()),
+            ("errors", written.errors.to_string()),
+            ("changed", written.commit.is_some().to_string()),
+        ])?;
+    }
     if written.errors > 0 {
         eprintln!(
             "error: the manifests have {} errors; those objects were skipped (run `railyard validate`)",
@@ -191,14 +203,13 @@ fn write(global: &Global, target: &railyard::writeback::Target) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints what a status commit did: its warnings, the commit, the working tree.
+/// Prints what a status commit did: its warnings, the commit, the working tree. The step
+/// outputs (`--format github`) are the caller's: one set per command.
 pub fn report_written(
     global: &Global,
     written: &railyard::writeback::Written,
 ) -> anyhow::Result<()> {
-    for warning in &written.warnings {
-        eprintln!("warning: {warning}");
-    }
+    super::print_warnings(global, &written.warnings)?;
     let worktree = match written.worktree {
         Some(railyard::git::Worktree::Updated) => "the working tree is updated",
         Some(railyard::git::Worktree::Dirty) => {
@@ -212,13 +223,6 @@ pub fn report_written(
         }
         Some(railyard::git::Worktree::Bare) | None => "",
     };
-    if global.format == Format::Github {
-        super::write_outputs(&[
-            ("transitions", written.transitions.to_string()),
-            ("errors", written.errors.to_string()),
-            ("changed", written.commit.is_some().to_string()),
-        ])?;
-    }
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Json => {

@@ -14,10 +14,25 @@ pub struct SchemaArgs {
     /// Write every schema (one per kind, and manifest.json for any kind) into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Where the schemas will be published (https://…): each `$id` becomes URL/<file>
+    /// instead of its URN, and `--out` also writes catalog.json, an entry for a schema
+    /// catalog such as SchemaStore's.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
-    let files = schema::files();
+    let base = match &args.base_url {
+        None => None,
+        Some(url) => match schema::base_url(url) {
+            Ok(base) => Some(base),
+            Err(reason) => {
+                eprintln!("error: --base-url: {reason}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let mut files = schema::files(base.as_deref());
     match &args.out {
         None => {
             let any = files
@@ -28,12 +43,15 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
             std::io::stdout().lock().write_all(any.as_bytes())?;
         }
         Some(dir) => {
+            if let Some(base) = &base {
+                files.push((schema::CATALOG_FILE.to_string(), schema::catalog(base)));
+            }
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             for (name, text) in &files {
                 write_atomically(&dir.join(name), text.as_bytes())?;
             }
-            eprintln!("wrote {} schemas to {}", files.len(), dir.display());
+            eprintln!("wrote {} files to {}", files.len(), dir.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -379,13 +379,14 @@ fn invalid_plan(
 ) -> ObjectPlan {
     let mut status = before.cloned().unwrap_or_default();
     status.next.clear();
-    status.conditions = vec![Condition {
+    let invalid = Condition {
         kind: "Invalid".into(),
         status: "True".into(),
         reason: "ManifestErrors".into(),
         message: format!("{path} (or an object it depends on) has errors; run `railyard validate`"),
-        since: carried_since(before, "Invalid", "True").or(Some(now)),
-    }];
+        since: None,
+    };
+    status.conditions = crate::status::settle_conditions(before, vec![invalid], true, now);
     ObjectPlan {
         ways: Vec::new(),
         kind,
@@ -1026,18 +1027,6 @@ fn recipients(world: &World<'_>, values: &Value, notify: &[String]) -> Vec<Strin
     out
 }
 
-fn carried_since(
-    before: Option<&ObjectStatus>,
-    kind: &str,
-    status: &str,
-) -> Option<jiff::Timestamp> {
-    before?
-        .conditions
-        .iter()
-        .find(|c| c.kind == kind && c.status == status)
-        .and_then(|c| c.since)
-}
-
 /// The object's final status: what blocks each way out, conditions, deadlines, tasks.
 /// Returns the plan and the object's horizon (see [`Horizon`]).
 fn finish(
@@ -1183,13 +1172,12 @@ fn finish(
     let now = world.now();
     let mut conditions = Vec::new();
     let mut condition = |kind: &str, reason: &str, message: String| {
-        let since = carried_since(before, kind, "True").or(Some(now));
         conditions.push(Condition {
             kind: kind.into(),
             status: "True".into(),
             reason: reason.into(),
             message,
-            since,
+            since: None,
         });
     };
     let terminal = phase.as_ref().is_some_and(|p| p.terminal);
@@ -1222,9 +1210,7 @@ fn finish(
         if let Some(due) = due
             && world.passed(due.end(), &state.horizon)
         {
-            let newly = before.is_none_or(|b| {
-                b.phase != state.status.phase || !b.conditions.iter().any(|c| c.kind == "Overdue")
-            });
+            let newly = before.is_none_or(|b| b.phase != state.status.phase || !b.holds("Overdue"));
             condition(
                 "Overdue",
                 "DeadlineMissed",
@@ -1249,7 +1235,7 @@ fn finish(
         }
     }
     state.status.next = next;
-    state.status.conditions = conditions;
+    state.status.conditions = crate::status::settle_conditions(before, conditions, false, now);
     let horizon = state.horizon.get();
     let plan = ObjectPlan {
         ways,

@@ -10,10 +10,14 @@ use super::values::{Date, Id, Name};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApplicationReleaseSpec {
+    /// The ReleaseTrain this release ships with, by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train: Option<Name>,
+    /// The application (or service) released.
     pub application: String,
+    /// The version released, as the team writes it (`2.4.0`).
     pub version: String,
+    /// When the release starts and ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ReleaseSchedule>,
     /// Application releases that must be deployed before this one.
@@ -22,8 +26,10 @@ pub struct ApplicationReleaseSpec {
     /// Its own milestones; when absent it inherits the train's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub milestones: Option<Vec<Milestone>>,
+    /// The changes in the release; each must be `done` before it completes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub work_items: Vec<WorkItem>,
+    /// Set to abandon the release, with the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abandon: Option<Abandon>,
 }
@@ -32,8 +38,10 @@ pub struct ApplicationReleaseSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ReleaseSchedule {
+    /// The first day of the release (a date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<Date>,
+    /// The last day of the release (a date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<Date>,
 }
@@ -42,12 +50,17 @@ pub struct ReleaseSchedule {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct WorkItem {
+    /// The item's id, unique in the release.
     pub id: Id,
+    /// What kind of change the item is.
     #[serde(rename = "type")]
     pub item_type: WorkItemType,
+    /// The item's title.
     pub title: String,
+    /// Whether the work is done.
     #[serde(default)]
     pub done: bool,
+    /// A link to the item in the team's tracker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }

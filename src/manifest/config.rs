@@ -85,7 +85,9 @@ pub enum SignatureMode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Bot {
+    /// The author name of railyard's commits.
     pub name: String,
+    /// The author email of railyard's commits (how railyard knows its own commits).
     pub email: String,
     /// The public keys railyard's commits are signed with (`RAILYARD_SIGNING_KEY` holds the
     /// private one). With `trust.signatures` on, a status file is trusted only when the
@@ -130,12 +132,15 @@ pub struct Execute {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NotifySink {
+    /// The sink's name, unique in the config (outbox entries name it).
     pub name: String,
     /// Which notifications this sink receives; all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<NotifyFilter>,
+    /// POST each notification as JSON to a URL (Slack, Teams or any receiver).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Webhook>,
+    /// Mail each notification over SMTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
 }
@@ -144,10 +149,13 @@ pub struct NotifySink {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NotifyFilter {
+    /// Only these events (`phase-entered`, `deadline-missed`, `approval-needed`, `task-waiting`, `status-tampered`); all when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<String>,
+    /// Only objects of these kinds; all when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<String>,
+    /// Only objects with every one of these labels.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
 }
@@ -174,18 +182,27 @@ pub struct Webhook {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Email {
+    /// The SMTP server's host name (also the name its certificate must carry).
     pub host: String,
+    /// The SMTP port; by default 587 for `starttls`, 465 for `tls`, 25 for `none`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     /// `starttls` (default, port 587), `tls` (port 465) or `none` (port 25; a local relay).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<SmtpSecurity>,
+    /// The sender, as a mailbox (`railyard <railyard@example.com>`).
     pub from: String,
     /// Environment variables holding the SMTP user name and password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username_from: Option<String>,
+    /// The environment variable holding the SMTP password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_from: Option<String>,
+    /// A PEM file of certificate authorities to trust for `starttls` and `tls`, besides the
+    /// Mozilla roots built into railyard (a company's private CA). Relative to the
+    /// repository's root, or absolute; read when a mail is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
 }
 
 /// How the SMTP connection is secured.

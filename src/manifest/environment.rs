@@ -9,6 +9,7 @@ use super::values::{Moment, Name};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EnvironmentSpec {
+    /// Where the environment stands in the path to production.
     pub tier: Tier,
     /// The next environment on the promotion path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16,6 +17,7 @@ pub struct EnvironmentSpec {
     /// The team that owns the environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owners: Option<Name>,
+    /// What the environment is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Periods in which no deployment may start.
@@ -39,8 +41,11 @@ pub enum Tier {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Freeze {
+    /// When the freeze starts: a date (the whole day) or an instant.
     pub from: Moment,
+    /// When the freeze ends: a date (the whole day) or an instant.
     pub to: Moment,
+    /// Why deployments stop, shown in the plan.
     pub reason: String,
     /// An `emergency` train may still deploy during this freeze.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

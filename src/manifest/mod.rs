@@ -40,9 +40,12 @@ pub const API_VERSION: &str = "railyard/v1";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Metadata {
+    /// The object's name, unique among objects of its kind.
     pub name: Name,
+    /// Labels (key: value) that notification filters and tools select by.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Free-form notes (key: value) railyard does not read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 }
@@ -84,13 +87,28 @@ impl<S: KindSpec> JsonSchema for Manifest<S> {
             "required": ["apiVersion", "kind", "metadata", "spec"],
             "additionalProperties": false,
             "properties": {
-                "apiVersion": {"const": API_VERSION},
-                "kind": {"const": kind},
-                "metadata": generator.subschema_for::<Metadata>(),
-                "spec": generator.subschema_for::<S>(),
+                "apiVersion": {
+                    "const": API_VERSION,
+                    "description": "The version of railyard's manifest format.",
+                },
+                "kind": {"const": kind, "description": "The kind of the document."},
+                "metadata": with_description(
+                    generator.subschema_for::<Metadata>(),
+                    "The object's name, labels and annotations.",
+                ),
+                "spec": with_description(
+                    generator.subschema_for::<S>(),
+                    "What the object is: the fields of its kind.",
+                ),
             },
         })
     }
+}
+
+/// `schema` (a `$ref`) with a description beside it, as a property's schema.
+fn with_description(mut schema: Schema, description: &str) -> Schema {
+    schema.insert("description".into(), description.into());
+    schema
 }
 
 macro_rules! kinds {

@@ -18,9 +18,11 @@ pub struct ApprovalSpec {
     /// The exit criterion attested (exactly one of `gate` and `criterion`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criterion: Option<Id>,
+    /// `approve`, or `reject` (which holds the gate until a later approval).
     pub decision: Decision,
     /// The member id of the person deciding.
     pub by: Id,
+    /// Why, for the people reading the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
@@ -39,12 +41,16 @@ pub enum Decision {
 pub struct TaskReportSpec {
     /// The turnover (or release) whose task this is, as `<Kind>/<name>`.
     pub subject: ObjectRef,
+    /// The id of the manual task reported.
     pub task: Id,
     /// The deployment attempt the report is for (1 unless retried).
     #[schemars(range(min = 1))]
     pub attempt: u32,
+    /// How the task went.
     pub outcome: Outcome,
+    /// The member who did the task (checked against the commit's author).
     pub by: Id,
+    /// What the person wants others to know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

@@ -9,8 +9,10 @@ use super::values::Id;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TeamSpec {
+    /// What the team does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The team's members.
     pub members: Vec<Member>,
 }
 
@@ -20,8 +22,10 @@ pub struct TeamSpec {
 pub struct Member {
     /// The member id that approvals, reports and owners name.
     pub id: Id,
+    /// The member's name, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The member's email addresses: commits by any of them are the member's.
     #[schemars(length(min = 1))]
     pub emails: Vec<String>,
     /// GitHub handle, for @-mentions.

@@ -14,18 +14,22 @@ pub struct ReleaseTrainSpec {
     /// A `TrainTemplate` to start from; fields set here override the template's, field by field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<Name>,
+    /// What kind of train this is.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub train_type: Option<TrainType>,
+    /// What the train delivers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
     /// The member id of the train's release manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<Id>,
+    /// The train's dates: start, end and each phase's due date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<TrainSchedule>,
     /// Environments reserved for the train.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environments: Option<Vec<Reservation>>,
+    /// The stage gates between the train's phases: criteria and approvals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gates: Option<Gates>,
     /// Milestones that apply to every application release of the train.
@@ -40,18 +44,25 @@ pub struct ReleaseTrainSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TrainTemplateSpec {
+    /// What trains made from the template are for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The type of trains made from the template.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub train_type: Option<TrainType>,
+    /// The purpose of trains made from the template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// The member who manages trains made from the template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<Id>,
+    /// The environments trains made from the template reserve.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environments: Option<Vec<Reservation>>,
+    /// The stage gates of trains made from the template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gates: Option<Gates>,
+    /// The milestones of trains made from the template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub milestones: Option<Vec<Milestone>>,
 }
@@ -93,8 +104,11 @@ pub enum TrainType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TrainSchedule {
+    /// The train's first day.
     pub start: Date,
+    /// The train's last day.
     pub end: Date,
+    /// When each phase is due: past it, the train is `Overdue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<PhaseDueDates>,
 }
@@ -103,12 +117,16 @@ pub struct TrainSchedule {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PhaseDueDates {
+    /// When scoping is due to end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoping: Option<Date>,
+    /// When construction is due to end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub construction: Option<Date>,
+    /// When verification is due to end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Date>,
+    /// When deployment is due to end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<Date>,
 }
@@ -117,9 +135,12 @@ pub struct PhaseDueDates {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Reservation {
+    /// The Environment reserved, by name.
     pub name: Name,
+    /// When the reservation starts: a date or an instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Moment>,
+    /// When the reservation ends: a date or an instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Moment>,
 }
@@ -128,10 +149,13 @@ pub struct Reservation {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Gates {
+    /// The gate that leaves scoping.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoping: Option<Gate>,
+    /// The gate that leaves construction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub construction: Option<Gate>,
+    /// The gate that leaves verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qa: Option<Gate>,
 }
@@ -153,8 +177,10 @@ impl Gates {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Gate {
+    /// Exit criteria: each must be met (by its check, or by an approval of its id).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<Criterion>,
+    /// Approvals the gate needs, from the named teams.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<ApprovalRequirement>,
 }
@@ -164,8 +190,11 @@ pub struct Gate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Criterion {
+    /// The criterion's id, unique in the gate (an approval may name it).
     pub id: Id,
+    /// What must be true, for people.
     pub description: String,
+    /// How railyard checks the criterion; without one, an approval of its id meets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
     /// The role whose approval meets a criterion without `check`. Default
@@ -192,9 +221,11 @@ pub enum Check {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ApprovalRequirement {
+    /// The approval's id: the `gate` an Approval names.
     pub gate: Id,
     /// A role name (mapped by `Config.spec.roles`) or a team name.
     pub role: String,
+    /// How many distinct members must approve (default 1).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     #[schemars(range(min = 1))]
     pub count: u32,
@@ -212,8 +243,11 @@ fn is_one(n: &u32) -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Milestone {
+    /// The milestone's id, unique in the train.
     pub id: Id,
+    /// The milestone's title.
     pub title: String,
+    /// When the milestone is due.
     pub due: Date,
     /// Set once the milestone is reached.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -224,6 +258,7 @@ pub struct Milestone {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Abandon {
+    /// Why the object is abandoned.
     #[schemars(length(min = 1))]
     pub reason: String,
 }

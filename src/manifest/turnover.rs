@@ -10,6 +10,7 @@ use super::values::{Duration, Id, Instant, Name};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TurnoverSpec {
+    /// The Environment deployed to, by name.
     pub environment: Name,
     /// The train deployed (exactly one of `train` and `releases`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +36,7 @@ pub struct TurnoverSpec {
     /// Ids of the releases' work items that this turnover delivers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub work_items: Vec<Id>,
+    /// The deployment's tasks, ordered by `dependsOn`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tasks: Vec<Task>,
     /// Raise `attempt` to retry a failed deployment.
@@ -49,8 +51,11 @@ pub struct TurnoverSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Task {
+    /// The task's id, unique in the turnover.
     pub id: Id,
+    /// The task's title.
     pub title: String,
+    /// `manual` (a person reports it) or `automated` (`reconcile --execute` runs it).
     #[serde(rename = "type")]
     pub task_type: TaskType,
     /// The team or member who performs a manual task and reports its outcome.
@@ -60,8 +65,10 @@ pub struct Task {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub run: Option<Vec<String>>,
+    /// Ids of the tasks that must succeed before this one starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Id>,
+    /// How long an automated task may run before it is killed (`30m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
 }
@@ -78,8 +85,10 @@ pub enum TaskType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Retry {
+    /// The attempt asked for: one more than the attempt that failed.
     #[schemars(range(min = 1))]
     pub attempt: u32,
+    /// Which tasks the new attempt runs again.
     #[serde(default)]
     pub rerun: Rerun,
 }

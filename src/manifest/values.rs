@@ -298,6 +298,7 @@ pub const DURATION_PATTERN: &str = "^([0-9]+d([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9
 /// A span of time written short: `90m`, `4h`, `1h30m`, `2d`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Duration {
+    /// The duration in seconds.
     pub seconds: u64,
 }
 
@@ -375,7 +376,9 @@ pub const OBJECT_REF_PATTERN: &str = "^[A-Z][A-Za-z]*/[a-z0-9]([a-z0-9.-]*[a-z0-
 /// A reference to an object as `<Kind>/<name>`, e.g. `ReleaseTrain/2026-q4`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
+    /// The object's kind.
     pub kind: String,
+    /// The object's name.
     pub name: String,
 }
 

@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 pub struct WorkflowSpec {
     /// The kind this workflow drives; it replaces the built-in workflow of that kind.
     pub applies_to: WorkflowKind,
+    /// What the workflow is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The phase every object starts in.
     pub initial: String,
+    /// The workflow's phases, the first one where objects start.
     #[schemars(length(min = 1))]
     pub phases: Vec<Phase>,
 }
@@ -56,6 +58,7 @@ pub const PHASE_PATTERN: &str = "^[a-z][a-z0-9-]*$";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Phase {
+    /// The phase's name, unique in the workflow.
     #[schemars(regex(pattern = PHASE_PATTERN))]
     pub name: String,
     /// A terminal phase has no way out.
@@ -72,6 +75,7 @@ pub struct Phase {
     /// The spec field holding the date by which the phase is due (`Overdue` after it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<String>,
+    /// What happens when an object enters the phase: who is told, which values are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_enter: Option<OnEnter>,
     /// The ReleaseModel task plan (by its key) that holds this phase until its tasks are done.
@@ -107,7 +111,9 @@ pub struct OnEnter {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConditionalSet {
+    /// The guards that must hold for the values to be set.
     pub when: Guards,
+    /// Spec fields and the values recorded for them.
     pub set: BTreeMap<String, serde_json::Value>,
 }
 
@@ -115,6 +121,7 @@ pub struct ConditionalSet {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Transition {
+    /// The phase this way out leads to.
     pub to: String,
     /// Guards that must all hold; none means the transition is always taken.
     #[serde(default)]
@@ -194,7 +201,9 @@ fn is_one(n: &u32) -> bool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RelatedGuard {
+    /// The kind of the related objects.
     pub kind: WorkflowKind,
+    /// The phase every related object must be in.
     pub phase: String,
     /// Count only turnovers on environments of these tiers (all when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -205,6 +214,7 @@ pub struct RelatedGuard {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ParentGuard {
+    /// The phase the parent object must be in.
     pub phase: String,
     /// Applies only to turnovers on environments of these tiers (all when empty): a
     /// production deployment waits for the train's `deployment` phase, a test one does not.
