@@ -3,7 +3,7 @@
 names, descriptions and paths. Each check also runs on a deliberately broken input and must
 refuse it (a check that cannot fail proves nothing).
 
-    .ci/clients/check.py [CHECK...]     # mermaid ajv actions-core email shellcheck (all by default)
+    .ci/clients/check.py [CHECK...]     # mermaid markdown ajv actions-core email shellcheck (all by default)
 
 Needs target/debug/railyard (cargo build), the npm packages in target/clients and the PyPI
 packages of the CI venv, which .ci/run installs. Exits 1 when any check fails.
@@ -80,12 +80,20 @@ def node(script, *args):
 
 
 def acme_with_hostile_text():
-    """examples/acme with hostile text in a milestone title and in a task's title."""
+    """examples/acme with hostile text in a milestone title, a task's title and the exit
+    criterion that blocks the train (the first reason in its STATUS.md row)."""
     repo = Path(tempfile.mkdtemp(prefix="railyard-acme-"))
     shutil.copytree(ROOT / "examples" / "acme", repo, dirs_exist_ok=True)
     quoted = json.dumps(HOSTILE, ensure_ascii=False)
     train = repo / "trains" / "2026-12.yaml"
     train.write_text(train.read_text().replace("title: Code freeze", f"title: {quoted}"))
+    template = repo / "trains" / "monthly-template.yaml"
+    template.write_text(
+        template.read_text().replace(
+            "description: Product owners signed off the scope of every application release.",
+            f"description: {quoted}",
+        )
+    )
     turnover = repo / "turnovers" / "2026-12-test.yaml"
     turnover.write_text(
         turnover.read_text().replace("title: Back up the database", f"title: {quoted}")
@@ -118,6 +126,38 @@ def check_mermaid():
     code, said = node("mermaid.mjs", "--expect", expect, broken)
     if code == 0:
         problems.append("the Mermaid check accepted a label without entity codes")
+    return problems
+
+
+def check_markdown():
+    """STATUS.md, the plan's job summary and comment, rendered by markdown-it."""
+    problems = []
+    repo = acme_with_hostile_text()
+    out = Path(tempfile.mkdtemp())
+    summary, comment = out / "summary.md", out / "comment.md"
+    dry = subprocess.run(
+        [str(BINARY), "--now", NOW, "reconcile", "--dry-run", "--format", "github",
+         "--comment-file", str(comment), "--repo", str(repo)],
+        capture_output=True, text=True, env=env(GITHUB_STEP_SUMMARY=str(summary)),
+    )
+    if not summary.exists():
+        return [f"no job summary: {dry.stderr}"]
+    done = railyard("reconcile", repo=repo)
+    if done.returncode != 0:
+        return [f"reconcile failed: {done.stderr}"]
+    expect = out / "expected.txt"
+    expect.write_text(HOSTILE + "\n")
+    for file in [repo / "STATUS.md", summary, comment]:
+        code, said = node("markdown.mjs", "--expect", expect, file)
+        print(said, end="")
+        if code != 0:
+            problems.append(f"markdown-it does not show {file.name} as written")
+    # Broken on purpose: a cell escaped as before (only `|`), which GitHub renders as HTML.
+    broken = out / "broken.md"
+    broken.write_text("| a | b |\n|---|---|\n| x | " + HOSTILE.replace("|", "\\|") + " |\n")
+    code, _ = node("markdown.mjs", "--expect", expect, broken)
+    if code == 0:
+        problems.append("the Markdown check accepted raw HTML in a cell")
     return problems
 
 
@@ -330,6 +370,7 @@ def check_shellcheck():
 
 CHECKS = {
     "mermaid": check_mermaid,
+    "markdown": check_markdown,
     "ajv": check_ajv,
     "actions-core": check_actions_core,
     "email": check_email,
