@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use railyard::execute::{self, Clock, Event, Execution, Options};
 use railyard::status::{RunState, TaskRun};
 
-use super::reconcile::{report_written, written_json};
+use super::written;
 use super::{EXIT_ERRORS, EXIT_FAILURE, Format, Global};
 
 /// Exit code after Ctrl-C (128 + SIGINT), as shells report it.
@@ -104,9 +104,9 @@ fn print(global: &Global, execution: &Execution) -> anyhow::Result<()> {
             })
             .collect();
         let json = serde_json::json!({
-            "first": written_json(&execution.first),
+            "first": written::json(&execution.first),
             "runs": runs,
-            "last": execution.last.as_ref().map(written_json),
+            "last": execution.last.as_ref().map(written::json),
             "commits": execution.commits,
             "stopped": execution.stopped,
         });
@@ -117,7 +117,7 @@ fn print(global: &Global, execution: &Execution) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    report_written(global, &execution.first)?;
+    written::report(global, &execution.first)?;
     let failed = execution
         .finished
         .iter()
@@ -152,7 +152,7 @@ fn print(global: &Global, execution: &Execution) -> anyhow::Result<()> {
     }
     drop(stdout);
     if let Some(last) = &execution.last {
-        report_written(global, last)?;
+        written::report(global, last)?;
     }
     // After the status commits' own outputs: these are the execution's, and the last wins.
     if global.format == Format::Github {

@@ -7,6 +7,7 @@ mod reconcile;
 mod schema;
 mod validate;
 mod watch;
+mod written;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
