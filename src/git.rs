@@ -75,7 +75,15 @@ pub const SIGNING_KEY_VAR: &str = "RAILYARD_SIGNING_KEY";
 /// knows a file it parsed last round by its pointer, without comparing the bytes.
 pub type OwnFiles = BTreeMap<String, Arc<Vec<u8>>>;
 
-/// What a watcher's round read of a committed tree, kept in its [`load::ParseCache`]: the
+/// What a watcher keeps of the trees it read: the manifests parsed by blob, and what the
+/// last round read, so that the next reads only the files that changed since.
+#[derive(Default)]
+pub struct TreeCache {
+    pub parse: load::ParseCache,
+    pub last: Option<TreeRead>,
+}
+
+/// What a watcher's round read of a committed tree, kept in its [`TreeCache`]: the
 /// next round reads only the files that changed since, and updates these in place.
 pub struct TreeRead {
     /// The release repository's folder in that commit.
@@ -568,17 +576,17 @@ impl GitRepo {
     pub fn read_tree_cached(
         &self,
         rev: &str,
-        cache: Option<&mut load::ParseCache>,
+        cache: Option<&mut TreeCache>,
     ) -> Result<(Arc<load::Loaded>, Arc<OwnFiles>), GitError> {
         let commit = self.commit(Some(rev))?;
         let tree = self.release_tree(&commit)?;
         let mut cache = cache;
         if let (Some(cache), Some(tree)) = (cache.as_deref_mut(), tree.as_ref())
-            && let Some(last) = cache.tree.take()
-            && let Some(read) = self.read_changes(last, tree, cache)?
+            && let Some(last) = cache.last.take()
+            && let Some(read) = self.read_changes(last, tree, &mut cache.parse)?
         {
             let found = (read.loaded.clone(), read.own.clone());
-            cache.tree = Some(read);
+            cache.last = Some(read);
             return Ok(found);
         }
         let started = std::time::Instant::now();
@@ -625,7 +633,7 @@ impl GitRepo {
                     .iter()
                     .map(|(p, oid)| (p.clone(), oid.as_bytes().to_vec()))
                     .collect();
-                cache.load(settings, config_result, keys, |missing| {
+                cache.parse.load(settings, config_result, keys, |missing| {
                     self.read_blobs(&blob_ids(missing), max)
                 })
             }
@@ -634,7 +642,7 @@ impl GitRepo {
         lap("parsed the manifests");
         let (loaded, own) = (Arc::new(loaded), Arc::new(own));
         if let (Some(cache), Some(tree)) = (cache, tree) {
-            cache.tree = Some(TreeRead {
+            cache.last = Some(TreeRead {
                 tree: tree.id(),
                 loaded: loaded.clone(),
                 own: own.clone(),
@@ -1488,7 +1496,7 @@ mod tree_read_tests {
             let mut files: BTreeMap<&'static str, String> = BTreeMap::new();
             files.insert("teams/a.yaml", team("a", "one"));
             let mut tip = commit(&repository, prefix, &files, None);
-            let mut cache = load::ParseCache::default();
+            let mut cache = TreeCache::default();
             git.read_tree_cached(&tip.to_string(), Some(&mut cache)).expect("read");
             for step in steps {
                 for (pick, remove) in step {
@@ -1508,7 +1516,7 @@ mod tree_read_tests {
                 prop_assert_eq!(&*own, &whole_own);
                 // The same tree again reads nothing.
                 git.read_tree_cached(&tip.to_string(), Some(&mut cache)).expect("read");
-                prop_assert_eq!(cache.parsed, 0);
+                prop_assert_eq!(cache.parse.parsed, 0);
             }
         }
     }

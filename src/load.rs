@@ -569,24 +569,6 @@ pub struct ParseCache {
     pub parsed: usize,
     /// Working-tree loads so far (makes keys for files without a usable time).
     round: u64,
-    /// The facts of the last tip read (who added and changed each file).
-    pub facts: Option<(String, std::sync::Arc<crate::facts::Facts>)>,
-    /// What the last round read of a committed tree (`watch`): the next reads what changed.
-    pub tree: Option<crate::git::TreeRead>,
-    /// railyard's own status files as parsed before, by path: their bytes and content.
-    pub statuses: foldhash::HashMap<
-        String,
-        (
-            std::sync::Arc<Vec<u8>>,
-            std::sync::Arc<crate::status::StatusFile>,
-        ),
-    >,
-    /// What the engine decided last round, for the objects whose inputs did not change.
-    pub memo: crate::engine::memo::Memo,
-    /// What the cross-object checks found last round, for the objects that did not change.
-    pub checks: crate::check::Memo,
-    /// What the last round found and wrote of railyard's own files.
-    pub rendered: crate::writeback::Rendered,
 }
 
 impl ParseCache {

@@ -60,13 +60,13 @@ pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanErro
 }
 
 /// [`plan_worktree`] for `watch --dry-run`: files whose size and modification time `cache`
-/// knows are not parsed again.
+/// knows are not parsed again, and the checks and the engine start from what they kept.
 pub fn plan_worktree_cached(
     root: &Path,
     now: jiff::Timestamp,
-    cache: &mut load::ParseCache,
+    cache: &mut writeback::Incremental,
 ) -> Result<Plan, PlanError> {
-    let mut loaded = load::read_worktree_cached(root, Some(cache))?;
+    let mut loaded = load::read_worktree_cached(root, Some(&mut cache.tree.parse))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
     let plan = plan_loaded_with(
@@ -162,7 +162,7 @@ fn plan_loaded_with(
     facts: &Facts,
     now: jiff::Timestamp,
     revision: String,
-    cache: Option<&mut load::ParseCache>,
+    cache: Option<&mut writeback::Incremental>,
 ) -> Plan {
     let (checks, memo) = match cache {
         Some(cache) => (Some(&mut cache.checks), Some(&mut cache.memo)),

@@ -21,9 +21,10 @@ use tokio::sync::{mpsc, watch};
 
 use crate::execute::{self, Clock};
 use crate::git::GitRepo;
-use crate::load::{ParseCache, Selection, Settings};
+use crate::load::{Selection, Settings};
 use crate::plan::Plan;
 use crate::reconcile::PlanError;
+use crate::writeback::Incremental;
 use crate::writeback::{self, Hooks, Target, Written};
 
 /// What a changed path means to the watcher.
@@ -224,7 +225,7 @@ pub async fn watch(
     let mut rounds = Rounds {
         root,
         options: options.clone(),
-        cache: Some(ParseCache::default()),
+        cache: Some(Incremental::default()),
         last_tip: None,
         failures: 0,
         stopping,
@@ -302,7 +303,7 @@ struct Rounds {
     root: PathBuf,
     options: Options,
     /// Taken by the round that runs, given back when it ends.
-    cache: Option<ParseCache>,
+    cache: Option<Incremental>,
     /// The branch tip railyard last saw or made.
     last_tip: Option<String>,
     /// Rounds that failed in a row.
@@ -352,7 +353,7 @@ impl Rounds {
                 Ok(pair) => pair,
                 Err(e) => return (Outcome::Failed(e.to_string()), None),
             };
-            let parsed = Some(cache.parsed);
+            let parsed = Some(cache.parsed());
             self.cache = Some(cache);
             return match plan {
                 Ok(plan) => (Outcome::Planned(Box::new(plan)), parsed),
@@ -409,7 +410,7 @@ impl Rounds {
             Ok(pair) => pair,
             Err(e) => return (Outcome::Failed(e.to_string()), None),
         };
-        let parsed = Some(cache.parsed);
+        let parsed = Some(cache.parsed());
         self.cache = Some(cache);
         match written {
             Ok(written) => {

@@ -77,14 +77,15 @@ fn prepare(
     tip: &str,
     now: jiff::Timestamp,
     recorded: Option<&crate::execute::Recorded>,
-    cache: Option<&mut crate::load::ParseCache>,
+    cache: Option<&mut Incremental>,
     delivered: Option<&crate::deliver::Delivered>,
 ) -> Result<Prepared, PlanError> {
     let started = std::time::Instant::now();
     let lap =
         |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
     let mut cache = cache;
-    let (loaded, own_files) = repo.read_tree_cached(tip, cache.as_deref_mut())?;
+    let (loaded, own_files) =
+        repo.read_tree_cached(tip, cache.as_deref_mut().map(|c| &mut c.tree))?;
     lap("read the tree");
     let facts = match cache.as_deref_mut() {
         Some(cache) => repo.facts_cached(tip, &mut cache.facts)?,
@@ -119,7 +120,7 @@ fn prepare(
                     &catalog.keys,
                     &own_files,
                     &facts,
-                    cache.as_deref_mut(),
+                    cache.as_deref_mut().map(|c| &mut c.statuses),
                 )
             },
             || validate::check_catalog(&loaded, &catalog, names, checks.as_mut()),
@@ -257,8 +258,8 @@ pub fn reconcile_branch(
 pub struct Hooks<'a> {
     /// Runs `--execute` recorded, laid over the previous status.
     pub recorded: Option<&'a crate::execute::Recorded>,
-    /// Manifests parsed before, by blob id (`watch`).
-    pub cache: Option<&'a mut crate::load::ParseCache>,
+    /// What the last round kept for this one (`watch`).
+    pub cache: Option<&'a mut Incremental>,
     /// Runs between building the commit and moving the branch (or pushing); `false`
     /// abandons the reconcile with nothing moved (`watch` stopping).
     pub before_swap: Option<&'a mut dyn FnMut(u32) -> bool>,
@@ -484,7 +485,7 @@ pub fn trusted_previous(
     keys: &crate::trust::Keyring,
     own_files: &crate::git::OwnFiles,
     facts: &crate::facts::Facts,
-    cache: Option<&mut crate::load::ParseCache>,
+    cache: Option<&mut Statuses>,
 ) -> Trusted {
     let mut warnings = Vec::new();
     let mut distrusted = Vec::new();
@@ -515,7 +516,7 @@ pub fn trusted_previous(
     // allocation, held by both) or equal ones. Each one's parsed form (`None`: it does not
     // parse, or it is not what railyard would write for what it says), and whether it was
     // parsed now.
-    let cached = cache.map(|c| &mut c.statuses);
+    let cached = cache;
     let known = cached.as_deref();
     let found: Vec<(Option<Arc<StatusFile>>, bool)> = trusted
         .par_iter()
@@ -588,6 +589,36 @@ fn status_object<'p>(status_dir: &str, path: &'p str) -> Option<(Kind, &'p str)>
     let name = file.strip_suffix(".yaml")?;
     Some((kind.parse().ok()?, name))
 }
+
+/// What a watcher keeps from one round for the next: each part is an input of the round
+/// that it makes cheaper when little changed, never one that changes what the round decides
+/// (the same round without it gives the same bytes).
+#[derive(Default)]
+pub struct Incremental {
+    /// Manifests parsed by blob, and what the last round read of the committed tree (the
+    /// working tree's loads, `watch --dry-run`, use its parse cache too).
+    pub tree: crate::git::TreeCache,
+    /// The facts of the last tip read (who added and changed each file).
+    pub facts: Option<(String, Arc<crate::facts::Facts>)>,
+    /// railyard's own status files as parsed before.
+    pub statuses: Statuses,
+    /// What the engine decided last round, for the objects whose inputs did not change.
+    pub memo: crate::engine::memo::Memo,
+    /// What the cross-object checks found last round, for the objects that did not change.
+    pub checks: crate::check::Memo,
+    /// What the last round found and wrote of railyard's own files.
+    pub rendered: Rendered,
+}
+
+impl Incremental {
+    /// Manifest files the last load parsed (the rest came from the cache).
+    pub fn parsed(&self) -> usize {
+        self.tree.parse.parsed
+    }
+}
+
+/// railyard's own status files as parsed before, by path: their bytes and content.
+pub type Statuses = foldhash::HashMap<String, (Arc<Vec<u8>>, Arc<StatusFile>)>;
 
 /// What a watcher's last round found and wrote of railyard's own files, for the next round.
 #[derive(Default)]
@@ -960,7 +991,7 @@ mod tests {
             }),
             tasks: None,
         };
-        let mut cache = crate::load::ParseCache::default();
+        let mut cache = Statuses::default();
         let keys = crate::trust::Keyring::default();
         let mut own = BTreeMap::from([(path.clone(), Arc::new(file.render().into_bytes()))]);
         let key = (Kind::ReleaseTrain, "q4".to_string());

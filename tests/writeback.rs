@@ -624,7 +624,7 @@ fn a_status_file_in_an_older_format_is_rewritten() {
 fn a_cached_tree_read_gives_what_a_fresh_read_gives() {
     let repo = reconciled();
     let dir = repo.path();
-    let mut cache = railyard::load::ParseCache::default();
+    let mut cache = railyard::git::TreeCache::default();
     let git = railyard::git::GitRepo::discover(dir).expect("a repository");
     let (_, first) = git
         .read_tree_cached("main", Some(&mut cache))
@@ -648,7 +648,7 @@ fn a_cached_tree_read_gives_what_a_fresh_read_gives() {
         "the changed file is read again"
     );
     assert!(!cached.contains_key("STATUS.md"), "a removed file is gone");
-    assert_eq!(cache.parsed, 0, "no manifest changed: none is parsed");
+    assert_eq!(cache.parse.parsed, 0, "no manifest changed: none is parsed");
 }
 
 #[test]
