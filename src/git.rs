@@ -1118,7 +1118,11 @@ impl GitRepo {
             intent.keep();
             return Ok(Worktree::Locked);
         }
-        // The files a killed railyard left half-updated get the branch's version.
+        // The files a killed railyard left half-updated get the branch's version, once each:
+        // a file can differ both in the index and in the working tree, and two writers of
+        // one path would race for its temporary file.
+        repair.sort_unstable();
+        repair.dedup();
         let mut changes: Vec<(String, Option<Vec<u8>>)> = changes.to_vec();
         let changed: std::collections::HashSet<String> = changes
             .iter()

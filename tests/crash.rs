@@ -281,3 +281,42 @@ fn three_reconcilers_racing_a_person_lose_nothing() {
     let plan: serde_json::Value = serde_json::from_str(&text).expect("a JSON plan");
     assert_eq!(plan["changes"], serde_json::json!([]), "{text}");
 }
+
+/// A railyard killed after it wrote STATUS.md but before it wrote the index leaves the file
+/// different from the index both ways (the index has the parent's, the working tree the
+/// branch's). The next run puts it right once: the file was repaired twice at the same time
+/// before, and the two writers raced for one temporary file ("No such file or directory").
+#[test]
+fn a_file_behind_in_the_index_and_ahead_in_the_tree_is_repaired_once() {
+    let repo = common::train_repo();
+    let dir = repo.path();
+    settle(dir, "the first reconcile");
+    for round in 1..=20 {
+        add_release(dir, round);
+        settle(dir, &format!("round {round}"));
+        let parent = git_text(dir, &["rev-parse", "HEAD~1:STATUS.md"]);
+        git(
+            dir,
+            &[
+                "update-index",
+                "--cacheinfo",
+                &format!("100644,{},STATUS.md", parent.trim()),
+            ],
+            "nobody",
+            NOW,
+        );
+        std::fs::write(dir.join(".git/railyard-intent"), "index.lock -\n").expect("intent");
+        let (code, text) = finish(dir, &["reconcile"]);
+        assert_eq!(code, 0, "round {round}: {text}");
+        assert_eq!(
+            git_text(dir, &["status", "--porcelain"]),
+            "",
+            "round {round}: the tree and the index are the branch's again"
+        );
+    }
+}
+
+fn settle(dir: &Path, what: &str) {
+    let (code, text) = finish(dir, &["reconcile"]);
+    assert_eq!(code, 0, "{what}: {text}");
+}
