@@ -23,6 +23,7 @@ pub mod reclaim;
 pub mod reconcile;
 pub mod review;
 pub mod schema;
+pub mod schemas;
 pub mod source;
 pub mod status;
 pub mod suggest;

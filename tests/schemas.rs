@@ -8,7 +8,7 @@ use common::{railyard, root};
 #[test]
 fn committed_schemas_match_the_model() {
     let dir = root().join("schemas");
-    let generated = railyard::schema::files(None);
+    let generated = railyard::schemas::files(None);
     for (name, text) in &generated {
         let committed = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
         assert!(
@@ -42,7 +42,7 @@ fn schema_command_writes_every_file() {
         .arg(out.path())
         .assert()
         .success();
-    for (name, text) in railyard::schema::files(None) {
+    for (name, text) in railyard::schemas::files(None) {
         let written = std::fs::read_to_string(out.path().join(&name)).expect("written");
         assert_eq!(written, text, "{name}");
     }
@@ -112,7 +112,7 @@ fn every_property_of_every_schema_is_described() {
         }
     }
     let mut missing = Vec::new();
-    for (name, text) in railyard::schema::files(None) {
+    for (name, text) in railyard::schemas::files(None) {
         let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         walk(&schema, &format!("{name}#"), &mut missing);
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use railyard::schema;
+use railyard::{schema, schemas};
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
@@ -24,7 +24,7 @@ pub struct SchemaArgs {
 pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     let base = match &args.base_url {
         None => None,
-        Some(url) => match schema::base_url(url) {
+        Some(url) => match schemas::base_url(url) {
             Ok(base) => Some(base),
             Err(reason) => {
                 eprintln!("error: --base-url: {reason}");
@@ -32,7 +32,7 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let mut files = schema::files(base.as_deref());
+    let mut files = schemas::files(base.as_deref());
     match &args.out {
         None => {
             let any = files
@@ -44,7 +44,7 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
         }
         Some(dir) => {
             if let Some(base) = &base {
-                files.push((schema::CATALOG_FILE.to_string(), schema::catalog(base)));
+                files.push((schemas::CATALOG_FILE.to_string(), schemas::catalog(base)));
             }
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
