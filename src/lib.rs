@@ -7,6 +7,7 @@ pub mod deliver;
 pub mod diagnostics;
 pub mod diagram;
 pub mod engine;
+pub mod error;
 pub mod escape;
 pub mod execute;
 pub mod facts;

@@ -6,33 +6,10 @@ use std::fmt::Write as _;
 
 use crate::catalog::Catalog;
 use crate::engine::ObjectPlan;
+use crate::error::PromotionRefused;
 use crate::manifest::{EnvironmentSpec, Kind, Name, Task, TaskType, TurnoverSpec};
 use crate::tasks::turnover_tasks;
 use crate::yaml_out::scalar;
-
-/// Why a promotion is refused.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("there is no turnover `{0}`{1}")]
-    UnknownTurnover(String, String),
-    #[error("there is no environment `{0}`{1}")]
-    UnknownEnvironment(String, String),
-    #[error("turnover `{0}` has errors; run `railyard validate` and fix them first")]
-    Invalid(String),
-    #[error("turnover `{name}` is in `{phase}`: only a deployed turnover can be promoted")]
-    NotDeployed { name: String, phase: String },
-    #[error("turnover `{name}` is on `{from}`, which {next}; it cannot be promoted to `{to}`")]
-    OffPath {
-        name: String,
-        from: String,
-        next: String,
-        to: String,
-    },
-    #[error("a turnover named `{0}` already exists; choose another name with --name")]
-    NameTaken(String),
-    #[error("`{0}` is not a valid name: {1}")]
-    BadName(String, &'static str),
-}
 
 /// The new manifest: where to write it and its text.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,7 +27,7 @@ pub fn promote(
     source: &str,
     target: &str,
     name: Option<&str>,
-) -> Result<Promotion, Refusal> {
+) -> Result<Promotion, PromotionRefused> {
     let hint = |names: Vec<&str>, input: &str| {
         crate::suggest::did_you_mean(input, names)
             .map(|h| format!(" ({h})"))
@@ -58,9 +35,9 @@ pub fn promote(
     };
     let Some(turnover) = catalog.get::<TurnoverSpec>(source) else {
         if catalog.exists(Kind::Turnover, source) {
-            return Err(Refusal::Invalid(source.to_string()));
+            return Err(PromotionRefused::Invalid(source.to_string()));
         }
-        return Err(Refusal::UnknownTurnover(
+        return Err(PromotionRefused::UnknownTurnover(
             source.to_string(),
             hint(catalog.names(Kind::Turnover), source),
         ));
@@ -70,16 +47,16 @@ pub fn promote(
         .find(|p| p.kind == Kind::Turnover && p.name == source);
     let phase = plan.map_or("", |p| p.status.phase.as_str());
     if plan.is_none_or(|p| p.invalid) {
-        return Err(Refusal::Invalid(source.to_string()));
+        return Err(PromotionRefused::Invalid(source.to_string()));
     }
     if !["deployed", "closed"].contains(&phase) {
-        return Err(Refusal::NotDeployed {
+        return Err(PromotionRefused::NotDeployed {
             name: source.to_string(),
             phase: phase.to_string(),
         });
     }
     if catalog.get::<EnvironmentSpec>(target).is_none() {
-        return Err(Refusal::UnknownEnvironment(
+        return Err(PromotionRefused::UnknownEnvironment(
             target.to_string(),
             hint(catalog.names(Kind::Environment), target),
         ));
@@ -90,7 +67,7 @@ pub fn promote(
         .get::<EnvironmentSpec>(from)
         .and_then(|e| e.manifest.spec.promotes_to.clone());
     if next.as_ref().map(Name::as_str) != Some(target) {
-        return Err(Refusal::OffPath {
+        return Err(PromotionRefused::OffPath {
             name: source.to_string(),
             from: from.to_string(),
             next: next.map_or("is the end of the promotion path".to_string(), |n| {
@@ -107,10 +84,10 @@ pub fn promote(
         },
     };
     if let Some(problem) = Name::problem(&new_name) {
-        return Err(Refusal::BadName(new_name, problem));
+        return Err(PromotionRefused::BadName(new_name, problem));
     }
     if catalog.exists(Kind::Turnover, &new_name) {
-        return Err(Refusal::NameTaken(new_name));
+        return Err(PromotionRefused::NameTaken(new_name));
     }
     let directory = turnover
         .path()

@@ -9,51 +9,19 @@ use std::path::Path;
 use crate::catalog::Catalog;
 use crate::diagram::Diagram;
 use crate::engine;
+use crate::error::Error;
 use crate::facts::Facts;
 use crate::git::{GitError, GitRepo};
-use crate::load::{self, LoadError, Settings};
+use crate::load::{self, Settings};
 use crate::manifest::{ApplicationReleaseSpec, Kind};
 use crate::plan::Plan;
 use crate::validate;
 use crate::writeback;
 
-/// Why a plan could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    #[error(transparent)]
-    Load(#[from] LoadError),
-    #[error(transparent)]
-    Git(#[from] GitError),
-    #[error("no object `{0}` with a workflow in this repository{1}")]
-    NoSuchObject(String, String),
-    #[error(
-        "{0} has no dependency graph: graphs are drawn for turnovers, releases with a task plan in their phase, and trains"
-    )]
-    NoGraph(String),
-    #[error(transparent)]
-    Refused(#[from] crate::promote::Refusal),
-    #[error(
-        "{0} is not inside a git repository: `reconcile` writes status back as a commit; use `reconcile --dry-run` to see the plan"
-    )]
-    NotGit(String),
-    #[error(transparent)]
-    Execute(#[from] crate::execute::Refusal),
-    #[error("{0} is gone: nothing left to watch")]
-    Gone(String),
-    #[error("abandoned before the branch was moved: nothing was committed")]
-    Abandoned,
-    #[error("internal error: {0}")]
-    Internal(String),
-    #[error(
-        "branch `{branch}` kept moving while railyard reconciled it ({tries} tries); nothing was committed, try again"
-    )]
-    Raced { branch: String, tries: u32 },
-}
-
 /// The plan for the working tree at `root` (uncommitted edits included), at `now`. Inside a
 /// git repository, approvals and reports are trusted from its history; in a plain folder
 /// they count by their `by` field and the plan says so.
-pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, PlanError> {
+pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, Error> {
     let (loaded, plan) = worktree_plan(root, now)?;
     crate::reclaim::at_end(loaded);
     Ok(plan)
@@ -65,7 +33,7 @@ pub fn plan_worktree_cached(
     root: &Path,
     now: jiff::Timestamp,
     cache: &mut writeback::Incremental,
-) -> Result<Plan, PlanError> {
+) -> Result<Plan, Error> {
     let mut loaded = load::read_worktree_cached(root, Some(&mut cache.tree.parse))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
@@ -83,7 +51,7 @@ pub fn plan_worktree_cached(
 
 /// The working tree loaded and planned, starting from railyard's own trusted status, as
 /// `reconcile --dry-run`, `graph` and `promote` all see it.
-fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), PlanError> {
+fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), Error> {
     let mut loaded = load::read_worktree(root)?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
@@ -92,7 +60,7 @@ fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Pla
 }
 
 /// Facts from the git repository that holds `root`; none (unverified) for a plain folder.
-fn worktree_facts(root: &Path) -> Result<Facts, PlanError> {
+fn worktree_facts(root: &Path) -> Result<Facts, Error> {
     match GitRepo::discover(root) {
         Ok(repo) => Ok(repo.facts(None)?),
         Err(GitError::NotARepository { .. }) => Ok(Facts::unverified()),
@@ -102,7 +70,7 @@ fn worktree_facts(root: &Path) -> Result<Facts, PlanError> {
 
 /// The plan for the commit `rev` of the git repository that holds `root`, read from its tree
 /// (the working tree is not looked at).
-pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Plan, PlanError> {
+pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
     let (mut loaded, status) = repo.read_tree(rev)?;
     let existing = status;
@@ -121,7 +89,7 @@ pub fn plan_pull_request(
     rev: &str,
     base: &str,
     now: jiff::Timestamp,
-) -> Result<Plan, PlanError> {
+) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
     let parted = repo.merge_base(base, rev)?;
     let (mut loaded, existing) = repo.read_tree(rev)?;
@@ -215,11 +183,7 @@ fn plan_loaded_with(
 /// The dependency diagram of `object` (`Kind/name`) in the working tree at `root`: a
 /// turnover's tasks (or a release's current task plan) with their states, or a train's
 /// application releases with their phases.
-pub fn diagram_worktree(
-    root: &Path,
-    now: jiff::Timestamp,
-    object: &str,
-) -> Result<Diagram, PlanError> {
+pub fn diagram_worktree(root: &Path, now: jiff::Timestamp, object: &str) -> Result<Diagram, Error> {
     let (loaded, plan) = worktree_plan(root, now)?;
     let (kind, name) = object.split_once('/').unwrap_or((object, ""));
     let Some(found) = plan
@@ -235,7 +199,7 @@ pub fn diagram_worktree(
         let hint = crate::suggest::did_you_mean(object, known.iter().map(String::as_str))
             .map(|h| format!(" ({h})"))
             .unwrap_or_default();
-        return Err(PlanError::NoSuchObject(object.to_string(), hint));
+        return Err(Error::NoSuchObject(object.to_string(), hint));
     };
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     if let Some(tasks) = &found.tasks {
@@ -245,7 +209,7 @@ pub fn diagram_worktree(
         }));
     }
     if found.kind != Kind::ReleaseTrain {
-        return Err(PlanError::NoGraph(object.to_string()));
+        return Err(Error::NoGraph(object.to_string()));
     }
     let of_train = |release: &str| {
         catalog
@@ -301,7 +265,7 @@ pub fn promote_worktree(
     source: &str,
     target: &str,
     name: Option<&str>,
-) -> Result<crate::promote::Promotion, PlanError> {
+) -> Result<crate::promote::Promotion, Error> {
     let (loaded, plan) = worktree_plan(root, now)?;
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     Ok(crate::promote::promote(

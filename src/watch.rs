@@ -19,11 +19,11 @@ use notify_debouncer_full::notify::EventKind;
 use notify_debouncer_full::notify::event::CreateKind;
 use tokio::sync::{mpsc, watch};
 
+use crate::error::Error;
 use crate::execute::{self, Clock};
 use crate::git::GitRepo;
 use crate::load::{Selection, Settings};
 use crate::plan::Plan;
-use crate::reconcile::PlanError;
 use crate::writeback::Incremental;
 use crate::writeback::{self, Hooks, Target, Written};
 
@@ -149,11 +149,9 @@ pub async fn watch(
     options: Options,
     stop: impl std::future::Future<Output = String> + Send + 'static,
     on_round: &mut dyn FnMut(&Round),
-) -> Result<(), PlanError> {
+) -> Result<(), Error> {
     let repo = GitRepo::discover(&root).map_err(|e| match e {
-        crate::git::GitError::NotARepository { path } => {
-            PlanError::NotGit(path.display().to_string())
-        }
+        crate::git::GitError::NotARepository { path } => Error::NotGit(path.display().to_string()),
         e => e.into(),
     })?;
     let settings = repo.configured_settings()?;
@@ -164,10 +162,10 @@ pub async fn watch(
     let git_dir = repo
         .git_dir()
         .canonicalize()
-        .map_err(|e| PlanError::Internal(e.to_string()))?;
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let canonical_root = root
         .canonicalize()
-        .map_err(|e| PlanError::Internal(e.to_string()))?;
+        .map_err(|e| Error::Internal(e.to_string()))?;
     drop(repo);
     let classifier = Classifier::new(
         canonical_root.clone(),
@@ -209,10 +207,10 @@ pub async fn watch(
         notify_debouncer_full::NoCache,
         notify_debouncer_full::notify::Config::default(),
     )
-    .map_err(|e| PlanError::Internal(format!("cannot watch the repository: {e}")))?;
+    .map_err(|e| Error::Internal(format!("cannot watch the repository: {e}")))?;
     use notify_debouncer_full::notify::RecursiveMode;
     let watch_error = |e: notify_debouncer_full::notify::Error| {
-        PlanError::Internal(format!("cannot watch the repository: {e}"))
+        Error::Internal(format!("cannot watch the repository: {e}"))
     };
     debouncer
         .watch(&canonical_root, RecursiveMode::Recursive)
@@ -268,7 +266,7 @@ pub async fn watch(
         let round = rounds.run(trigger, only_branch).await;
         on_round(&round);
         if matches!(round.outcome, Outcome::Failed(_)) && !rounds.root.exists() {
-            return Err(PlanError::Gone(rounds.root.display().to_string()));
+            return Err(Error::Gone(rounds.root.display().to_string()));
         }
     }
     drop(debouncer);

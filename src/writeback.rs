@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::engine::{self, ObjectPlan, StatusMap};
+use crate::error::Error;
 use crate::git::{GitError, GitRepo, Worktree};
 use crate::manifest::Kind;
 use crate::plan;
-use crate::reconcile::PlanError;
 use crate::status::{StatusFile, TasksStatus};
 use crate::validate;
 use rayon::prelude::*;
@@ -79,7 +79,7 @@ fn prepare(
     recorded: Option<&crate::execute::Recorded>,
     cache: Option<&mut Incremental>,
     delivered: Option<&crate::deliver::Delivered>,
-) -> Result<Prepared, PlanError> {
+) -> Result<Prepared, Error> {
     let started = std::time::Instant::now();
     let lap =
         |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
@@ -237,7 +237,7 @@ pub fn reconcile_branch(
     now: jiff::Timestamp,
     target: &Target,
     before_swap: &mut dyn FnMut(u32),
-) -> Result<Written, PlanError> {
+) -> Result<Written, Error> {
     let mut hook = |attempt: u32| {
         before_swap(attempt);
         true
@@ -274,11 +274,11 @@ pub fn reconcile_branch_with(
     now: jiff::Timestamp,
     target: &Target,
     mut hooks: Hooks<'_>,
-) -> Result<Written, PlanError> {
+) -> Result<Written, Error> {
     let mut repo = match GitRepo::discover(root) {
         Ok(repo) => repo,
         Err(GitError::NotARepository { path }) => {
-            return Err(PlanError::NotGit(path.display().to_string()));
+            return Err(Error::NotGit(path.display().to_string()));
         }
         Err(e) => return Err(e.into()),
     };
@@ -328,7 +328,7 @@ pub fn reconcile_branch_with(
         if let Some(hook) = hooks.before_swap.as_mut()
             && !hook(attempt)
         {
-            return Err(PlanError::Abandoned);
+            return Err(Error::Abandoned);
         }
         let landed = match target {
             Target::Local => repo.move_branch(&branch, &tip, &commit, &prepared.subject)?,
@@ -359,7 +359,7 @@ pub fn reconcile_branch_with(
             "the branch moved during the reconcile: starting again on its new head"
         );
     }
-    Err(PlanError::Raced {
+    Err(Error::Raced {
         branch,
         tries: MAX_TRIES,
     })

@@ -7,7 +7,8 @@ use anyhow::Context;
 use clap::Args;
 
 use super::{EXIT_ERRORS, Global};
-use railyard::reconcile::{self, PlanError};
+use railyard::error::Error;
+use railyard::reconcile;
 
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
@@ -31,7 +32,7 @@ pub fn run(global: &Global, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
         args.name.as_deref(),
     ) {
         Ok(promotion) => promotion,
-        Err(PlanError::Refused(refusal)) => {
+        Err(Error::PromotionRefused(refusal)) => {
             eprintln!("error: cannot promote: {refusal}");
             return Ok(ExitCode::from(EXIT_ERRORS));
         }

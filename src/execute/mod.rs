@@ -24,9 +24,9 @@ pub use board::{Board, BoardTask, Counts, Scheduler, TaskRef};
 use crate::catalog::Catalog;
 use crate::engine::world::TaskState;
 use crate::engine::{ObjectPlan, StatusMap};
+use crate::error::Error;
 use crate::git::{GitError, GitRepo};
 use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
-use crate::reconcile::PlanError;
 use crate::status::{RunState, TaskRun};
 use crate::writeback::{self, Target, Written};
 
@@ -240,22 +240,13 @@ pub struct Execution {
     pub stopped: Option<String>,
 }
 
-/// Why railyard will not execute.
-#[derive(Debug, thiserror::Error)]
-pub enum Refusal {
-    #[error(
-        "railyard runs tasks only on the configured branch `{configured}`, and {found}: switch to `{configured}` first, or leave out `--execute`"
-    )]
-    WrongBranch { configured: String, found: String },
-}
-
 /// Checks that the repository at `root` has the configured branch checked out, and returns
 /// the committed settings.
-pub fn check_branch(root: &Path) -> Result<crate::load::Settings, PlanError> {
+pub fn check_branch(root: &Path) -> Result<crate::load::Settings, Error> {
     let repo = match GitRepo::discover(root) {
         Ok(repo) => repo,
         Err(GitError::NotARepository { path }) => {
-            return Err(PlanError::NotGit(path.display().to_string()));
+            return Err(Error::NotGit(path.display().to_string()));
         }
         Err(e) => return Err(e.into()),
     };
@@ -263,14 +254,14 @@ pub fn check_branch(root: &Path) -> Result<crate::load::Settings, PlanError> {
     let configured = settings.branch.clone();
     match repo.checked_out_branch()? {
         Some(branch) if branch == configured => Ok(settings),
-        Some(branch) => Err(PlanError::Execute(Refusal::WrongBranch {
+        Some(branch) => Err(Error::WrongBranch {
             configured,
             found: format!("this working tree has `{branch}` checked out"),
-        })),
-        None => Err(PlanError::Execute(Refusal::WrongBranch {
+        }),
+        None => Err(Error::WrongBranch {
             configured,
             found: "this working tree has no branch checked out (detached HEAD)".into(),
-        })),
+        }),
     }
 }
 
@@ -300,7 +291,7 @@ pub async fn execute(
     options: Options,
     stop: impl std::future::Future<Output = String>,
     observer: &mut dyn FnMut(Event<'_>),
-) -> Result<Execution, PlanError> {
+) -> Result<Execution, Error> {
     let settings = check_branch(&root)?;
     let first = commit_runs(
         root.clone(),
@@ -494,7 +485,7 @@ async fn commit_runs(
     root: PathBuf,
     options: Options,
     recorded: Recorded,
-) -> Result<Written, PlanError> {
+) -> Result<Written, Error> {
     blocking(move || {
         writeback::reconcile_branch_with(
             &root,
@@ -511,9 +502,9 @@ async fn commit_runs(
 
 /// Runs git work off the async threads.
 async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, PlanError> + Send + 'static,
-) -> Result<T, PlanError> {
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
     tokio::task::spawn_blocking(work)
         .await
-        .unwrap_or_else(|e| Err(PlanError::Internal(e.to_string())))
+        .unwrap_or_else(|e| Err(Error::Internal(e.to_string())))
 }
