@@ -39,7 +39,7 @@ pub struct Written {
     /// How many times the branch moved under the reconcile.
     pub retries: u32,
     /// With recorded runs: the task boards whose ready automated tasks `--execute` starts.
-    pub boards: Vec<crate::execute::Board>,
+    pub boards: Vec<crate::execute::board::Board>,
     /// Notifications delivered after the status commit (sink deliveries).
     pub notified: usize,
     /// Deliveries that failed, one sentence each (tried again by the next reconcile).
@@ -64,7 +64,7 @@ struct Prepared {
     warnings: Vec<String>,
     errors: usize,
     changes: Vec<(String, Option<Vec<u8>>)>,
-    boards: Vec<crate::execute::Board>,
+    boards: Vec<crate::execute::board::Board>,
     /// Notifications owed to sinks once this status is committed.
     owed: Vec<(Kind, String, crate::status::Outgoing)>,
     sinks: Vec<crate::manifest::NotifySink>,
@@ -76,7 +76,7 @@ fn prepare(
     repo: &mut GitRepo,
     tip: &str,
     now: jiff::Timestamp,
-    recorded: Option<&crate::execute::Recorded>,
+    recorded: Option<&crate::execute::recorded::Recorded>,
     cache: Option<&mut Incremental>,
     delivered: Option<&crate::deliver::Delivered>,
 ) -> Result<Prepared, Error> {
@@ -164,7 +164,7 @@ fn prepare(
     ));
     lap("reconciled");
     let boards = if recorded.is_some() {
-        crate::execute::boards(&catalog, &plans)
+        crate::execute::board::boards(&catalog, &plans)
     } else {
         Vec::new()
     };
@@ -257,7 +257,7 @@ pub fn reconcile_branch(
 #[derive(Default)]
 pub struct Hooks<'a> {
     /// Runs `--execute` recorded, laid over the previous status.
-    pub recorded: Option<&'a crate::execute::Recorded>,
+    pub recorded: Option<&'a crate::execute::recorded::Recorded>,
     /// What the last round kept for this one (`watch`).
     pub cache: Option<&'a mut Incremental>,
     /// Runs between building the commit and moving the branch (or pushing); `false`

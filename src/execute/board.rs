@@ -9,6 +9,11 @@
 //! never become startable here.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::catalog::Catalog;
+use crate::engine::ObjectPlan;
+use crate::manifest::{ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
 
 use crate::engine::world::TaskState;
 use crate::manifest::Kind;
@@ -182,6 +187,87 @@ impl Scheduler {
 
 fn startable(task: &BoardTask) -> bool {
     task.state == TaskState::Ready && task.run.is_some()
+}
+
+/// The boards of the objects whose tasks run in their current phase and that have a ready
+/// automated task, in plan order.
+pub fn boards(catalog: &Catalog<'_>, plans: &[std::sync::Arc<ObjectPlan>]) -> Vec<Board> {
+    let mut boards = Vec::new();
+    for plan in plans.iter().filter(|p| !p.invalid) {
+        let Some(view) = plan.tasks.as_ref().filter(|v| v.active) else {
+            continue;
+        };
+        if !view.states.values().any(|s| s == "ready") {
+            continue;
+        }
+        let (definitions, environment): (Vec<&Task>, Option<String>) = match plan.kind {
+            Kind::Turnover => {
+                let Some(turnover) = catalog.get::<TurnoverSpec>(&plan.name) else {
+                    continue;
+                };
+                (
+                    crate::tasks::turnover_tasks(catalog, turnover)
+                        .into_iter()
+                        .map(|p| p.task)
+                        .collect(),
+                    Some(turnover.manifest.spec.environment.to_string()),
+                )
+            }
+            Kind::Release => {
+                let tasks = catalog
+                    .get::<ReleaseSpec>(&plan.name)
+                    .and_then(|r| r.manifest.spec.release_model.clone())
+                    .and_then(|m| catalog.get::<ReleaseModelSpec>(m.as_str()))
+                    .zip(view.plan.as_deref())
+                    .and_then(|(m, p)| m.manifest.spec.task_plans.get(p))
+                    .map(|t| t.iter().collect())
+                    .unwrap_or_default();
+                (tasks, None)
+            }
+            _ => continue,
+        };
+        let tasks = view
+            .order
+            .iter()
+            .enumerate()
+            .filter_map(|(k, id)| {
+                let task = definitions.iter().find(|t| t.id.as_str() == id)?;
+                Some(BoardTask {
+                    id: id.clone(),
+                    title: task.title.clone(),
+                    run: match task.task_type {
+                        crate::manifest::TaskType::Automated => task.run.clone(),
+                        crate::manifest::TaskType::Manual => None,
+                    },
+                    timeout: task.timeout.map_or(catalog.settings.task_timeout, |t| {
+                        Duration::from_secs(t.seconds)
+                    }),
+                    dependencies: view
+                        .dependencies
+                        .get(k)
+                        .map(|d| d.iter().map(|&p| p as usize).collect())
+                        .unwrap_or_default(),
+                    state: view
+                        .states
+                        .get(id)
+                        .and_then(|s| TaskState::parse(s))
+                        .unwrap_or(TaskState::Pending),
+                })
+            })
+            .collect::<Vec<_>>();
+        if tasks.len() != view.order.len() {
+            continue;
+        }
+        boards.push(Board {
+            kind: plan.kind,
+            name: plan.name.clone(),
+            environment,
+            attempt: view.attempt,
+            plan: view.plan.clone(),
+            tasks,
+        });
+    }
+    boards
 }
 
 #[cfg(test)]

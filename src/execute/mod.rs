@@ -12,154 +12,21 @@
 
 pub mod board;
 pub mod process;
+pub mod recorded;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-pub use board::{Board, BoardTask, Counts, Scheduler, TaskRef};
+pub use board::{Board, BoardTask, Counts, Scheduler, TaskRef, boards};
+pub use recorded::Recorded;
 
-use crate::catalog::Catalog;
-use crate::engine::world::TaskState;
-use crate::engine::{ObjectPlan, StatusMap};
 use crate::error::Error;
 use crate::git::{GitError, GitRepo};
-use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
+use crate::manifest::Kind;
 use crate::status::{RunState, TaskRun};
 use crate::writeback::{self, Target, Written};
-
-/// The reason a run left `running` by an earlier railyard is recorded as failed.
-const INTERRUPTED: &str = "interrupted: the railyard that ran it stopped before it finished; raise `retry.attempt` to run it again";
-
-/// Runs recorded by this execution, laid over the previous status before each reconcile.
-#[derive(Clone, Debug, Default)]
-pub struct Recorded {
-    runs: BTreeMap<(Kind, String), BTreeMap<String, TaskRun>>,
-    /// Runs that an earlier railyard left `running` are failed with [`INTERRUPTED`] (only the
-    /// first reconcile of an execution: later ones see this execution's own runs).
-    pub interrupt_stale: bool,
-}
-
-impl Recorded {
-    pub fn insert(&mut self, kind: Kind, name: &str, task: &str, run: TaskRun) {
-        self.runs
-            .entry((kind, name.to_string()))
-            .or_default()
-            .insert(task.to_string(), run);
-    }
-
-    /// The previous status with these runs in it.
-    pub fn apply(&self, previous: &mut StatusMap) {
-        if self.interrupt_stale {
-            for (key, status) in previous.iter_mut() {
-                let stale = |task: &String, run: &TaskRun| {
-                    run.state == RunState::Running
-                        && !self.runs.get(key).is_some_and(|r| r.contains_key(task))
-                };
-                // Copied (from the status file it shares) only when a run is to change.
-                if !status.runs.iter().any(|(task, run)| stale(task, run)) {
-                    continue;
-                }
-                for (task, run) in &mut std::sync::Arc::make_mut(status).runs {
-                    if stale(task, run) {
-                        run.state = RunState::Failed;
-                        run.reason = Some(INTERRUPTED.into());
-                    }
-                }
-            }
-        }
-        for (key, runs) in &self.runs {
-            if let Some(status) = previous.get_mut(key) {
-                std::sync::Arc::make_mut(status)
-                    .runs
-                    .extend(runs.iter().map(|(k, v)| (k.clone(), v.clone())));
-            }
-        }
-    }
-}
-
-/// The boards of the objects whose tasks run in their current phase and that have a ready
-/// automated task, in plan order.
-pub fn boards(catalog: &Catalog<'_>, plans: &[std::sync::Arc<ObjectPlan>]) -> Vec<Board> {
-    let mut boards = Vec::new();
-    for plan in plans.iter().filter(|p| !p.invalid) {
-        let Some(view) = plan.tasks.as_ref().filter(|v| v.active) else {
-            continue;
-        };
-        if !view.states.values().any(|s| s == "ready") {
-            continue;
-        }
-        let (definitions, environment): (Vec<&Task>, Option<String>) = match plan.kind {
-            Kind::Turnover => {
-                let Some(turnover) = catalog.get::<TurnoverSpec>(&plan.name) else {
-                    continue;
-                };
-                (
-                    crate::tasks::turnover_tasks(catalog, turnover)
-                        .into_iter()
-                        .map(|p| p.task)
-                        .collect(),
-                    Some(turnover.manifest.spec.environment.to_string()),
-                )
-            }
-            Kind::Release => {
-                let tasks = catalog
-                    .get::<ReleaseSpec>(&plan.name)
-                    .and_then(|r| r.manifest.spec.release_model.clone())
-                    .and_then(|m| catalog.get::<ReleaseModelSpec>(m.as_str()))
-                    .zip(view.plan.as_deref())
-                    .and_then(|(m, p)| m.manifest.spec.task_plans.get(p))
-                    .map(|t| t.iter().collect())
-                    .unwrap_or_default();
-                (tasks, None)
-            }
-            _ => continue,
-        };
-        let tasks = view
-            .order
-            .iter()
-            .enumerate()
-            .filter_map(|(k, id)| {
-                let task = definitions.iter().find(|t| t.id.as_str() == id)?;
-                Some(BoardTask {
-                    id: id.clone(),
-                    title: task.title.clone(),
-                    run: match task.task_type {
-                        crate::manifest::TaskType::Automated => task.run.clone(),
-                        crate::manifest::TaskType::Manual => None,
-                    },
-                    timeout: task.timeout.map_or(catalog.settings.task_timeout, |t| {
-                        Duration::from_secs(t.seconds)
-                    }),
-                    dependencies: view
-                        .dependencies
-                        .get(k)
-                        .map(|d| d.iter().map(|&p| p as usize).collect())
-                        .unwrap_or_default(),
-                    state: view
-                        .states
-                        .get(id)
-                        .and_then(|s| TaskState::parse(s))
-                        .unwrap_or(TaskState::Pending),
-                })
-            })
-            .collect::<Vec<_>>();
-        if tasks.len() != view.order.len() {
-            continue;
-        }
-        boards.push(Board {
-            kind: plan.kind,
-            name: plan.name.clone(),
-            environment,
-            attempt: view.attempt,
-            plan: view.plan.clone(),
-            tasks,
-        });
-    }
-    boards
-}
 
 /// The clock of an execution or a watch: fixed by `--now`, the system's, or (for `watch
 /// --now`) one that starts at a given instant and runs.
@@ -296,10 +163,7 @@ pub async fn execute(
     let first = commit_runs(
         root.clone(),
         options.clone(),
-        Recorded {
-            interrupt_stale: true,
-            ..Recorded::default()
-        },
+        Recorded::interrupting_stale(),
     )
     .await?;
     let mut scheduler = Scheduler::new(first.boards.clone());
