@@ -15,8 +15,6 @@ use crate::git::{GitError, GitRepo};
 use crate::load::{self, Settings};
 use crate::manifest::{ApplicationReleaseSpec, Kind};
 use crate::plan::Plan;
-use crate::validate;
-use crate::writeback;
 
 /// The plan for the working tree at `root` (uncommitted edits included), at `now`. Inside a
 /// git repository, approvals and reports are trusted from its history; in a plain folder
@@ -32,13 +30,13 @@ pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, Error> {
 pub fn plan_worktree_cached(
     root: &Path,
     now: jiff::Timestamp,
-    cache: &mut writeback::Incremental,
+    cache: &mut crate::pipeline::Incremental,
 ) -> Result<Plan, Error> {
-    let mut loaded = load::read_worktree_cached(root, Some(&mut cache.tree.parse))?;
+    let loaded = load::read_worktree_cached(root, Some(&mut cache.tree.parse))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
-    let plan = plan_loaded_with(
-        &mut loaded,
+    let plan = plan_loaded(
+        &loaded,
         &own,
         &facts,
         now,
@@ -52,10 +50,10 @@ pub fn plan_worktree_cached(
 /// The working tree loaded and planned, starting from railyard's own trusted status, as
 /// `reconcile --dry-run`, `graph` and `promote` all see it.
 fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), Error> {
-    let mut loaded = load::read_worktree(root)?;
+    let loaded = load::read_worktree(root)?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
-    let plan = plan_loaded(&mut loaded, &own, &facts, now, "working-tree".to_string());
+    let plan = plan_loaded(&loaded, &own, &facts, now, "working-tree".to_string(), None);
     Ok((loaded, plan))
 }
 
@@ -72,11 +70,11 @@ fn worktree_facts(root: &Path) -> Result<Facts, Error> {
 /// (the working tree is not looked at).
 pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
-    let (mut loaded, status) = repo.read_tree(rev)?;
+    let (loaded, status) = repo.read_tree(rev)?;
     let existing = status;
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let plan = plan_loaded(&mut loaded, &existing, &facts, now, revision);
+    let plan = plan_loaded(&loaded, &existing, &facts, now, revision, None);
     crate::reclaim::at_end((loaded, existing));
     Ok(plan)
 }
@@ -92,14 +90,14 @@ pub fn plan_pull_request(
 ) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
     let parted = repo.merge_base(base, rev)?;
-    let (mut loaded, existing) = repo.read_tree(rev)?;
+    let (loaded, existing) = repo.read_tree(rev)?;
     let (before, _) = repo.read_tree(&parted)?;
     let changed = repo.changed_paths(&parted, rev)?;
     let review = crate::review::review(&before, &loaded, &changed);
     drop(before);
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let mut plan = plan_loaded(&mut loaded, &existing, &facts, now, revision);
+    let mut plan = plan_loaded(&loaded, &existing, &facts, now, revision, None);
     crate::reclaim::at_end((loaded, existing));
     if !review.diagnostics.is_empty() {
         plan.diagnostics.extend(review.diagnostics);
@@ -109,74 +107,49 @@ pub fn plan_pull_request(
     Ok(plan)
 }
 
-/// The plan for what was loaded: pure. The documents' YAML trees are freed once the
-/// diagnostics are made (the engine reads the typed model), which keeps a large repository's
-/// peak memory down.
+/// The plan of what was read: the pipeline's outcome as a plan, with `revision` for its
+/// title. `cache` is what the last round kept (`watch --dry-run`).
 pub fn plan_loaded(
-    loaded: &mut load::Loaded,
+    loaded: &load::Loaded,
     own_files: &crate::git::OwnFiles,
     facts: &Facts,
     now: jiff::Timestamp,
     revision: String,
+    cache: Option<&mut crate::pipeline::Incremental>,
 ) -> Plan {
-    plan_loaded_with(loaded, own_files, facts, now, revision, None)
-}
-
-/// [`plan_loaded`] with what the checks and the engine kept of the last round (`watch
-/// --dry-run`).
-fn plan_loaded_with(
-    loaded: &mut load::Loaded,
-    own_files: &crate::git::OwnFiles,
-    facts: &Facts,
-    now: jiff::Timestamp,
-    revision: String,
-    cache: Option<&mut writeback::Incremental>,
-) -> Plan {
-    let (checks, memo) = match cache {
-        Some(cache) => (Some(&mut cache.checks), Some(&mut cache.memo)),
-        None => (None, None),
-    };
-    let mut diagnostics = validate::check_loaded_with(loaded, checks);
-    let changed = crate::trust::changed_records(&loaded.documents, facts);
-    if !changed.is_empty() {
-        diagnostics.extend(changed);
-        crate::diagnostics::sort(&mut diagnostics);
-    }
-    loaded.release_trees();
-    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    // railyard's own files are trusted only where git says railyard wrote them last.
-    let writeback::Trusted {
-        previous,
-        files: before,
-        warnings,
-        distrusted,
-    } = writeback::trusted_previous(&loaded.settings, &catalog.keys, own_files, facts, None);
-    let mut objects = engine::reconcile_with(&catalog, &diagnostics, &previous, facts, now, memo);
-    crate::notify::hand_edits(&loaded.settings, &mut objects, &distrusted);
-    let settings = &loaded.settings;
-    let changes = writeback::planned_changes(
-        &settings.status_dir,
-        &settings.summary,
-        &catalog,
-        &objects,
-        (own_files, &before),
+    let outcome = crate::pipeline::reconcile(
+        crate::pipeline::Inputs {
+            loaded,
+            own_files,
+            facts,
+            now,
+            recorded: None,
+            delivered: None,
+        },
+        cache,
     );
-    let (messages, unresolved) =
-        crate::notify::messages(&catalog, &objects, settings.repository_url.as_deref());
-    let mut warnings = warnings;
-    warnings.extend(unresolved);
-    let signatures = catalog.keys.mode;
-    drop(catalog);
-    crate::reclaim::at_end((previous, before));
+    let changes = outcome
+        .changes
+        .iter()
+        .map(|(path, bytes)| {
+            let action = match (own_files.contains_key(path), bytes) {
+                (_, None) => "delete",
+                (true, Some(_)) => "update",
+                (false, Some(_)) => "create",
+            };
+            (path.clone(), action.to_string())
+        })
+        .collect();
+    crate::reclaim::at_end(outcome.previous);
     Plan {
-        signatures,
+        signatures: outcome.signatures,
         revision,
-        objects,
-        diagnostics,
+        objects: outcome.plans,
+        diagnostics: outcome.diagnostics,
         changes,
         verified: facts.verified,
-        warnings,
-        messages,
+        warnings: outcome.warnings,
+        messages: outcome.messages,
     }
 }
 

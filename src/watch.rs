@@ -23,8 +23,8 @@ use crate::error::Error;
 use crate::execute::{self, Clock};
 use crate::git::GitRepo;
 use crate::load::{Selection, Settings};
+use crate::pipeline::Incremental;
 use crate::plan::Plan;
-use crate::writeback::Incremental;
 use crate::writeback::{self, Hooks, Target, Written};
 
 /// What a changed path means to the watcher.

@@ -684,3 +684,122 @@ fn railyards_own_files_are_read_back_whatever_the_manifest_limit() {
     assert_eq!(json["objects"][0]["transitions"], serde_json::json!([]));
     assert_eq!(json["objects"][0]["phase"], "construction");
 }
+
+/// The dry-run's `changes`, as (path, `A` | `M` | `D`), and what the commit of the same
+/// repository at the same clock changed, from git: the two must be the same list.
+fn dry_run_matches_the_commit(dir: &std::path::Path, now: &str, what: &str) {
+    let (plan, code) = common::dry_run_json(dir, now, &[]);
+    assert!(code == 0 || code == 1, "{what}: {plan}");
+    let mut planned: Vec<(String, String)> = plan["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            let action = match c["action"].as_str() {
+                Some("create") => "A",
+                Some("update") => "M",
+                Some("delete") => "D",
+                other => panic!("{what}: an action {other:?}"),
+            };
+            (
+                c["path"].as_str().expect("a path").to_string(),
+                action.to_string(),
+            )
+        })
+        .collect();
+    planned.sort();
+    let before = git_out(dir, &["rev-parse", "HEAD"]);
+    let out = railyard()
+        .args(["reconcile", "--now", now, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The status commit, not the delivery record after it.
+    let log = git_out(
+        dir,
+        &["log", "--format=%H %s", &format!("{}..HEAD", before.trim())],
+    );
+    let status_commit = log
+        .lines()
+        .rev()
+        .next()
+        .map(|l| l.split(' ').next().unwrap_or_default().to_string());
+    let mut committed: Vec<(String, String)> = match status_commit {
+        None => Vec::new(),
+        Some(id) => git_out(
+            dir,
+            &[
+                "diff",
+                "--name-status",
+                "--no-renames",
+                &format!("{id}~1"),
+                &id,
+            ],
+        )
+        .lines()
+        .map(|l| {
+            let (action, path) = l.split_once('\t').expect("a name-status line");
+            (path.to_string(), action.to_string())
+        })
+        .collect(),
+    };
+    committed.sort();
+    assert_eq!(
+        planned, committed,
+        "{what}: the dry-run's changes and the commit's"
+    );
+}
+
+#[test]
+fn the_dry_run_s_changes_are_the_commit_s_tree() {
+    // The sample, as a team would first commit it, then a day later.
+    let repo = git_repo();
+    let dir = repo.path();
+    common::copy_tree(&common::root().join("examples/acme"), dir);
+    git(dir, &["add", "-A"], "rita", "2026-11-20T10:00:00Z");
+    git(
+        dir,
+        &["commit", "-qm", "sample"],
+        "rita",
+        "2026-11-20T10:00:00Z",
+    );
+    dry_run_matches_the_commit(dir, "2026-11-25T12:00:00Z", "the sample, first");
+    dry_run_matches_the_commit(dir, "2026-12-02T10:00:00Z", "the sample, a week later");
+    dry_run_matches_the_commit(dir, "2026-12-02T10:00:00Z", "the sample, up to date");
+    // A train with a webhook sink: the outbox is part of the status the commit writes.
+    let repo = common::train_repo();
+    let dir = repo.path();
+    commit(
+        dir,
+        &[(
+            "railyard.yaml",
+            "apiVersion: railyard/v1\nkind: Config\nmetadata: {name: r}\nspec:\n  notify:\n    - {name: chat, webhook: {urlFrom: RAILYARD_TEST_UNSET_URL}}\n",
+        )],
+        "rita",
+        "2026-11-02T10:00:00Z",
+    );
+    dry_run_matches_the_commit(dir, NOW, "a train with a sink");
+    // A hand-edited status file and a deleted object.
+    let path = "status/ReleaseTrain/q4.yaml";
+    let edited = std::fs::read_to_string(dir.join(path)).expect("a status file") + "# by hand\n";
+    commit(dir, &[(path, &edited)], "rita", "2026-11-03T10:00:00Z");
+    dry_run_matches_the_commit(dir, NOW, "after a hand edit");
+    git(
+        dir,
+        &["rm", "-q", "trains/q4.yaml"],
+        "rita",
+        "2026-11-26T10:00:00Z",
+    );
+    git(
+        dir,
+        &["commit", "-qm", "drop q4"],
+        "rita",
+        "2026-11-26T10:00:00Z",
+    );
+    dry_run_matches_the_commit(dir, NOW, "a deleted train");
+}

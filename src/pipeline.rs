@@ -1,0 +1,191 @@
+//! The reconcile, once: from what was read (manifests, railyard's own files, the history,
+//! the clock) to what railyard would write (each object's plan, the status files and
+//! `STATUS.md`, the notifications owed, the warnings). Pure: it reads and writes nothing.
+//! `reconcile --dry-run`, the status commit, `--execute`, `explain`, `graph`, `promote` and
+//! `watch` all call it, so that a dry-run shows exactly what a commit would do.
+
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::diagnostics::Diagnostic;
+use crate::engine::{self, ObjectPlan, StatusMap};
+use crate::execute::board::Board;
+use crate::execute::recorded::Recorded;
+use crate::facts::Facts;
+use crate::git::OwnFiles;
+use crate::load::Loaded;
+use crate::manifest::SignatureMode;
+use crate::notify::Message;
+use crate::status_files::{self, Trusted};
+use crate::validate;
+
+/// What a watcher keeps from one round for the next: each part is an input of the round
+/// that it makes cheaper when little changed, never one that changes what the round decides
+/// (the same round without it gives the same bytes).
+#[derive(Default)]
+pub struct Incremental {
+    /// Manifests parsed by blob, and what the last round read of the committed tree (the
+    /// working tree's loads, `watch --dry-run`, use its parse cache too).
+    pub tree: crate::git::TreeCache,
+    /// The facts of the last tip read (who added and changed each file).
+    pub facts: Option<(String, Arc<Facts>)>,
+    /// railyard's own status files as parsed before.
+    pub statuses: status_files::Statuses,
+    /// What the engine decided last round, for the objects whose inputs did not change.
+    pub memo: engine::memo::Memo,
+    /// What the cross-object checks found last round, for the objects that did not change.
+    pub checks: crate::check::Memo,
+    /// What the last round found and wrote of railyard's own files.
+    pub rendered: status_files::Rendered,
+}
+
+impl Incremental {
+    /// Manifest files the last load parsed (the rest came from the cache).
+    pub fn parsed(&self) -> usize {
+        self.tree.parse.parsed
+    }
+}
+
+/// What a reconcile starts from.
+pub struct Inputs<'a> {
+    pub loaded: &'a Loaded,
+    /// railyard's own files as the tree (or the working tree) has them.
+    pub own_files: &'a OwnFiles,
+    pub facts: &'a Facts,
+    pub now: jiff::Timestamp,
+    /// Runs `--execute` recorded, laid over the previous status (and the boards of what may
+    /// run next are made).
+    pub recorded: Option<&'a Recorded>,
+    /// Deliveries to record, laid over the previous status.
+    pub delivered: Option<&'a crate::deliver::Delivered>,
+}
+
+/// What a reconcile decided.
+pub struct Outcome {
+    pub plans: Vec<Arc<ObjectPlan>>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// railyard's own files someone else changed, recipients that name nobody, sinks that
+    /// can receive nothing: one sentence each.
+    pub warnings: Vec<String>,
+    /// The notifications of this reconcile, recipients resolved.
+    pub messages: Vec<Message>,
+    /// Each of railyard's own files to write (its bytes) or to delete (`None`), by path.
+    pub changes: Vec<(String, Option<Vec<u8>>)>,
+    /// With [`Inputs::recorded`]: the task boards of what may run next.
+    pub boards: Vec<Board>,
+    /// `trust.signatures`, as the catalog read it.
+    pub signatures: SignatureMode,
+    /// What the outcome was worked out from, let go of by the caller when it is done.
+    pub previous: StatusMap,
+}
+
+/// The reconcile of `inputs`, starting from what `cache` kept of the last round.
+pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome {
+    let started = std::time::Instant::now();
+    let lap =
+        |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    let Inputs {
+        loaded,
+        own_files,
+        facts,
+        now,
+        recorded,
+        delivered,
+    } = inputs;
+    let mut cache = cache;
+    let settings = &loaded.settings;
+    // One catalog for the checks and the engine.
+    let (catalog, names) = Catalog::build(settings, &loaded.documents);
+    lap("built the catalog");
+    // The cross-object checks run on one core while the status files are parsed on the
+    // others: neither needs the other.
+    let (
+        Trusted {
+            mut previous,
+            files: before,
+            warnings,
+            distrusted,
+        },
+        diagnostics,
+    ) = {
+        let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
+        let found = rayon::join(
+            || {
+                status_files::trusted_previous(
+                    settings,
+                    &catalog.keys,
+                    own_files,
+                    facts,
+                    cache.as_deref_mut().map(|c| &mut c.statuses),
+                )
+            },
+            || validate::check_catalog(loaded, &catalog, names, checks.as_mut()),
+        );
+        if let (Some(cache), Some(checks)) = (cache.as_deref_mut(), checks) {
+            cache.checks = checks;
+        }
+        found
+    };
+    let mut diagnostics = diagnostics;
+    let changed = crate::trust::changed_records(&loaded.documents, facts);
+    if !changed.is_empty() {
+        diagnostics.extend(changed);
+        crate::diagnostics::sort(&mut diagnostics);
+    }
+    if let Some(recorded) = recorded {
+        recorded.apply(&mut previous);
+    }
+    if let Some(delivered) = delivered {
+        delivered.apply(&mut previous);
+    }
+    lap("read the previous status and checked the manifests");
+    let mut plans = engine::reconcile_with(
+        &catalog,
+        &diagnostics,
+        &previous,
+        facts,
+        now,
+        cache.as_deref_mut().map(|cache| &mut cache.memo),
+    );
+    crate::notify::hand_edits(settings, &mut plans, &distrusted);
+    let (messages, unresolved) =
+        crate::notify::messages(&catalog, &plans, settings.repository_url.as_deref());
+    let mut warnings = warnings;
+    warnings.extend(unresolved);
+    warnings.extend(crate::deliver::enqueue(
+        &catalog,
+        &mut plans,
+        &messages,
+        &settings.notify,
+    ));
+    lap("reconciled");
+    let boards = if recorded.is_some() {
+        crate::execute::board::boards(&catalog, &plans)
+    } else {
+        Vec::new()
+    };
+    let wanted = status_files::owned_files(
+        &settings.status_dir,
+        &settings.summary,
+        &catalog,
+        &plans,
+        (own_files, &before),
+        cache.map(|cache| &mut cache.rendered),
+    );
+    let changes = status_files::diff(&wanted, own_files);
+    lap("rendered the files");
+    let signatures = catalog.keys.mode;
+    drop(wanted);
+    drop(catalog);
+    crate::reclaim::at_end(before);
+    Outcome {
+        plans,
+        diagnostics,
+        warnings,
+        messages,
+        changes,
+        boards,
+        signatures,
+        previous,
+    }
+}
