@@ -253,18 +253,11 @@ pub enum LoadError {
 }
 
 /// Reads the working tree at `root`: `railyard.yaml` first (it says which files are
-/// manifests), then every manifest file, in parallel.
-pub fn read_worktree(root: &Path) -> Result<Loaded, LoadError> {
-    read_worktree_cached(root, None)
-}
-
-/// [`read_worktree`], parsing only the files whose path, size and modification time the
-/// cache does not know. A file changed in the last two seconds is always read again: a
-/// second edit within the file system's timestamp granularity could keep both the same.
-pub fn read_worktree_cached(
-    root: &Path,
-    cache: Option<&mut ParseCache>,
-) -> Result<Loaded, LoadError> {
+/// manifests), then every manifest file, in parallel. With `cache` (`watch --dry-run`), only
+/// the files whose path, size and modification time it does not know are parsed; a file
+/// changed in the last two seconds is always read again: a second edit within the file
+/// system's timestamp granularity could keep both the same.
+pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Loaded, LoadError> {
     let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound {
             path: root.to_path_buf(),
@@ -1144,7 +1137,7 @@ mod tests {
         put("b.yaml", &TEAM.replace("devs", "ops"), hour_ago);
         let mut cache = ParseCache::default();
         let load = |cache: &mut ParseCache| {
-            let loaded = read_worktree_cached(dir.path(), Some(cache)).expect("loads");
+            let loaded = read_worktree(dir.path(), Some(cache)).expect("loads");
             let names: Vec<String> = loaded
                 .documents
                 .iter()

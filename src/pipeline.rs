@@ -139,7 +139,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         delivered.apply(&mut previous);
     }
     lap("read the previous status and checked the manifests");
-    let mut plans = engine::reconcile_with(
+    let mut plans = engine::reconcile(
         &catalog,
         &diagnostics,
         &previous,

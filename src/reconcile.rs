@@ -32,7 +32,7 @@ pub fn plan_worktree_cached(
     now: jiff::Timestamp,
     cache: &mut crate::pipeline::Incremental,
 ) -> Result<Plan, Error> {
-    let loaded = load::read_worktree_cached(root, Some(&mut cache.tree.parse))?;
+    let loaded = load::read_worktree(root, Some(&mut cache.tree.parse))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
     let plan = plan_loaded(
@@ -50,7 +50,7 @@ pub fn plan_worktree_cached(
 /// The working tree loaded and planned, starting from railyard's own trusted status, as
 /// `reconcile --dry-run`, `graph` and `promote` all see it.
 fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), Error> {
-    let loaded = load::read_worktree(root)?;
+    let loaded = load::read_worktree(root, None)?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
     let plan = plan_loaded(&loaded, &own, &facts, now, "working-tree".to_string(), None);

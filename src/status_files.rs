@@ -399,52 +399,6 @@ pub fn owned_files<'f>(
     Wanted { files, complete }
 }
 
-/// The files a reconcile would create, update or delete, as (path, action): what
-/// [`owned_files`] and [`diff`] give, but a file is rendered only to compare it with one that
-/// exists (a dry-run of a large repository without status renders nothing).
-pub fn planned_changes(
-    status_dir: &str,
-    summary: &str,
-    catalog: &Catalog<'_>,
-    plans: &[std::sync::Arc<ObjectPlan>],
-    (own_files, before): Existing<'_>,
-) -> Vec<(String, String)> {
-    let mut changes = Vec::new();
-    let mut kept = std::collections::BTreeSet::new();
-    for object in plans {
-        let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
-        kept.insert(path.clone());
-        if object.invalid {
-            continue;
-        }
-        match own_files.get(&path) {
-            None => changes.push((path, "create".to_string())),
-            Some(bytes) => {
-                if unchanged(own_files, before, &path, object).is_none()
-                    && status_file(object).render().as_bytes() != bytes.as_slice()
-                {
-                    changes.push((path, "update".to_string()));
-                }
-            }
-        }
-    }
-    match own_files.get(summary) {
-        None => changes.push((summary.to_string(), "create".to_string())),
-        Some(bytes) if crate::summary::render(catalog, plans).as_bytes() != bytes.as_slice() => {
-            changes.push((summary.to_string(), "update".to_string()));
-        }
-        Some(_) => {}
-    }
-    changes.extend(
-        own_files
-            .keys()
-            .filter(|p| *p != summary && !kept.contains(*p))
-            .map(|p| (p.clone(), "delete".to_string())),
-    );
-    changes.sort();
-    changes
-}
-
 /// The bytes of `path` when they are already what `object`'s status renders to: a trusted
 /// file (railyard wrote it last) that parses to the same status and tasks, with the header
 /// of the current format ([`crate::status::HEADER`] changes whenever the rendering does).

@@ -37,31 +37,27 @@ impl Validation {
 
 /// Validates the working tree at `root`.
 pub fn validate_dir(root: &Path) -> Result<Validation, LoadError> {
-    let loaded = load::read_worktree(root)?;
+    let loaded = load::read_worktree(root, None)?;
     Ok(validate_loaded(loaded))
 }
 
 /// Validates what was loaded: the loader's diagnostics plus every cross-object check.
 pub fn validate_loaded(loaded: Loaded) -> Validation {
-    let diagnostics = check_loaded(&loaded);
+    let diagnostics = check_loaded(&loaded, None);
     Validation {
         loaded,
         diagnostics,
     }
 }
 
-/// The loader's diagnostics and those of the checks, sorted.
-pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
-    check_loaded_with(loaded, None)
-}
-
-/// [`check_loaded`] with what a watcher kept of the last round's checks.
-pub fn check_loaded_with(loaded: &Loaded, memo: Option<&mut check::Memo>) -> Vec<Diagnostic> {
+/// The loader's diagnostics and those of the checks, sorted; with `memo`, what a watcher
+/// kept of the last round's checks (the same result).
+pub fn check_loaded(loaded: &Loaded, memo: Option<&mut check::Memo>) -> Vec<Diagnostic> {
     let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
     check_catalog(loaded, &catalog, names, memo)
 }
 
-/// [`check_loaded_with`] on the catalog of `loaded` already built, with what building it
+/// [`check_loaded`] on the catalog of `loaded` already built, with what building it
 /// found (`names`): for a caller that goes on to use the catalog.
 pub fn check_catalog(
     loaded: &Loaded,

@@ -65,7 +65,7 @@ fn the_sample_repository_validates_against_the_committed_schemas() {
             .expect("compiles")
     };
     let acme = root().join("examples/acme");
-    let loaded = railyard::load::read_worktree(&acme).expect("loads");
+    let loaded = railyard::load::read_worktree(&acme, None).expect("loads");
     assert!(loaded.documents.len() > 20);
     for document in &loaded.documents {
         let kind = document.kind.expect("a kind").as_str();

@@ -726,8 +726,7 @@ fn dry_run_matches_the_commit(dir: &std::path::Path, now: &str, what: &str) {
     );
     let status_commit = log
         .lines()
-        .rev()
-        .next()
+        .next_back()
         .map(|l| l.split(' ').next().unwrap_or_default().to_string());
     let mut committed: Vec<(String, String)> = match status_commit {
         None => Vec::new(),

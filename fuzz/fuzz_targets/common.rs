@@ -20,7 +20,7 @@ pub fn validate(files: Vec<RawFile>) -> load::Loaded {
         files.into_iter().partition(|f| f.path == "railyard.yaml");
     let (settings, config) = load::settings_from(config.first());
     let loaded = load::parse_files(settings, config, manifests);
-    let diagnostics = railyard::validate::check_loaded(&loaded);
+    let diagnostics = railyard::validate::check_loaded(&loaded, None);
     let style = railyard::diagnostics::HumanStyle { color: false };
     let _ = railyard::diagnostics::render_human(&diagnostics, &loaded.sources, style);
     let _ = railyard::diagnostics::to_json(&diagnostics);
@@ -31,10 +31,10 @@ pub fn validate(files: Vec<RawFile>) -> load::Loaded {
 /// `reconcile --dry-run` on these files and railyard's own (status files, STATUS.md): the
 /// plan, in every format.
 pub fn dry_run(files: Vec<RawFile>, own: railyard::git::OwnFiles) {
-    let mut loaded = validate(files);
+    let loaded = validate(files);
     let facts = railyard::facts::Facts::default();
     let now = jiff::Timestamp::from_second(1_796_212_800).expect("a valid instant");
-    let plan = railyard::reconcile::plan_loaded(&mut loaded, &own, &facts, now, "fuzz".into());
+    let plan = railyard::reconcile::plan_loaded(&loaded, &own, &facts, now, "fuzz".into(), None);
     let _ = plan.render_human();
     let _ = plan.render_markdown();
     let _ = serde_json::to_string(&plan.json());

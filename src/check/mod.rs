@@ -139,7 +139,7 @@ pub(crate) mod testing {
             })
             .collect();
         let loaded = crate::load::parse_files(Settings::default(), None, raw);
-        crate::validate::check_loaded(&loaded)
+        crate::validate::check_loaded(&loaded, None)
     }
 
     /// The codes and messages of those diagnostics.

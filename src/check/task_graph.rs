@@ -454,8 +454,8 @@ mod tests {
                         })
                         .collect()
                 });
-                let fresh = crate::validate::check_loaded(&loaded);
-                let kept = crate::validate::check_loaded_with(&loaded, Some(&mut memo));
+                let fresh = crate::validate::check_loaded(&loaded, None);
+                let kept = crate::validate::check_loaded(&loaded, Some(&mut memo));
                 assert_eq!(kept, fresh, "the memo changed what the checks find");
                 (kept, memo.turnovers.reused)
             })

@@ -26,7 +26,7 @@ pub struct CodeownersArgs {
 const PLACES: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
 pub fn codeowners(global: &Global, args: &CodeownersArgs) -> anyhow::Result<ExitCode> {
-    let loaded = railyard::load::read_worktree(&global.repo)?;
+    let loaded = railyard::load::read_worktree(&global.repo, None)?;
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     // CODEOWNERS paths start at the git repository's top.
     let (top, prefix) = match railyard::git::GitRepo::discover(&global.repo) {

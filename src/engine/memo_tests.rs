@@ -9,7 +9,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::memo::Memo;
-use super::{ObjectPlan, StatusMap, reconcile, reconcile_with};
+use super::{ObjectPlan, StatusMap, reconcile};
 use crate::catalog::Catalog;
 use crate::facts::Facts;
 use crate::load::{Content, ParseCache, RawFile, Settings};
@@ -343,15 +343,15 @@ fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
     for (round, op) in all.enumerate() {
         model.apply(op);
         let mut loaded = load(&mut cache, &model.files());
-        let diagnostics = crate::validate::check_loaded(&loaded);
+        let diagnostics = crate::validate::check_loaded(&loaded, None);
         tally.errors += diagnostics
             .iter()
             .filter(|d| d.severity == crate::diagnostics::Severity::Error)
             .count();
         loaded.release_trees();
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-        let full = reconcile(&catalog, &diagnostics, &previous, &facts, model.now);
-        let incremental = reconcile_with(
+        let full = reconcile(&catalog, &diagnostics, &previous, &facts, model.now, None);
+        let incremental = reconcile(
             &catalog,
             &diagnostics,
             &previous,
@@ -442,10 +442,10 @@ fn a_change_runs_its_cluster_again_and_reuses_the_others() {
     let facts = Facts::unverified();
     let mut round = |model: &Model, previous: &mut StatusMap| -> (usize, usize) {
         let mut loaded = load(&mut cache, &model.files());
-        let diagnostics = crate::validate::check_loaded(&loaded);
+        let diagnostics = crate::validate::check_loaded(&loaded, None);
         loaded.release_trees();
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-        let plans = reconcile_with(
+        let plans = reconcile(
             &catalog,
             &diagnostics,
             previous,

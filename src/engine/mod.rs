@@ -112,21 +112,11 @@ struct State<'a> {
 }
 
 /// Reconciles every object. `diagnostics` are those of validation: an object with an error
-/// in its document, or that depends on one, is skipped with the condition `Invalid`.
+/// in its document, or that depends on one, is skipped with the condition `Invalid`. With a
+/// `memo` (`watch`), the plans of the objects whose inputs did not change since the last
+/// round are taken from it (see [`memo`]) and this round is recorded in it; the result is
+/// the same as without one.
 pub fn reconcile(
-    catalog: &Catalog<'_>,
-    diagnostics: &[Diagnostic],
-    previous: &StatusMap,
-    facts: &Facts,
-    now: jiff::Timestamp,
-) -> Vec<Arc<ObjectPlan>> {
-    reconcile_with(catalog, diagnostics, previous, facts, now, None)
-}
-
-/// [`reconcile`], taking from `memo` the plans of the objects whose inputs did not change
-/// since the last round (see [`memo`]) and recording this round in it. The result is the
-/// same as without a memo.
-pub fn reconcile_with(
     catalog: &Catalog<'_>,
     diagnostics: &[Diagnostic],
     previous: &StatusMap,

@@ -76,9 +76,9 @@ fn run_with(
         content: Content::Bytes(text.into_bytes()),
     }];
     let loaded = crate::load::parse_files(Settings::default(), None, files);
-    let diagnostics = crate::validate::check_loaded(&loaded);
+    let diagnostics = crate::validate::check_loaded(&loaded, None);
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    reconcile(&catalog, &diagnostics, previous, facts, at)
+    reconcile(&catalog, &diagnostics, previous, facts, at, None)
         .into_iter()
         .map(Arc::unwrap_or_clone)
         .collect()
@@ -100,9 +100,9 @@ fn run_files(
         })
         .collect();
     let loaded = crate::load::parse_files(Settings::default(), None, raw);
-    let diagnostics = crate::validate::check_loaded(&loaded);
+    let diagnostics = crate::validate::check_loaded(&loaded, None);
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    reconcile(&catalog, &diagnostics, previous, facts, at)
+    reconcile(&catalog, &diagnostics, previous, facts, at, None)
         .into_iter()
         .map(Arc::unwrap_or_clone)
         .collect()
