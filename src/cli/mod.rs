@@ -1,7 +1,8 @@
 //! Command-line interface: the global flags of SPEC §7 and one module per command.
 
-mod adopt;
+mod codeowners;
 mod execute;
+mod init;
 mod promote;
 mod reconcile;
 mod schema;
@@ -129,7 +130,7 @@ pub enum Command {
     Init,
     /// Print the CODEOWNERS lines that give each approval record to the team whose approval
     /// it is (`--write` updates the file, `--check` fails when it is out of date).
-    Codeowners(adopt::CodeownersArgs),
+    Codeowners(codeowners::CodeownersArgs),
 }
 
 /// Runs the command; the exit code says how it went.
@@ -148,8 +149,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Promote(args) => promote::run(&cli.global, args),
         Command::Schema(args) => schema::run(args),
         Command::Watch(args) => watch::run(&cli.global, args),
-        Command::Init => adopt::init(&cli.global),
-        Command::Codeowners(args) => adopt::codeowners(&cli.global, args),
+        Command::Init => init::init(&cli.global),
+        Command::Codeowners(args) => codeowners::codeowners(&cli.global, args),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `railyard init` and `railyard codeowners`: adopting railyard in a GitHub repository.
+//! `railyard codeowners`: the CODEOWNERS lines that make a pull request adding an approval
+//! or a report ask the people it names.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -85,45 +86,5 @@ pub fn codeowners(global: &Global, args: &CodeownersArgs) -> anyhow::Result<Exit
         return Ok(ExitCode::SUCCESS);
     }
     std::io::stdout().lock().write_all(block.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn init(global: &Global) -> anyhow::Result<ExitCode> {
-    let files = railyard::init::scaffold();
-    let taken: Vec<&str> = files
-        .iter()
-        .map(|(path, _)| *path)
-        .filter(|path| global.repo.join(path).exists())
-        .collect();
-    if !taken.is_empty() {
-        bail!(
-            "{} already has {}: `railyard init` starts a new release repository and never overwrites a file; nothing was written",
-            global.repo.display(),
-            taken.join(", ")
-        );
-    }
-    for (path, text) in &files {
-        let full = global.repo.join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        // create_new: a file that appeared meanwhile is still not overwritten.
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&full)
-            .with_context(|| format!("cannot create {}", full.display()))?;
-        file.write_all(text.as_bytes())
-            .with_context(|| format!("cannot write {}", full.display()))?;
-    }
-    let mut stdout = std::io::stdout().lock();
-    for (path, _) in &files {
-        writeln!(stdout, "created {path}")?;
-    }
-    writeln!(
-        stdout,
-        "next: put your people in teams/, then `railyard validate`, commit, and push; the workflow in .github/workflows/railyard.yml does the rest"
-    )?;
     Ok(ExitCode::SUCCESS)
 }
