@@ -227,7 +227,6 @@ fn mail(
     id: &str,
     message: &serde_json::Value,
 ) -> Result<(), Failure> {
-    use crate::manifest::SmtpSecurity;
     use lettre::Transport;
     let to: Vec<String> = message["recipients"]
         .as_array()
@@ -287,6 +286,32 @@ fn mail(
     let mail = builder
         .singlepart(lettre::message::SinglePart::plain(body))
         .map_err(|e| Failure::Config(format!("the mail cannot be built: {e}")))?;
+    let transport = smtp_transport(root, config)?;
+    let mut last = String::new();
+    for pause in std::iter::once(None).chain(BACKOFF.iter().map(Some)) {
+        if let Some(pause) = pause {
+            std::thread::sleep(*pause);
+        }
+        match transport.send(&mail) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                last = format!("SMTP: {e}");
+                if e.is_permanent() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(Failure::Delivery(last))
+}
+
+/// The SMTP connection `config` asks for: its security, port, timeout, credentials from the
+/// environment and any `caFile`.
+fn smtp_transport(
+    root: &std::path::Path,
+    config: &crate::manifest::Email,
+) -> Result<lettre::SmtpTransport, Failure> {
+    use crate::manifest::SmtpSecurity;
     let security = config.security.unwrap_or(SmtpSecurity::Starttls);
     let relay = match security {
         SmtpSecurity::Starttls => lettre::SmtpTransport::starttls_relay(&config.host),
@@ -310,23 +335,7 @@ fn mail(
             user, password,
         ));
     }
-    let transport = relay.build();
-    let mut last = String::new();
-    for pause in std::iter::once(None).chain(BACKOFF.iter().map(Some)) {
-        if let Some(pause) = pause {
-            std::thread::sleep(*pause);
-        }
-        match transport.send(&mail) {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                last = format!("SMTP: {e}");
-                if e.is_permanent() {
-                    break;
-                }
-            }
-        }
-    }
-    Err(Failure::Delivery(last))
+    Ok(relay.build())
 }
 
 /// The `Message-ID` of a notification: its id made a valid `dot-atom-text` (RFC 5322 §3.2.3:

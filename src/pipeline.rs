@@ -97,8 +97,6 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     // One catalog for the checks and the engine.
     let (catalog, names) = Catalog::build(settings, &loaded.documents);
     lap("built the catalog");
-    // The cross-object checks run on one core while the status files are parsed on the
-    // others: neither needs the other.
     let (
         Trusted {
             mut previous,
@@ -107,31 +105,14 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
             distrusted,
         },
         diagnostics,
-    ) = {
-        let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
-        let found = rayon::join(
-            || {
-                status_files::trusted_previous(
-                    settings,
-                    &catalog.keys,
-                    own_files,
-                    facts,
-                    cache.as_deref_mut().map(|c| &mut c.statuses),
-                )
-            },
-            || validate::check_catalog(loaded, &catalog, names, checks.as_mut()),
-        );
-        if let (Some(cache), Some(checks)) = (cache.as_deref_mut(), checks) {
-            cache.checks = checks;
-        }
-        found
-    };
-    let mut diagnostics = diagnostics;
-    let changed = crate::trust::changed_records(&loaded.documents, facts);
-    if !changed.is_empty() {
-        diagnostics.extend(changed);
-        crate::diagnostics::sort(&mut diagnostics);
-    }
+    ) = trusted_and_checked(
+        loaded,
+        &catalog,
+        names,
+        own_files,
+        facts,
+        cache.as_deref_mut(),
+    );
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }
@@ -188,4 +169,42 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         signatures,
         previous,
     }
+}
+
+/// railyard's own files as trusted (and the previous status they give), and the manifests'
+/// diagnostics: the cross-object checks run on one core while the status files are parsed
+/// on the others (neither needs the other), then the records changed after they were
+/// committed are added.
+fn trusted_and_checked(
+    loaded: &Loaded,
+    catalog: &Catalog<'_>,
+    names: Vec<Diagnostic>,
+    own_files: &OwnFiles,
+    facts: &Facts,
+    cache: Option<&mut Incremental>,
+) -> (Trusted, Vec<Diagnostic>) {
+    let settings = &loaded.settings;
+    let mut cache = cache;
+    let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
+    let (trusted, mut diagnostics) = rayon::join(
+        || {
+            status_files::trusted_previous(
+                settings,
+                &catalog.keys,
+                own_files,
+                facts,
+                cache.as_deref_mut().map(|c| &mut c.statuses),
+            )
+        },
+        || validate::check_catalog(loaded, catalog, names, checks.as_mut()),
+    );
+    if let (Some(cache), Some(checks)) = (cache, checks) {
+        cache.checks = checks;
+    }
+    let changed = crate::trust::changed_records(&loaded.documents, facts);
+    if !changed.is_empty() {
+        diagnostics.extend(changed);
+        crate::diagnostics::sort(&mut diagnostics);
+    }
+    (trusted, diagnostics)
 }
