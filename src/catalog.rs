@@ -54,8 +54,6 @@ pub struct Catalog<'a> {
     members: BTreeMap<&'a str, Vec<&'a str>>,
     /// lowercased email → member id (the first member that lists it).
     emails: BTreeMap<String, &'a str>,
-    /// The signing keys the teams and settings list (empty unless `trust.signatures` is on).
-    pub keys: crate::trust::Keyring,
 }
 
 /// A kind's place in [`Kind::ALL`].
@@ -120,7 +118,6 @@ impl<'a> Catalog<'a> {
             sorted,
             members: BTreeMap::new(),
             emails: BTreeMap::new(),
-            keys: crate::trust::Keyring::default(),
         };
         let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         let mut emails: BTreeMap<String, &str> = BTreeMap::new();
@@ -139,7 +136,6 @@ impl<'a> Catalog<'a> {
         }
         catalog.members = members;
         catalog.emails = emails;
-        catalog.keys = crate::trust::Keyring::build(&catalog);
         (catalog, diagnostics)
     }
 

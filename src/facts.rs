@@ -27,7 +27,7 @@ pub struct CommitInfo {
     /// [`Facts::own`]), as every commit railyard makes does.
     pub own_only: bool,
     /// The commit's signature, when it has one (checked only when `trust.signatures` asks).
-    pub signature: Option<std::sync::Arc<crate::trust::Signature>>,
+    pub signature: Option<std::sync::Arc<crate::trust::signature::Signature>>,
 }
 
 impl Commit {

@@ -94,8 +94,9 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     } = inputs;
     let mut cache = cache;
     let settings = &loaded.settings;
-    // One catalog for the checks and the engine.
+    // One catalog for the checks and the engine, and the signing keys its teams list.
     let (catalog, names) = Catalog::build(settings, &loaded.documents);
+    let keys = crate::trust::Keyring::build(&catalog);
     lap("built the catalog");
     let (
         Trusted {
@@ -107,7 +108,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         diagnostics,
     ) = trusted_and_checked(
         loaded,
-        &catalog,
+        (&catalog, &keys),
         names,
         own_files,
         facts,
@@ -122,6 +123,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     lap("read the previous status and checked the manifests");
     let mut plans = engine::reconcile(
         &catalog,
+        &keys,
         &diagnostics,
         &previous,
         facts,
@@ -155,7 +157,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     );
     let changes = status_files::diff(&wanted, own_files);
     lap("rendered the files");
-    let signatures = catalog.keys.mode;
+    let signatures = keys.mode;
     drop(wanted);
     drop(catalog);
     crate::reclaim::at_end(before);
@@ -177,7 +179,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
 /// committed are added.
 fn trusted_and_checked(
     loaded: &Loaded,
-    catalog: &Catalog<'_>,
+    (catalog, keys): (&Catalog<'_>, &crate::trust::Keyring),
     names: Vec<Diagnostic>,
     own_files: &OwnFiles,
     facts: &Facts,
@@ -190,7 +192,7 @@ fn trusted_and_checked(
         || {
             status_files::trusted_previous(
                 settings,
-                &catalog.keys,
+                keys,
                 own_files,
                 facts,
                 cache.as_deref_mut().map(|c| &mut c.statuses),

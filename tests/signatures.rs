@@ -541,9 +541,12 @@ impl Gpg {
     /// (`0`: never); its fingerprint.
     fn key(&self, name: &str, at: &str, expire: &str) -> String {
         let user = format!("{name} <{name}@example.com>");
+        // The clock stands still at `at` (`!`): on a loaded machine a running one put the
+        // key's creation a second past a signature made at `at` ("created in the future").
+        let frozen = format!("{at}!");
         self.run(&[
             "--faked-system-time",
-            at,
+            &frozen,
             "--quick-gen-key",
             &user,
             "ed25519",

@@ -625,7 +625,7 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
                 .push(format!("`{gate}` rejected by `{by}`{why}"));
             verdict.missing.push(format!("approval `{gate}` was rejected by `{by}`{why}; a newer approval from team `{team}` is needed"));
         } else if tally.approvers.len() >= need {
-            let checked = world.catalog.keys.mode != SignatureMode::Off && world.facts.verified;
+            let checked = world.keys.mode != SignatureMode::Off && world.facts.verified;
             given.push(format!(
                 "approval `{gate}` by {}",
                 tally

@@ -350,9 +350,19 @@ fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
             .count();
         loaded.release_trees();
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-        let full = reconcile(&catalog, &diagnostics, &previous, &facts, model.now, None);
+        let keys = crate::trust::Keyring::build(&catalog);
+        let full = reconcile(
+            &catalog,
+            &keys,
+            &diagnostics,
+            &previous,
+            &facts,
+            model.now,
+            None,
+        );
         let incremental = reconcile(
             &catalog,
+            &keys,
             &diagnostics,
             &previous,
             &facts,
@@ -447,6 +457,7 @@ fn a_change_runs_its_cluster_again_and_reuses_the_others() {
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
         let plans = reconcile(
             &catalog,
+            &crate::trust::Keyring::build(&catalog),
             &diagnostics,
             previous,
             &facts,

@@ -118,6 +118,7 @@ struct State<'a> {
 /// the same as without one.
 pub fn reconcile(
     catalog: &Catalog<'_>,
+    keys: &crate::trust::Keyring,
     diagnostics: &[Diagnostic],
     previous: &StatusMap,
     facts: &Facts,
@@ -131,7 +132,7 @@ pub fn reconcile(
             "engine: {what}"
         );
     };
-    let mut world = World::new(catalog, facts, now);
+    let mut world = World::new(catalog, keys, facts, now);
     world.runs = previous
         .iter()
         .filter(|(_, status)| !status.runs.is_empty())

@@ -78,10 +78,18 @@ fn run_with(
     let loaded = crate::load::parse_files(Settings::default(), None, files);
     let diagnostics = crate::validate::check_loaded(&loaded, None);
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    reconcile(&catalog, &diagnostics, previous, facts, at, None)
-        .into_iter()
-        .map(Arc::unwrap_or_clone)
-        .collect()
+    reconcile(
+        &catalog,
+        &crate::trust::Keyring::build(&catalog),
+        &diagnostics,
+        previous,
+        facts,
+        at,
+        None,
+    )
+    .into_iter()
+    .map(Arc::unwrap_or_clone)
+    .collect()
 }
 
 /// Runs the engine on BASE (as `base.yaml`) plus `files` (path, text), so that each file
@@ -102,10 +110,18 @@ fn run_files(
     let loaded = crate::load::parse_files(Settings::default(), None, raw);
     let diagnostics = crate::validate::check_loaded(&loaded, None);
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    reconcile(&catalog, &diagnostics, previous, facts, at, None)
-        .into_iter()
-        .map(Arc::unwrap_or_clone)
-        .collect()
+    reconcile(
+        &catalog,
+        &crate::trust::Keyring::build(&catalog),
+        &diagnostics,
+        previous,
+        facts,
+        at,
+        None,
+    )
+    .into_iter()
+    .map(Arc::unwrap_or_clone)
+    .collect()
 }
 
 /// The statuses of a reconcile, as the next one starts from them.

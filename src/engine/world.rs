@@ -83,6 +83,8 @@ type BySubject<'a, S> = foldhash::HashMap<(&'a str, &'a str), Vec<Item<'a, S>>>;
 /// The repository as the engine sees it, with every object's current phase.
 pub struct World<'a> {
     pub catalog: &'a Catalog<'a>,
+    /// The keys that sign members' commits and railyard's own (`trust.signatures`).
+    pub keys: &'a crate::trust::Keyring,
     pub facts: &'a Facts,
     /// The clock. Read it through [`World::now`] to stamp what happens now; a guard that
     /// compares it with an instant goes through [`World::passed`] (or notes the instant in
@@ -257,7 +259,12 @@ impl Attempt<'static> {
 const DEFAULT_TASK_SECONDS: u64 = 30 * 60;
 
 impl<'a> World<'a> {
-    pub fn new(catalog: &'a Catalog<'a>, facts: &'a Facts, now: jiff::Timestamp) -> World<'a> {
+    pub fn new(
+        catalog: &'a Catalog<'a>,
+        keys: &'a crate::trust::Keyring,
+        facts: &'a Facts,
+        now: jiff::Timestamp,
+    ) -> World<'a> {
         let mut workflows = BTreeMap::new();
         for kind in WorkflowKind::ALL {
             if let Some(source) = workflow::effective(catalog, kind) {
@@ -286,6 +293,7 @@ impl<'a> World<'a> {
         }
         World {
             catalog,
+            keys,
             facts,
             now,
             workflows,
@@ -487,7 +495,7 @@ impl<'a> World<'a> {
     /// Whether the commit that added `path` is signed by `member` (or by a forge on the
     /// member's behalf): `None` when it is, or when signatures are off; otherwise why not.
     fn unsigned(&self, path: &str, member: &str) -> Option<String> {
-        let keys = &self.catalog.keys;
+        let keys = self.keys;
         if keys.mode == SignatureMode::Off || !self.facts.verified {
             return None;
         }
@@ -502,7 +510,7 @@ impl<'a> World<'a> {
 
     /// Whether a record signed as `unsigned` says counts: not under `require`.
     fn required(&self) -> bool {
-        self.catalog.keys.mode == SignatureMode::Require
+        self.keys.mode == SignatureMode::Require
     }
 
     /// Counts the approvals of `target` on the subject from members of `team` (or from the
