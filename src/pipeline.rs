@@ -58,6 +58,12 @@ pub struct Inputs<'a> {
     pub recorded: Option<&'a Recorded>,
     /// Deliveries to record, laid over the previous status.
     pub delivered: Option<&'a crate::deliver::Delivered>,
+    /// Whether files that do not exist yet get their bytes: a commit writes them, a dry-run
+    /// needs only their names (it then lists them with empty bytes, and renders nothing for
+    /// a repository without status).
+    pub render_new: bool,
+    /// When the caller's reconcile started: the debug log's laps count from it.
+    pub started: std::time::Instant,
 }
 
 /// What a reconcile decided.
@@ -69,7 +75,8 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// The notifications of this reconcile, recipients resolved.
     pub messages: Vec<Message>,
-    /// Each of railyard's own files to write (its bytes) or to delete (`None`), by path.
+    /// Each of railyard's own files to write (its bytes; empty for a new file without
+    /// [`Inputs::render_new`]) or to delete (`None`), by path.
     pub changes: Vec<(String, Option<Vec<u8>>)>,
     /// With [`Inputs::recorded`]: the task boards of what may run next.
     pub boards: Vec<Board>,
@@ -81,7 +88,7 @@ pub struct Outcome {
 
 /// The reconcile of `inputs`, starting from what `cache` kept of the last round.
 pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome {
-    let started = std::time::Instant::now();
+    let started = inputs.started;
     let lap =
         |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
     let Inputs {
@@ -91,6 +98,8 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         now,
         recorded,
         delivered,
+        render_new,
+        started: _,
     } = inputs;
     let mut cache = cache;
     let settings = &loaded.settings;
@@ -154,6 +163,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         &plans,
         (own_files, &before),
         cache.map(|cache| &mut cache.rendered),
+        render_new,
     );
     let changes = status_files::diff(&wanted, own_files);
     lap("rendered the files");

@@ -125,6 +125,8 @@ pub fn plan_loaded(
             now,
             recorded: None,
             delivered: None,
+            render_new: false,
+            started: std::time::Instant::now(),
         },
         cache,
     );

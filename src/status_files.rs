@@ -289,6 +289,7 @@ pub fn owned_files<'f>(
     plans: &[Arc<ObjectPlan>],
     (own_files, before): Existing<'f>,
     rendered: Option<&mut Rendered>,
+    render_new: bool,
 ) -> Wanted<'f> {
     let (mut judged, rows) = match rendered {
         Some(Rendered { judged, rows }) => (Some(judged), Some(rows)),
@@ -322,6 +323,14 @@ pub fn owned_files<'f>(
                         });
                     }
                     let exists = existing.is_some();
+                    if !exists && !render_new {
+                        return Some(Found::File {
+                            path,
+                            bytes: Cow::Borrowed(&[]),
+                            right: None,
+                            exists,
+                        });
+                    }
                     let file = before.get(&path);
                     Some(match (unchanged(own_files, before, &path, object), file) {
                         (Some(kept), Some(file)) => Found::File {
@@ -340,7 +349,13 @@ pub fn owned_files<'f>(
                 })
                 .collect::<Vec<_>>()
         },
-        || crate::summary::render_with(catalog, plans, rows).into_bytes(),
+        || {
+            if render_new || own_files.contains_key(summary) {
+                crate::summary::render_with(catalog, plans, rows).into_bytes()
+            } else {
+                Vec::new()
+            }
+        },
     );
     // Every own file but the summary is some object's status file (each object has one
     // path): then none is to be removed, and the files that stand can be left out.
@@ -569,8 +584,9 @@ mod tests {
                 plans,
                 existing,
                 Some(rendered),
+                true,
             );
-            let fresh = owned_files("status", "STATUS.md", &catalog, plans, existing, None);
+            let fresh = owned_files("status", "STATUS.md", &catalog, plans, existing, None, true);
             assert!(fresh.complete);
             let changes = diff(&wanted, existing.0);
             assert_eq!(

@@ -104,6 +104,8 @@ fn prepare(
             now,
             recorded,
             delivered,
+            render_new: true,
+            started,
         },
         cache,
     );
