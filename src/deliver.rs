@@ -41,11 +41,22 @@ pub fn enqueue(
             sink.name
         ));
     }
+    let deliverable: Vec<&NotifySink> = sinks
+        .iter()
+        .filter(|s| s.webhook.is_some() || s.email.is_some())
+        .collect();
+    if deliverable.is_empty() || messages.is_empty() {
+        return warnings;
+    }
+    // Thousands of plans and messages: each message finds its plan by (kind, name).
+    let index: std::collections::HashMap<(String, String), usize> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((p.kind.to_string(), p.name.clone()), i))
+        .collect();
     for message in messages {
-        let Some(plan) = plans
-            .iter_mut()
-            .find(|p| p.kind.as_str() == message.subject.kind && p.name == message.subject.name)
-        else {
+        let key = (message.subject.kind.clone(), message.subject.name.clone());
+        let Some(plan) = index.get(&key).map(|&i| &mut plans[i]) else {
             continue;
         };
         let labels = catalog
@@ -53,9 +64,8 @@ pub fn enqueue(
             .and_then(|d| d.object.as_ref())
             .map(|o| o.metadata().labels.clone())
             .unwrap_or_default();
-        let wanted: BTreeMap<String, Pending> = sinks
+        let wanted: BTreeMap<String, Pending> = deliverable
             .iter()
-            .filter(|s| s.webhook.is_some() || s.email.is_some())
             .filter(|s| crate::notify::accepts(s.filter.as_ref(), message, &labels))
             .map(|s| (s.name.clone(), Pending::default()))
             .collect();

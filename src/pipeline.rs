@@ -46,9 +46,27 @@ impl Incremental {
     }
 }
 
+/// The manifests a reconcile reads: shared with a watcher's cache (or a commit that keeps
+/// them), or the caller's own, whose YAML trees the pipeline frees once the checks (the
+/// only step that needs positions) are done: a dry-run of a large repository then peaks
+/// lower.
+pub enum Manifests<'a> {
+    Shared(&'a Loaded),
+    Owned(&'a mut Loaded),
+}
+
+impl Manifests<'_> {
+    fn get(&self) -> &Loaded {
+        match self {
+            Manifests::Shared(loaded) => loaded,
+            Manifests::Owned(loaded) => loaded,
+        }
+    }
+}
+
 /// What a reconcile starts from.
 pub struct Inputs<'a> {
-    pub loaded: &'a Loaded,
+    pub loaded: Manifests<'a>,
     /// railyard's own files as the tree (or the working tree) has them.
     pub own_files: &'a OwnFiles,
     pub facts: &'a Facts,
@@ -92,7 +110,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     let lap =
         |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
     let Inputs {
-        loaded,
+        mut loaded,
         own_files,
         facts,
         now,
@@ -102,27 +120,35 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         started: _,
     } = inputs;
     let mut cache = cache;
+    // The catalog and the signing keys its teams list, for the checks.
+    let (keys, trusted, diagnostics) = {
+        let loaded = loaded.get();
+        let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
+        let keys = crate::trust::Keyring::build(&catalog);
+        lap("built the catalog");
+        let (trusted, diagnostics) = trusted_and_checked(
+            loaded,
+            (&catalog, &keys),
+            names,
+            own_files,
+            facts,
+            cache.as_deref_mut(),
+        );
+        (keys, trusted, diagnostics)
+    };
+    if let Manifests::Owned(loaded) = &mut loaded {
+        loaded.release_trees();
+    }
+    let loaded = loaded.get();
     let settings = &loaded.settings;
-    // One catalog for the checks and the engine, and the signing keys its teams list.
-    let (catalog, names) = Catalog::build(settings, &loaded.documents);
-    let keys = crate::trust::Keyring::build(&catalog);
-    lap("built the catalog");
-    let (
-        Trusted {
-            mut previous,
-            files: before,
-            warnings,
-            distrusted,
-        },
-        diagnostics,
-    ) = trusted_and_checked(
-        loaded,
-        (&catalog, &keys),
-        names,
-        own_files,
-        facts,
-        cache.as_deref_mut(),
-    );
+    // The catalog again for the engine (a millisecond; it borrowed what was freed).
+    let (catalog, _) = Catalog::build(settings, &loaded.documents);
+    let Trusted {
+        mut previous,
+        files: before,
+        warnings,
+        distrusted,
+    } = trusted;
     if let Some(recorded) = recorded {
         recorded.apply(&mut previous);
     }

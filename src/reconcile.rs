@@ -32,11 +32,11 @@ pub fn plan_worktree_cached(
     now: jiff::Timestamp,
     cache: &mut crate::pipeline::Incremental,
 ) -> Result<Plan, Error> {
-    let loaded = load::read_worktree(root, Some(&mut cache.tree.parse))?;
+    let mut loaded = load::read_worktree(root, Some(&mut cache.tree.parse))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
     let plan = plan_loaded(
-        &loaded,
+        &mut loaded,
         &own,
         &facts,
         now,
@@ -50,10 +50,17 @@ pub fn plan_worktree_cached(
 /// The working tree loaded and planned, starting from railyard's own trusted status, as
 /// `reconcile --dry-run`, `graph` and `promote` all see it.
 fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), Error> {
-    let loaded = load::read_worktree(root, None)?;
+    let mut loaded = load::read_worktree(root, None)?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
-    let plan = plan_loaded(&loaded, &own, &facts, now, "working-tree".to_string(), None);
+    let plan = plan_loaded(
+        &mut loaded,
+        &own,
+        &facts,
+        now,
+        "working-tree".to_string(),
+        None,
+    );
     Ok((loaded, plan))
 }
 
@@ -70,11 +77,11 @@ fn worktree_facts(root: &Path) -> Result<Facts, Error> {
 /// (the working tree is not looked at).
 pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
-    let (loaded, status) = repo.read_tree(rev)?;
+    let (mut loaded, status) = repo.read_tree(rev)?;
     let existing = status;
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let plan = plan_loaded(&loaded, &existing, &facts, now, revision, None);
+    let plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
     crate::reclaim::at_end((loaded, existing));
     Ok(plan)
 }
@@ -90,14 +97,14 @@ pub fn plan_pull_request(
 ) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
     let parted = repo.merge_base(base, rev)?;
-    let (loaded, existing) = repo.read_tree(rev)?;
+    let (mut loaded, existing) = repo.read_tree(rev)?;
     let (before, _) = repo.read_tree(&parted)?;
     let changed = repo.changed_paths(&parted, rev)?;
     let review = crate::review::review(&before, &loaded, &changed);
     drop(before);
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let mut plan = plan_loaded(&loaded, &existing, &facts, now, revision, None);
+    let mut plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
     crate::reclaim::at_end((loaded, existing));
     if !review.diagnostics.is_empty() {
         plan.diagnostics.extend(review.diagnostics);
@@ -110,7 +117,7 @@ pub fn plan_pull_request(
 /// The plan of what was read: the pipeline's outcome as a plan, with `revision` for its
 /// title. `cache` is what the last round kept (`watch --dry-run`).
 pub fn plan_loaded(
-    loaded: &load::Loaded,
+    loaded: &mut load::Loaded,
     own_files: &crate::git::OwnFiles,
     facts: &Facts,
     now: jiff::Timestamp,
@@ -119,7 +126,7 @@ pub fn plan_loaded(
 ) -> Plan {
     let outcome = crate::pipeline::reconcile(
         crate::pipeline::Inputs {
-            loaded,
+            loaded: crate::pipeline::Manifests::Owned(loaded),
             own_files,
             facts,
             now,

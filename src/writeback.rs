@@ -98,7 +98,7 @@ fn prepare(
         ..
     } = crate::pipeline::reconcile(
         crate::pipeline::Inputs {
-            loaded: &loaded,
+            loaded: crate::pipeline::Manifests::Shared(&loaded),
             own_files: &own_files,
             facts: &facts,
             now,

@@ -31,10 +31,10 @@ pub fn validate(files: Vec<RawFile>) -> load::Loaded {
 /// `reconcile --dry-run` on these files and railyard's own (status files, STATUS.md): the
 /// plan, in every format.
 pub fn dry_run(files: Vec<RawFile>, own: railyard::git::OwnFiles) {
-    let loaded = validate(files);
+    let mut loaded = validate(files);
     let facts = railyard::facts::Facts::default();
     let now = jiff::Timestamp::from_second(1_796_212_800).expect("a valid instant");
-    let plan = railyard::reconcile::plan_loaded(&loaded, &own, &facts, now, "fuzz".into(), None);
+    let plan = railyard::reconcile::plan_loaded(&mut loaded, &own, &facts, now, "fuzz".into(), None);
     let _ = plan.render_human();
     let _ = plan.render_markdown();
     let _ = serde_json::to_string(&plan.json());
