@@ -166,16 +166,8 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         cache.as_deref_mut().map(|cache| &mut cache.memo),
     );
     crate::notify::hand_edits(settings, &mut plans, &distrusted);
-    let (messages, unresolved) =
-        crate::notify::messages(&catalog, &plans, settings.repository_url.as_deref());
     let mut warnings = warnings;
-    warnings.extend(unresolved);
-    warnings.extend(crate::deliver::enqueue(
-        &catalog,
-        &mut plans,
-        &messages,
-        &settings.notify,
-    ));
+    let messages = notifications(&catalog, &mut plans, &mut warnings);
     lap("reconciled");
     let boards = if recorded.is_some() {
         crate::execute::board::boards(&catalog, &plans)
@@ -245,4 +237,25 @@ fn trusted_and_checked(
         crate::diagnostics::sort(&mut diagnostics);
     }
     (trusted, diagnostics)
+}
+
+/// The notifications of `plans`, recipients resolved, each put into its object's outbox for
+/// the sinks that take it; a name that is no team or member, or a sink that can receive
+/// nothing, is a warning.
+fn notifications(
+    catalog: &Catalog<'_>,
+    plans: &mut [Arc<ObjectPlan>],
+    warnings: &mut Vec<String>,
+) -> Vec<Message> {
+    let settings = catalog.settings;
+    let (messages, unresolved) =
+        crate::notify::messages(catalog, plans, settings.repository_url.as_deref());
+    warnings.extend(unresolved);
+    warnings.extend(crate::deliver::enqueue(
+        catalog,
+        plans,
+        &messages,
+        &settings.notify,
+    ));
+    messages
 }

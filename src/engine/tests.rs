@@ -75,21 +75,7 @@ fn run_with(
         path: "repo.yaml".into(),
         content: Content::Bytes(text.into_bytes()),
     }];
-    let loaded = crate::load::parse_files(Settings::default(), None, files);
-    let diagnostics = crate::validate::check_loaded(&loaded, None);
-    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-    reconcile(
-        &catalog,
-        &crate::trust::Keyring::build(&catalog),
-        &diagnostics,
-        previous,
-        facts,
-        at,
-        None,
-    )
-    .into_iter()
-    .map(Arc::unwrap_or_clone)
-    .collect()
+    run_loaded(files, previous, facts, at)
 }
 
 /// Runs the engine on BASE (as `base.yaml`) plus `files` (path, text), so that each file
@@ -107,7 +93,17 @@ fn run_files(
             content: Content::Bytes(text.into_bytes()),
         })
         .collect();
-    let loaded = crate::load::parse_files(Settings::default(), None, raw);
+    run_loaded(raw, previous, facts, at)
+}
+
+/// The engine's plans of `files` parsed, checked and catalogued as a reconcile does.
+fn run_loaded(
+    files: Vec<RawFile>,
+    previous: &StatusMap,
+    facts: &Facts,
+    at: jiff::Timestamp,
+) -> Vec<ObjectPlan> {
+    let loaded = crate::load::parse_files(Settings::default(), None, files);
     let diagnostics = crate::validate::check_loaded(&loaded, None);
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     reconcile(
