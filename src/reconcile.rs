@@ -18,39 +18,28 @@ use crate::plan::Plan;
 
 /// The plan for the working tree at `root` (uncommitted edits included), at `now`. Inside a
 /// git repository, approvals and reports are trusted from its history; in a plain folder
-/// they count by their `by` field and the plan says so.
-pub fn plan_worktree(root: &Path, now: jiff::Timestamp) -> Result<Plan, Error> {
-    let (loaded, plan) = worktree_plan(root, now)?;
-    crate::reclaim::at_end(loaded);
-    Ok(plan)
-}
-
-/// [`plan_worktree`] for `watch --dry-run`: files whose size and modification time `cache`
-/// knows are not parsed again, and the checks and the engine start from what they kept.
-pub fn plan_worktree_cached(
+/// they count by their `by` field and the plan says so. With `cache` (`watch --dry-run`),
+/// files whose size and modification time it knows are not parsed again, and the checks and
+/// the engine start from what they kept.
+pub fn plan_worktree(
     root: &Path,
     now: jiff::Timestamp,
-    cache: &mut crate::pipeline::Incremental,
+    cache: Option<&mut crate::pipeline::Incremental>,
 ) -> Result<Plan, Error> {
-    let mut loaded = load::read_worktree(root, Some(&mut cache.tree.parse))?;
-    let own = read_own_files(root, &loaded.settings);
-    let facts = worktree_facts(root)?;
-    let plan = plan_loaded(
-        &mut loaded,
-        &own,
-        &facts,
-        now,
-        "working-tree".to_string(),
-        Some(cache),
-    );
-    crate::reclaim::at_end((loaded, own));
+    let (loaded, plan) = worktree_plan(root, now, cache)?;
+    crate::reclaim::at_end(loaded);
     Ok(plan)
 }
 
 /// The working tree loaded and planned, starting from railyard's own trusted status, as
 /// `reconcile --dry-run`, `graph` and `promote` all see it.
-fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Plan), Error> {
-    let mut loaded = load::read_worktree(root, None)?;
+fn worktree_plan(
+    root: &Path,
+    now: jiff::Timestamp,
+    cache: Option<&mut crate::pipeline::Incremental>,
+) -> Result<(load::Loaded, Plan), Error> {
+    let mut cache = cache;
+    let mut loaded = load::read_worktree(root, cache.as_deref_mut().map(|c| &mut c.tree.parse))?;
     let own = read_own_files(root, &loaded.settings);
     let facts = worktree_facts(root)?;
     let plan = plan_loaded(
@@ -59,8 +48,9 @@ fn worktree_plan(root: &Path, now: jiff::Timestamp) -> Result<(load::Loaded, Pla
         &facts,
         now,
         "working-tree".to_string(),
-        None,
+        cache,
     );
+    crate::reclaim::at_end(own);
     Ok((loaded, plan))
 }
 
@@ -166,7 +156,7 @@ pub fn plan_loaded(
 /// turnover's tasks (or a release's current task plan) with their states, or a train's
 /// application releases with their phases.
 pub fn diagram_worktree(root: &Path, now: jiff::Timestamp, object: &str) -> Result<Diagram, Error> {
-    let (loaded, plan) = worktree_plan(root, now)?;
+    let (loaded, plan) = worktree_plan(root, now, None)?;
     let (kind, name) = object.split_once('/').unwrap_or((object, ""));
     let Some(found) = plan
         .objects
@@ -248,7 +238,7 @@ pub fn promote_worktree(
     target: &str,
     name: Option<&str>,
 ) -> Result<crate::promote::Promotion, Error> {
-    let (loaded, plan) = worktree_plan(root, now)?;
+    let (loaded, plan) = worktree_plan(root, now, None)?;
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     Ok(crate::promote::promote(
         &catalog,

@@ -343,7 +343,7 @@ impl Rounds {
         if self.options.dry_run {
             let mut cache = self.cache.take().unwrap_or_default();
             let planned = tokio::task::spawn_blocking(move || {
-                let plan = crate::reconcile::plan_worktree_cached(&root, now, &mut cache);
+                let plan = crate::reconcile::plan_worktree(&root, now, Some(&mut cache));
                 (cache, plan)
             })
             .await;

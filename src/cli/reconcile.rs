@@ -81,7 +81,7 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             reconcile::plan_pull_request(&global.repo, rev, base, global.now())?
         }
         (Some(rev), None) => reconcile::plan_revision(&global.repo, rev, global.now())?,
-        (None, _) => reconcile::plan_worktree(&global.repo, global.now())?,
+        (None, _) => reconcile::plan_worktree(&global.repo, global.now(), None)?,
     };
     // Annotations come worst first: under `--format github` the warnings follow the errors.
     if global.format != Format::Github {
@@ -138,7 +138,7 @@ pub fn explain(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> 
             args.object
         );
     };
-    let plan = reconcile::plan_worktree(&global.repo, global.now())?;
+    let plan = reconcile::plan_worktree(&global.repo, global.now(), None)?;
     match plan.explain(kind, name) {
         Some(text) => {
             std::io::stdout().lock().write_all(text.as_bytes())?;
