@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::world::{Subject, Target, TaskState, World, as_text, field_values, is_empty};
+use super::world::{ApprovalOf, Subject, TaskState, World, as_text, field_values, is_empty};
 use crate::manifest::{
     Check, Guards, Moment, SignatureMode, TasksGuard, Tier, TrainType, WorkflowKind,
 };
@@ -490,7 +490,7 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
                 let team = world.catalog.settings.team_for_role(role);
                 let tally = world.tally(
                     ctx.subject,
-                    Target::Criterion(criterion.id.as_str()),
+                    ApprovalOf::Criterion(criterion.id.as_str()),
                     team,
                     &[],
                     ctx.since,
@@ -613,7 +613,7 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
         let team = world.catalog.settings.team_for_role(&requirement.role);
         let gate = requirement.gate.as_str();
         let also = named_approvers(ctx.values, &requirement.or);
-        let tally = world.tally(ctx.subject, Target::Gate(gate), team, &also, ctx.since);
+        let tally = world.tally(ctx.subject, ApprovalOf::Gate(gate), team, &also, ctx.since);
         let need = requirement.count as usize;
         if let Some((by, comment)) = &tally.rejected_by {
             let why = comment

@@ -153,9 +153,9 @@ pub struct Tally {
     pub unsigned: BTreeMap<String, String>,
 }
 
-/// What an approval decides.
+/// What an approval is of: a gate (an Approval's `gate`) or an exit criterion (its `criterion`).
 #[derive(Clone, Copy)]
-pub enum Target<'t> {
+pub enum ApprovalOf<'t> {
     Gate(&'t str),
     Criterion(&'t str),
 }
@@ -513,14 +513,14 @@ impl<'a> World<'a> {
         self.keys.mode == SignatureMode::Require
     }
 
-    /// Counts the approvals of `target` on the subject from members of `team` (or from the
+    /// Counts the approvals `of` a gate or criterion on the subject from members of `team` (or from the
     /// people `also` names: a spec field and the member or team it holds), as SPEC §3 says:
     /// each person once, never the author of the subject's last change, none from an
     /// earlier visit to the phase (given before `since`), and a later reject blocks.
     pub fn tally(
         &self,
         subject: &Subject<'_>,
-        target: Target<'_>,
+        of: ApprovalOf<'_>,
         team: &str,
         also: &[(String, String)],
         since: Option<jiff::Timestamp>,
@@ -533,9 +533,9 @@ impl<'a> World<'a> {
             .iter()
             .filter(|a| {
                 let spec = &a.manifest.spec;
-                match target {
-                    Target::Gate(g) => spec.gate.as_ref().is_some_and(|x| x.as_str() == g),
-                    Target::Criterion(c) => {
+                match of {
+                    ApprovalOf::Gate(g) => spec.gate.as_ref().is_some_and(|x| x.as_str() == g),
+                    ApprovalOf::Criterion(c) => {
                         spec.criterion.as_ref().is_some_and(|x| x.as_str() == c)
                     }
                 }
