@@ -513,9 +513,9 @@ impl<'a> World<'a> {
         self.keys.mode == SignatureMode::Require
     }
 
-    /// Counts the approvals `of` a gate or criterion on the subject from members of `team` (or from the
-    /// people `also` names: a spec field and the member or team it holds), as SPEC §3 says:
-    /// each person once, never the author of the subject's last change, none from an
+    /// Counts the approvals `of` a gate or criterion on the subject from members of `team` (or
+    /// from the people `also` names: a spec field and the member or team it holds), as SPEC §3
+    /// says: each person once, never the author of the subject's last change, none from an
     /// earlier visit to the phase (given before `since`), and a later reject blocks.
     pub fn tally(
         &self,
