@@ -10,22 +10,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
+import { expectAndFiles } from './args.mjs';
+
 const require = createRequire(process.env.CLIENTS_DIR + '/package.json');
 const { JSDOM } = require('jsdom');
 const MarkdownIt = require('markdown-it');
 const markdown = new MarkdownIt({ html: true, linkify: true });
 
-const args = process.argv.slice(2);
-let expected = [];
-const files = [];
-for (let i = 0; i < args.length; i += 1) {
-  if (args[i] === '--expect') {
-    expected = readFileSync(args[i + 1], 'utf8').split('\n').filter((l) => l.length > 0);
-    i += 1;
-  } else {
-    files.push(args[i]);
-  }
-}
+const { expected, files } = expectAndFiles(process.argv.slice(2));
 
 let failed = 0;
 const shown = [];

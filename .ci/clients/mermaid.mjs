@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
+import { expectAndFiles } from './args.mjs';
+
 const require = createRequire(process.env.CLIENTS_DIR + '/package.json');
 const { JSDOM } = require('jsdom');
 const dom = new JSDOM('<!doctype html><html><body></body></html>');
@@ -16,17 +18,7 @@ globalThis.document = dom.window.document;
 const { default: mermaid } = await import(require.resolve('mermaid'));
 mermaid.initialize({ startOnLoad: false });
 
-const args = process.argv.slice(2);
-let expected = [];
-const files = [];
-for (let i = 0; i < args.length; i += 1) {
-  if (args[i] === '--expect') {
-    expected = readFileSync(args[i + 1], 'utf8').split('\n').filter((l) => l.length > 0);
-    i += 1;
-  } else {
-    files.push(args[i]);
-  }
-}
+const { expected, files } = expectAndFiles(process.argv.slice(2));
 
 // What a reader sees of a label: Mermaid's entity codes decoded, then the HTML (our own
 // <br/> and <i>) rendered to text.
