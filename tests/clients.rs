@@ -149,16 +149,7 @@ fn conditions(dir: &std::path::Path) -> Vec<(String, String, String)> {
 }
 
 fn reconcile(dir: &std::path::Path, now: &str) {
-    let out = railyard()
-        .args(["reconcile", "--now", now, "--repo"])
-        .arg(dir)
-        .output()
-        .expect("runs");
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::reconcile_at(dir, now, "reconcile");
 }
 
 #[test]

@@ -709,16 +709,7 @@ fn dry_run_matches_the_commit(dir: &std::path::Path, now: &str, what: &str) {
         .collect();
     planned.sort();
     let before = git_out(dir, &["rev-parse", "HEAD"]);
-    let out = railyard()
-        .args(["reconcile", "--now", now, "--repo"])
-        .arg(dir)
-        .output()
-        .expect("runs");
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::reconcile_at(dir, now, what);
     // The status commit, not the delivery record after it.
     let log = git_out(
         dir,

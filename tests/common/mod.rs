@@ -196,6 +196,21 @@ pub fn dry_run_json(dir: &Path, now: &str, extra: &[&str]) -> (serde_json::Value
     (json, output.status.code().unwrap_or(-1))
 }
 
+/// `railyard reconcile` (a status commit) of `dir` at `now`, which must end with exit 0 or
+/// 1 (objects with manifest errors are skipped); `what` names the step in a failure.
+pub fn reconcile_at(dir: &Path, now: &str, what: &str) {
+    let out = railyard()
+        .args(["reconcile", "--now", now, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("railyard runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A team of release managers (rita, marco), committed under their own emails.
 pub const TEAMS: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata: {name: release-managers}\nspec:\n  members:\n    - {id: rita, emails: [rita@example.com]}\n    - {id: marco, emails: [marco@example.com]}\n";
 /// A train that marco's approval moves to construction.
