@@ -59,13 +59,12 @@ def git_repo(files, into=None):
     return repo
 
 
-def railyard(*args, repo, **kw):
+def railyard(*args, repo, extra_env=None):
     return subprocess.run(
         [str(BINARY), "--now", NOW, *args, "--repo", str(repo)],
         capture_output=True,
         text=True,
-        env=env(),
-        **kw,
+        env=env(**(extra_env or {})),
     )
 
 
@@ -135,10 +134,9 @@ def check_markdown():
     repo = acme_with_hostile_text()
     out = Path(tempfile.mkdtemp())
     summary, comment = out / "summary.md", out / "comment.md"
-    dry = subprocess.run(
-        [str(BINARY), "--now", NOW, "reconcile", "--dry-run", "--format", "github",
-         "--comment-file", str(comment), "--repo", str(repo)],
-        capture_output=True, text=True, env=env(GITHUB_STEP_SUMMARY=str(summary)),
+    dry = railyard(
+        "reconcile", "--dry-run", "--format", "github", "--comment-file", str(comment),
+        repo=repo, extra_env={"GITHUB_STEP_SUMMARY": str(summary)},
     )
     if not summary.exists():
         return [f"no job summary: {dry.stderr}"]
