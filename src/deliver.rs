@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::catalog::Catalog;
-use crate::engine::{ObjectPlan, StatusMap};
+use crate::engine::ObjectPlan;
 use crate::manifest::{Kind, NotifySink};
 use crate::notify::Message;
+use crate::status::StatusMap;
 use crate::status::{Outgoing, Pending};
 
 /// Delivery runs after which a sink is no longer tried (the entry stays, as undelivered).

@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::{ObjectPlan, TasksView};
+use crate::engine::ObjectPlan;
 use crate::escape;
+use crate::tasks::TasksView;
 
 /// A node: its id as written, a second line (a title or a phase), and a state for the style.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,7 +39,10 @@ impl Diagram {
             .map(|id| DiagramNode {
                 id: id.clone(),
                 detail: task_title(id),
-                state: tasks.states.get(id).cloned().unwrap_or_default(),
+                state: tasks
+                    .states
+                    .get(id)
+                    .map_or(String::new(), |s| s.as_str().to_string()),
                 critical: tasks.critical_path.contains(id),
             })
             .collect();
@@ -218,8 +222,8 @@ mod tests {
             order: vec!["a".into(), "b".into()],
             waves: vec![vec!["a".into()], vec!["b".into()]],
             states: [
-                ("a".to_string(), "succeeded".to_string()),
-                ("b".to_string(), "waiting".to_string()),
+                ("a".to_string(), crate::tasks::TaskState::Succeeded),
+                ("b".to_string(), crate::tasks::TaskState::Waiting),
             ]
             .into(),
             dependencies: vec![vec![], vec![0]],

@@ -7,13 +7,14 @@
 //! |---|---|
 //! | the model | [`yaml`] (YAML with positions), [`manifest`] (one file per kind), [`schema`] (the kinds' JSON Schemas and error mapping), [`diagnostics`], [`source`], [`suggest`], [`load`] (finding and parsing files), [`catalog`] (objects by kind and name), [`workflow`] (the built-in workflows) |
 //! | the checks | [`check`] (beyond the schema), [`graph`] (cycles), [`validate`] |
-//! | trust and history | [`facts`] (who committed what), [`trust`] (signatures, keys, records that changed) |
-//! | the engine | [`engine`] (guards, the fixed point, the watcher's memo), [`tasks`] (a turnover's task list) |
+//! | trust and history | [`facts`] (who committed what), [`trust`] (signatures, keys, a record's provenance, records that changed) |
+//! | tasks and approvals | [`tasks`] (task lists, their graph, each task's state in an attempt, recorded runs, the `--execute` scheduler), [`approvals`] (counting a gate's or criterion's approvals) |
+//! | the engine | [`engine`] (guards, the fixed point, an object's finished plan, the watcher's memo) |
 //! | status | [`status`] (what an object's status holds), [`status_files`] (which status files railyard trusts, what it writes, what changed), [`summary`] (STATUS.md), [`diagram`] (DOT and Mermaid), [`escape`] (people's text for each reader) |
 //! | notifications | [`notify`] (messages, recipients, filters), [`deliver`] (the outbox, webhooks and mail) |
 //! | the pipeline | [`pipeline`] (the one reconcile every operation calls), [`plan`] (rendering its plan), [`review`] (a pull request's changes of who may approve) |
 //! | the edge | [`git`] (repositories, trees, history, commits, the working tree), [`github`], [`yaml_out`] (writing YAML), [`reclaim`] (freeing big values off the hot path), [`error`] (the library's error type) |
-//! | operations | [`reconcile`] (dry-runs, `explain`, `graph`), [`writeback`] (the status commit), [`execute`] (`--execute`: scheduler, processes, recorded runs), [`watch`], [`promote`], [`init`], [`codeowners`], [`schemas`] (the files of `schemas/`) |
+//! | operations | [`reconcile`] (dry-runs, `explain`, `graph`), [`writeback`] (the status commit), [`execute`] (`--execute`: the run loop and its processes), [`watch`], [`promote`], [`init`], [`codeowners`], [`schemas`] (the files of `schemas/`) |
 //!
 //! The CLI (`src/cli/`, one file per command) turns [`error::Error`] into messages and exit
 //! codes; the library prints nothing.
@@ -22,6 +23,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod approvals;
 pub mod catalog;
 pub mod check;
 pub mod codeowners;

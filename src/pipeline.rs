@@ -8,15 +8,16 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::Diagnostic;
-use crate::engine::{self, ObjectPlan, StatusMap};
-use crate::execute::board::Board;
-use crate::execute::recorded::Recorded;
+use crate::engine::{self, ObjectPlan};
 use crate::facts::Facts;
 use crate::git::OwnFiles;
 use crate::load::Loaded;
 use crate::manifest::SignatureMode;
 use crate::notify::Message;
+use crate::status::StatusMap;
 use crate::status_files::{self, Trusted};
+use crate::tasks::recorded::Recorded;
+use crate::tasks::runner::RunList;
 use crate::validate;
 
 /// What a watcher keeps from one round for the next: each part is an input of the round
@@ -71,7 +72,7 @@ pub struct Inputs<'a> {
     pub own_files: &'a OwnFiles,
     pub facts: &'a Facts,
     pub now: jiff::Timestamp,
-    /// Runs `--execute` recorded, laid over the previous status (and the boards of what may
+    /// Runs `--execute` recorded, laid over the previous status (and the run_lists of what may
     /// run next are made).
     pub recorded: Option<&'a Recorded>,
     /// Deliveries to record, laid over the previous status.
@@ -96,8 +97,8 @@ pub struct Outcome {
     /// Each of railyard's own files to write (its bytes; empty for a new file without
     /// [`Inputs::render_new`]) or to delete (`None`), by path.
     pub changes: Vec<(String, Option<Vec<u8>>)>,
-    /// With [`Inputs::recorded`]: the task boards of what may run next.
-    pub boards: Vec<Board>,
+    /// With [`Inputs::recorded`]: the task run_lists of what may run next.
+    pub run_lists: Vec<RunList>,
     /// `trust.signatures`, as the catalog read it.
     pub signatures: SignatureMode,
     /// What the outcome was worked out from, let go of by the caller when it is done.
@@ -169,8 +170,14 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     let mut warnings = warnings;
     let messages = notifications(&catalog, &mut plans, &mut warnings);
     lap("reconciled");
-    let boards = if recorded.is_some() {
-        crate::execute::board::boards(&catalog, &plans)
+    let run_lists = if recorded.is_some() {
+        crate::tasks::runner::run_lists(
+            &catalog,
+            plans
+                .iter()
+                .filter(|p| !p.invalid)
+                .filter_map(|p| Some((p.kind, p.name.as_str(), p.tasks.as_ref()?))),
+        )
     } else {
         Vec::new()
     };
@@ -195,7 +202,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         warnings,
         messages,
         changes,
-        boards,
+        run_lists,
         signatures,
         previous,
     }

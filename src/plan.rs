@@ -71,7 +71,7 @@ struct JsonBlocked<'a> {
 struct JsonTasks<'a> {
     order: &'a [String],
     waves: &'a [Vec<String>],
-    states: &'a BTreeMap<String, String>,
+    states: &'a BTreeMap<String, crate::tasks::TaskState>,
 }
 
 #[derive(Serialize)]
@@ -409,7 +409,7 @@ impl Plan {
                     .map(|id| {
                         format!(
                             "{id} ({})",
-                            tasks.states.get(id).map_or("?", String::as_str)
+                            tasks.states.get(id).map_or("?", |s| s.as_str())
                         )
                     })
                     .collect();
@@ -431,7 +431,7 @@ impl Plan {
                     line.push_str(&format!(": {reason}"));
                 }
                 let _ = writeln!(out, "{line}");
-                if run.state == crate::status::RunState::Failed {
+                if run.state == crate::tasks::RunState::Failed {
                     for output in run.output.iter().rev().take(5).rev() {
                         let _ = writeln!(out, "    | {output}");
                     }

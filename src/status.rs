@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Status of every object from the last reconcile, by (kind, name).
+pub type StatusMap = BTreeMap<(crate::manifest::Kind, String), std::sync::Arc<ObjectStatus>>;
+
 /// Everything railyard knows about one object after a reconcile.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -41,7 +44,7 @@ pub struct ObjectStatus {
     /// What `reconcile --execute` recorded of each automated task it ran, by task id (the
     /// latest run of each task). Carried forward only from railyard's own commits.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub runs: BTreeMap<String, TaskRun>,
+    pub runs: BTreeMap<String, crate::tasks::runs::TaskRun>,
     /// Notifications owed to sinks: written with the status commit that made them, delivered
     /// once it landed, and removed as each sink takes them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -102,55 +105,6 @@ pub struct Pending {
     /// The last failure; the sink's URL and secrets are never written here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-}
-
-/// One run of an automated task by `reconcile --execute`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(deny_unknown_fields)]
-pub struct TaskRun {
-    /// The attempt (`retry.attempt`, or the task plan's attempt) the run belongs to.
-    pub attempt: u32,
-    /// The ReleaseModel task plan the task belongs to (releases only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plan: Option<String>,
-    /// Where the run is: `running`, `succeeded` or `failed`.
-    pub state: RunState,
-    /// When the run started.
-    #[schemars(with = "crate::manifest::Instant")]
-    pub started_at: jiff::Timestamp,
-    /// Wall time, once finished.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u64>,
-    /// The exit code; absent when the task did not start or was killed by a signal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exit_code: Option<i32>,
-    /// Why a run failed other than by its exit code (timeout, signal, could not start,
-    /// interrupted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The last lines of the task's output (stdout and stderr as they arrived).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub output: Vec<String>,
-}
-
-/// Where a run is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RunState {
-    Running,
-    Succeeded,
-    Failed,
-}
-
-impl RunState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Running => "running",
-            RunState::Succeeded => "succeeded",
-            RunState::Failed => "failed",
-        }
-    }
 }
 
 /// A condition in the manner of Kubernetes' `metav1.Condition`. railyard owns five types
@@ -303,8 +257,8 @@ pub struct TasksStatus {
     pub order: Vec<String>,
     /// Tasks that may run at the same time, wave by wave.
     pub waves: Vec<Vec<String>>,
-    /// Each task's state by id (`waiting`, `ready`, `running`, `succeeded`, `failed`, `skipped`).
-    pub states: BTreeMap<String, String>,
+    /// Each task's state by id.
+    pub states: BTreeMap<String, crate::tasks::state::TaskState>,
 }
 
 /// The first lines of every status file. A reconcile keeps a trusted status file whose
@@ -381,7 +335,7 @@ mod tests {
             tasks: Some(TasksStatus {
                 order: vec!["a".into()],
                 waves: vec![vec!["a".into()]],
-                states: BTreeMap::from([("a".into(), "ready".into())]),
+                states: BTreeMap::from([("a".into(), crate::tasks::state::TaskState::Ready)]),
             }),
         };
         let text = file.render();

@@ -11,9 +11,10 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use rayon::prelude::*;
 
 use crate::catalog::Catalog;
-use crate::engine::{ObjectPlan, StatusMap};
+use crate::engine::ObjectPlan;
 use crate::manifest::Kind;
 use crate::plan;
+use crate::status::StatusMap;
 use crate::status::{StatusFile, TasksStatus};
 
 /// railyard's own status files as parsed before, by path: their bytes and content.

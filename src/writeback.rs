@@ -29,8 +29,8 @@ pub struct Written {
     pub worktree: Option<Worktree>,
     /// How many times the branch moved under the reconcile.
     pub retries: u32,
-    /// With recorded runs: the task boards whose ready automated tasks `--execute` starts.
-    pub boards: Vec<crate::execute::board::Board>,
+    /// With recorded runs: the task run_lists whose ready automated tasks `--execute` starts.
+    pub run_lists: Vec<crate::tasks::runner::RunList>,
     /// Notifications delivered after the status commit (sink deliveries).
     pub notified: usize,
     /// Deliveries that failed, one sentence each (tried again by the next reconcile).
@@ -55,7 +55,7 @@ struct Prepared {
     warnings: Vec<String>,
     errors: usize,
     changes: Vec<(String, Option<Vec<u8>>)>,
-    boards: Vec<crate::execute::board::Board>,
+    run_lists: Vec<crate::tasks::runner::RunList>,
     /// Notifications owed to sinks once this status is committed.
     owed: Vec<(Kind, String, crate::status::Outgoing)>,
     sinks: Vec<crate::manifest::NotifySink>,
@@ -67,7 +67,7 @@ fn prepare(
     repo: &mut GitRepo,
     tip: &str,
     now: jiff::Timestamp,
-    recorded: Option<&crate::execute::recorded::Recorded>,
+    recorded: Option<&crate::tasks::recorded::Recorded>,
     cache: Option<&mut crate::pipeline::Incremental>,
     delivered: Option<&crate::deliver::Delivered>,
 ) -> Result<Prepared, Error> {
@@ -93,7 +93,7 @@ fn prepare(
         diagnostics,
         warnings,
         changes,
-        boards,
+        run_lists,
         previous,
         ..
     } = crate::pipeline::reconcile(
@@ -152,7 +152,7 @@ fn prepare(
         warnings,
         errors,
         changes,
-        boards,
+        run_lists,
         owed,
         sinks: settings.notify.clone(),
     })
@@ -186,7 +186,7 @@ pub fn reconcile_branch(
 #[derive(Default)]
 pub struct Hooks<'a> {
     /// Runs `--execute` recorded, laid over the previous status.
-    pub recorded: Option<&'a crate::execute::recorded::Recorded>,
+    pub recorded: Option<&'a crate::tasks::recorded::Recorded>,
     /// What the last round kept for this one (`watch`).
     pub cache: Option<&'a mut crate::pipeline::Incremental>,
     /// Runs between building the commit and moving the branch (or pushing); `false`
@@ -238,7 +238,7 @@ pub fn reconcile_branch_with(
                 errors: prepared.errors,
                 worktree,
                 retries: attempt,
-                boards: prepared.boards,
+                run_lists: prepared.run_lists,
                 notified: 0,
                 undelivered: Vec::new(),
             };

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use railyard::execute::{self, Clock, Event, Execution, Options};
-use railyard::status::{RunState, TaskRun};
+use railyard::tasks::{RunState, TaskRun};
 
 use super::written;
 use super::{EXIT_ERRORS, EXIT_FAILURE, Format, Global};

@@ -134,7 +134,7 @@ fn report(round: &Round, format: super::Format) {
             let failed = execution
                 .finished
                 .iter()
-                .filter(|f| f.run.state == railyard::status::RunState::Failed)
+                .filter(|f| f.run.state == railyard::tasks::RunState::Failed)
                 .count();
             tracing::info!(
                 trigger,

@@ -3,10 +3,12 @@
 
 use serde_json::Value;
 
-use super::world::{ApprovalOf, Subject, TaskState, World, as_text, field_values, is_empty};
+use super::world::{Subject, World, as_text, field_values, is_empty};
+use crate::approvals::ApprovalOf;
 use crate::manifest::{
     Check, Guards, Moment, SignatureMode, TasksGuard, Tier, TrainType, WorkflowKind,
 };
+use crate::tasks::TaskState;
 
 /// What the guards need to know about the object beyond the world.
 pub struct Ctx<'s, 'a> {
@@ -28,7 +30,7 @@ pub struct Ctx<'s, 'a> {
     /// reports committed before then do not count for it.
     pub begun: Option<jiff::Timestamp>,
     /// The task board, made the first time a guard or the plan asks for it.
-    pub board: std::cell::OnceCell<Option<super::world::TaskBoard<'a>>>,
+    pub board: std::cell::OnceCell<Option<crate::tasks::TaskBoard<'a>>>,
     /// Where the instants the guards compare the clock with are noted.
     pub horizon: &'s super::world::Horizon,
 }
@@ -36,10 +38,10 @@ pub struct Ctx<'s, 'a> {
 impl<'a> Ctx<'_, 'a> {
     /// The subject's tasks and their states for this phase's plan and attempt: made once per
     /// context, however many transitions look at them.
-    pub fn board(&self) -> Option<&super::world::TaskBoard<'a>> {
+    pub fn board(&self) -> Option<&crate::tasks::TaskBoard<'a>> {
         self.board
             .get_or_init(|| {
-                let mut attempt = super::world::Attempt::first(self.attempt);
+                let mut attempt = crate::tasks::Attempt::first(self.attempt);
                 attempt.begun = self.begun;
                 if let Some(retried) = self.retried {
                     attempt.carried = &retried.succeeded;

@@ -7,6 +7,7 @@
 //! none moves. Every transition that does not hold is explained, one sentence per missing
 //! thing.
 
+mod finish;
 pub mod guards;
 pub mod memo;
 pub mod world;
@@ -20,13 +21,14 @@ use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::facts::Facts;
 use crate::load::{Document, SpecView};
-use crate::manifest::{Kind, Moment, Phase, WorkflowKind, WorkflowSpec};
-use crate::status::{Condition, HistoryEntry, NextStep, ObjectStatus, digest_json};
-use guards::{Ctx, Verdict};
+use crate::manifest::{Kind, Phase, WorkflowKind, WorkflowSpec};
+use crate::status::{Condition, HistoryEntry, ObjectStatus, digest_json};
+use crate::tasks::TasksView;
+
+use guards::Ctx;
 use world::{Horizon, Subject, World, field_values, is_empty};
 
-/// Status of every object from the last reconcile, by (kind, name).
-pub type StatusMap = BTreeMap<(Kind, String), Arc<ObjectStatus>>;
+pub use crate::status::StatusMap;
 
 /// A transition taken in this reconcile.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,26 +51,6 @@ pub struct Notification {
     pub task: Option<String>,
     /// The approval an `approval-needed` notification asks for.
     pub gate: Option<String>,
-}
-
-/// A task list as the plan shows it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TasksView {
-    /// The attempt the states are for.
-    pub attempt: u32,
-    /// The ReleaseModel task plan (releases only).
-    pub plan: Option<String>,
-    /// Whether the tasks run in the current phase (it waits for them to succeed): only then
-    /// does `reconcile --execute` start ready ones.
-    pub active: bool,
-    pub order: Vec<String>,
-    pub waves: Vec<Vec<String>>,
-    pub states: BTreeMap<String, String>,
-    /// For each task of `order`, the positions in `order` of its dependencies (for
-    /// diagrams; positions keep a large plan small).
-    pub dependencies: Vec<Vec<u32>>,
-    /// The longest chain by timeout.
-    pub critical_path: Vec<String>,
 }
 
 /// A way out of the current phase with what holds and what does not (for `explain`).
@@ -258,7 +240,7 @@ pub fn reconcile(
         let world = &world;
         states
             .into_par_iter()
-            .map(|state| finish(world, state, previous))
+            .map(|state| finish::finish(world, state, previous))
             .collect()
     };
     let mut horizons = foldhash::HashMap::default();
@@ -990,8 +972,12 @@ fn reset_tasks(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
     let revisit = state.status.history.iter().any(|h| h.from == phase.name);
     let failed = phase.reset_failed_tasks
         && world
-            .task_board(&state.subject, Some(plan), world::Attempt::first(attempt))
-            .is_some_and(|b| b.states.contains(&world::TaskState::Failed));
+            .task_board(
+                &state.subject,
+                Some(plan),
+                crate::tasks::Attempt::first(attempt),
+            )
+            .is_some_and(|b| b.states.contains(&crate::tasks::TaskState::Failed));
     if revisit || failed {
         state.status.attempts.insert(plan.to_string(), attempt + 1);
     }
@@ -1016,230 +1002,6 @@ fn recipients(world: &World<'_>, values: &Value, notify: &[String]) -> Vec<Strin
         }
     }
     out
-}
-
-/// The object's final status: what blocks each way out, conditions, deadlines, tasks.
-/// Returns the plan and the object's horizon (see [`Horizon`]).
-fn finish(
-    world: &World<'_>,
-    mut state: State<'_>,
-    previous: &StatusMap,
-) -> (ObjectPlan, Option<jiff::Timestamp>) {
-    let object_kind = state.subject.object_kind();
-    let before = previous
-        .get(&(object_kind, state.subject.name.to_string()))
-        .map(Arc::as_ref);
-    let values = effective(&state.subject, &state.status);
-    let phase = state.flow.phase(&state.status.phase).cloned();
-    let mut next = Vec::new();
-    let mut ways = Vec::new();
-    let mut rejections = Vec::new();
-    let mut tasks = None;
-    let mut task_ids: Option<BTreeSet<String>> = None;
-    let mut owners: BTreeMap<String, String> = BTreeMap::new();
-    let mut retried = state.status.retried.clone();
-    let mut asks = Vec::new();
-    if let Some(phase) = &phase {
-        let context = ctx(world, &state, &values, phase);
-        for transition in &phase.transitions {
-            let Verdict {
-                missing,
-                rejections: rejected,
-                held,
-                asks: asked,
-            } = guards::evaluate(&context, &transition.when);
-            asks.push(asked);
-            rejections.extend(rejected);
-            ways.push(Way {
-                to: transition.to.clone(),
-                held,
-                missing: missing.clone(),
-            });
-            // Ways out that are a person's choice (abandon, return) or a failure (a task
-            // failed) are not "blocked": listing what they lack would only be noise.
-            let escape = state
-                .flow
-                .phase(&transition.to)
-                .is_some_and(|p| p.withdrawn)
-                || transition.when.tasks == Some(crate::manifest::TasksGuard::Failed);
-            if !missing.is_empty() && !escape {
-                next.push(NextStep {
-                    phase: transition.to.clone(),
-                    blocked_by: missing,
-                });
-            }
-        }
-        let shows_tasks = match state.subject.kind {
-            WorkflowKind::Turnover => true,
-            WorkflowKind::Release => phase.task_plan.is_some(),
-            _ => false,
-        };
-        if state.subject.kind == WorkflowKind::Turnover {
-            retried = context.retried.cloned();
-        }
-        if shows_tasks && let Some(board) = context.board() {
-            let id = |i: usize| board.tasks[i].id.to_string();
-            if state.subject.kind == WorkflowKind::Turnover {
-                task_ids = Some(board.tasks.iter().map(|t| t.id.to_string()).collect());
-            }
-            owners = board
-                .tasks
-                .iter()
-                .filter_map(|t| Some((t.id.to_string(), t.owner.clone()?)))
-                .collect();
-            tasks = Some(TasksView {
-                attempt: context.attempt,
-                plan: context.plan.map(str::to_string),
-                active: phase
-                    .transitions
-                    .iter()
-                    .any(|t| t.when.tasks == Some(crate::manifest::TasksGuard::Succeeded)),
-                order: board.order.iter().map(|&i| id(i)).collect(),
-                waves: board
-                    .waves
-                    .iter()
-                    .map(|w| w.iter().map(|&i| id(i)).collect())
-                    .collect(),
-                states: board
-                    .tasks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (t.id.to_string(), board.states[i].as_str().to_string()))
-                    .collect(),
-                dependencies: {
-                    let mut position = vec![0u32; board.tasks.len()];
-                    for (k, &i) in board.order.iter().enumerate() {
-                        position[i] = k as u32;
-                    }
-                    board
-                        .order
-                        .iter()
-                        .map(|&i| board.dependencies[i].iter().map(|&d| position[d]).collect())
-                        .collect()
-                },
-                critical_path: board.critical_path.iter().map(|&i| id(i)).collect(),
-            });
-        }
-    }
-    state.status.retried = retried;
-    if let Some(phase) = &phase {
-        ask_later(
-            world,
-            &mut state.notifications,
-            &mut state.status.asked,
-            phase,
-            &values,
-            &asks,
-        );
-    }
-    // `task-waiting`: a manual task that newly waits for its owner, while the tasks run.
-    let waiting: Vec<(String, String)> = tasks
-        .as_ref()
-        .filter(|t| t.active)
-        .map(|t| {
-            t.order
-                .iter()
-                .filter(|id| t.states.get(*id).map(String::as_str) == Some("waiting"))
-                .filter_map(|id| Some((id.clone(), owners.get(id)?.clone())))
-                .collect()
-        })
-        .unwrap_or_default();
-    for (task, owner) in &waiting {
-        if !before.is_some_and(|b| b.waiting.contains(task)) {
-            state.notifications.push(Notification {
-                to: owner.clone(),
-                event: "task-waiting".into(),
-                phase: state.status.phase.clone(),
-                task: Some(task.clone()),
-                gate: None,
-            });
-        }
-    }
-    state.status.waiting = waiting.into_iter().map(|(task, _)| task).collect();
-    // Runs of tasks a turnover no longer has are dropped.
-    if let Some(ids) = task_ids {
-        state.status.runs.retain(|task, _| ids.contains(task));
-    }
-    let now = world.now();
-    let mut conditions = Vec::new();
-    let mut condition = |kind: &str, reason: &str, message: String| {
-        conditions.push(Condition {
-            kind: kind.into(),
-            status: "True".into(),
-            reason: reason.into(),
-            message,
-            since: None,
-        });
-    };
-    let terminal = phase.as_ref().is_some_and(|p| p.terminal);
-    if terminal {
-        condition(
-            "Ready",
-            "Done",
-            format!("in terminal phase `{}`", state.status.phase),
-        );
-    } else if let Some(first) = next.first() {
-        let reason = first.blocked_by.first().cloned().unwrap_or_default();
-        condition(
-            "Blocked",
-            "GuardsNotMet",
-            format!("to `{}`: {reason}", first.phase),
-        );
-    }
-    if !rejections.is_empty() {
-        condition("Returned", "Rejected", rejections.join("; "));
-    }
-    if let Some(due_field) = phase
-        .as_ref()
-        .and_then(|p| p.due.as_deref())
-        .filter(|_| !terminal)
-    {
-        let due = field_values(&values, due_field)
-            .first()
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse::<Moment>().ok());
-        if let Some(due) = due
-            && world.passed(due.end(), &state.horizon)
-        {
-            let newly = before.is_none_or(|b| b.phase != state.status.phase || !b.holds("Overdue"));
-            condition(
-                "Overdue",
-                "DeadlineMissed",
-                format!("phase `{}` was due {due}", state.status.phase),
-            );
-            if newly {
-                let notify = phase
-                    .as_ref()
-                    .and_then(|p| p.on_enter.as_ref())
-                    .map(|o| o.notify.clone())
-                    .unwrap_or_default();
-                for recipient in recipients(world, &values, &notify) {
-                    state.notifications.push(Notification {
-                        to: recipient,
-                        event: "deadline-missed".into(),
-                        phase: state.status.phase.clone(),
-                        task: None,
-                        gate: None,
-                    });
-                }
-            }
-        }
-    }
-    state.status.next = next;
-    state.status.conditions = crate::status::settle_conditions(before, conditions, false, now);
-    let horizon = state.horizon.get();
-    let plan = ObjectPlan {
-        ways,
-        kind: object_kind,
-        name: state.subject.name.to_string(),
-        path: state.subject.document.path.clone(),
-        status: state.status,
-        transitions: state.transitions,
-        notifications: state.notifications,
-        tasks,
-        invalid: false,
-    };
-    (plan, horizon)
 }
 
 #[cfg(test)]

@@ -396,8 +396,8 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
         ]
     );
     assert_eq!(
-        t.tasks.as_ref().map(|v| v.states["check"].clone()),
-        Some("waiting".to_string())
+        t.tasks.as_ref().map(|v| v.states["check"].as_str()),
+        Some("waiting")
     );
     // Its owner hears it once: the next reconcile, from this status, says nothing new.
     assert!(notified(t).contains(&"developers task-waiting deploying".to_string()));
@@ -421,7 +421,7 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
 }
 
 /// Previous status of `to1` in `deploying` with these runs: (task, attempt, state).
-fn with_runs(runs: &[(&str, u32, crate::status::RunState)]) -> StatusMap {
+fn with_runs(runs: &[(&str, u32, crate::tasks::RunState)]) -> StatusMap {
     let mut status = ObjectStatus {
         phase: "deploying".into(),
         ..ObjectStatus::default()
@@ -429,7 +429,7 @@ fn with_runs(runs: &[(&str, u32, crate::status::RunState)]) -> StatusMap {
     for &(task, attempt, state) in runs {
         status.runs.insert(
             task.into(),
-            crate::status::TaskRun {
+            crate::tasks::TaskRun {
                 attempt,
                 plan: None,
                 state,
@@ -446,10 +446,10 @@ fn with_runs(runs: &[(&str, u32, crate::status::RunState)]) -> StatusMap {
 
 #[test]
 fn runs_recorded_by_execute_give_automated_tasks_their_states() {
-    use crate::status::RunState::{Failed, Running, Succeeded};
+    use crate::tasks::RunState::{Failed, Running, Succeeded};
     let three = "  tasks:\n    - {id: a, title: A, type: automated, run: [\"true\"]}\n    - {id: b, title: B, type: automated, run: [\"true\"], dependsOn: [a]}\n    - {id: c, title: C, type: automated, run: [\"true\"]}\n";
     let doc = started_with(three);
-    let states = |runs: &[(&str, u32, crate::status::RunState)]| {
+    let states = |runs: &[(&str, u32, crate::tasks::RunState)]| {
         let plans = run_with(&doc, &with_runs(runs), &Facts::unverified(), now());
         let t = object(&plans, Kind::Turnover, "to1").clone();
         let view = t.tasks.clone().expect("tasks");
@@ -561,7 +561,8 @@ fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
             .tasks
             .as_ref()
             .expect("tasks")
-            .states["a"],
+            .states["a"]
+            .as_str(),
         "waiting"
     );
     // Attempt 2 fails too: the turnover fails once and stays failed, no back and forth.
@@ -590,7 +591,8 @@ fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
             .tasks
             .as_ref()
             .expect("tasks")
-            .states["b"],
+            .states["b"]
+            .as_str(),
         "waiting"
     );
 }
@@ -652,7 +654,10 @@ fn a_report_for_an_earlier_attempt_does_not_complete_a_task_of_this_one() {
     // `smoke` still was never ready there.
     let fresh = run(&late);
     let t = object(&fresh, Kind::Turnover, "to1");
-    assert_eq!(t.tasks.as_ref().expect("tasks").states["smoke"], "waiting");
+    assert_eq!(
+        t.tasks.as_ref().expect("tasks").states["smoke"].as_str(),
+        "waiting"
+    );
     // What did succeed before the retry is skipped, with the attempt it succeeded in.
     let done_before = format!(
         "{retried}{}{}",
@@ -1383,8 +1388,8 @@ fn seed_approve_deployment_resets_a_failed_task_plan() {
     assert_eq!(r.status.phase, "approve-deployment");
     assert_eq!(r.status.attempts.get("approve-deployment"), Some(&2));
     assert_eq!(
-        r.tasks.as_ref().map(|t| t.states["cab-pack"].clone()),
-        Some("waiting".into())
+        r.tasks.as_ref().map(|t| t.states["cab-pack"].as_str()),
+        Some("waiting")
     );
 }
 

@@ -6,17 +6,17 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::approvals::{ApprovalOf, Approvals, Tally};
 use crate::catalog::{Catalog, Item};
 use crate::facts::Facts;
 use crate::load::Document;
-use crate::manifest::SignatureMode;
 use crate::manifest::{
-    ApplicationReleaseSpec, ApprovalSpec, Decision, EnvironmentSpec, Kind, Outcome,
-    ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, Task, TaskReportSpec, TaskType, Tier,
+    ApplicationReleaseSpec, EnvironmentSpec, Kind, ReleaseTrainSpec, Task, TaskReportSpec, Tier,
     TurnoverSpec, WorkflowKind, WorkflowSpec,
 };
-use crate::status::{RunState, TaskRun};
-use crate::trust::Proof;
+use crate::tasks::TaskRun;
+use crate::tasks::{Attempt, TaskBoard};
+use crate::trust::Provenance;
 use crate::workflow;
 
 /// The earliest instant ahead of the clock that an object's guards compared the clock with:
@@ -76,7 +76,7 @@ impl Subject<'_> {
     }
 }
 
-/// Records (approvals, task reports) by the subject they name: (kind, name), in catalog
+/// Task reports by the subject they name: (kind, name), in catalog
 /// order.
 type BySubject<'a, S> = foldhash::HashMap<(&'a str, &'a str), Vec<Item<'a, S>>>;
 
@@ -93,7 +93,7 @@ pub struct World<'a> {
     pub workflows: BTreeMap<WorkflowKind, &'a WorkflowSpec>,
     /// (kind, name) → the phase the object is in right now.
     pub phases: BTreeMap<(WorkflowKind, String), String>,
-    approvals: BySubject<'a, ApprovalSpec>,
+    approvals: Approvals<'a>,
     reports: BySubject<'a, TaskReportSpec>,
     /// The runs `reconcile --execute` recorded, by subject (`Kind/name`) and task id.
     pub runs: BTreeMap<String, BTreeMap<String, TaskRun>>,
@@ -138,125 +138,9 @@ pub fn as_text(value: &Value) -> String {
     }
 }
 
-/// The outcome of counting approvals for one gate or criterion.
-#[derive(Debug, Default)]
-pub struct Tally {
-    /// Distinct members whose approval counts, in the order given.
-    pub approvers: Vec<String>,
-    /// The member whose `reject` blocks the gate (and the comment), when the last decision
-    /// was a rejection.
-    pub rejected_by: Option<(String, Option<String>)>,
-    /// Records that do not count, and why.
-    pub ignored: Vec<String>,
-    /// Under `trust.signatures: verify`, the counted approvers whose record's commit is not
-    /// signed by them, and why (under `require` they are not counted at all).
-    pub unsigned: BTreeMap<String, String>,
-}
-
-/// What an approval is of: a gate (an Approval's `gate`) or an exit criterion (its `criterion`).
-#[derive(Clone, Copy)]
-pub enum ApprovalOf<'t> {
-    Gate(&'t str),
-    Criterion(&'t str),
-}
-
-/// The state of a task in the current attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaskState {
-    Pending,
-    Ready,
-    Waiting,
-    Running,
-    Succeeded,
-    Failed,
-    Skipped,
-}
-
-impl TaskState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Pending => "pending",
-            TaskState::Ready => "ready",
-            TaskState::Waiting => "waiting",
-            TaskState::Running => "running",
-            TaskState::Succeeded => "succeeded",
-            TaskState::Failed => "failed",
-            TaskState::Skipped => "skipped",
-        }
-    }
-
-    /// The state `as_str` names.
-    pub fn parse(text: &str) -> Option<TaskState> {
-        [
-            TaskState::Pending,
-            TaskState::Ready,
-            TaskState::Waiting,
-            TaskState::Running,
-            TaskState::Succeeded,
-            TaskState::Failed,
-            TaskState::Skipped,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
-    pub fn done(self) -> bool {
-        matches!(self, TaskState::Succeeded | TaskState::Skipped)
-    }
-}
-
-/// A task list with the state of every task, in run order.
-#[derive(Clone, Debug, Default)]
-pub struct TaskBoard<'t> {
-    pub tasks: Vec<&'t Task>,
-    pub order: Vec<usize>,
-    pub waves: Vec<Vec<usize>>,
-    /// The longest chain by timeout (30m for a task without one).
-    pub critical_path: Vec<usize>,
-    /// Each task's dependencies, by index.
-    pub dependencies: Vec<Vec<usize>>,
-    pub states: Vec<TaskState>,
-    /// Tasks whose owner's report for this attempt does not count because it came before
-    /// the task was ready (see [`World::task_board`]).
-    pub early: Vec<bool>,
-    /// Per task, why its latest report for this attempt does not count (not its owner's,
-    /// committed by someone else, not signed, changed after it was added), when one does
-    /// not.
-    pub refused: Vec<Option<String>>,
-}
-
 /// The counted outcome per task (with when it was committed), and why the latest report
 /// that did not count was refused.
-type Reported = (
-    BTreeMap<String, (Outcome, Option<jiff::Timestamp>)>,
-    BTreeMap<String, String>,
-);
-
-/// One attempt at a task list: its number, since when it is asked for (a report committed
-/// before then is not for it), and the tasks earlier attempts left done (skipped in it).
-#[derive(Clone, Copy, Debug)]
-pub struct Attempt<'c> {
-    pub number: u32,
-    pub begun: Option<jiff::Timestamp>,
-    pub carried: &'c BTreeMap<String, u32>,
-}
-
-/// Nothing carried.
-static NOTHING: BTreeMap<String, u32> = BTreeMap::new();
-
-impl Attempt<'static> {
-    /// An attempt that carries nothing and whose start is not known.
-    pub fn first(number: u32) -> Attempt<'static> {
-        Attempt {
-            number,
-            begun: None,
-            carried: &NOTHING,
-        }
-    }
-}
-
-/// The weight of a task on the critical path: its timeout, or 30 minutes.
-const DEFAULT_TASK_SECONDS: u64 = 30 * 60;
+type Reported = (crate::tasks::Counted, BTreeMap<String, String>);
 
 impl<'a> World<'a> {
     pub fn new(
@@ -271,15 +155,7 @@ impl<'a> World<'a> {
                 workflows.insert(kind, source.spec);
             }
         }
-        let mut approvals: BySubject<'a, ApprovalSpec> =
-            BySubject::with_capacity_and_hasher(catalog.count(Kind::Approval), Default::default());
-        for approval in catalog.all::<ApprovalSpec>() {
-            let subject = &approval.manifest.spec.subject;
-            approvals
-                .entry((subject.kind.as_str(), subject.name.as_str()))
-                .or_default()
-                .push(approval);
-        }
+        let approvals = Approvals::index(catalog);
         let mut reports: BySubject<'a, TaskReportSpec> = BySubject::with_capacity_and_hasher(
             catalog.count(Kind::TaskReport),
             Default::default(),
@@ -484,39 +360,8 @@ impl<'a> World<'a> {
         )
     }
 
-    /// The member who committed the file at `path`, when git says so.
-    fn author(&self, path: &str) -> Option<&'a str> {
-        self.facts
-            .added
-            .get(path)
-            .and_then(|c| self.catalog.member_by_email(&c.author_email))
-    }
-
-    /// Whether the commit that added `path` is signed by `member` (or by a forge on the
-    /// member's behalf): `None` when it is, or when signatures are off; otherwise why not.
-    fn unsigned(&self, path: &str, member: &str) -> Option<String> {
-        let keys = self.keys;
-        if keys.mode == SignatureMode::Off || !self.facts.verified {
-            return None;
-        }
-        let commit = self.facts.added.get(path)?;
-        let short = commit.id.get(..12).unwrap_or(&commit.id);
-        match keys.proof(commit, member) {
-            Proof::Signed => None,
-            Proof::Unsigned => Some(format!("its commit {short} is not signed")),
-            Proof::NotProven(why) => Some(format!("its commit {short}: {why}")),
-        }
-    }
-
-    /// Whether a record signed as `unsigned` says counts: not under `require`.
-    fn required(&self) -> bool {
-        self.keys.mode == SignatureMode::Require
-    }
-
-    /// Counts the approvals `of` a gate or criterion on the subject from members of `team` (or
-    /// from the people `also` names: a spec field and the member or team it holds), as SPEC §3
-    /// says: each person once, never the author of the subject's last change, none from an
-    /// earlier visit to the phase (given before `since`), and a later reject blocks.
+    /// Counts the approvals `of` a gate or criterion on the subject (see
+    /// [`Approvals::tally`]).
     pub fn tally(
         &self,
         subject: &Subject<'_>,
@@ -525,142 +370,21 @@ impl<'a> World<'a> {
         also: &[(String, String)],
         since: Option<jiff::Timestamp>,
     ) -> Tally {
-        let mut tally = Tally::default();
-        let Some(records) = self.approvals.get(&(subject.kind.as_str(), subject.name)) else {
-            return tally;
+        let of_subject = crate::approvals::Of {
+            kind: subject.kind,
+            name: subject.name,
+            path: &subject.document.path,
         };
-        let mut relevant: Vec<&Item<'a, ApprovalSpec>> = records
-            .iter()
-            .filter(|a| {
-                let spec = &a.manifest.spec;
-                match of {
-                    ApprovalOf::Gate(g) => spec.gate.as_ref().is_some_and(|x| x.as_str() == g),
-                    ApprovalOf::Criterion(c) => {
-                        spec.criterion.as_ref().is_some_and(|x| x.as_str() == c)
-                    }
-                }
-            })
-            .collect();
-        relevant.sort_by_key(|a| {
-            (
-                self.facts.added.get(a.path()).map(|c| c.time),
-                a.path().to_string(),
-                a.name().to_string(),
-            )
-        });
-        let last_author = self
-            .facts
-            .changed
-            .get(&subject.document.path)
-            .and_then(|c| self.catalog.member_by_email(&c.author_email));
-        for approval in relevant {
-            let spec = &approval.manifest.spec;
-            let by = spec.by.as_str();
-            let mut unsigned = None;
-            if self.facts.verified {
-                match self.author(approval.path()) {
-                    None if !self.facts.added.contains_key(approval.path()) => {
-                        tally
-                            .ignored
-                            .push(format!("`{}` is not committed yet", approval.name()));
-                        continue;
-                    }
-                    Some(author) if author == by => {}
-                    _ => {
-                        let merged = self
-                            .facts
-                            .added
-                            .get(approval.path())
-                            .filter(|c| c.merge)
-                            .map(|c| {
-                                format!(
-                                    " (the merge commit {} by {} added it itself: a file a merge introduces is the merger's)",
-                                    c.id.get(..12).unwrap_or(&c.id),
-                                    c.author_name
-                                )
-                            })
-                            .unwrap_or_default();
-                        tally.ignored.push(format!(
-                            "`{}` says `by: {by}` but was committed by someone else{merged}",
-                            approval.name()
-                        ));
-                        continue;
-                    }
-                }
-                if crate::trust::rewritten(self.facts, approval.path()).is_some() {
-                    tally.ignored.push(format!(
-                        "`{}` was changed after it was added (`record-changed`)",
-                        approval.name()
-                    ));
-                    continue;
-                }
-                if let Some(why) = self.unsigned(approval.path(), by) {
-                    if self.required() {
-                        tally.ignored.push(format!(
-                            "`{}` is not signed by `{by}` ({why}) and `trust.signatures` is `require`",
-                            approval.name()
-                        ));
-                        continue;
-                    }
-                    unsigned = Some(why);
-                }
-                // Committed when the object left the phase, or before: that visit's.
-                if let (Some(since), Some(added)) = (since, self.facts.added.get(approval.path()))
-                    && added.time <= since
-                {
-                    tally.ignored.push(format!(
-                        "`{}` was given during an earlier visit to this phase",
-                        approval.name()
-                    ));
-                    continue;
-                }
-            }
-            let named_by = also
-                .iter()
-                .find(|(_, who)| who == by || self.catalog.in_team(by, who))
-                .map(|(field, _)| field.as_str());
-            if !self.catalog.in_team(by, team) && named_by.is_none() {
-                let nor = also
-                    .iter()
-                    .map(|(field, _)| format!(" nor the `{field}`"))
-                    .collect::<String>();
-                tally
-                    .ignored
-                    .push(format!("`{by}` is not in team `{team}`{nor}"));
-                continue;
-            }
-            if last_author == Some(by) {
-                tally.ignored.push(match named_by {
-                    Some(field) if !self.catalog.in_team(by, team) => format!(
-                        "`{by}` is the `{field}` of {} but also made its last change, so that approval does not count (no self-approval): another member of team `{team}` must approve",
-                        subject.reference()
-                    ),
-                    _ => format!(
-                        "`{by}` made the last change to {} and cannot approve it",
-                        subject.reference()
-                    ),
-                });
-                continue;
-            }
-            match spec.decision {
-                Decision::Approve => {
-                    tally.rejected_by = None;
-                    if !tally.approvers.iter().any(|a| a == by) {
-                        tally.approvers.push(by.to_string());
-                    }
-                    match unsigned {
-                        Some(why) => tally.unsigned.insert(by.to_string(), why),
-                        None => tally.unsigned.remove(by),
-                    };
-                }
-                Decision::Reject => {
-                    tally.approvers.clear();
-                    tally.unsigned.clear();
-                    tally.rejected_by = Some((by.to_string(), spec.comment.clone()));
-                }
-            }
+        self.approvals
+            .tally(&self.provenance(), of_subject, of, team, also, since)
+    }
+
+    fn provenance(&self) -> Provenance<'a> {
+        Provenance {
+            catalog: self.catalog,
+            facts: self.facts,
+            keys: self.keys,
         }
-        tally
     }
 
     /// The tasks of the subject's current phase, with their states for `attempt`: a turnover's
@@ -676,36 +400,21 @@ impl<'a> World<'a> {
         attempt: Attempt<'_>,
     ) -> Option<TaskBoard<'a>> {
         let tasks = self.tasks(subject, plan)?;
-        let index: BTreeMap<&str, usize> = tasks
+        let layout = crate::tasks::layout(&tasks);
+        let (reported, mut refused) = self.reported_outcomes(subject, &tasks, attempt.number);
+        let runs = self.runs.get(&subject.reference());
+        let (states, early) = crate::tasks::states(&tasks, &layout, attempt, &reported, runs, plan);
+        let refused = tasks
             .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id.as_str(), i))
+            .zip(&states)
+            .map(|(task, state)| refused.remove(task.id.as_str()).filter(|_| !state.done()))
             .collect();
-        let edges: Vec<(usize, usize)> = tasks
-            .iter()
-            .enumerate()
-            .flat_map(|(i, t)| {
-                t.depends_on
-                    .iter()
-                    .filter_map(|d| index.get(d.as_str()))
-                    .map(move |&d| (i, d))
-            })
-            .collect();
-        let weights: Vec<u64> = tasks
-            .iter()
-            .map(|t| t.timeout.map_or(DEFAULT_TASK_SECONDS, |d| d.seconds))
-            .collect();
-        let crate::graph::Schedule {
+        let crate::tasks::Layout {
             order,
             waves,
             critical_path,
-        } = crate::graph::schedule(tasks.len(), &edges, &weights);
-        let mut dependencies: Vec<Vec<usize>> = vec![Vec::new(); tasks.len()];
-        for &(node, dependency) in &edges {
-            dependencies[node].push(dependency);
-        }
-        let (states, early, refused) =
-            self.states(subject, plan, attempt, &tasks, &order, &dependencies);
+            dependencies,
+        } = layout;
         Some(TaskBoard {
             critical_path,
             dependencies,
@@ -721,109 +430,7 @@ impl<'a> World<'a> {
     /// The task list of the subject's phase: a turnover's tasks (`tasksFrom` included), or
     /// a Release's ReleaseModel plan.
     fn tasks(&self, subject: &Subject<'_>, plan: Option<&str>) -> Option<Vec<&'a Task>> {
-        match subject.kind {
-            WorkflowKind::Turnover => {
-                let turnover = self.catalog.get::<TurnoverSpec>(subject.name)?;
-                Some(
-                    crate::tasks::turnover_tasks(self.catalog, turnover)
-                        .into_iter()
-                        .map(|p| p.task)
-                        .collect(),
-                )
-            }
-            WorkflowKind::Release => {
-                let release = self.catalog.get::<ReleaseSpec>(subject.name)?;
-                let model = self.catalog.get::<ReleaseModelSpec>(
-                    release.manifest.spec.release_model.as_ref()?.as_str(),
-                )?;
-                Some(model.manifest.spec.task_plans.get(plan?)?.iter().collect())
-            }
-            _ => None,
-        }
-    }
-
-    /// Each task's state in `attempt`, from the owners' reports, railyard's runs and what
-    /// earlier attempts left done (`order` is a topological order), and which tasks have a
-    /// report that does not count yet because it came before the task was ready: before its
-    /// dependencies were done, or (when git says when) committed no later than the last of
-    /// them finished.
-    fn states(
-        &self,
-        subject: &Subject<'_>,
-        plan: Option<&str>,
-        attempt: Attempt<'_>,
-        tasks: &[&'a Task],
-        order: &[usize],
-        dependencies: &[Vec<usize>],
-    ) -> (Vec<TaskState>, Vec<bool>, Vec<Option<String>>) {
-        let Attempt {
-            number: attempt,
-            begun,
-            carried,
-        } = attempt;
-        let (reported, mut refused) = self.reported_outcomes(subject, tasks, attempt);
-        let runs = self.runs.get(&subject.reference());
-        let run_of = |id: &str| {
-            runs.and_then(|r| r.get(id))
-                .filter(|r| r.plan.as_deref() == plan && r.attempt == attempt)
-        };
-        let mut states = vec![TaskState::Pending; tasks.len()];
-        let mut early = vec![false; tasks.len()];
-        // When each task was done, where that is known.
-        let mut done_at: Vec<Option<jiff::Timestamp>> = vec![None; tasks.len()];
-        for &i in order {
-            let id = tasks[i].id.as_str();
-            let ready = dependencies[i].iter().all(|&d| states[d].done());
-            // Ready once the last dependency was done, and not before the attempt began.
-            let ready_at = dependencies[i]
-                .iter()
-                .filter_map(|&d| done_at[d])
-                .chain(begun)
-                .max();
-            let report = reported.get(id).copied();
-            let counts = report.is_some_and(|(_, committed)| {
-                ready && ready_at.is_none_or(|r| committed.is_none_or(|c| c > r))
-            });
-            early[i] = report.is_some() && !counts;
-            let run = run_of(id);
-            (states[i], done_at[i]) = match (report.filter(|_| counts), run) {
-                // A person's report for this attempt outranks what railyard saw run.
-                (Some((outcome, committed)), _) => (
-                    match outcome {
-                        Outcome::Succeeded => TaskState::Succeeded,
-                        Outcome::Failed => TaskState::Failed,
-                        Outcome::Skipped => TaskState::Skipped,
-                    },
-                    committed,
-                ),
-                (None, Some(run)) => {
-                    let ended = run.duration_ms.and_then(|ms| {
-                        run.started_at
-                            .checked_add(jiff::SignedDuration::from_millis(
-                                i64::try_from(ms).unwrap_or(i64::MAX),
-                            ))
-                            .ok()
-                    });
-                    match run.state {
-                        RunState::Running => (TaskState::Running, None),
-                        RunState::Succeeded => (TaskState::Succeeded, ended),
-                        RunState::Failed => (TaskState::Failed, ended),
-                    }
-                }
-                (None, None) if carried.contains_key(id) => (TaskState::Skipped, None),
-                (None, None) => match (ready, tasks[i].task_type) {
-                    (false, _) => (TaskState::Pending, None),
-                    (true, TaskType::Manual) => (TaskState::Waiting, None),
-                    (true, TaskType::Automated) => (TaskState::Ready, None),
-                },
-            };
-        }
-        let refused = tasks
-            .iter()
-            .zip(&states)
-            .map(|(task, state)| refused.remove(task.id.as_str()).filter(|_| !state.done()))
-            .collect();
-        (states, early, refused)
+        crate::tasks::phase_tasks(self.catalog, subject.object_kind(), subject.name, plan)
     }
 
     /// What a turnover retried with `rerun: failed` carries into `attempt`: the tasks its
@@ -903,17 +510,16 @@ impl<'a> World<'a> {
         if recorded_attempts.is_empty() {
             return carried;
         }
-        let Some(board) = self.task_board(subject, None, Attempt::first(from)) else {
-            return carried;
-        };
-        let (order, dependencies) = (board.order, board.dependencies);
+        let layout = crate::tasks::layout(&tasks);
+        let runs = self.runs.get(&subject.reference());
         for earlier in recorded_attempts {
             let at = Attempt {
                 number: earlier,
                 begun: None,
                 carried: &carried,
             };
-            let (states, _, _) = self.states(subject, None, at, &tasks, &order, &dependencies);
+            let (reported, _) = self.reported_outcomes(subject, &tasks, earlier);
+            let (states, _) = crate::tasks::states(&tasks, &layout, at, &reported, runs, None);
             carried = tasks
                 .iter()
                 .zip(&states)
@@ -955,14 +561,18 @@ impl<'a> World<'a> {
                 continue;
             };
             let name = report.name();
-            let why = if self.facts.verified && self.author(report.path()) != Some(by) {
+            let provenance = self.provenance();
+            let why = if self.facts.verified && provenance.author(report.path()) != Some(by) {
                 Some(match self.facts.added.get(report.path()) {
                     None => format!("report `{name}` is not committed yet"),
                     Some(_) => {
                         format!("report `{name}` says `by: {by}` but was committed by someone else")
                     }
                 })
-            } else if let Some(why) = self.unsigned(report.path(), by).filter(|_| self.required()) {
+            } else if let Some(why) = provenance
+                .unsigned(report.path(), by)
+                .filter(|_| provenance.signatures_required())
+            {
                 Some(format!("report `{name}` is not signed by `{by}` ({why})"))
             } else if self.facts.verified
                 && crate::trust::rewritten(self.facts, report.path()).is_some()

@@ -3,29 +3,27 @@
 //!
 //! The run goes like this: a first reconcile commits status as usual (and marks runs that an
 //! earlier railyard left `running` as failed: it stopped before they finished); its plan gives
-//! the task boards. The [`Scheduler`] starts ready tasks, at most `jobs` at once, each a
+//! the task run_lists. The [`Scheduler`] starts ready tasks, at most `jobs` at once, each a
 //! process of its own ([`process::run`]); a finished task unlocks its dependents at once, so
 //! scheduling never waits on git. Every start and end goes to a recorder that commits them as
 //! the status of the branch (a reconcile with the runs laid over the previous status), folding
 //! whatever arrived while it was committing into its next commit. The engine decides phases
 //! from those runs as from anything else: a turnover whose tasks all succeeded is `deployed`.
 
-pub mod board;
 pub mod process;
-pub mod recorded;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-pub use board::{Board, BoardTask, Counts, Scheduler, TaskRef, boards};
-pub use recorded::Recorded;
+pub use crate::tasks::recorded::Recorded;
+pub use crate::tasks::runner::{Counts, RunList, RunTask, Scheduler, TaskRef, run_lists};
 
 use crate::error::Error;
 use crate::git::{GitError, GitRepo};
 use crate::manifest::Kind;
-use crate::status::{RunState, TaskRun};
+use crate::tasks::{RunState, TaskRun};
 use crate::writeback::{self, Target, Written};
 
 /// The clock of an execution or a watch: fixed by `--now`, the system's, or (for `watch
@@ -66,11 +64,11 @@ pub struct Options {
 pub enum Event<'e> {
     Started {
         subject: &'e str,
-        task: &'e BoardTask,
+        task: &'e RunTask,
     },
     Finished {
         subject: &'e str,
-        task: &'e BoardTask,
+        task: &'e RunTask,
         run: &'e TaskRun,
     },
     /// After every start and end.
@@ -166,7 +164,7 @@ pub async fn execute(
         Recorded::interrupting_stale(),
     )
     .await?;
-    let mut scheduler = Scheduler::new(first.boards.clone());
+    let mut scheduler = Scheduler::new(first.run_lists.clone());
     let (records, inbox) = mpsc::unbounded_channel::<Record>();
     let recorder = tokio::spawn(record(root.clone(), options.clone(), inbox));
     let (stop_all, stop_signal) = watch::channel(None::<String>);
@@ -174,19 +172,19 @@ pub async fn execute(
     let mut finished = Vec::new();
     let mut stopped = None;
     let jobs = options.jobs.unwrap_or(settings.jobs).max(1);
-    let subjects: Vec<String> = scheduler.boards().iter().map(Board::subject).collect();
+    let subjects: Vec<String> = scheduler.run_lists().iter().map(RunList::subject).collect();
     tokio::pin!(stop);
     loop {
         while running.len() < jobs {
             let Some(at) = scheduler.start_next() else {
                 break;
             };
-            let board = &scheduler.boards()[at.board];
+            let list = &scheduler.run_lists()[at.list];
             let task = scheduler.task(at);
             let started_at = options.clock.now();
             let run = TaskRun {
-                attempt: board.attempt,
-                plan: board.plan.clone(),
+                attempt: list.attempt,
+                plan: list.plan.clone(),
                 state: RunState::Running,
                 started_at,
                 duration_ms: None,
@@ -195,19 +193,19 @@ pub async fn execute(
                 output: Vec::new(),
             };
             let _ = records.send(Record {
-                kind: board.kind,
-                name: board.name.clone(),
+                kind: list.kind,
+                name: list.name.clone(),
                 task: task.id.clone(),
                 run: run.clone(),
             });
             observer(Event::Started {
-                subject: &subjects[at.board],
+                subject: &subjects[at.list],
                 task,
             });
             let spec = TaskLaunch {
                 argv: task.run.clone().unwrap_or_default(),
                 dir: root.clone(),
-                env: environment(board, task),
+                env: environment(list, task),
                 timeout: task.timeout,
             };
             let stop_signal = stop_signal.clone();
@@ -235,11 +233,11 @@ pub async fn execute(
                     continue;
                 };
                 scheduler.finish(at, ended.succeeded);
-                let board = &scheduler.boards()[at.board];
+                let list = &scheduler.run_lists()[at.list];
                 let task = scheduler.task(at);
                 let run = TaskRun {
-                    attempt: board.attempt,
-                    plan: board.plan.clone(),
+                    attempt: list.attempt,
+                    plan: list.plan.clone(),
                     state: if ended.succeeded { RunState::Succeeded } else { RunState::Failed },
                     started_at,
                     duration_ms: Some(u64::try_from(ended.duration.as_millis()).unwrap_or(u64::MAX)),
@@ -247,15 +245,15 @@ pub async fn execute(
                     reason: ended.reason,
                     output: ended.output,
                 };
-                observer(Event::Finished { subject: &subjects[at.board], task, run: &run });
+                observer(Event::Finished { subject: &subjects[at.list], task, run: &run });
                 finished.push(Finished {
-                    subject: subjects[at.board].clone(),
+                    subject: subjects[at.list].clone(),
                     task: task.id.clone(),
                     run: run.clone(),
                 });
                 let _ = records.send(Record {
-                    kind: board.kind,
-                    name: board.name.clone(),
+                    kind: list.kind,
+                    name: list.name.clone(),
                     task: task.id.clone(),
                     run,
                 });
@@ -291,20 +289,20 @@ struct TaskLaunch {
 }
 
 /// The environment variables that tell a task what it is running for.
-fn environment(board: &Board, task: &BoardTask) -> Vec<(&'static str, String)> {
+fn environment(list: &RunList, task: &RunTask) -> Vec<(&'static str, String)> {
     let mut env = vec![
-        ("RAILYARD_SUBJECT", board.subject()),
+        ("RAILYARD_SUBJECT", list.subject()),
         ("RAILYARD_TASK", task.id.clone()),
-        ("RAILYARD_ATTEMPT", board.attempt.to_string()),
+        ("RAILYARD_ATTEMPT", list.attempt.to_string()),
     ];
-    match board.kind {
-        Kind::Turnover => env.push(("RAILYARD_TURNOVER", board.name.clone())),
-        _ => env.push(("RAILYARD_RELEASE", board.name.clone())),
+    match list.kind {
+        Kind::Turnover => env.push(("RAILYARD_TURNOVER", list.name.clone())),
+        _ => env.push(("RAILYARD_RELEASE", list.name.clone())),
     }
-    if let Some(environment) = &board.environment {
+    if let Some(environment) = &list.environment {
         env.push(("RAILYARD_ENVIRONMENT", environment.clone()));
     }
-    if let Some(plan) = &board.plan {
+    if let Some(plan) = &list.plan {
         env.push(("RAILYARD_TASK_PLAN", plan.clone()));
     }
     env

@@ -9,7 +9,10 @@
 //! count.
 
 mod openpgp;
+pub mod provenance;
 pub mod signature;
+
+pub use provenance::Provenance;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

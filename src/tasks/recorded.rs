@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::StatusMap;
 use crate::manifest::Kind;
-use crate::status::{RunState, TaskRun};
+use crate::status::StatusMap;
+use crate::tasks::{RunState, TaskRun};
 
 /// The reason a run left `running` by an earlier railyard is recorded as failed.
 const INTERRUPTED: &str = "interrupted: the railyard that ran it stopped before it finished; raise `retry.attempt` to run it again";

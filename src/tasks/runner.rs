@@ -1,26 +1,23 @@
 //! The scheduler of `reconcile --execute`: which ready automated task starts next and what a
 //! finished one unlocks. Pure: the runner hands it results and asks what to start.
 //!
-//! Boards are the task lists of the objects whose tasks run in their current phase (a
+//! Run lists are the task lists of the objects whose tasks run in their current phase (a
 //! `deploying` turnover), in the order the plan lists them; tasks in run order. The next task
-//! is the first ready automated one of the first board that has one, so runs are
-//! reproducible. A board with a failed task starts nothing new (tasks already running
+//! is the first ready automated one of the first list that has one, so runs are
+//! reproducible. A list with a failed task starts nothing new (tasks already running
 //! finish); manual tasks wait for their owner's TaskReport, which needs a commit, so they
 //! never become startable here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use super::{TaskState, TasksView};
 use crate::catalog::Catalog;
-use crate::engine::ObjectPlan;
-use crate::manifest::{ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
-
-use crate::engine::world::TaskState;
-use crate::manifest::Kind;
+use crate::manifest::{Kind, Task, TaskType, TurnoverSpec};
 
 /// The tasks of one object, as `reconcile --execute` runs them.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Board {
+pub struct RunList {
     pub kind: Kind,
     pub name: String,
     /// The turnover's environment.
@@ -29,37 +26,37 @@ pub struct Board {
     /// The ReleaseModel task plan (releases only).
     pub plan: Option<String>,
     /// In run order.
-    pub tasks: Vec<BoardTask>,
+    pub tasks: Vec<RunTask>,
 }
 
-impl Board {
+impl RunList {
     /// `Kind/name`.
     pub fn subject(&self) -> String {
         format!("{}/{}", self.kind, self.name)
     }
 }
 
-/// One task of a board.
+/// One task of a list.
 #[derive(Clone, Debug, PartialEq)]
-pub struct BoardTask {
+pub struct RunTask {
     pub id: String,
     pub title: String,
     /// The argv of an automated task; `None` for a manual one.
     pub run: Option<Vec<String>>,
     pub timeout: std::time::Duration,
-    /// Positions in the board's `tasks`.
+    /// Positions in the list's `tasks`.
     pub dependencies: Vec<usize>,
     pub state: TaskState,
 }
 
-/// A task of a board, by position.
+/// A task of a list, by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TaskRef {
-    pub board: usize,
+    pub list: usize,
     pub task: usize,
 }
 
-/// How many tasks are where, over every board.
+/// How many tasks are where, over every list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Succeeded or skipped.
@@ -72,85 +69,85 @@ pub struct Counts {
     pub queued: usize,
 }
 
-/// Boards and the tasks that may start now.
+/// Run lists and the tasks that may start now.
 #[derive(Debug)]
 pub struct Scheduler {
-    boards: Vec<Board>,
-    /// Per board, per task: the tasks that depend on it.
+    run_lists: Vec<RunList>,
+    /// Per list, per task: the tasks that depend on it.
     dependents: Vec<Vec<Vec<usize>>>,
-    /// Boards that start nothing new (a task failed, or the run is stopping).
+    /// Run lists that start nothing new (a task failed, or the run is stopping).
     halted: Vec<bool>,
     ready: BTreeSet<TaskRef>,
 }
 
 impl Scheduler {
-    pub fn new(boards: Vec<Board>) -> Scheduler {
+    pub fn new(run_lists: Vec<RunList>) -> Scheduler {
         let mut ready = BTreeSet::new();
-        let mut dependents = Vec::with_capacity(boards.len());
-        let mut halted = Vec::with_capacity(boards.len());
-        for (b, board) in boards.iter().enumerate() {
-            let mut of = vec![Vec::new(); board.tasks.len()];
-            for (t, task) in board.tasks.iter().enumerate() {
+        let mut dependents = Vec::with_capacity(run_lists.len());
+        let mut halted = Vec::with_capacity(run_lists.len());
+        for (b, list) in run_lists.iter().enumerate() {
+            let mut of = vec![Vec::new(); list.tasks.len()];
+            for (t, task) in list.tasks.iter().enumerate() {
                 for &d in &task.dependencies {
                     if let Some(list) = of.get_mut(d) {
                         list.push(t);
                     }
                 }
                 if startable(task) {
-                    ready.insert(TaskRef { board: b, task: t });
+                    ready.insert(TaskRef { list: b, task: t });
                 }
             }
             dependents.push(of);
-            halted.push(board.tasks.iter().any(|t| t.state == TaskState::Failed));
+            halted.push(list.tasks.iter().any(|t| t.state == TaskState::Failed));
         }
         Scheduler {
-            boards,
+            run_lists,
             dependents,
             halted,
             ready,
         }
     }
 
-    pub fn boards(&self) -> &[Board] {
-        &self.boards
+    pub fn run_lists(&self) -> &[RunList] {
+        &self.run_lists
     }
 
-    pub fn task(&self, at: TaskRef) -> &BoardTask {
-        &self.boards[at.board].tasks[at.task]
+    pub fn task(&self, at: TaskRef) -> &RunTask {
+        &self.run_lists[at.list].tasks[at.task]
     }
 
     /// The next task to start, now marked running; `None` when nothing may start.
     pub fn start_next(&mut self) -> Option<TaskRef> {
-        let next = *self.ready.iter().find(|r| !self.halted[r.board])?;
+        let next = *self.ready.iter().find(|r| !self.halted[r.list])?;
         self.ready.remove(&next);
-        self.boards[next.board].tasks[next.task].state = TaskState::Running;
+        self.run_lists[next.list].tasks[next.task].state = TaskState::Running;
         Some(next)
     }
 
     /// Records how a running task ended: a success makes the tasks that waited only for it
-    /// ready (or waiting, when manual); a failure halts its board.
+    /// ready (or waiting, when manual); a failure halts its list.
     pub fn finish(&mut self, at: TaskRef, succeeded: bool) {
-        let board = &mut self.boards[at.board];
-        board.tasks[at.task].state = if succeeded {
+        let list = &mut self.run_lists[at.list];
+        list.tasks[at.task].state = if succeeded {
             TaskState::Succeeded
         } else {
             TaskState::Failed
         };
         if !succeeded {
-            self.halted[at.board] = true;
+            self.halted[at.list] = true;
             return;
         }
-        for &d in &self.dependents[at.board][at.task] {
-            let task = &board.tasks[d];
+        for &d in &self.dependents[at.list][at.task] {
+            let task = &list.tasks[d];
             let unblocked = task.state == TaskState::Pending
                 && task
                     .dependencies
                     .iter()
-                    .all(|&x| board.tasks[x].state.done());
+                    .all(|&x| list.tasks[x].state.done());
             if !unblocked {
                 continue;
             }
-            let task = &mut board.tasks[d];
+            let task = &mut list.tasks[d];
             task.state = if task.run.is_some() {
                 TaskState::Ready
             } else {
@@ -158,7 +155,7 @@ impl Scheduler {
             };
             if startable(task) {
                 self.ready.insert(TaskRef {
-                    board: at.board,
+                    list: at.list,
                     task: d,
                 });
             }
@@ -172,7 +169,7 @@ impl Scheduler {
 
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();
-        for task in self.boards.iter().flat_map(|b| &b.tasks) {
+        for task in self.run_lists.iter().flat_map(|b| &b.tasks) {
             match task.state {
                 TaskState::Succeeded | TaskState::Skipped => counts.done += 1,
                 TaskState::Failed => counts.failed += 1,
@@ -185,59 +182,40 @@ impl Scheduler {
     }
 }
 
-fn startable(task: &BoardTask) -> bool {
+fn startable(task: &RunTask) -> bool {
     task.state == TaskState::Ready && task.run.is_some()
 }
 
-/// The boards of the objects whose tasks run in their current phase and that have a ready
-/// automated task, in plan order.
-pub fn boards(catalog: &Catalog<'_>, plans: &[std::sync::Arc<ObjectPlan>]) -> Vec<Board> {
-    let mut boards = Vec::new();
-    for plan in plans.iter().filter(|p| !p.invalid) {
-        let Some(view) = plan.tasks.as_ref().filter(|v| v.active) else {
-            continue;
-        };
-        if !view.states.values().any(|s| s == "ready") {
+/// The run lists of the objects whose tasks run in their current phase and that have a
+/// ready automated task, in the order given (the plan's): each object's kind, name and the
+/// plan's view of its tasks.
+pub fn run_lists<'p>(
+    catalog: &Catalog<'_>,
+    plans: impl IntoIterator<Item = (Kind, &'p str, &'p TasksView)>,
+) -> Vec<RunList> {
+    let mut run_lists = Vec::new();
+    for (kind, name, view) in plans {
+        if !view.active || !view.states.values().any(|&s| s == TaskState::Ready) {
             continue;
         }
-        let (definitions, environment): (Vec<&Task>, Option<String>) = match plan.kind {
-            Kind::Turnover => {
-                let Some(turnover) = catalog.get::<TurnoverSpec>(&plan.name) else {
-                    continue;
-                };
-                (
-                    crate::tasks::turnover_tasks(catalog, turnover)
-                        .into_iter()
-                        .map(|p| p.task)
-                        .collect(),
-                    Some(turnover.manifest.spec.environment.to_string()),
-                )
-            }
-            Kind::Release => {
-                let tasks = catalog
-                    .get::<ReleaseSpec>(&plan.name)
-                    .and_then(|r| r.manifest.spec.release_model.clone())
-                    .and_then(|m| catalog.get::<ReleaseModelSpec>(m.as_str()))
-                    .zip(view.plan.as_deref())
-                    .and_then(|(m, p)| m.manifest.spec.task_plans.get(p))
-                    .map(|t| t.iter().collect())
-                    .unwrap_or_default();
-                (tasks, None)
-            }
-            _ => continue,
+        let Some(definitions) = super::phase_tasks(catalog, kind, name, view.plan.as_deref())
+        else {
+            continue;
         };
+        let by_id: BTreeMap<&str, &Task> =
+            definitions.iter().map(|t| (t.id.as_str(), *t)).collect();
         let tasks = view
             .order
             .iter()
             .enumerate()
             .filter_map(|(k, id)| {
-                let task = definitions.iter().find(|t| t.id.as_str() == id)?;
-                Some(BoardTask {
+                let task = by_id.get(id.as_str())?;
+                Some(RunTask {
                     id: id.clone(),
                     title: task.title.clone(),
                     run: match task.task_type {
-                        crate::manifest::TaskType::Automated => task.run.clone(),
-                        crate::manifest::TaskType::Manual => None,
+                        TaskType::Automated => task.run.clone(),
+                        TaskType::Manual => None,
                     },
                     timeout: task.timeout.map_or(catalog.settings.task_timeout, |t| {
                         Duration::from_secs(t.seconds)
@@ -247,37 +225,40 @@ pub fn boards(catalog: &Catalog<'_>, plans: &[std::sync::Arc<ObjectPlan>]) -> Ve
                         .get(k)
                         .map(|d| d.iter().map(|&p| p as usize).collect())
                         .unwrap_or_default(),
-                    state: view
-                        .states
-                        .get(id)
-                        .and_then(|s| TaskState::parse(s))
-                        .unwrap_or(TaskState::Pending),
+                    state: view.states.get(id).copied().unwrap_or(TaskState::Pending),
                 })
             })
             .collect::<Vec<_>>();
         if tasks.len() != view.order.len() {
             continue;
         }
-        boards.push(Board {
-            kind: plan.kind,
-            name: plan.name.clone(),
+        let environment = match kind {
+            Kind::Turnover => catalog
+                .get::<TurnoverSpec>(name)
+                .map(|t| t.manifest.spec.environment.to_string()),
+            _ => None,
+        };
+        run_lists.push(RunList {
+            kind,
+            name: name.to_string(),
             environment,
             attempt: view.attempt,
             plan: view.plan.clone(),
             tasks,
         });
     }
-    boards
+    run_lists
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use TaskState::{Failed, Pending, Ready, Waiting};
 
-    /// A board from a table: (id, automated?, dependencies, state).
-    fn board(name: &str, rows: &[(&str, bool, &[&str], &str)]) -> Board {
+    /// A list from a table: (id, automated?, dependencies, state).
+    fn list(name: &str, rows: &[(&str, bool, &[&str], TaskState)]) -> RunList {
         let position = |id: &str| rows.iter().position(|r| r.0 == id).expect("known id");
-        Board {
+        RunList {
             kind: Kind::Turnover,
             name: name.into(),
             environment: Some("test".into()),
@@ -285,20 +266,20 @@ mod tests {
             plan: None,
             tasks: rows
                 .iter()
-                .map(|&(id, automated, deps, state)| BoardTask {
+                .map(|&(id, automated, deps, state)| RunTask {
                     id: id.into(),
                     title: id.to_uppercase(),
                     run: automated.then(|| vec!["true".to_string()]),
                     timeout: std::time::Duration::from_secs(60),
                     dependencies: deps.iter().map(|d| position(d)).collect(),
-                    state: TaskState::parse(state).expect("a state"),
+                    state,
                 })
                 .collect(),
         }
     }
 
     fn id(s: &Scheduler, at: TaskRef) -> String {
-        format!("{}:{}", s.boards()[at.board].name, s.task(at).id)
+        format!("{}:{}", s.run_lists()[at.list].name, s.task(at).id)
     }
 
     fn start_all(s: &mut Scheduler) -> Vec<String> {
@@ -312,16 +293,16 @@ mod tests {
     #[test]
     fn starts_ready_automated_tasks_in_board_then_run_order() {
         let mut s = Scheduler::new(vec![
-            board(
+            list(
                 "t1",
                 &[
-                    ("a", true, &[], "ready"),
-                    ("m", false, &[], "waiting"),
-                    ("b", true, &["a"], "pending"),
-                    ("c", true, &[], "ready"),
+                    ("a", true, &[], Ready),
+                    ("m", false, &[], Waiting),
+                    ("b", true, &["a"], Pending),
+                    ("c", true, &[], Ready),
                 ],
             ),
-            board("t2", &[("x", true, &[], "ready")]),
+            list("t2", &[("x", true, &[], Ready)]),
         ]);
         assert_eq!(start_all(&mut s), ["t1:a", "t1:c", "t2:x"]);
         assert_eq!(s.counts().running, 3);
@@ -330,13 +311,13 @@ mod tests {
 
     #[test]
     fn a_success_unlocks_dependents_once_all_their_dependencies_are_done() {
-        let mut s = Scheduler::new(vec![board(
+        let mut s = Scheduler::new(vec![list(
             "t",
             &[
-                ("a", true, &[], "ready"),
-                ("b", true, &[], "ready"),
-                ("c", true, &["a", "b"], "pending"),
-                ("m", false, &["a"], "pending"),
+                ("a", true, &[], Ready),
+                ("b", true, &[], Ready),
+                ("c", true, &["a", "b"], Pending),
+                ("m", false, &["a"], Pending),
             ],
         )]);
         let started = [s.start_next(), s.start_next()].map(|r| r.expect("started"));
@@ -347,7 +328,7 @@ mod tests {
             "c still waits for b"
         );
         assert_eq!(
-            s.task(TaskRef { board: 0, task: 3 }).state,
+            s.task(TaskRef { list: 0, task: 3 }).state,
             TaskState::Waiting
         );
         s.finish(started[1], true);
@@ -359,15 +340,15 @@ mod tests {
     #[test]
     fn a_failure_halts_its_board_only() {
         let mut s = Scheduler::new(vec![
-            board(
+            list(
                 "t1",
                 &[
-                    ("a", true, &[], "ready"),
-                    ("b", true, &[], "ready"),
-                    ("c", true, &[], "ready"),
+                    ("a", true, &[], Ready),
+                    ("b", true, &[], Ready),
+                    ("c", true, &[], Ready),
                 ],
             ),
-            board("t2", &[("x", true, &[], "ready")]),
+            list("t2", &[("x", true, &[], Ready)]),
         ]);
         let a = s.start_next().expect("a");
         s.finish(a, false);
@@ -376,19 +357,19 @@ mod tests {
             ["t2:x"],
             "t1 starts nothing after `a` failed"
         );
-        // A board that already has a failed task starts nothing at all.
-        let mut s = Scheduler::new(vec![board(
+        // A list that already has a failed task starts nothing at all.
+        let mut s = Scheduler::new(vec![list(
             "t",
-            &[("a", true, &[], "failed"), ("b", true, &[], "ready")],
+            &[("a", true, &[], Failed), ("b", true, &[], Ready)],
         )]);
         assert_eq!(s.start_next(), None);
     }
 
     #[test]
     fn stop_starts_nothing_new() {
-        let mut s = Scheduler::new(vec![board(
+        let mut s = Scheduler::new(vec![list(
             "t",
-            &[("a", true, &[], "ready"), ("b", true, &[], "ready")],
+            &[("a", true, &[], Ready), ("b", true, &[], Ready)],
         )]);
         let a = s.start_next().expect("a");
         s.stop();

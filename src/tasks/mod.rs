@@ -1,9 +1,42 @@
-//! The task list of a turnover as it will run: its own tasks merged over the tasks it copies
-//! with `tasksFrom`, reordered by `order`. Each task keeps where it was written, for
-//! diagnostics.
+//! Tasks, in one room: the task list of a turnover as it will run (its own tasks merged over
+//! the tasks it copies with `tasksFrom`, reordered by `order`; each task keeps where it was
+//! written, for diagnostics) or of a Release's ReleaseModel plan; its graph and each task's
+//! state in an attempt ([`state`]); the plan's view of them ([`TasksView`]); and the run
+//! lists `reconcile --execute` schedules ([`runner`]).
+
+use std::collections::BTreeMap;
 
 use crate::catalog::{Catalog, Item};
-use crate::manifest::{Task, TurnoverSpec};
+use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
+
+pub mod recorded;
+pub mod runner;
+pub mod runs;
+pub mod state;
+
+pub use runs::{RunState, TaskRun};
+
+pub use state::{Attempt, Counted, Layout, TaskBoard, TaskState, layout, states};
+
+/// A task list as the plan shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TasksView {
+    /// The attempt the states are for.
+    pub attempt: u32,
+    /// The ReleaseModel task plan (releases only).
+    pub plan: Option<String>,
+    /// Whether the tasks run in the current phase (it waits for them to succeed): only then
+    /// does `reconcile --execute` start ready ones.
+    pub active: bool,
+    pub order: Vec<String>,
+    pub waves: Vec<Vec<String>>,
+    pub states: BTreeMap<String, TaskState>,
+    /// For each task of `order`, the positions in `order` of its dependencies (for
+    /// diagrams; positions keep a large plan small).
+    pub dependencies: Vec<Vec<u32>>,
+    /// The longest chain by timeout.
+    pub critical_path: Vec<String>,
+}
 
 /// A task and the place it was written.
 #[derive(Clone, Debug)]
@@ -121,15 +154,74 @@ pub fn turnover_tasks<'a>(
     tasks
 }
 
+impl TasksView {
+    /// The plan's view of a task board: ids instead of indexes, dependencies by position in
+    /// the run order.
+    pub fn of(board: &TaskBoard<'_>, attempt: u32, plan: Option<&str>, active: bool) -> TasksView {
+        let id = |i: usize| board.tasks[i].id.to_string();
+        let mut position = vec![0u32; board.tasks.len()];
+        for (k, &i) in board.order.iter().enumerate() {
+            position[i] = k as u32;
+        }
+        TasksView {
+            attempt,
+            plan: plan.map(str::to_string),
+            active,
+            order: board.order.iter().map(|&i| id(i)).collect(),
+            waves: board
+                .waves
+                .iter()
+                .map(|w| w.iter().map(|&i| id(i)).collect())
+                .collect(),
+            states: board
+                .tasks
+                .iter()
+                .zip(&board.states)
+                .map(|(t, &state)| (t.id.to_string(), state))
+                .collect(),
+            dependencies: board
+                .order
+                .iter()
+                .map(|&i| board.dependencies[i].iter().map(|&d| position[d]).collect())
+                .collect(),
+            critical_path: board.critical_path.iter().map(|&i| id(i)).collect(),
+        }
+    }
+}
+
+/// The task list of an object's phase: a turnover's tasks (`tasksFrom` included), or the
+/// ReleaseModel task plan `plan` of a Release; `None` for other kinds and for what does not
+/// exist.
+pub fn phase_tasks<'a>(
+    catalog: &Catalog<'a>,
+    kind: Kind,
+    name: &str,
+    plan: Option<&str>,
+) -> Option<Vec<&'a Task>> {
+    match kind {
+        Kind::Turnover => {
+            let turnover = catalog.get::<TurnoverSpec>(name)?;
+            Some(
+                turnover_tasks(catalog, turnover)
+                    .into_iter()
+                    .map(|p| p.task)
+                    .collect(),
+            )
+        }
+        Kind::Release => {
+            let release = catalog.get::<ReleaseSpec>(name)?;
+            let model = catalog
+                .get::<ReleaseModelSpec>(release.manifest.spec.release_model.as_ref()?.as_str())?;
+            Some(model.manifest.spec.task_plans.get(plan?)?.iter().collect())
+        }
+        _ => None,
+    }
+}
+
 /// The titles of an object's tasks by id: a turnover's (copied ones included), or every task
 /// plan of a release's model.
-pub fn titles(
-    catalog: &Catalog<'_>,
-    kind: crate::manifest::Kind,
-    name: &str,
-) -> std::collections::BTreeMap<String, String> {
-    use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec};
-    let mut titles = std::collections::BTreeMap::new();
+pub fn titles(catalog: &Catalog<'_>, kind: Kind, name: &str) -> BTreeMap<String, String> {
+    let mut titles = BTreeMap::new();
     match kind {
         Kind::Turnover => {
             if let Some(turnover) = catalog.get::<TurnoverSpec>(name) {

@@ -1,0 +1,279 @@
+//! An object's plan once the reconcile has settled: what holds and what blocks each way out
+//! of its phase, its tasks and the manual ones newly waiting, its conditions and a missed
+//! deadline. It reads the settled world and nothing else.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::guards::{self, Ctx, Verdict};
+use super::world::{World, field_values};
+use super::{Notification, ObjectPlan, State, Way, ask_later, ctx, effective, recipients};
+use crate::manifest::{Moment, Phase, TasksGuard, WorkflowKind};
+use crate::status::{Condition, NextStep, ObjectStatus, StatusMap};
+use crate::tasks::{TaskState, TasksView};
+
+/// The object's final status: what blocks each way out, conditions, deadlines, tasks.
+/// Returns the plan and the object's horizon (see [`super::world::Horizon`]).
+pub(super) fn finish(
+    world: &World<'_>,
+    mut state: State<'_>,
+    previous: &StatusMap,
+) -> (ObjectPlan, Option<jiff::Timestamp>) {
+    let object_kind = state.subject.object_kind();
+    let before = previous
+        .get(&(object_kind, state.subject.name.to_string()))
+        .map(Arc::as_ref);
+    let values = effective(&state.subject, &state.status);
+    let phase = state.flow.phase(&state.status.phase).cloned();
+    let mut judged = Judged::default();
+    let mut tasks = None;
+    if let Some(phase) = &phase {
+        let context = ctx(world, &state, &values, phase);
+        judged = judge(&context, &state, phase);
+        tasks = tasks_of(&context, &state, phase);
+        let retried = context.retried.cloned();
+        if state.subject.kind == WorkflowKind::Turnover {
+            state.status.retried = retried;
+        }
+        ask_later(
+            world,
+            &mut state.notifications,
+            &mut state.status.asked,
+            phase,
+            &values,
+            &judged.asks,
+        );
+    }
+    if let Some((view, owners, ids)) = &tasks {
+        waiting(
+            &mut state.status,
+            &mut state.notifications,
+            before,
+            view,
+            owners,
+        );
+        // Runs of tasks a turnover no longer has are dropped.
+        if let Some(ids) = ids {
+            state.status.runs.retain(|task, _| ids.contains(task));
+        }
+    } else {
+        state.status.waiting = Vec::new();
+    }
+    let conditions = conditions(
+        world,
+        Parts {
+            status: &state.status,
+            notifications: &mut state.notifications,
+            horizon: &state.horizon,
+        },
+        before,
+        phase.as_ref(),
+        &values,
+        &judged,
+    );
+    state.status.next = judged.next;
+    state.status.conditions =
+        crate::status::settle_conditions(before, conditions, false, world.now());
+    let horizon = state.horizon.get();
+    let plan = ObjectPlan {
+        ways: judged.ways,
+        kind: object_kind,
+        name: state.subject.name.to_string(),
+        path: state.subject.document.path.clone(),
+        status: state.status,
+        transitions: state.transitions,
+        notifications: state.notifications,
+        tasks: tasks.map(|(view, _, _)| view),
+        invalid: false,
+    };
+    (plan, horizon)
+}
+
+/// Every way out of the phase judged: what holds, what is missing, the rejections met and
+/// the approval each way waits for.
+#[derive(Default)]
+struct Judged {
+    ways: Vec<Way>,
+    /// The ways that are blocked, with what blocks them (not the escapes).
+    next: Vec<NextStep>,
+    rejections: Vec<String>,
+    asks: Vec<Option<usize>>,
+}
+
+fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Judged {
+    let mut judged = Judged::default();
+    for transition in &phase.transitions {
+        let Verdict {
+            missing,
+            rejections,
+            held,
+            asks,
+        } = guards::evaluate(context, &transition.when);
+        judged.asks.push(asks);
+        judged.rejections.extend(rejections);
+        judged.ways.push(Way {
+            to: transition.to.clone(),
+            held,
+            missing: missing.clone(),
+        });
+        // Ways out that are a person's choice (abandon, return) or a failure (a task
+        // failed) are not "blocked": listing what they lack would only be noise.
+        let escape = state
+            .flow
+            .phase(&transition.to)
+            .is_some_and(|p| p.withdrawn)
+            || transition.when.tasks == Some(TasksGuard::Failed);
+        if !missing.is_empty() && !escape {
+            judged.next.push(NextStep {
+                phase: transition.to.clone(),
+                blocked_by: missing,
+            });
+        }
+    }
+    judged
+}
+
+/// The tasks the plan shows (a turnover's, or the task plan of a Release's phase), with the
+/// owners of its tasks by id and, for a turnover, every task id it has.
+type Shown = (
+    TasksView,
+    BTreeMap<String, String>,
+    Option<BTreeSet<String>>,
+);
+
+fn tasks_of(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Option<Shown> {
+    let shows_tasks = match state.subject.kind {
+        WorkflowKind::Turnover => true,
+        WorkflowKind::Release => phase.task_plan.is_some(),
+        _ => false,
+    };
+    let board = context.board().filter(|_| shows_tasks)?;
+    let ids = (state.subject.kind == WorkflowKind::Turnover)
+        .then(|| board.tasks.iter().map(|t| t.id.to_string()).collect());
+    let owners = board
+        .tasks
+        .iter()
+        .filter_map(|t| Some((t.id.to_string(), t.owner.clone()?)))
+        .collect();
+    let active = phase
+        .transitions
+        .iter()
+        .any(|t| t.when.tasks == Some(TasksGuard::Succeeded));
+    let view = TasksView::of(board, context.attempt, context.plan, active);
+    Some((view, owners, ids))
+}
+
+/// `task-waiting`: a manual task that newly waits for its owner, while the tasks run.
+fn waiting(
+    status: &mut ObjectStatus,
+    notifications: &mut Vec<Notification>,
+    before: Option<&ObjectStatus>,
+    view: &TasksView,
+    owners: &BTreeMap<String, String>,
+) {
+    let waiting: Vec<(&String, &String)> = if view.active {
+        view.order
+            .iter()
+            .filter(|id| view.states.get(*id) == Some(&TaskState::Waiting))
+            .filter_map(|id| Some((id, owners.get(id)?)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for &(task, owner) in &waiting {
+        if !before.is_some_and(|b| b.waiting.contains(task)) {
+            notifications.push(Notification {
+                to: owner.clone(),
+                event: "task-waiting".into(),
+                phase: status.phase.clone(),
+                task: Some(task.clone()),
+                gate: None,
+            });
+        }
+    }
+    status.waiting = waiting.into_iter().map(|(task, _)| task.clone()).collect();
+}
+
+/// What [`conditions`] reads of the object's state, and where it adds a notification.
+struct Parts<'s> {
+    status: &'s ObjectStatus,
+    notifications: &'s mut Vec<Notification>,
+    horizon: &'s super::world::Horizon,
+}
+
+/// The conditions that hold now (`Ready`, `Blocked`, `Returned`, `Overdue`), and the
+/// `deadline-missed` notification of a phase newly overdue.
+fn conditions(
+    world: &World<'_>,
+    state: Parts<'_>,
+    before: Option<&ObjectStatus>,
+    phase: Option<&Phase>,
+    values: &Value,
+    judged: &Judged,
+) -> Vec<Condition> {
+    let mut conditions = Vec::new();
+    let mut condition = |kind: &str, reason: &str, message: String| {
+        conditions.push(Condition {
+            kind: kind.into(),
+            status: "True".into(),
+            reason: reason.into(),
+            message,
+            since: None,
+        });
+    };
+    let terminal = phase.is_some_and(|p| p.terminal);
+    if terminal {
+        condition(
+            "Ready",
+            "Done",
+            format!("in terminal phase `{}`", state.status.phase),
+        );
+    } else if let Some(first) = judged.next.first() {
+        let reason = first.blocked_by.first().cloned().unwrap_or_default();
+        condition(
+            "Blocked",
+            "GuardsNotMet",
+            format!("to `{}`: {reason}", first.phase),
+        );
+    }
+    if !judged.rejections.is_empty() {
+        condition("Returned", "Rejected", judged.rejections.join("; "));
+    }
+    let due = phase
+        .and_then(|p| p.due.as_deref())
+        .filter(|_| !terminal)
+        .and_then(|field| {
+            field_values(values, field)
+                .first()
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<Moment>().ok())
+        });
+    if let Some(due) = due
+        && world.passed(due.end(), state.horizon)
+    {
+        condition(
+            "Overdue",
+            "DeadlineMissed",
+            format!("phase `{}` was due {due}", state.status.phase),
+        );
+        let newly = before.is_none_or(|b| b.phase != state.status.phase || !b.holds("Overdue"));
+        if newly {
+            let notify = phase
+                .and_then(|p| p.on_enter.as_ref())
+                .map(|o| o.notify.clone())
+                .unwrap_or_default();
+            for recipient in recipients(world, values, &notify) {
+                state.notifications.push(Notification {
+                    to: recipient,
+                    event: "deadline-missed".into(),
+                    phase: state.status.phase.clone(),
+                    task: None,
+                    gate: None,
+                });
+            }
+        }
+    }
+    conditions
+}
