@@ -2,6 +2,7 @@
 //! dependency graphs, workflows, schedules, reservations and the promotion path. Each check
 //! reports every problem it finds as a located diagnostic with a code of its own.
 
+mod records;
 mod references;
 mod schedule;
 mod task_graph;
@@ -82,6 +83,19 @@ fn require<S>(
     let what = kind_words(kind);
     out.push(unresolved(item, pointer, what, name, &catalog.names(kind)));
     false
+}
+
+/// The member `id` must exist (in any team).
+fn member<S>(
+    c: &Catalog<'_>,
+    item: &Item<'_, S>,
+    pointer: &str,
+    id: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if c.teams_of(id).is_empty() {
+        out.push(unresolved(item, pointer, "member", id, &c.member_ids()));
+    }
 }
 
 /// The words for a kind in a sentence.

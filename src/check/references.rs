@@ -2,15 +2,107 @@
 
 use std::collections::BTreeSet;
 
-use super::{require, unique_ids, unresolved};
+use super::{member, require, unique_ids, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{
-    ApplicationReleaseSpec, ApprovalSpec, ConfigSpec, EnvironmentSpec, Gates, Kind,
-    ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, TaskReportSpec, TeamSpec, TrainTemplateSpec,
-    TurnoverSpec, WorkflowKind,
+    ApplicationReleaseSpec, ConfigSpec, EnvironmentSpec, Gates, Kind, ReleaseModelSpec,
+    ReleaseSpec, ReleaseTrainSpec, TeamSpec, TrainTemplateSpec, TurnoverSpec, WorkflowKind,
 };
 use crate::workflow;
+
+/// What a reference field must name.
+#[derive(Clone, Copy)]
+enum Names {
+    /// An object of this kind.
+    Object(Kind),
+    /// A member of any team.
+    Member,
+    /// A team, or a member.
+    TeamOrMember,
+}
+
+/// A reference field of the kind `S`: its JSON pointer (`{}` stands for an item's place in
+/// a list), what it must name, and the names it holds.
+struct Field<S> {
+    pointer: &'static str,
+    names: Names,
+    values: fn(&S) -> Vec<&str>,
+}
+
+/// The one name an optional field holds.
+fn one<N: std::borrow::Borrow<str>>(name: &Option<N>) -> Vec<&str> {
+    name.iter().map(|n| n.borrow()).collect()
+}
+
+/// The names an optional list holds.
+fn every(names: &Option<Vec<crate::manifest::Name>>) -> Vec<&str> {
+    names.iter().flatten().map(|n| n.as_str()).collect()
+}
+
+fn reserved(list: &Option<Vec<crate::manifest::Reservation>>) -> Vec<&str> {
+    list.iter().flatten().map(|r| r.name.as_str()).collect()
+}
+
+#[rustfmt::skip]
+const ENVIRONMENT: &[Field<EnvironmentSpec>] = &[
+    Field { pointer: "/spec/promotesTo", names: Names::Object(Kind::Environment), values: |s| one(&s.promotes_to) },
+    Field { pointer: "/spec/owners", names: Names::Object(Kind::Team), values: |s| one(&s.owners) },
+];
+
+#[rustfmt::skip]
+const TEMPLATE: &[Field<TrainTemplateSpec>] = &[
+    Field { pointer: "/spec/manager", names: Names::Member, values: |s| one(&s.manager) },
+    Field { pointer: "/spec/environments/{}/name", names: Names::Object(Kind::Environment), values: |s| reserved(&s.environments) },
+];
+
+#[rustfmt::skip]
+const TRAIN: &[Field<ReleaseTrainSpec>] = &[
+    Field { pointer: "/spec/template", names: Names::Object(Kind::TrainTemplate), values: |s| one(&s.template) },
+    Field { pointer: "/spec/manager", names: Names::Member, values: |s| one(&s.manager) },
+    Field { pointer: "/spec/environments/{}/name", names: Names::Object(Kind::Environment), values: |s| reserved(&s.environments) },
+];
+
+#[rustfmt::skip]
+const APPLICATION: &[Field<ApplicationReleaseSpec>] = &[
+    Field { pointer: "/spec/train", names: Names::Object(Kind::ReleaseTrain), values: |s| one(&s.train) },
+];
+
+#[rustfmt::skip]
+const TURNOVER: &[Field<TurnoverSpec>] = &[
+    Field { pointer: "/spec/environment", names: Names::Object(Kind::Environment), values: |s| vec![s.environment.as_str()] },
+    Field { pointer: "/spec/train", names: Names::Object(Kind::ReleaseTrain), values: |s| one(&s.train) },
+    Field { pointer: "/spec/releases/{}", names: Names::Object(Kind::ApplicationRelease), values: |s| every(&s.releases) },
+];
+
+#[rustfmt::skip]
+const RELEASE: &[Field<ReleaseSpec>] = &[
+    Field { pointer: "/spec/releaseModel", names: Names::Object(Kind::ReleaseModel), values: |s| one(&s.release_model) },
+    Field { pointer: "/spec/serviceOwner", names: Names::Member, values: |s| one(&s.service_owner) },
+    Field { pointer: "/spec/owner", names: Names::Member, values: |s| one(&s.owner) },
+    Field { pointer: "/spec/requestedBy", names: Names::Member, values: |s| one(&s.requested_by) },
+    Field { pointer: "/spec/owningGroup", names: Names::Object(Kind::Team), values: |s| one(&s.owning_group) },
+    Field { pointer: "/spec/supportLevel1", names: Names::TeamOrMember, values: |s| s.support_level1.as_deref().into_iter().collect() },
+    Field { pointer: "/spec/supportLevel2", names: Names::TeamOrMember, values: |s| s.support_level2.as_deref().into_iter().collect() },
+    Field { pointer: "/spec/supportLevel3", names: Names::TeamOrMember, values: |s| s.support_level3.as_deref().into_iter().collect() },
+];
+
+/// Checks that every reference field of `fields` in `item` resolves.
+fn resolve<S>(c: &Catalog<'_>, item: &Item<'_, S>, fields: &[Field<S>], out: &mut Vec<Diagnostic>) {
+    let spec = &item.manifest.spec;
+    for field in fields {
+        for (i, name) in (field.values)(spec).into_iter().enumerate() {
+            let pointer = field.pointer.replace("{}", &i.to_string());
+            match field.names {
+                Names::Object(kind) => {
+                    require(c, item, &pointer, kind, name, out);
+                }
+                Names::Member => member(c, item, &pointer, name, out),
+                Names::TeamOrMember => team_or_member(c, item, &pointer, name, out),
+            }
+        }
+    }
+}
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     for config in c.all::<ConfigSpec>() {
@@ -25,6 +117,36 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+    members(c, out);
+    for env in c.all::<EnvironmentSpec>() {
+        resolve(c, &env, ENVIRONMENT, out);
+    }
+    for template in c.all::<TrainTemplateSpec>() {
+        resolve(c, &template, TEMPLATE, out);
+        if let Some(gates) = &template.manifest.spec.gates {
+            gate_roles(c, &template, gates, out);
+        }
+    }
+    for train in c.all::<ReleaseTrainSpec>() {
+        train_references(c, train, out);
+    }
+    for release in c.all::<ApplicationReleaseSpec>() {
+        application_references(c, release, out);
+    }
+    for turnover in c.all::<TurnoverSpec>() {
+        turnover_references(c, turnover, out);
+    }
+    for release in c.all::<ReleaseSpec>() {
+        resolve(c, &release, RELEASE, out);
+    }
+    for model in c.all::<ReleaseModelSpec>() {
+        task_plans(c, model, out);
+    }
+    super::records::check(c, out);
+}
+
+/// Member ids are unique within a team, and a commit author's email names one member.
+fn members(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     // A commit author's email must name one member: the same address on two member ids is
     // ambiguous.
     let mut emails: std::collections::BTreeMap<String, (&str, &str, crate::yaml::Span)> =
@@ -43,206 +165,107 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             for (e, email) in member.emails.iter().enumerate() {
                 let pointer = format!("/spec/members/{i}/emails/{e}");
                 match emails.get(&email.to_lowercase()) {
-                    Some((other, path, span)) if *other != member.id.as_str() => out.push(
-                        team.error(Code::DuplicateId, &pointer, format!("email `{email}` belongs to members `{other}` and `{}`", member.id))
-                            .with_label("used by two members")
-                            .with_related(path, *span, format!("`{other}` uses it here"))
-                            .with_hint("a commit's author email must name one member: keep the address on one of them"),
-                    ),
-                    Some(_) => {}
-                    None => {
-                        emails.insert(email.to_lowercase(), (member.id.as_str(), team.path(), team.span(&pointer)));
-                    }
+                Some((other, path, span)) if *other != member.id.as_str() => out.push(
+                    team.error(Code::DuplicateId, &pointer, format!("email `{email}` belongs to members `{other}` and `{}`", member.id))
+                        .with_label("used by two members")
+                        .with_related(path, *span, format!("`{other}` uses it here"))
+                        .with_hint("a commit's author email must name one member: keep the address on one of them"),
+                ),
+                Some(_) => {}
+                None => {
+                    emails.insert(email.to_lowercase(), (member.id.as_str(), team.path(), team.span(&pointer)));
                 }
             }
+            }
         }
     }
-    for env in c.all::<EnvironmentSpec>() {
-        let spec = &env.manifest.spec;
-        if let Some(next) = &spec.promotes_to {
-            require(
-                c,
-                &env,
-                "/spec/promotesTo",
-                Kind::Environment,
-                next.as_str(),
-                out,
+}
+
+fn application_references(
+    c: &Catalog<'_>,
+    release: Item<'_, ApplicationReleaseSpec>,
+    out: &mut Vec<Diagnostic>,
+) {
+    resolve(c, &release, APPLICATION, out);
+    let spec = &release.manifest.spec;
+    for (i, dependency) in spec.depends_on.iter().enumerate() {
+        let pointer = format!("/spec/dependsOn/{i}");
+        if dependency.as_str() == release.name() {
+            out.push(
+                release
+                    .error(
+                        Code::SelfDependency,
+                        &pointer,
+                        format!("application release `{dependency}` depends on itself"),
+                    )
+                    .with_label("itself"),
             );
-        }
-        if let Some(owners) = &spec.owners {
-            require(c, &env, "/spec/owners", Kind::Team, owners.as_str(), out);
-        }
-    }
-    for template in c.all::<TrainTemplateSpec>() {
-        let spec = &template.manifest.spec;
-        if let Some(manager) = &spec.manager {
-            member(c, &template, "/spec/manager", manager.as_str(), out);
-        }
-        reservations(
-            c,
-            &template,
-            spec.environments.as_deref().unwrap_or_default(),
-            out,
-        );
-        if let Some(gates) = &spec.gates {
-            gate_roles(c, &template, gates, out);
-        }
-    }
-    for train in c.all::<ReleaseTrainSpec>() {
-        train_references(c, train, out);
-    }
-    for release in c.all::<ApplicationReleaseSpec>() {
-        let spec = &release.manifest.spec;
-        if let Some(train) = &spec.train {
+        } else {
             require(
                 c,
                 &release,
-                "/spec/train",
-                Kind::ReleaseTrain,
-                train.as_str(),
+                &pointer,
+                Kind::ApplicationRelease,
+                dependency.as_str(),
                 out,
             );
         }
-        for (i, dependency) in spec.depends_on.iter().enumerate() {
-            let pointer = format!("/spec/dependsOn/{i}");
-            if dependency.as_str() == release.name() {
-                out.push(
-                    release
-                        .error(
-                            Code::SelfDependency,
-                            &pointer,
-                            format!("application release `{dependency}` depends on itself"),
-                        )
-                        .with_label("itself"),
-                );
-            } else {
-                require(
-                    c,
-                    &release,
-                    &pointer,
-                    Kind::ApplicationRelease,
-                    dependency.as_str(),
-                    out,
-                );
-            }
-        }
-        let items: Vec<_> = spec
-            .work_items
+    }
+    let items: Vec<_> = spec
+        .work_items
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (&w.id, format!("/spec/workItems/{i}/id")))
+        .collect();
+    unique_ids(&release, "work item", &items, out);
+    if let Some(milestones) = &spec.milestones {
+        let ids: Vec<_> = milestones
             .iter()
             .enumerate()
-            .map(|(i, w)| (&w.id, format!("/spec/workItems/{i}/id")))
+            .map(|(i, m)| (&m.id, format!("/spec/milestones/{i}/id")))
             .collect();
-        unique_ids(&release, "work item", &items, out);
-        if let Some(milestones) = &spec.milestones {
-            let ids: Vec<_> = milestones
+        unique_ids(&release, "milestone", &ids, out);
+    }
+}
+
+/// A ReleaseModel's task plans are for phases of the Release workflow that take one.
+fn task_plans(c: &Catalog<'_>, model: Item<'_, ReleaseModelSpec>, out: &mut Vec<Diagnostic>) {
+    let phases: Vec<&str> = workflow::effective(c, WorkflowKind::Release)
+        .map(|w| {
+            w.spec
+                .phases
                 .iter()
-                .enumerate()
-                .map(|(i, m)| (&m.id, format!("/spec/milestones/{i}/id")))
-                .collect();
-            unique_ids(&release, "milestone", &ids, out);
-        }
-    }
-    for turnover in c.all::<TurnoverSpec>() {
-        turnover_references(c, turnover, out);
-    }
-    for release in c.all::<ReleaseSpec>() {
-        let spec = &release.manifest.spec;
-        if let Some(model) = &spec.release_model {
-            require(
-                c,
-                &release,
-                "/spec/releaseModel",
-                Kind::ReleaseModel,
-                model.as_str(),
-                out,
+                .filter_map(|p| p.task_plan.as_deref())
+                .collect()
+        })
+        .unwrap_or_default();
+    for plan in model.manifest.spec.task_plans.keys() {
+        if !phases.contains(&plan.as_str()) {
+            let diagnostic = unresolved(
+                &model,
+                &format!("/spec/taskPlans/{}", escape(plan)),
+                "task plan of the Release workflow",
+                plan,
+                &phases,
             );
+            let span = model
+                .document
+                .root
+                .locate("/spec/taskPlans")
+                .node
+                .entry(plan)
+                .map(|e| e.key_span);
+            out.push(crate::diagnostics::Diagnostic {
+                span: span.or(diagnostic.span),
+                ..diagnostic
+            });
         }
-        for (field, id) in [
-            ("serviceOwner", &spec.service_owner),
-            ("owner", &spec.owner),
-            ("requestedBy", &spec.requested_by),
-        ] {
-            if let Some(id) = id {
-                member(c, &release, &format!("/spec/{field}"), id.as_str(), out);
-            }
-        }
-        if let Some(group) = &spec.owning_group {
-            require(
-                c,
-                &release,
-                "/spec/owningGroup",
-                Kind::Team,
-                group.as_str(),
-                out,
-            );
-        }
-        for (field, value) in [
-            ("supportLevel1", &spec.support_level1),
-            ("supportLevel2", &spec.support_level2),
-            ("supportLevel3", &spec.support_level3),
-        ] {
-            if let Some(value) = value {
-                team_or_member(c, &release, &format!("/spec/{field}"), value, out);
-            }
-        }
-    }
-    for model in c.all::<ReleaseModelSpec>() {
-        let phases: Vec<&str> = workflow::effective(c, WorkflowKind::Release)
-            .map(|w| {
-                w.spec
-                    .phases
-                    .iter()
-                    .filter_map(|p| p.task_plan.as_deref())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for plan in model.manifest.spec.task_plans.keys() {
-            if !phases.contains(&plan.as_str()) {
-                let diagnostic = unresolved(
-                    &model,
-                    &format!("/spec/taskPlans/{}", escape(plan)),
-                    "task plan of the Release workflow",
-                    plan,
-                    &phases,
-                );
-                let span = model
-                    .document
-                    .root
-                    .locate("/spec/taskPlans")
-                    .node
-                    .entry(plan)
-                    .map(|e| e.key_span);
-                out.push(crate::diagnostics::Diagnostic {
-                    span: span.or(diagnostic.span),
-                    ..diagnostic
-                });
-            }
-        }
-    }
-    let mut decidable = Decidable::default();
-    for approval in c.all::<ApprovalSpec>() {
-        approval_references(c, approval, &mut decidable, out);
-    }
-    for report in c.all::<TaskReportSpec>() {
-        report_references(c, report, out);
     }
 }
 
 /// Escapes a map key for a JSON pointer.
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
-}
-
-fn member<S>(
-    c: &Catalog<'_>,
-    item: &Item<'_, S>,
-    pointer: &str,
-    id: &str,
-    out: &mut Vec<Diagnostic>,
-) {
-    if c.teams_of(id).is_empty() {
-        out.push(unresolved(item, pointer, "member", id, &c.member_ids()));
-    }
 }
 
 fn team_or_member<S>(
@@ -285,24 +308,6 @@ fn role<S>(
     }
 }
 
-fn reservations<S>(
-    c: &Catalog<'_>,
-    item: &Item<'_, S>,
-    list: &[crate::manifest::Reservation],
-    out: &mut Vec<Diagnostic>,
-) {
-    for (i, reservation) in list.iter().enumerate() {
-        require(
-            c,
-            item,
-            &format!("/spec/environments/{i}/name"),
-            Kind::Environment,
-            reservation.name.as_str(),
-            out,
-        );
-    }
-}
-
 fn gate_roles<S>(c: &Catalog<'_>, item: &Item<'_, S>, gates: &Gates, out: &mut Vec<Diagnostic>) {
     for (gate_name, gate) in gates.iter() {
         for (i, approval) in gate.approvals.iter().enumerate() {
@@ -330,25 +335,7 @@ fn gate_roles<S>(c: &Catalog<'_>, item: &Item<'_, S>, gates: &Gates, out: &mut V
 
 fn train_references(c: &Catalog<'_>, train: Item<'_, ReleaseTrainSpec>, out: &mut Vec<Diagnostic>) {
     let spec = &train.manifest.spec;
-    if let Some(template) = &spec.template {
-        require(
-            c,
-            &train,
-            "/spec/template",
-            Kind::TrainTemplate,
-            template.as_str(),
-            out,
-        );
-    }
-    if let Some(manager) = &spec.manager {
-        member(c, &train, "/spec/manager", manager.as_str(), out);
-    }
-    reservations(
-        c,
-        &train,
-        spec.environments.as_deref().unwrap_or_default(),
-        out,
-    );
+    resolve(c, &train, TRAIN, out);
     if let Some(gates) = &spec.gates {
         gate_roles(c, &train, gates, out);
     }
@@ -435,14 +422,7 @@ fn turnover_references(
     out: &mut Vec<Diagnostic>,
 ) {
     let spec = &turnover.manifest.spec;
-    require(
-        c,
-        &turnover,
-        "/spec/environment",
-        Kind::Environment,
-        spec.environment.as_str(),
-        out,
-    );
+    resolve(c, &turnover, TURNOVER, out);
     match (&spec.train, &spec.releases) {
         (Some(_), Some(_)) => out.push(
             turnover
@@ -472,26 +452,6 @@ fn turnover_references(
                 .with_label("empty"),
         ),
         _ => {}
-    }
-    if let Some(train) = &spec.train {
-        require(
-            c,
-            &turnover,
-            "/spec/train",
-            Kind::ReleaseTrain,
-            train.as_str(),
-            out,
-        );
-    }
-    for (i, release) in spec.releases.iter().flatten().enumerate() {
-        require(
-            c,
-            &turnover,
-            &format!("/spec/releases/{i}"),
-            Kind::ApplicationRelease,
-            release.as_str(),
-            out,
-        );
     }
     for (field, source) in [
         ("promotedFrom", &spec.promoted_from),
@@ -548,260 +508,6 @@ fn turnover_references(
                 ));
             }
         }
-    }
-}
-
-/// The approval gates an object of `kind` has: those its workflow asks for, plus a train's
-/// own gate approvals.
-/// What an approval may decide, worked out once per subject rather than once per approval
-/// (thousands of approvals name a few hundred trains): by workflow kind and, for a train,
-/// its name.
-#[derive(Default)]
-struct Decidable<'c> {
-    subjects: foldhash::HashMap<(WorkflowKind, &'c str), Subject>,
-}
-
-/// A subject's gates (every gate its workflow asks approvals for, and a train's own), and,
-/// for a train, its exit criteria (`None` for other kinds: they have none).
-struct Subject {
-    gates: Vec<String>,
-    criteria: Option<Vec<String>>,
-}
-
-impl<'c> Decidable<'c> {
-    fn of(&mut self, c: &Catalog<'c>, kind: WorkflowKind, name: &'c str) -> &Subject {
-        let key = (
-            kind,
-            if kind == WorkflowKind::ReleaseTrain {
-                name
-            } else {
-                ""
-            },
-        );
-        self.subjects.entry(key).or_insert_with(|| {
-            let train = (kind == WorkflowKind::ReleaseTrain)
-                .then(|| c.get::<ReleaseTrainSpec>(name))
-                .flatten()
-                .map(|t| c.train_spec(t.manifest));
-            let criteria = train.as_ref().map(|t| {
-                t.gates
-                    .as_ref()
-                    .map(|g| {
-                        g.iter()
-                            .flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string()))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            });
-            Subject {
-                gates: approval_gates(c, kind, train.as_ref()),
-                criteria,
-            }
-        })
-    }
-}
-
-fn approval_gates(
-    c: &Catalog<'_>,
-    kind: WorkflowKind,
-    train: Option<&ReleaseTrainSpec>,
-) -> Vec<String> {
-    let mut gates: BTreeSet<String> = BTreeSet::new();
-    if let Some(flow) = workflow::effective(c, kind) {
-        for phase in &flow.spec.phases {
-            for transition in &phase.transitions {
-                gates.extend(transition.when.approvals.iter().map(|a| a.gate.to_string()));
-            }
-        }
-    }
-    if let Some(gates_spec) = train.and_then(|t| t.gates.as_ref()) {
-        for (_, gate) in gates_spec.iter() {
-            gates.extend(gate.approvals.iter().map(|a| a.gate.to_string()));
-        }
-    }
-    gates.into_iter().collect()
-}
-
-fn workflow_kind(kind: &str) -> Option<WorkflowKind> {
-    WorkflowKind::ALL.into_iter().find(|k| k.as_str() == kind)
-}
-
-fn approval_references<'c>(
-    c: &Catalog<'c>,
-    approval: Item<'c, ApprovalSpec>,
-    decidable: &mut Decidable<'c>,
-    out: &mut Vec<Diagnostic>,
-) {
-    let spec = &approval.manifest.spec;
-    member(c, &approval, "/spec/by", spec.by.as_str(), out);
-    match (&spec.gate, &spec.criterion) {
-        (Some(_), Some(_)) => out.push(
-            approval
-                .error(
-                    Code::ApprovalTarget,
-                    "/spec/criterion",
-                    "an approval decides either a `gate` or a `criterion`, not both",
-                )
-                .with_label("remove this or `gate`"),
-        ),
-        (None, None) => out.push(
-            approval
-                .error(
-                    Code::ApprovalTarget,
-                    "/spec",
-                    "an approval needs the `gate` or the `criterion` it decides",
-                )
-                .with_label("neither `gate` nor `criterion`"),
-        ),
-        _ => {}
-    }
-    let Some(kind) = workflow_kind(&spec.subject.kind) else {
-        let subject_kinds: Vec<&str> = WorkflowKind::ALL.iter().map(|k| k.as_str()).collect();
-        out.push(unresolved(
-            &approval,
-            "/spec/subject",
-            "kind of approval subject",
-            &spec.subject.kind,
-            &subject_kinds,
-        ));
-        return;
-    };
-    let Ok(object_kind) = kind.as_str().parse::<Kind>() else {
-        return;
-    };
-    if !require(
-        c,
-        &approval,
-        "/spec/subject",
-        object_kind,
-        &spec.subject.name,
-        out,
-    ) {
-        return;
-    }
-    let subject = decidable.of(c, kind, &spec.subject.name);
-    if let Some(gate) = &spec.gate
-        && !subject.gates.iter().any(|g| g == gate.as_str())
-    {
-        let candidates: Vec<&str> = subject.gates.iter().map(String::as_str).collect();
-        out.push(
-            unresolved(
-                &approval,
-                "/spec/gate",
-                &format!("approval gate of {}", spec.subject.kind),
-                gate.as_str(),
-                &candidates,
-            )
-            .with_hint_opt(Some(format!(
-                "{} has the gates {}",
-                spec.subject,
-                candidates
-                    .iter()
-                    .map(|g| format!("`{g}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        );
-    }
-    if let Some(criterion) = &spec.criterion {
-        match &subject.criteria {
-            Some(criteria) if !criteria.iter().any(|c| c == criterion.as_str()) => {
-                let candidates: Vec<&str> = criteria.iter().map(String::as_str).collect();
-                out.push(unresolved(
-                    &approval,
-                    "/spec/criterion",
-                    &format!("exit criterion of {}", spec.subject),
-                    criterion.as_str(),
-                    &candidates,
-                ));
-            }
-            Some(_) => {}
-            None => out.push(
-                approval
-                    .error(
-                        Code::UnresolvedReference,
-                        "/spec/criterion",
-                        format!(
-                            "{} has no exit criteria: only release trains have stage gates",
-                            spec.subject
-                        ),
-                    )
-                    .with_label("no such criterion"),
-            ),
-        }
-    }
-}
-
-fn report_references(c: &Catalog<'_>, report: Item<'_, TaskReportSpec>, out: &mut Vec<Diagnostic>) {
-    let spec = &report.manifest.spec;
-    member(c, &report, "/spec/by", spec.by.as_str(), out);
-    let task_ids: Vec<String> = match spec.subject.kind.as_str() {
-        "Turnover" => {
-            if !require(
-                c,
-                &report,
-                "/spec/subject",
-                Kind::Turnover,
-                &spec.subject.name,
-                out,
-            ) {
-                return;
-            }
-            match c.get::<TurnoverSpec>(&spec.subject.name) {
-                Some(turnover) => crate::tasks::turnover_tasks(c, turnover)
-                    .iter()
-                    .map(|t| t.task.id.to_string())
-                    .collect(),
-                None => return,
-            }
-        }
-        "Release" => {
-            if !require(
-                c,
-                &report,
-                "/spec/subject",
-                Kind::Release,
-                &spec.subject.name,
-                out,
-            ) {
-                return;
-            }
-            let model = c
-                .get::<ReleaseSpec>(&spec.subject.name)
-                .and_then(|r| r.manifest.spec.release_model.clone())
-                .and_then(|m| c.get::<ReleaseModelSpec>(m.as_str()));
-            match model {
-                Some(model) => model
-                    .manifest
-                    .spec
-                    .task_plans
-                    .values()
-                    .flatten()
-                    .map(|t| t.id.to_string())
-                    .collect(),
-                None => return,
-            }
-        }
-        other => {
-            out.push(unresolved(
-                &report,
-                "/spec/subject",
-                "kind of task report subject",
-                other,
-                &["Turnover", "Release"],
-            ));
-            return;
-        }
-    };
-    if !task_ids.iter().any(|t| t == spec.task.as_str()) {
-        let candidates: Vec<&str> = task_ids.iter().map(String::as_str).collect();
-        out.push(unresolved(
-            &report,
-            "/spec/task",
-            &format!("task of {}", spec.subject),
-            spec.task.as_str(),
-            &candidates,
-        ));
     }
 }
 

@@ -1,0 +1,277 @@
+//! Approvals and task reports name a subject, and a gate, criterion or task it has, as well
+//! as the member who gives them.
+
+use std::collections::BTreeSet;
+
+use super::{member, require, unresolved};
+use crate::catalog::{Catalog, Item};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::manifest::{
+    ApprovalSpec, Kind, ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, TaskReportSpec,
+    TurnoverSpec, WorkflowKind,
+};
+use crate::workflow;
+
+pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
+    let mut decidable = Decidable::default();
+    for approval in c.all::<ApprovalSpec>() {
+        approval_references(c, approval, &mut decidable, out);
+    }
+    for report in c.all::<TaskReportSpec>() {
+        report_references(c, report, out);
+    }
+}
+
+/// The approval gates an object of `kind` has: those its workflow asks for, plus a train's
+/// own gate approvals.
+/// What an approval may decide, worked out once per subject rather than once per approval
+/// (thousands of approvals name a few hundred trains): by workflow kind and, for a train,
+/// its name.
+#[derive(Default)]
+struct Decidable<'c> {
+    subjects: foldhash::HashMap<(WorkflowKind, &'c str), Decisions>,
+}
+
+/// A subject's gates (every gate its workflow asks approvals for, and a train's own), and,
+/// for a train, its exit criteria (`None` for other kinds: they have none).
+struct Decisions {
+    gates: Vec<String>,
+    criteria: Option<Vec<String>>,
+}
+
+impl<'c> Decidable<'c> {
+    fn of(&mut self, c: &Catalog<'c>, kind: WorkflowKind, name: &'c str) -> &Decisions {
+        let key = (
+            kind,
+            if kind == WorkflowKind::ReleaseTrain {
+                name
+            } else {
+                ""
+            },
+        );
+        self.subjects.entry(key).or_insert_with(|| {
+            let train = (kind == WorkflowKind::ReleaseTrain)
+                .then(|| c.get::<ReleaseTrainSpec>(name))
+                .flatten()
+                .map(|t| c.train_spec(t.manifest));
+            let criteria = train.as_ref().map(|t| {
+                t.gates
+                    .as_ref()
+                    .map(|g| {
+                        g.iter()
+                            .flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            });
+            Decisions {
+                gates: approval_gates(c, kind, train.as_ref()),
+                criteria,
+            }
+        })
+    }
+}
+
+fn approval_gates(
+    c: &Catalog<'_>,
+    kind: WorkflowKind,
+    train: Option<&ReleaseTrainSpec>,
+) -> Vec<String> {
+    let mut gates: BTreeSet<String> = BTreeSet::new();
+    if let Some(flow) = workflow::effective(c, kind) {
+        for phase in &flow.spec.phases {
+            for transition in &phase.transitions {
+                gates.extend(transition.when.approvals.iter().map(|a| a.gate.to_string()));
+            }
+        }
+    }
+    if let Some(gates_spec) = train.and_then(|t| t.gates.as_ref()) {
+        for (_, gate) in gates_spec.iter() {
+            gates.extend(gate.approvals.iter().map(|a| a.gate.to_string()));
+        }
+    }
+    gates.into_iter().collect()
+}
+
+fn workflow_kind(kind: &str) -> Option<WorkflowKind> {
+    WorkflowKind::ALL.into_iter().find(|k| k.as_str() == kind)
+}
+
+fn approval_references<'c>(
+    c: &Catalog<'c>,
+    approval: Item<'c, ApprovalSpec>,
+    decidable: &mut Decidable<'c>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let spec = &approval.manifest.spec;
+    member(c, &approval, "/spec/by", spec.by.as_str(), out);
+    match (&spec.gate, &spec.criterion) {
+        (Some(_), Some(_)) => out.push(
+            approval
+                .error(
+                    Code::ApprovalTarget,
+                    "/spec/criterion",
+                    "an approval decides either a `gate` or a `criterion`, not both",
+                )
+                .with_label("remove this or `gate`"),
+        ),
+        (None, None) => out.push(
+            approval
+                .error(
+                    Code::ApprovalTarget,
+                    "/spec",
+                    "an approval needs the `gate` or the `criterion` it decides",
+                )
+                .with_label("neither `gate` nor `criterion`"),
+        ),
+        _ => {}
+    }
+    let Some(kind) = workflow_kind(&spec.subject.kind) else {
+        let subject_kinds: Vec<&str> = WorkflowKind::ALL.iter().map(|k| k.as_str()).collect();
+        out.push(unresolved(
+            &approval,
+            "/spec/subject",
+            "kind of approval subject",
+            &spec.subject.kind,
+            &subject_kinds,
+        ));
+        return;
+    };
+    let Ok(object_kind) = kind.as_str().parse::<Kind>() else {
+        return;
+    };
+    if !require(
+        c,
+        &approval,
+        "/spec/subject",
+        object_kind,
+        &spec.subject.name,
+        out,
+    ) {
+        return;
+    }
+    let subject = decidable.of(c, kind, &spec.subject.name);
+    if let Some(gate) = &spec.gate
+        && !subject.gates.iter().any(|g| g == gate.as_str())
+    {
+        let candidates: Vec<&str> = subject.gates.iter().map(String::as_str).collect();
+        out.push(
+            unresolved(
+                &approval,
+                "/spec/gate",
+                &format!("approval gate of {}", spec.subject.kind),
+                gate.as_str(),
+                &candidates,
+            )
+            .with_hint_opt(Some(format!(
+                "{} has the gates {}",
+                spec.subject,
+                candidates
+                    .iter()
+                    .map(|g| format!("`{g}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        );
+    }
+    if let Some(criterion) = &spec.criterion {
+        match &subject.criteria {
+            Some(criteria) if !criteria.iter().any(|c| c == criterion.as_str()) => {
+                let candidates: Vec<&str> = criteria.iter().map(String::as_str).collect();
+                out.push(unresolved(
+                    &approval,
+                    "/spec/criterion",
+                    &format!("exit criterion of {}", spec.subject),
+                    criterion.as_str(),
+                    &candidates,
+                ));
+            }
+            Some(_) => {}
+            None => out.push(
+                approval
+                    .error(
+                        Code::UnresolvedReference,
+                        "/spec/criterion",
+                        format!(
+                            "{} has no exit criteria: only release trains have stage gates",
+                            spec.subject
+                        ),
+                    )
+                    .with_label("no such criterion"),
+            ),
+        }
+    }
+}
+
+fn report_references(c: &Catalog<'_>, report: Item<'_, TaskReportSpec>, out: &mut Vec<Diagnostic>) {
+    let spec = &report.manifest.spec;
+    member(c, &report, "/spec/by", spec.by.as_str(), out);
+    let task_ids: Vec<String> = match spec.subject.kind.as_str() {
+        "Turnover" => {
+            if !require(
+                c,
+                &report,
+                "/spec/subject",
+                Kind::Turnover,
+                &spec.subject.name,
+                out,
+            ) {
+                return;
+            }
+            match c.get::<TurnoverSpec>(&spec.subject.name) {
+                Some(turnover) => crate::tasks::turnover_tasks(c, turnover)
+                    .iter()
+                    .map(|t| t.task.id.to_string())
+                    .collect(),
+                None => return,
+            }
+        }
+        "Release" => {
+            if !require(
+                c,
+                &report,
+                "/spec/subject",
+                Kind::Release,
+                &spec.subject.name,
+                out,
+            ) {
+                return;
+            }
+            let model = c
+                .get::<ReleaseSpec>(&spec.subject.name)
+                .and_then(|r| r.manifest.spec.release_model.clone())
+                .and_then(|m| c.get::<ReleaseModelSpec>(m.as_str()));
+            match model {
+                Some(model) => model
+                    .manifest
+                    .spec
+                    .task_plans
+                    .values()
+                    .flatten()
+                    .map(|t| t.id.to_string())
+                    .collect(),
+                None => return,
+            }
+        }
+        other => {
+            out.push(unresolved(
+                &report,
+                "/spec/subject",
+                "kind of task report subject",
+                other,
+                &["Turnover", "Release"],
+            ));
+            return;
+        }
+    };
+    if !task_ids.iter().any(|t| t == spec.task.as_str()) {
+        let candidates: Vec<&str> = task_ids.iter().map(String::as_str).collect();
+        out.push(unresolved(
+            &report,
+            "/spec/task",
+            &format!("task of {}", spec.subject),
+            spec.task.as_str(),
+            &candidates,
+        ));
+    }
+}
