@@ -33,9 +33,9 @@ pub struct Incremental {
     /// railyard's own status files as parsed before.
     pub statuses: status_files::Statuses,
     /// What the engine decided last round, for the objects whose inputs did not change.
-    pub memo: engine::memo::Memo,
+    pub memo: engine::memo::PlanMemo,
     /// What the cross-object checks found last round, for the objects that did not change.
-    pub checks: crate::check::Memo,
+    pub checks: crate::check::ChecksMemo,
     /// What the last round found and wrote of railyard's own files.
     pub rendered: status_files::Rendered,
 }

@@ -382,11 +382,11 @@ impl Plan {
         }
         if o.invalid {
             out.push_str("ways out: unknown until the manifest's errors are fixed (run `railyard validate`)\n");
-        } else if o.ways.is_empty() {
+        } else if o.ways_out.is_empty() {
             out.push_str("ways out: none (terminal phase)\n");
         } else {
             out.push_str("ways out:\n");
-            for way in &o.ways {
+            for way in &o.ways_out {
                 let verdict = if way.missing.is_empty() {
                     "open"
                 } else {

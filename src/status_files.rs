@@ -205,7 +205,7 @@ fn status_object<'p>(status_dir: &str, path: &'p str) -> Option<(Kind, &'p str)>
 /// What a watcher's last round found and wrote of railyard's own files, for the next round.
 #[derive(Default)]
 pub struct Rendered {
-    judged: Judged,
+    known_right: KnownRight,
     rows: crate::summary::Rows,
 }
 
@@ -216,44 +216,44 @@ pub struct Rendered {
 /// compares their statuses field by field nor writes their paths again (thousands of files
 /// a round).
 #[derive(Default)]
-struct Judged {
-    by_plan: HashMap<usize, Judgement>,
-    /// The round that judges now: a judgement that stood in it carries its number.
+struct KnownRight {
+    by_plan: HashMap<usize, RightFile>,
+    /// The round that judges now: a right that stood in it carries its number.
     round: u64,
 }
 
-struct Judgement {
+struct RightFile {
     plan: Arc<ObjectPlan>,
     file: Arc<StatusFile>,
     path: String,
     stood: std::sync::atomic::AtomicU64,
 }
 
-impl Judged {
+impl KnownRight {
     /// The path of `object`'s status file, when it was found right for this same plan and
-    /// `before` has this same parsed file there. Marks the judgement as standing this round.
+    /// `before` has this same parsed file there. Marks the right as standing this round.
     fn stands(
         &self,
         object: &Arc<ObjectPlan>,
         before: &HashMap<String, Arc<StatusFile>>,
     ) -> Option<&str> {
-        let judgement = self.by_plan.get(&(Arc::as_ptr(object) as usize))?;
-        let same = Arc::ptr_eq(&judgement.plan, object)
+        let right = self.by_plan.get(&(Arc::as_ptr(object) as usize))?;
+        let same = Arc::ptr_eq(&right.plan, object)
             && before
-                .get(&judgement.path)
-                .is_some_and(|file| Arc::ptr_eq(file, &judgement.file));
+                .get(&right.path)
+                .is_some_and(|file| Arc::ptr_eq(file, &right.file));
         same.then(|| {
-            judgement
+            right
                 .stood
                 .store(self.round, std::sync::atomic::Ordering::Relaxed);
-            judgement.path.as_str()
+            right.path.as_str()
         })
     }
 }
 
 /// What railyard's own files should hold.
 #[derive(Debug, PartialEq)]
-pub struct Wanted<'f> {
+pub struct Desired<'f> {
     /// Files and their bytes, in path order.
     pub files: BTreeMap<String, Cow<'f, [u8]>>,
     /// Whether `files` names every own file there should be (the others are removed).
@@ -264,8 +264,8 @@ pub struct Wanted<'f> {
 }
 
 /// One object's status file, as [`owned_files`] finds it.
-enum Found<'f, 'j> {
-    /// Right as it is, as the last round judged it: its path.
+enum Observed<'f, 'j> {
+    /// Right as it is, as the last round known_right it: its path.
     Stands(&'j str),
     File {
         path: String,
@@ -282,7 +282,7 @@ enum Found<'f, 'j> {
 /// from `own_files`, not copied (thousands of them on every round of `watch`). With
 /// `rendered` (a watcher's), what the last round found right is not compared again, nor
 /// its summary rows written again, and this round's are kept there for the next; files
-/// found right again are left out unless a file is to be removed ([`Wanted::complete`]).
+/// found right again are left out unless a file is to be removed ([`Desired::complete`]).
 pub fn owned_files<'f>(
     status_dir: &str,
     summary: &str,
@@ -291,15 +291,15 @@ pub fn owned_files<'f>(
     (own_files, before): Existing<'f>,
     rendered: Option<&mut Rendered>,
     render_new: bool,
-) -> Wanted<'f> {
-    let (mut judged, rows) = match rendered {
-        Some(Rendered { judged, rows }) => (Some(judged), Some(rows)),
+) -> Desired<'f> {
+    let (mut known_right, rows) = match rendered {
+        Some(Rendered { known_right, rows }) => (Some(known_right), Some(rows)),
         None => (None, None),
     };
-    if let Some(judged) = judged.as_deref_mut() {
-        judged.round += 1;
+    if let Some(known_right) = known_right.as_deref_mut() {
+        known_right.round += 1;
     }
-    let known = judged.as_deref();
+    let known = known_right.as_deref();
     // Thousands of files: rendered in parallel (those whose status changed), the summary
     // beside them.
     let (found, dashboard) = rayon::join(
@@ -310,13 +310,13 @@ pub fn owned_files<'f>(
                     if !object.invalid
                         && let Some(path) = known.and_then(|k| k.stands(object, before))
                     {
-                        return Some(Found::Stands(path));
+                        return Some(Observed::Stands(path));
                     }
                     let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
                     let existing = own_files.get(&path);
                     if object.invalid {
                         let kept = existing?;
-                        return Some(Found::File {
+                        return Some(Observed::File {
                             path,
                             bytes: Cow::Borrowed(kept.as_slice()),
                             right: None,
@@ -325,7 +325,7 @@ pub fn owned_files<'f>(
                     }
                     let exists = existing.is_some();
                     if !exists && !render_new {
-                        return Some(Found::File {
+                        return Some(Observed::File {
                             path,
                             bytes: Cow::Borrowed(&[]),
                             right: None,
@@ -334,13 +334,13 @@ pub fn owned_files<'f>(
                     }
                     let file = before.get(&path);
                     Some(match (unchanged(own_files, before, &path, object), file) {
-                        (Some(kept), Some(file)) => Found::File {
+                        (Some(kept), Some(file)) => Observed::File {
                             path,
                             bytes: Cow::Borrowed(kept),
                             right: Some((object.clone(), file.clone())),
                             exists,
                         },
-                        _ => Found::File {
+                        _ => Observed::File {
                             path,
                             bytes: Cow::Owned(status_file(object).render().into_bytes()),
                             right: None,
@@ -362,7 +362,7 @@ pub fn owned_files<'f>(
     // path): then none is to be removed, and the files that stand can be left out.
     let with_file = found
         .iter()
-        .filter(|f| matches!(f, Found::Stands(_) | Found::File { exists: true, .. }))
+        .filter(|f| matches!(f, Observed::Stands(_) | Observed::File { exists: true, .. }))
         .count();
     let complete = known.is_none()
         || with_file != own_files.len() - usize::from(own_files.contains_key(summary));
@@ -371,13 +371,13 @@ pub fn owned_files<'f>(
     let mut stood = 0;
     for found in found {
         match found {
-            Found::Stands(path) => {
+            Observed::Stands(path) => {
                 stood += 1;
                 if complete && let Some((path, bytes)) = own_files.get_key_value(path) {
                     files.insert(path.clone(), Cow::Borrowed(bytes.as_slice()));
                 }
             }
-            Found::File {
+            Observed::File {
                 path,
                 bytes,
                 right: found,
@@ -390,13 +390,13 @@ pub fn owned_files<'f>(
             }
         }
     }
-    if let Some(judged) = judged {
-        let round = judged.round;
+    if let Some(known_right) = known_right {
+        let round = known_right.round;
         let judged_now = stood + right.len();
         for (plan, file, path) in right {
-            judged.by_plan.insert(
+            known_right.by_plan.insert(
                 Arc::as_ptr(&plan) as usize,
-                Judgement {
+                RightFile {
                     plan,
                     file,
                     path,
@@ -405,14 +405,14 @@ pub fn owned_files<'f>(
             );
         }
         // Judgements that did not stand (their plan is gone or its file changed) go.
-        if judged.by_plan.len() != judged_now {
-            judged
+        if known_right.by_plan.len() != judged_now {
+            known_right
                 .by_plan
                 .retain(|_, j| j.stood.load(std::sync::atomic::Ordering::Relaxed) == round);
         }
     }
     files.insert(summary.to_string(), Cow::Owned(dashboard));
-    Wanted { files, complete }
+    Desired { files, complete }
 }
 
 /// The bytes of `path` when they are already what `object`'s status renders to: a trusted
@@ -451,7 +451,7 @@ fn status_file(object: &ObjectPlan) -> StatusFile {
 
 /// What to write and what to remove so that the owned files become `wanted`.
 pub fn diff(
-    wanted: &Wanted<'_>,
+    wanted: &Desired<'_>,
     existing: &crate::git::OwnFiles,
 ) -> Vec<(String, Option<Vec<u8>>)> {
     let same = |was: Option<&Arc<Vec<u8>>>, bytes: &Cow<'_, [u8]>| match (was, bytes) {
@@ -550,7 +550,7 @@ mod tests {
         let path = "status/ReleaseTrain/q4.yaml".to_string();
         let plan = |phase: &str| {
             Arc::new(ObjectPlan {
-                ways: Vec::new(),
+                ways_out: Vec::new(),
                 kind: Kind::ReleaseTrain,
                 name: "q4".into(),
                 path: "trains/q4.yaml".into(),
@@ -602,27 +602,47 @@ mod tests {
         let (first, complete) = round(&construction, (&own, &before), &mut rendered);
         assert!(matches!(first, Some((true, _))), "right as it is");
         assert!(!complete, "no file is to be removed");
-        assert!(rendered.judged.stands(&construction, &before).is_some());
+        assert!(
+            rendered
+                .known_right
+                .stands(&construction, &before)
+                .is_some()
+        );
         // The same plan and file: taken as right, left out, and kept for the next round.
         let (again, _) = round(&construction, (&own, &before), &mut rendered);
         assert_eq!(again, None);
-        let stands = rendered.judged.stands(&construction, &before);
+        let stands = rendered.known_right.stands(&construction, &before);
         assert_eq!(stands, Some(path.as_str()));
         // Another plan, even one that renders the same, is compared: this one does not.
         let verification = plan("verification");
-        assert!(rendered.judged.stands(&verification, &before).is_none());
+        assert!(
+            rendered
+                .known_right
+                .stands(&verification, &before)
+                .is_none()
+        );
         let (moved, _) = round(&verification, (&own, &before), &mut rendered);
         assert_eq!(moved, Some((false, rendered_bytes(&verification))));
         assert!(
-            rendered.judged.by_plan.is_empty(),
+            rendered.known_right.by_plan.is_empty(),
             "what is not right is not kept"
         );
         // Another parsed file (the file changed and was parsed again) is compared too.
         round(&construction, (&own, &before), &mut rendered);
         let reparsed = Arc::new(StatusFile::parse(&own[&path]).expect("parses"));
         let reread: HashMap<_, _> = [(path.clone(), reparsed)].into_iter().collect();
-        assert!(rendered.judged.stands(&construction, &before).is_some());
-        assert!(rendered.judged.stands(&construction, &reread).is_none());
+        assert!(
+            rendered
+                .known_right
+                .stands(&construction, &before)
+                .is_some()
+        );
+        assert!(
+            rendered
+                .known_right
+                .stands(&construction, &reread)
+                .is_none()
+        );
         // A status file without an object is removed: then every file is named, the one
         // that stands as well.
         own.insert(
@@ -654,7 +674,7 @@ mod tests {
             ("0".to_string(), Arc::new(b"first".to_vec())),
             ("z".to_string(), Arc::new(b"last".to_vec())),
         ]);
-        let mut wanted = Wanted {
+        let mut wanted = Desired {
             files: BTreeMap::from([
                 ("a".to_string(), Cow::Owned(b"1".to_vec())),
                 ("b".to_string(), Cow::Owned(b"2".to_vec())),

@@ -260,7 +260,7 @@ mod tests {
 
     fn plan(name: &str, phase: &str, blocked: &str) -> Arc<ObjectPlan> {
         Arc::new(ObjectPlan {
-            ways: Vec::new(),
+            ways_out: Vec::new(),
             kind: Kind::ApplicationRelease,
             name: name.into(),
             path: format!("releases/{name}.yaml"),

@@ -52,7 +52,7 @@ pub fn validate_loaded(loaded: Loaded) -> Validation {
 
 /// The loader's diagnostics and those of the checks, sorted; with `memo`, what a watcher
 /// kept of the last round's checks (the same result).
-pub fn check_loaded(loaded: &Loaded, memo: Option<&mut check::Memo>) -> Vec<Diagnostic> {
+pub fn check_loaded(loaded: &Loaded, memo: Option<&mut check::ChecksMemo>) -> Vec<Diagnostic> {
     let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
     check_catalog(loaded, &catalog, names, memo)
 }
@@ -63,7 +63,7 @@ pub fn check_catalog(
     loaded: &Loaded,
     catalog: &Catalog<'_>,
     names: Vec<Diagnostic>,
-    memo: Option<&mut check::Memo>,
+    memo: Option<&mut check::ChecksMemo>,
 ) -> Vec<Diagnostic> {
     let mut all = loaded.diagnostics.clone();
     all.extend(names);

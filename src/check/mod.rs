@@ -23,13 +23,13 @@ pub fn run(catalog: &Catalog<'_>) -> Vec<Diagnostic> {
 
 /// What a watcher keeps of the checks between rounds.
 #[derive(Default)]
-pub struct Memo {
-    pub turnovers: task_graph::Memo,
+pub struct ChecksMemo {
+    pub turnovers: task_graph::TaskGraphMemo,
 }
 
 /// [`run`], with the findings of turnovers whose objects did not change taken from `memo`
 /// (the same diagnostics, in the same order).
-pub fn run_with(catalog: &Catalog<'_>, memo: Option<&mut Memo>) -> Vec<Diagnostic> {
+pub fn run_with(catalog: &Catalog<'_>, memo: Option<&mut ChecksMemo>) -> Vec<Diagnostic> {
     let each = |check: fn(&Catalog<'_>, &mut Vec<Diagnostic>)| {
         let mut out = Vec::new();
         check(catalog, &mut out);

@@ -18,7 +18,7 @@ use crate::tasks::{PlacedTask, turnover_tasks};
 /// turnover, its `tasksFrom` chain, and the teams its owners are looked up in), so that a
 /// watcher checks again only the turnovers whose objects changed.
 #[derive(Default)]
-pub struct Memo {
+pub struct TaskGraphMemo {
     /// Every team document's object, in order: a change there checks every turnover again.
     teams: Vec<SameObject>,
     turnovers: HashMap<String, (Vec<SameObject>, Vec<Diagnostic>)>,
@@ -35,7 +35,7 @@ fn sources(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>) -> Vec<SameObject
         .collect()
 }
 
-pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mut Memo>) {
+pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mut TaskGraphMemo>) {
     // Thousands of turnovers, each checked on its own: on every core, reported in order.
     let turnovers: Vec<Item<'_, TurnoverSpec>> = c.all::<TurnoverSpec>().collect();
     let mut memo = memo;
@@ -437,7 +437,7 @@ mod tests {
     /// Returns, per state, the diagnostics and how many turnovers the memo supplied.
     fn rounds(states: &[Vec<(&str, String)>]) -> Vec<(Vec<crate::diagnostics::Diagnostic>, usize)> {
         let mut cache = crate::load::ParseCache::default();
-        let mut memo = crate::check::Memo::default();
+        let mut memo = crate::check::ChecksMemo::default();
         states
             .iter()
             .map(|files| {

@@ -1,6 +1,6 @@
 //! An object's plan once the reconcile has settled: what holds and what blocks each way out
 //! of its phase, its tasks and the manual ones newly waiting, its conditions and a missed
-//! deadline. It reads the settled world and nothing else.
+//! deadline. It reads the settled repository and nothing else.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -8,16 +8,16 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::guards::{self, Ctx, Verdict};
-use super::world::{World, field_values};
-use super::{Notification, ObjectPlan, State, Way, ask_later, ctx, effective, recipients};
+use super::repository::{Repository, field_values};
+use super::{Notification, ObjectPlan, State, WayOut, ask_later, ctx, effective, recipients};
 use crate::manifest::{Moment, Phase, TasksGuard, WorkflowKind};
 use crate::status::{Condition, NextStep, ObjectStatus, StatusMap};
 use crate::tasks::{TaskState, TasksView};
 
 /// The object's final status: what blocks each way out, conditions, deadlines, tasks.
-/// Returns the plan and the object's horizon (see [`super::world::Horizon`]).
+/// Returns the plan and the object's timer (see [`super::repository::Timer`]).
 pub(super) fn finish(
-    world: &World<'_>,
+    repository: &Repository<'_>,
     mut state: State<'_>,
     previous: &StatusMap,
 ) -> (ObjectPlan, Option<jiff::Timestamp>) {
@@ -27,23 +27,23 @@ pub(super) fn finish(
         .map(Arc::as_ref);
     let values = effective(&state.subject, &state.status);
     let phase = state.flow.phase(&state.status.phase).cloned();
-    let mut judged = Judged::default();
+    let mut verdicts = Verdicts::default();
     let mut tasks = None;
     if let Some(phase) = &phase {
-        let context = ctx(world, &state, &values, phase);
-        judged = judge(&context, &state, phase);
+        let context = ctx(repository, &state, &values, phase);
+        verdicts = judge(&context, &state, phase);
         tasks = tasks_of(&context, &state, phase);
         let retried = context.retried.cloned();
         if state.subject.kind == WorkflowKind::Turnover {
             state.status.retried = retried;
         }
         ask_later(
-            world,
+            repository,
             &mut state.notifications,
             &mut state.status.asked,
             phase,
             &values,
-            &judged.asks,
+            &verdicts.asks,
         );
     }
     if let Some((view, owners, ids)) = &tasks {
@@ -62,23 +62,23 @@ pub(super) fn finish(
         state.status.waiting = Vec::new();
     }
     let conditions = conditions(
-        world,
+        repository,
         Parts {
             status: &state.status,
             notifications: &mut state.notifications,
-            horizon: &state.horizon,
+            timer: &state.timer,
         },
         before,
         phase.as_ref(),
         &values,
-        &judged,
+        &verdicts,
     );
-    state.status.next = judged.next;
+    state.status.next = verdicts.next;
     state.status.conditions =
-        crate::status::settle_conditions(before, conditions, false, world.now());
-    let horizon = state.horizon.get();
+        crate::status::settle_conditions(before, conditions, false, repository.now());
+    let timer = state.timer.get();
     let plan = ObjectPlan {
-        ways: judged.ways,
+        ways_out: verdicts.ways_out,
         kind: object_kind,
         name: state.subject.name.to_string(),
         path: state.subject.document.path.clone(),
@@ -88,22 +88,22 @@ pub(super) fn finish(
         tasks: tasks.map(|(view, _, _)| view),
         invalid: false,
     };
-    (plan, horizon)
+    (plan, timer)
 }
 
-/// Every way out of the phase judged: what holds, what is missing, the rejections met and
+/// Every way out of the phase verdicts: what holds, what is missing, the rejections met and
 /// the approval each way waits for.
 #[derive(Default)]
-struct Judged {
-    ways: Vec<Way>,
-    /// The ways that are blocked, with what blocks them (not the escapes).
+struct Verdicts {
+    ways_out: Vec<WayOut>,
+    /// The ways_out that are blocked, with what blocks them (not the escapes).
     next: Vec<NextStep>,
     rejections: Vec<String>,
     asks: Vec<Option<usize>>,
 }
 
-fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Judged {
-    let mut judged = Judged::default();
+fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
+    let mut verdicts = Verdicts::default();
     for transition in &phase.transitions {
         let Verdict {
             missing,
@@ -111,9 +111,9 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Judged {
             held,
             asks,
         } = guards::evaluate(context, &transition.when);
-        judged.asks.push(asks);
-        judged.rejections.extend(rejections);
-        judged.ways.push(Way {
+        verdicts.asks.push(asks);
+        verdicts.rejections.extend(rejections);
+        verdicts.ways_out.push(WayOut {
             to: transition.to.clone(),
             held,
             missing: missing.clone(),
@@ -126,13 +126,13 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Judged {
             .is_some_and(|p| p.withdrawn)
             || transition.when.tasks == Some(TasksGuard::Failed);
         if !missing.is_empty() && !escape {
-            judged.next.push(NextStep {
+            verdicts.next.push(NextStep {
                 phase: transition.to.clone(),
                 blocked_by: missing,
             });
         }
     }
-    judged
+    verdicts
 }
 
 /// The tasks the plan shows (a turnover's, or the task plan of a Release's phase), with the
@@ -200,18 +200,18 @@ fn waiting(
 struct Parts<'s> {
     status: &'s ObjectStatus,
     notifications: &'s mut Vec<Notification>,
-    horizon: &'s super::world::Horizon,
+    timer: &'s super::repository::Timer,
 }
 
 /// The conditions that hold now (`Ready`, `Blocked`, `Returned`, `Overdue`), and the
 /// `deadline-missed` notification of a phase newly overdue.
 fn conditions(
-    world: &World<'_>,
+    repository: &Repository<'_>,
     state: Parts<'_>,
     before: Option<&ObjectStatus>,
     phase: Option<&Phase>,
     values: &Value,
-    judged: &Judged,
+    verdicts: &Verdicts,
 ) -> Vec<Condition> {
     let mut conditions = Vec::new();
     let mut condition = |kind: &str, reason: &str, message: String| {
@@ -230,7 +230,7 @@ fn conditions(
             "Done",
             format!("in terminal phase `{}`", state.status.phase),
         );
-    } else if let Some(first) = judged.next.first() {
+    } else if let Some(first) = verdicts.next.first() {
         let reason = first.blocked_by.first().cloned().unwrap_or_default();
         condition(
             "Blocked",
@@ -238,8 +238,8 @@ fn conditions(
             format!("to `{}`: {reason}", first.phase),
         );
     }
-    if !judged.rejections.is_empty() {
-        condition("Returned", "Rejected", judged.rejections.join("; "));
+    if !verdicts.rejections.is_empty() {
+        condition("Returned", "Rejected", verdicts.rejections.join("; "));
     }
     let due = phase
         .and_then(|p| p.due.as_deref())
@@ -251,7 +251,7 @@ fn conditions(
                 .and_then(|s| s.parse::<Moment>().ok())
         });
     if let Some(due) = due
-        && world.passed(due.end(), state.horizon)
+        && repository.passed(due.end(), state.timer)
     {
         condition(
             "Overdue",
@@ -264,7 +264,7 @@ fn conditions(
                 .and_then(|p| p.on_enter.as_ref())
                 .map(|o| o.notify.clone())
                 .unwrap_or_default();
-            for recipient in recipients(world, values, &notify) {
+            for recipient in recipients(repository, values, &notify) {
                 state.notifications.push(Notification {
                     to: recipient,
                     event: "deadline-missed".into(),

@@ -3,16 +3,16 @@
 
 use serde_json::Value;
 
-use super::world::{Subject, World, as_text, field_values, is_empty};
+use super::repository::{Repository, Subject, as_text, field_values, is_empty};
 use crate::approvals::ApprovalOf;
 use crate::manifest::{
     Check, Guards, Moment, SignatureMode, TasksGuard, Tier, TrainType, WorkflowKind,
 };
 use crate::tasks::TaskState;
 
-/// What the guards need to know about the object beyond the world.
+/// What the guards need to know about the object beyond the repository.
 pub struct Ctx<'s, 'a> {
-    pub world: &'s World<'a>,
+    pub repository: &'s Repository<'a>,
     pub subject: &'s Subject<'a>,
     /// The spec overlaid with the values the workflow recorded.
     pub values: &'s Value,
@@ -32,7 +32,7 @@ pub struct Ctx<'s, 'a> {
     /// The task board, made the first time a guard or the plan asks for it.
     pub board: std::cell::OnceCell<Option<crate::tasks::TaskBoard<'a>>>,
     /// Where the instants the guards compare the clock with are noted.
-    pub horizon: &'s super::world::Horizon,
+    pub timer: &'s super::repository::Timer,
 }
 
 impl<'a> Ctx<'_, 'a> {
@@ -46,7 +46,7 @@ impl<'a> Ctx<'_, 'a> {
                 if let Some(retried) = self.retried {
                     attempt.carried = &retried.succeeded;
                 }
-                self.world.task_board(self.subject, self.plan, attempt)
+                self.repository.task_board(self.subject, self.plan, attempt)
             })
             .as_ref()
     }
@@ -195,7 +195,7 @@ fn time(ctx: &Ctx<'_, '_>, field: &str, verdict: &mut Verdict) {
         .first()
         .and_then(|v| instant_of(v))
     {
-        Some(at) if ctx.world.passed(at, ctx.horizon) => {
+        Some(at) if ctx.repository.passed(at, ctx.timer) => {
             verdict.held.push(format!("`{field}` reached"))
         }
         Some(at) => verdict
@@ -211,19 +211,19 @@ fn time(ctx: &Ctx<'_, '_>, field: &str, verdict: &mut Verdict) {
 fn parent_guard(ctx: &Ctx<'_, '_>, phase: &str, tiers: &[Tier], verdict: &mut Verdict) {
     if !tiers.is_empty()
         && !ctx
-            .world
+            .repository
             .tier(ctx.subject)
             .is_some_and(|t| tiers.contains(&t))
     {
         return;
     }
-    let Some(train) = ctx.world.parent(ctx.subject) else {
+    let Some(train) = ctx.repository.parent(ctx.subject) else {
         return;
     };
-    match ctx.world.phase_of(WorkflowKind::ReleaseTrain, &train) {
+    match ctx.repository.phase_of(WorkflowKind::ReleaseTrain, &train) {
         Some(current)
             if ctx
-                .world
+                .repository
                 .reached(WorkflowKind::ReleaseTrain, current, phase) =>
         {
             verdict
@@ -246,24 +246,24 @@ fn related_guard(
     tiers: &[Tier],
     verdict: &mut Verdict,
 ) {
-    let world = ctx.world;
+    let repository = ctx.repository;
     let what = match kind {
         WorkflowKind::ApplicationRelease => "application release",
         WorkflowKind::Turnover => "turnover",
         WorkflowKind::ReleaseTrain => "release train",
         WorkflowKind::Release => "release",
     };
-    let related: Vec<String> = world
+    let related: Vec<String> = repository
         .related(ctx.subject, kind)
         .into_iter()
         .filter(|name| {
             tiers.is_empty()
                 || (kind == WorkflowKind::Turnover
-                    && world
+                    && repository
                         .turnover_tier(name)
                         .is_some_and(|t| tiers.contains(&t)))
         })
-        .filter(|name| !world.withdrawn(kind, name))
+        .filter(|name| !repository.withdrawn(kind, name))
         .collect();
     let on = if tiers.is_empty() {
         String::new()
@@ -293,8 +293,8 @@ fn related_guard(
     let behind: Vec<String> = related
         .iter()
         .filter_map(|name| {
-            let current = world.phase_of(kind, name).unwrap_or("invalid");
-            (!world.reached(kind, current, phase))
+            let current = repository.phase_of(kind, name).unwrap_or("invalid");
+            (!repository.reached(kind, current, phase))
                 .then(|| format!("{what} `{name}` is in `{current}`, not yet `{phase}`"))
         })
         .collect();
@@ -317,19 +317,19 @@ fn related_guard(
 /// No freeze of the turnover's environment covers now (an emergency train may pass a freeze
 /// that allows it), and the train has reserved the environment for the scheduled time.
 fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
-    let world = ctx.world;
-    let Some(environment) = world.environment(ctx.subject) else {
+    let repository = ctx.repository;
+    let Some(environment) = repository.environment(ctx.subject) else {
         return;
     };
-    let train = world.parent(ctx.subject);
-    let train_spec = train.as_deref().and_then(|t| world.train_spec(t));
+    let train = repository.parent(ctx.subject);
+    let train_spec = train.as_deref().and_then(|t| repository.train_spec(t));
     let emergency = train_spec
         .as_ref()
         .is_some_and(|t| t.train_type == Some(TrainType::Emergency));
     let mut open = true;
     for freeze in &environment.manifest.spec.freezes {
-        if world.passed(freeze.from.start(), ctx.horizon)
-            && !world.passed(freeze.to.end(), ctx.horizon)
+        if repository.passed(freeze.from.start(), ctx.timer)
+            && !repository.passed(freeze.to.end(), ctx.timer)
         {
             if emergency && freeze.allow_emergency {
                 continue;
@@ -359,7 +359,7 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
                 let at = field_values(ctx.values, "scheduledAt")
                     .first()
                     .and_then(|v| instant_of(v))
-                    .unwrap_or(world.now());
+                    .unwrap_or(repository.now());
                 // Without a schedule the reservation is checked against the clock: its bounds
                 // are when the answer can change (noted either way; harmless with a schedule).
                 for bound in [
@@ -369,7 +369,7 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
                 .into_iter()
                 .flatten()
                 {
-                    ctx.horizon.note(world.now(), bound);
+                    ctx.timer.note(repository.now(), bound);
                 }
                 let after_start = reservation.from.is_none_or(|f| f.start() <= at);
                 let before_end = reservation.to.is_none_or(|t| at < t.end());
@@ -391,11 +391,11 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
 }
 
 fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
-    let world = ctx.world;
+    let repository = ctx.repository;
     if ctx.subject.kind != WorkflowKind::ReleaseTrain {
         return;
     }
-    let Some(train) = world.train_spec(ctx.subject.name) else {
+    let Some(train) = repository.train_spec(ctx.subject.name) else {
         return;
     };
     let Some(gate) = train.gates.as_ref().and_then(|g| {
@@ -412,14 +412,14 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
     for criterion in &gate.criteria {
         let problem: Option<String> = match &criterion.check {
             Some(Check::ReleasesIn(phase)) => {
-                let releases = world.related(ctx.subject, WorkflowKind::ApplicationRelease);
+                let releases = repository.related(ctx.subject, WorkflowKind::ApplicationRelease);
                 let behind: Vec<&String> = releases
                     .iter()
-                    .filter(|r| !world.withdrawn(WorkflowKind::ApplicationRelease, r))
+                    .filter(|r| !repository.withdrawn(WorkflowKind::ApplicationRelease, r))
                     .filter(|r| {
-                        !world.reached(
+                        !repository.reached(
                             WorkflowKind::ApplicationRelease,
-                            world
+                            repository
                                 .phase_of(WorkflowKind::ApplicationRelease, r)
                                 .unwrap_or(""),
                             phase,
@@ -438,17 +438,17 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
                 })
             }
             Some(Check::TurnoversDeployed(environment)) => {
-                let deployed = world
+                let deployed = repository
                     .related(ctx.subject, WorkflowKind::Turnover)
                     .iter()
                     .any(|t| {
-                        world
+                        repository
                             .catalog
                             .get::<crate::manifest::TurnoverSpec>(t)
                             .is_some_and(|x| x.manifest.spec.environment == *environment)
-                            && world.reached(
+                            && repository.reached(
                                 WorkflowKind::Turnover,
-                                world.phase_of(WorkflowKind::Turnover, t).unwrap_or(""),
+                                repository.phase_of(WorkflowKind::Turnover, t).unwrap_or(""),
                                 "deployed",
                             )
                     });
@@ -466,11 +466,11 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
                 (!open.is_empty()).then(|| format!("milestones {} not reached", open.join(", ")))
             }
             Some(Check::WorkItemsDone(true)) => {
-                let open: Vec<String> = world
+                let open: Vec<String> = repository
                     .related(ctx.subject, WorkflowKind::ApplicationRelease)
                     .iter()
                     .filter_map(|r| {
-                        world
+                        repository
                             .catalog
                             .get::<crate::manifest::ApplicationReleaseSpec>(r)
                     })
@@ -489,8 +489,8 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
             Some(Check::MilestonesReached(false) | Check::WorkItemsDone(false)) => None,
             None => {
                 let role = criterion.role.as_deref().unwrap_or("release-managers");
-                let team = world.catalog.settings.team_for_role(role);
-                let tally = world.tally(
+                let team = repository.catalog.settings.team_for_role(role);
+                let tally = repository.tally(
                     ctx.subject,
                     ApprovalOf::Criterion(criterion.id.as_str()),
                     team,
@@ -609,13 +609,13 @@ fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
 /// Approvals are asked for in order: a later one (`executive`) only once the earlier ones
 /// (`qa`) are given.
 fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
-    let world = ctx.world;
+    let repository = ctx.repository;
     let mut given = Vec::new();
     for (i, requirement) in when.approvals.iter().enumerate() {
-        let team = world.catalog.settings.team_for_role(&requirement.role);
+        let team = repository.catalog.settings.team_for_role(&requirement.role);
         let gate = requirement.gate.as_str();
         let also = named_approvers(ctx.values, &requirement.or);
-        let tally = world.tally(ctx.subject, ApprovalOf::Gate(gate), team, &also, ctx.since);
+        let tally = repository.tally(ctx.subject, ApprovalOf::Gate(gate), team, &also, ctx.since);
         let need = requirement.count as usize;
         if let Some((by, comment)) = &tally.rejected_by {
             let why = comment
@@ -627,7 +627,7 @@ fn approvals(ctx: &Ctx<'_, '_>, when: &Guards, verdict: &mut Verdict) {
                 .push(format!("`{gate}` rejected by `{by}`{why}"));
             verdict.missing.push(format!("approval `{gate}` was rejected by `{by}`{why}; a newer approval from team `{team}` is needed"));
         } else if tally.approvers.len() >= need {
-            let checked = world.keys.mode != SignatureMode::Off && world.facts.verified;
+            let checked = repository.keys.mode != SignatureMode::Off && repository.facts.verified;
             given.push(format!(
                 "approval `{gate}` by {}",
                 tally

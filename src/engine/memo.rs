@@ -17,7 +17,7 @@
 //! A cluster is *at rest* when running it again changed nothing: no transition, no
 //! notification, and every member's new status equal to the one it started from. Such a
 //! cluster's plans are reused while none of its inputs changes and the clock has not reached
-//! the earliest instant one of its guards was waiting for (its horizon). Everything else is
+//! the earliest instant one of its guards was waiting for (its timer). Everything else is
 //! run again, whole clusters at a time, exactly as a full reconcile would run it; the
 //! differential test in `memo_tests.rs` holds the two to the same output.
 
@@ -44,7 +44,7 @@ const ATTACHED: [Kind; 2] = [Kind::Approval, Kind::TaskReport];
 
 /// Last round's decisions, carried from one reconcile to the next.
 #[derive(Default)]
-pub struct Memo {
+pub struct PlanMemo {
     /// The clock of the last round: a clock that goes back runs everything again.
     now: Option<jiff::Timestamp>,
     global: Option<Global>,
@@ -148,11 +148,11 @@ struct Entry {
 struct Cluster {
     size: usize,
     at_rest: bool,
-    horizon: Option<jiff::Timestamp>,
+    timer: Option<jiff::Timestamp>,
 }
 
 /// This round's objects, their clusters and which clusters stand as they were.
-pub struct Round<'c> {
+pub struct Reuse<'c> {
     /// Every driven object, in the engine's order.
     keys: Vec<(Kind, &'c str)>,
     cluster: Vec<usize>,
@@ -165,7 +165,7 @@ pub struct Round<'c> {
     now: jiff::Timestamp,
 }
 
-impl Round<'_> {
+impl Reuse<'_> {
     /// True when the object's plan is taken from the memo.
     pub fn reused(&self, kind: Kind, name: &str) -> bool {
         self.index
@@ -178,7 +178,7 @@ fn slot(kind: Kind) -> usize {
     DRIVEN.iter().position(|&k| k == kind).unwrap_or(0)
 }
 
-impl Memo {
+impl PlanMemo {
     /// Looks at this round's inputs and decides which clusters stand as they were.
     pub fn round<'c>(
         &self,
@@ -187,7 +187,7 @@ impl Memo {
         previous: &'c StatusMap,
         facts: &'c Facts,
         now: jiff::Timestamp,
-    ) -> Round<'c> {
+    ) -> Reuse<'c> {
         let started = std::time::Instant::now();
         let lap = |what: &str| {
             tracing::debug!(
@@ -269,9 +269,7 @@ impl Memo {
                     && was[c]
                         .and_then(|k| self.clusters.get(k))
                         .is_some_and(|old| {
-                            old.size == sizes[c]
-                                && old.at_rest
-                                && old.horizon.is_none_or(|h| now < h)
+                            old.size == sizes[c] && old.at_rest && old.timer.is_none_or(|h| now < h)
                         });
             }
         }
@@ -281,7 +279,7 @@ impl Memo {
             .enumerate()
             .map(|(i, &c)| (!clean[c]).then(|| Inputs::of(&current(i))))
             .collect();
-        Round {
+        Reuse {
             keys,
             cluster,
             sizes,
@@ -293,15 +291,15 @@ impl Memo {
         }
     }
 
-    /// Records this round: `plans` are the plans the engine made (with the horizon of each),
+    /// Records this round: `plans` are the plans the engine made (with the timer of each),
     /// for the objects the round did not reuse; the reused ones are added to them.
     pub fn record(
         &mut self,
-        round: Round<'_>,
+        round: Reuse<'_>,
         plans: &mut Vec<Arc<ObjectPlan>>,
-        horizons: &HashMap<(Kind, String), jiff::Timestamp>,
+        timers: &HashMap<(Kind, String), jiff::Timestamp>,
     ) {
-        let Round {
+        let Reuse {
             keys,
             cluster,
             sizes,
@@ -316,7 +314,7 @@ impl Memo {
             .map(|&size| Cluster {
                 size,
                 at_rest: true,
-                horizon: None,
+                timer: None,
             })
             .collect();
         let mut made: HashMap<(Kind, &str), Arc<ObjectPlan>> = HashMap::new();
@@ -337,9 +335,9 @@ impl Memo {
                 let Some(entry) = objects.get_mut(name) else {
                     continue;
                 };
-                // A standing cluster keeps the horizon it had.
+                // A standing cluster keeps the timer it had.
                 if let Some(old) = self.clusters.get(entry.cluster) {
-                    clusters[c].horizon = old.horizon;
+                    clusters[c].timer = old.timer;
                 }
                 entry.cluster = c;
                 plans.push(entry.plan.clone());
@@ -359,8 +357,8 @@ impl Memo {
                     .is_some_and(|before| *before == plan.status);
             let cluster = &mut clusters[c];
             cluster.at_rest &= rest;
-            if let Some(h) = horizons.get(&(kind, name.to_string())) {
-                cluster.horizon = Some(cluster.horizon.map_or(*h, |c| c.min(*h)));
+            if let Some(h) = timers.get(&(kind, name.to_string())) {
+                cluster.timer = Some(cluster.timer.map_or(*h, |c| c.min(*h)));
             }
             plans.push(plan.clone());
             kept[slot(kind)].insert(name);

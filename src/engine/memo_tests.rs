@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::memo::Memo;
+use super::memo::PlanMemo;
 use super::{ObjectPlan, StatusMap, reconcile};
 use crate::catalog::Catalog;
 use crate::facts::Facts;
@@ -331,7 +331,7 @@ struct Tally {
 fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
     let mut model = Model::new();
     let mut cache = ParseCache::default();
-    let mut memo = Memo::default();
+    let mut memo = PlanMemo::default();
     let mut previous = StatusMap::new();
     let facts = Facts::unverified();
     let mut tally = Tally::default();
@@ -447,7 +447,7 @@ fn a_release_carried_through_its_phases_plans_the_same_either_way() {
 fn a_change_runs_its_cluster_again_and_reuses_the_others() {
     let mut model = Model::new();
     let mut cache = ParseCache::default();
-    let mut memo = Memo::default();
+    let mut memo = PlanMemo::default();
     let mut previous = StatusMap::new();
     let facts = Facts::unverified();
     let mut round = |model: &Model, previous: &mut StatusMap| -> (usize, usize) {

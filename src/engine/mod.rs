@@ -10,7 +10,7 @@
 mod finish;
 pub mod guards;
 pub mod memo;
-pub mod world;
+pub mod repository;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -26,13 +26,13 @@ use crate::status::{Condition, HistoryEntry, ObjectStatus, digest_json};
 use crate::tasks::TasksView;
 
 use guards::Ctx;
-use world::{Horizon, Subject, World, field_values, is_empty};
+use repository::{Repository, Subject, Timer, field_values, is_empty};
 
 pub use crate::status::StatusMap;
 
 /// A transition taken in this reconcile.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Taken {
+pub struct TransitionTaken {
     pub from: String,
     pub to: String,
     pub reason: String,
@@ -55,7 +55,7 @@ pub struct Notification {
 
 /// A way out of the current phase with what holds and what does not (for `explain`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Way {
+pub struct WayOut {
     pub to: String,
     pub held: Vec<String>,
     pub missing: Vec<String>,
@@ -65,12 +65,12 @@ pub struct Way {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectPlan {
     /// Every way out of the phase, in declaration order.
-    pub ways: Vec<Way>,
+    pub ways_out: Vec<WayOut>,
     pub kind: Kind,
     pub name: String,
     pub path: String,
     pub status: ObjectStatus,
-    pub transitions: Vec<Taken>,
+    pub transitions: Vec<TransitionTaken>,
     pub notifications: Vec<Notification>,
     pub tasks: Option<TasksView>,
     /// Skipped because it (or what it depends on) has errors.
@@ -82,10 +82,10 @@ struct State<'a> {
     subject: Subject<'a>,
     flow: &'a WorkflowSpec,
     status: ObjectStatus,
-    transitions: Vec<Taken>,
+    transitions: Vec<TransitionTaken>,
     notifications: Vec<Notification>,
     /// The earliest instant ahead that a guard compared the clock with.
-    horizon: Horizon,
+    timer: Timer,
     /// True when the object started from a previous status (railyard knew it before).
     known: bool,
     /// What a retried turnover carries from its earlier attempts: worked out once a
@@ -105,7 +105,7 @@ pub fn reconcile(
     previous: &StatusMap,
     facts: &Facts,
     now: jiff::Timestamp,
-    memo: Option<&mut memo::Memo>,
+    memo: Option<&mut memo::PlanMemo>,
 ) -> Vec<Arc<ObjectPlan>> {
     let started = std::time::Instant::now();
     let lap = |what: &str| {
@@ -114,14 +114,14 @@ pub fn reconcile(
             "engine: {what}"
         );
     };
-    let mut world = World::new(catalog, keys, facts, now);
-    world.runs = previous
+    let mut repository = Repository::new(catalog, keys, facts, now);
+    repository.runs = previous
         .iter()
         .filter(|(_, status)| !status.runs.is_empty())
         .map(|((kind, name), status)| (format!("{kind}/{name}"), status.runs.clone()))
         .collect();
-    lap("built the world");
-    let invalid = invalid_objects(catalog, diagnostics, &world);
+    lap("built the repository");
+    let invalid = invalid_objects(catalog, diagnostics, &repository);
     lap("found the invalid objects");
     let round = memo
         .as_deref()
@@ -138,7 +138,7 @@ pub fn reconcile(
         WorkflowKind::Release,
     ] {
         let object_kind: Kind = kind.as_str().parse().unwrap_or(Kind::Release);
-        let Some(flow) = world.workflows.get(&kind).copied() else {
+        let Some(flow) = repository.workflows.get(&kind).copied() else {
             continue;
         };
         let fields: Arc<[String]> = needed_fields(flow).into();
@@ -197,10 +197,10 @@ pub fn reconcile(
     for (start, digest) in starts {
         let mut state = match start {
             Started::Resumed(state) => *state,
-            Started::New(subject, flow) => begin(&world, subject, flow),
+            Started::New(subject, flow) => begin(&repository, subject, flow),
         };
         state.status.spec_digest = digest;
-        world.phases.insert(
+        repository.phases.insert(
             (state.subject.kind, state.subject.name.to_string()),
             state.status.phase.clone(),
         );
@@ -214,15 +214,15 @@ pub fn reconcile(
     // that out one object at a time: it is found out on every core first.
     let settled = {
         use rayon::prelude::*;
-        !states.par_iter().any(|state| can_move(&world, state))
+        !states.par_iter().any(|state| can_move(&repository, state))
     };
     let rounds = if settled { 0 } else { bound };
     for _ in 0..rounds {
         let mut moved = false;
         for state in &mut states {
-            if step(&world, state) {
+            if step(&repository, state) {
                 moved = true;
-                world.phases.insert(
+                repository.phases.insert(
                     (state.subject.kind, state.subject.name.to_string()),
                     state.status.phase.clone(),
                 );
@@ -233,20 +233,20 @@ pub fn reconcile(
         }
     }
     lap("settled");
-    // Each object's plan (its task board, next steps, conditions) reads the settled world
+    // Each object's plan (its task board, next steps, conditions) reads the settled repository
     // and nothing else: made in parallel.
     let finished: Vec<(ObjectPlan, Option<jiff::Timestamp>)> = {
         use rayon::prelude::*;
-        let world = &world;
+        let repository = &repository;
         states
             .into_par_iter()
-            .map(|state| finish::finish(world, state, previous))
+            .map(|state| finish::finish(repository, state, previous))
             .collect()
     };
-    let mut horizons = foldhash::HashMap::default();
-    for (plan, horizon) in finished {
-        if let Some(horizon) = horizon {
-            horizons.insert((plan.kind, plan.name.clone()), horizon);
+    let mut timers = foldhash::HashMap::default();
+    for (plan, timer) in finished {
+        if let Some(timer) = timer {
+            timers.insert((plan.kind, plan.name.clone()), timer);
         }
         plans.push(plan);
     }
@@ -254,7 +254,7 @@ pub fn reconcile(
     // (an outbox entry) copies it first.
     let mut plans: Vec<Arc<ObjectPlan>> = plans.into_iter().map(Arc::new).collect();
     if let (Some(memo), Some(round)) = (memo, round) {
-        memo.record(round, &mut plans, &horizons);
+        memo.record(round, &mut plans, &timers);
         tracing::debug!(
             reused = memo.reused,
             ran = memo.ran,
@@ -271,7 +271,7 @@ pub fn reconcile(
 fn invalid_objects(
     catalog: &Catalog<'_>,
     diagnostics: &[Diagnostic],
-    world: &World<'_>,
+    repository: &Repository<'_>,
 ) -> BTreeSet<(Kind, String)> {
     let mut invalid = BTreeSet::new();
     // The errors by file: a repository with many diagnostics is not scanned once per document.
@@ -316,7 +316,7 @@ fn invalid_objects(
                     document,
                     spec: Value::Null,
                 };
-                let parent_bad = world
+                let parent_bad = repository
                     .parent(&probe)
                     .is_some_and(|t| invalid.contains(&(Kind::ReleaseTrain, t)));
                 let env_bad = catalog
@@ -361,7 +361,7 @@ fn invalid_plan(
     };
     status.conditions = crate::status::settle_conditions(before, vec![invalid], true, now);
     ObjectPlan {
-        ways: Vec::new(),
+        ways_out: Vec::new(),
         kind,
         name: name.to_string(),
         path: path.to_string(),
@@ -415,7 +415,7 @@ fn resume<'a>(
         flow,
         transitions: Vec::new(),
         notifications: Vec::new(),
-        horizon: Horizon::default(),
+        timer: Timer::default(),
         known: true,
         retried: std::sync::OnceLock::new(),
     };
@@ -424,25 +424,29 @@ fn resume<'a>(
 }
 
 /// A new object: the workflow's initial phase, entered now (since when git added it).
-fn begin<'a>(world: &World<'a>, subject: Subject<'a>, flow: &'a WorkflowSpec) -> State<'a> {
+fn begin<'a>(
+    repository: &Repository<'a>,
+    subject: Subject<'a>,
+    flow: &'a WorkflowSpec,
+) -> State<'a> {
     let mut state = State {
         status: ObjectStatus::default(),
         subject,
         flow,
         transitions: Vec::new(),
         notifications: Vec::new(),
-        horizon: Horizon::default(),
+        timer: Timer::default(),
         known: false,
         retried: std::sync::OnceLock::new(),
     };
     state.status.phase = flow.initial.clone();
-    state.status.since = world
+    state.status.since = repository
         .facts
         .added
         .get(&state.subject.document.path)
         .map(|c| c.time);
     if let Some(phase) = flow.phase(&flow.initial) {
-        enter(world, &mut state, phase);
+        enter(repository, &mut state, phase);
     }
     state
 }
@@ -681,7 +685,7 @@ fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
             fields: BTreeMap::new(),
         });
         state.status.since = Some(now);
-        state.transitions.push(Taken {
+        state.transitions.push(TransitionTaken {
             from,
             to: back_to,
             reason,
@@ -690,7 +694,7 @@ fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
 }
 
 fn ctx<'s, 'a>(
-    world: &'s World<'a>,
+    repository: &'s Repository<'a>,
     state: &'s State<'a>,
     values: &'s Value,
     phase: &'s Phase,
@@ -711,7 +715,7 @@ fn ctx<'s, 'a>(
     let retried = state
         .retried
         .get_or_init(|| {
-            world.succeeded_before(
+            repository.succeeded_before(
                 &state.subject,
                 attempt,
                 state.status.retried.as_ref(),
@@ -725,7 +729,7 @@ fn ctx<'s, 'a>(
         None => None,
     };
     Ctx {
-        world,
+        repository,
         subject: &state.subject,
         values,
         phase: &phase.name,
@@ -745,19 +749,19 @@ fn ctx<'s, 'a>(
         retried,
         begun,
         board: std::cell::OnceCell::new(),
-        horizon: &state.horizon,
+        timer: &state.timer,
     }
 }
 
 /// Takes transitions until none holds; true when the object moved.
-fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
+fn step(repository: &Repository<'_>, state: &mut State<'_>) -> bool {
     let mut moved = false;
     for _ in 0..=state.flow.phases.len() {
         let Some(phase) = state.flow.phase(&state.status.phase) else {
             break;
         };
         let values = effective(&state.subject, &state.status);
-        let Some((transition, verdict)) = first_open(world, state, &values, phase) else {
+        let Some((transition, verdict)) = first_open(repository, state, &values, phase) else {
             break;
         };
         let fields: BTreeMap<String, String> = transition
@@ -782,11 +786,11 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
         state.status.history.push(HistoryEntry {
             from: from.clone(),
             to: transition.to.clone(),
-            at: world.now(),
+            at: repository.now(),
             reason: reason.clone(),
             fields,
         });
-        state.transitions.push(Taken {
+        state.transitions.push(TransitionTaken {
             from,
             to: transition.to.clone(),
             reason,
@@ -795,10 +799,10 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
             state.status.recorded.insert(field.clone(), value.clone());
         }
         state.status.phase = transition.to.clone();
-        state.status.since = Some(world.now());
+        state.status.since = Some(repository.now());
         state.status.asked.clear();
         if let Some(next) = state.flow.phase(&transition.to) {
-            enter(world, state, next);
+            enter(repository, state, next);
         }
         moved = true;
     }
@@ -807,12 +811,12 @@ fn step(world: &World<'_>, state: &mut State<'_>) -> bool {
 
 /// The first transition out of `phase` whose guards hold, with their verdict.
 fn first_open<'f>(
-    world: &World<'_>,
+    repository: &Repository<'_>,
     state: &State<'_>,
     values: &Value,
     phase: &'f Phase,
 ) -> Option<(&'f crate::manifest::Transition, guards::Verdict)> {
-    let context = ctx(world, state, values, phase);
+    let context = ctx(repository, state, values, phase);
     phase.transitions.iter().find_map(|t| {
         let verdict = guards::evaluate(&context, &t.when);
         verdict.holds().then_some((t, verdict))
@@ -820,40 +824,40 @@ fn first_open<'f>(
 }
 
 /// Whether [`step`] would move the object (it changes nothing).
-fn can_move(world: &World<'_>, state: &State<'_>) -> bool {
+fn can_move(repository: &Repository<'_>, state: &State<'_>) -> bool {
     state.flow.phase(&state.status.phase).is_some_and(|phase| {
         let values = effective(&state.subject, &state.status);
-        first_open(world, state, &values, phase).is_some()
+        first_open(repository, state, &values, phase).is_some()
     })
 }
 
 /// Entering a phase: defaults, conditional defaults, a task-plan reset, notifications.
-fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
-    approvals_needed(world, state, phase);
+fn enter(repository: &Repository<'_>, state: &mut State<'_>, phase: &Phase) {
+    approvals_needed(repository, state, phase);
     let Some(on_enter) = &phase.on_enter else {
-        reset_tasks(world, state, phase);
+        reset_tasks(repository, state, phase);
         return;
     };
     for (field, value) in &on_enter.set {
-        if let Some(value) = resolve_value(world, state, value) {
+        if let Some(value) = resolve_value(repository, state, value) {
             state.status.defaults.insert(field.clone(), value);
         }
     }
     for conditional in &on_enter.set_if {
         let values = effective(&state.subject, &state.status);
-        let verdict = guards::evaluate(&ctx(world, state, &values, phase), &conditional.when);
+        let verdict = guards::evaluate(&ctx(repository, state, &values, phase), &conditional.when);
         if verdict.holds() {
             for (field, value) in &conditional.set {
-                if let Some(value) = resolve_value(world, state, value) {
+                if let Some(value) = resolve_value(repository, state, value) {
                     state.status.defaults.insert(field.clone(), value);
                 }
             }
         }
     }
-    reset_tasks(world, state, phase);
+    reset_tasks(repository, state, phase);
     let values = effective(&state.subject, &state.status);
     let event = on_enter.event.as_deref().unwrap_or("phase-entered");
-    for recipient in recipients(world, &values, &on_enter.notify) {
+    for recipient in recipients(repository, &values, &on_enter.notify) {
         state.notifications.push(Notification {
             to: recipient,
             event: event.into(),
@@ -867,14 +871,14 @@ fn enter(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
 /// `approval-needed`: on entering a phase, the team of the first approval each way out asks
 /// for (approvals are asked in order), and the people its `or` fields name, hear that it is
 /// wanted. The later ones are asked when the one before them is given (see [`ask_later`]).
-fn approvals_needed(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
+fn approvals_needed(repository: &Repository<'_>, state: &mut State<'_>, phase: &Phase) {
     let values = effective(&state.subject, &state.status);
     let mut asked = Vec::new();
     for transition in &phase.transitions {
         let Some(first) = transition.when.approvals.first() else {
             continue;
         };
-        for to in approvers(world, &values, first) {
+        for to in approvers(repository, &values, first) {
             let notification = Notification {
                 to,
                 event: "approval-needed".into(),
@@ -893,12 +897,12 @@ fn approvals_needed(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
 
 /// Who may give an approval: the team of its role, then the people its `or` fields name.
 fn approvers(
-    world: &World<'_>,
+    repository: &Repository<'_>,
     values: &Value,
     approval: &crate::manifest::ApprovalGuard,
 ) -> Vec<String> {
     let mut out = vec![
-        world
+        repository
             .catalog
             .settings
             .team_for_role(&approval.role)
@@ -916,7 +920,7 @@ fn approvers(
 /// one before it in the guard was given (`executive` once `qa` is): once per phase visit,
 /// remembered in `status.asked`.
 fn ask_later(
-    world: &World<'_>,
+    repository: &Repository<'_>,
     notifications: &mut Vec<Notification>,
     asked: &mut Vec<String>,
     phase: &Phase,
@@ -934,7 +938,7 @@ fn ask_later(
         if asked.contains(&gate) {
             continue;
         }
-        for to in approvers(world, values, approval) {
+        for to in approvers(repository, values, approval) {
             notifications.push(Notification {
                 to,
                 event: "approval-needed".into(),
@@ -948,13 +952,13 @@ fn ask_later(
 }
 
 /// `@author`: the member who committed the record, when git knows.
-fn resolve_value(world: &World<'_>, state: &State<'_>, value: &Value) -> Option<Value> {
+fn resolve_value(repository: &Repository<'_>, state: &State<'_>, value: &Value) -> Option<Value> {
     match value.as_str() {
-        Some("@author") => world
+        Some("@author") => repository
             .facts
             .added
             .get(&state.subject.document.path)
-            .and_then(|c| world.catalog.member_by_email(&c.author_email))
+            .and_then(|c| repository.catalog.member_by_email(&c.author_email))
             .map(|m| Value::String(m.to_string())),
         _ => Some(value.clone()),
     }
@@ -964,14 +968,14 @@ fn resolve_value(world: &World<'_>, state: &State<'_>, value: &Value) -> Option<
 /// failed plans and its tasks failed (seed 004's approve-deployment), and on every visit
 /// after the first: the reports of an earlier visit are for work done before the object went
 /// back (a re-evaluation) and do not count again.
-fn reset_tasks(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
+fn reset_tasks(repository: &Repository<'_>, state: &mut State<'_>, phase: &Phase) {
     let Some(plan) = phase.task_plan.as_deref() else {
         return;
     };
     let attempt = state.status.attempts.get(plan).copied().unwrap_or(1);
     let revisit = state.status.history.iter().any(|h| h.from == phase.name);
     let failed = phase.reset_failed_tasks
-        && world
+        && repository
             .task_board(
                 &state.subject,
                 Some(plan),
@@ -984,15 +988,15 @@ fn reset_tasks(world: &World<'_>, state: &mut State<'_>, phase: &Phase) {
 }
 
 /// Who a `notify` list names: spec fields holding a member or team, or `role:<role>`.
-fn recipients(world: &World<'_>, values: &Value, notify: &[String]) -> Vec<String> {
+fn recipients(repository: &Repository<'_>, values: &Value, notify: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for entry in notify {
         let found: Vec<String> = match entry.strip_prefix("role:") {
-            Some(role) => vec![world.catalog.settings.team_for_role(role).to_string()],
+            Some(role) => vec![repository.catalog.settings.team_for_role(role).to_string()],
             None => field_values(values, entry)
                 .into_iter()
                 .filter(|v| !is_empty(v))
-                .map(world::as_text)
+                .map(repository::as_text)
                 .collect(),
         };
         for recipient in found {

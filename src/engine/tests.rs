@@ -493,7 +493,7 @@ fn runs_recorded_by_execute_give_automated_tasks_their_states() {
     let (phase, _, t) = states(&[("a", 1, Failed), ("c", 1, Running)]);
     assert_eq!(phase, "deploying");
     assert_eq!(
-        t.ways
+        t.ways_out
             .iter()
             .find(|w| w.to == "failed")
             .map(|w| w.missing.clone()),
@@ -1274,7 +1274,7 @@ fn seed_evaluate_emergency_is_severe_unless_set() {
     // The person's own value wins over any default.
     assert_eq!(
         super::effective(
-            &super::world::Subject {
+            &super::repository::Subject {
                 kind: crate::manifest::WorkflowKind::Release,
                 name: "r1",
                 document: &dummy_document(),
@@ -1868,7 +1868,7 @@ mod properties {
                }
                prop_assert_eq!(&phase, &r.status.phase);
                // A fixed point: no way out holds any more.
-               for way in &r.ways {
+               for way in &r.ways_out {
                    prop_assert!(!way.missing.is_empty(), "{} → {} still holds", r.status.phase, way.to);
                }
                // Reconciling the result again takes no transition and notifies no one.

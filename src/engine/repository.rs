@@ -25,15 +25,15 @@ use crate::workflow;
 /// look at the object, hence atomic; nanoseconds, `i64::MAX` for "never" (an instant past the
 /// year 2262 counts as never).
 #[derive(Debug)]
-pub struct Horizon(std::sync::atomic::AtomicI64);
+pub struct Timer(std::sync::atomic::AtomicI64);
 
-impl Default for Horizon {
-    fn default() -> Horizon {
-        Horizon(std::sync::atomic::AtomicI64::new(i64::MAX))
+impl Default for Timer {
+    fn default() -> Timer {
+        Timer(std::sync::atomic::AtomicI64::new(i64::MAX))
     }
 }
 
-impl Horizon {
+impl Timer {
     /// Notes that an answer depends on whether the clock (`now`) has reached `at`.
     pub fn note(&self, now: jiff::Timestamp, at: jiff::Timestamp) {
         if at > now {
@@ -81,14 +81,14 @@ impl Subject<'_> {
 type BySubject<'a, S> = foldhash::HashMap<(&'a str, &'a str), Vec<Item<'a, S>>>;
 
 /// The repository as the engine sees it, with every object's current phase.
-pub struct World<'a> {
+pub struct Repository<'a> {
     pub catalog: &'a Catalog<'a>,
     /// The keys that sign members' commits and railyard's own (`trust.signatures`).
     pub keys: &'a crate::trust::Keyring,
     pub facts: &'a Facts,
-    /// The clock. Read it through [`World::now`] to stamp what happens now; a guard that
-    /// compares it with an instant goes through [`World::passed`] (or notes the instant in
-    /// its [`Horizon`]), so an incremental reconcile knows when the answer can change.
+    /// The clock. Read it through [`Repository::now`] to stamp what happens now; a guard that
+    /// compares it with an instant goes through [`Repository::passed`] (or notes the instant in
+    /// its [`Timer`]), so an incremental reconcile knows when the answer can change.
     now: jiff::Timestamp,
     pub workflows: BTreeMap<WorkflowKind, &'a WorkflowSpec>,
     /// (kind, name) → the phase the object is in right now.
@@ -142,13 +142,13 @@ pub fn as_text(value: &Value) -> String {
 /// that did not count was refused.
 type Reported = (crate::tasks::Counted, BTreeMap<String, String>);
 
-impl<'a> World<'a> {
+impl<'a> Repository<'a> {
     pub fn new(
         catalog: &'a Catalog<'a>,
         keys: &'a crate::trust::Keyring,
         facts: &'a Facts,
         now: jiff::Timestamp,
-    ) -> World<'a> {
+    ) -> Repository<'a> {
         let mut workflows = BTreeMap::new();
         for kind in WorkflowKind::ALL {
             if let Some(source) = workflow::effective(catalog, kind) {
@@ -167,7 +167,7 @@ impl<'a> World<'a> {
                 .or_default()
                 .push(report);
         }
-        World {
+        Repository {
             catalog,
             keys,
             facts,
@@ -181,15 +181,15 @@ impl<'a> World<'a> {
     }
 
     /// The clock, for stamping transitions and conditions (not for comparing: see
-    /// [`World::passed`]).
+    /// [`Repository::passed`]).
     pub fn now(&self) -> jiff::Timestamp {
         self.now
     }
 
-    /// True when the clock has reached `at`. An instant still ahead is noted in `horizon`:
+    /// True when the clock has reached `at`. An instant still ahead is noted in `timer`:
     /// the answer changes when the clock gets there.
-    pub fn passed(&self, at: jiff::Timestamp, horizon: &Horizon) -> bool {
-        horizon.note(self.now, at);
+    pub fn passed(&self, at: jiff::Timestamp, timer: &Timer) -> bool {
+        timer.note(self.now, at);
         self.now >= at
     }
 
@@ -478,7 +478,7 @@ impl<'a> World<'a> {
         })
     }
 
-    /// [`World::succeeded_before`] from attempt `from`, which starts with `carried` done, up
+    /// [`Repository::succeeded_before`] from attempt `from`, which starts with `carried` done, up
     /// to `attempt`.
     fn carry(
         &self,
