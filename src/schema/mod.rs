@@ -1,5 +1,11 @@
 //! JSON Schemas (draft 2020-12) generated from the manifest model, and validation of
-//! documents against them with every error mapped back to the YAML node that caused it.
+//! documents against them with every error mapped back to the YAML node that caused it
+//! ([`errors`]).
+
+mod errors;
+
+use errors::map_error;
+pub use errors::properties_at;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -11,11 +17,7 @@ use serde_json::{Value, json};
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::Kind;
-use crate::manifest::values::{
-    DURATION_PATTERN, ID_PATTERN, NAME_PATTERN, Name, OBJECT_REF_PATTERN,
-};
 use crate::source::SourceFile;
-use crate::suggest;
 use crate::yaml::Node;
 
 /// The `$id` of a kind's schema (a URN: stable, and never fetched by anything).
@@ -242,247 +244,6 @@ pub fn dotted(pointer: &str) -> String {
     }
 }
 
-fn map_error(
-    schema: &Value,
-    pointer: &str,
-    kind: &jsonschema::error::ValidationErrorKind,
-    fallback: &str,
-    root: &Node,
-    source: &SourceFile,
-    out: &mut Vec<Diagnostic>,
-) {
-    use jsonschema::error::ValidationErrorKind as K;
-    let located = root.locate(pointer);
-    let node = located.node;
-    let file = source.path.as_str();
-    let path = dotted(pointer);
-    match kind {
-        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
-            let allowed = properties_at(schema, pointer);
-            for key in unexpected {
-                let entry = node.entry(key);
-                let span = entry.map_or(node.span, |e| e.key_span);
-                let owner = if pointer.is_empty() {
-                    "a manifest".to_string()
-                } else {
-                    format!("`{path}`")
-                };
-                let hint = if key == "<<" {
-                    Some("merge keys (`<<`) are YAML 1.1; railyard reads YAML 1.2: write the fields out, or use a TrainTemplate".to_string())
-                } else {
-                    suggest::did_you_mean(key, allowed.iter().map(String::as_str)).or_else(|| {
-                        (!allowed.is_empty())
-                            .then(|| format!("{owner} has: {}", quote_list(&allowed)))
-                    })
-                };
-                out.push(
-                    Diagnostic::error(
-                        Code::UnknownField,
-                        file,
-                        Some(span),
-                        format!("unknown field `{key}` in {owner}"),
-                    )
-                    .with_label("unknown field")
-                    .with_hint_opt(hint),
-                );
-            }
-        }
-        K::Required { property } => {
-            let property = property.as_str().unwrap_or_default();
-            // Under the mapping's own key, or (a list item, the document) its first key: a
-            // label under one line, not around the whole mapping.
-            let first_key = match &node.value {
-                crate::yaml::Value::Map(entries) => entries.first().map(|e| e.key_span),
-                _ => None,
-            };
-            let span = located
-                .key_span
-                .or(first_key)
-                .unwrap_or(crate::yaml::Span::at(node.span.start));
-            let owner = if pointer.is_empty() {
-                "the document".to_string()
-            } else {
-                format!("`{path}`")
-            };
-            out.push(
-                Diagnostic::error(
-                    Code::MissingField,
-                    file,
-                    Some(span),
-                    format!("missing field `{property}` in {owner}"),
-                )
-                .with_label(format!("`{property}` is required here")),
-            );
-        }
-        K::Type { kind } => {
-            let expected = type_words(kind);
-            let found = found_words(node);
-            let mut diagnostic = Diagnostic::error(
-                Code::WrongType,
-                file,
-                Some(node.span),
-                format!("`{path}` must be {expected}, found {found}"),
-            )
-            .with_label(format!("expected {expected}"));
-            if expected.contains("string")
-                && node.plain
-                && matches!(
-                    node.value,
-                    crate::yaml::Value::Int(_)
-                        | crate::yaml::Value::Float(_)
-                        | crate::yaml::Value::Bool(_)
-                        | crate::yaml::Value::Null
-                )
-            {
-                let text = &source.text[source.range(node.span)];
-                diagnostic =
-                    diagnostic.with_hint(format!("quote it to keep it as written: `\"{text}\"`"));
-            }
-            out.push(diagnostic);
-        }
-        K::Enum { options } => {
-            let allowed: Vec<String> = options
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let found = clipped(node.scalar_text().unwrap_or_else(|| found_words(node)));
-            let hint = suggest::did_you_mean(&found, allowed.iter().map(String::as_str));
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    file,
-                    Some(node.span),
-                    format!(
-                        "`{path}` must be one of {}, found `{found}`",
-                        quote_list(&allowed)
-                    ),
-                )
-                .with_label("not an allowed value")
-                .with_hint_opt(hint),
-            );
-        }
-        K::Constant { expected_value } => {
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    file,
-                    Some(node.span),
-                    format!(
-                        "`{path}` must be `{}`",
-                        expected_value
-                            .as_str()
-                            .map_or_else(|| expected_value.to_string(), String::from)
-                    ),
-                )
-                .with_label("not the expected value"),
-            );
-        }
-        K::Format { format } => {
-            let found = clipped(node.scalar_text().unwrap_or_default());
-            let (what, example) = match format.as_str() {
-                "date" => ("an RFC 3339 date", "2026-12-31"),
-                "date-time" => (
-                    "an RFC 3339 date-time with an offset",
-                    "2026-12-01T18:00:00Z",
-                ),
-                other => (other, ""),
-            };
-            let mut d = Diagnostic::error(
-                Code::InvalidFormat,
-                file,
-                Some(node.span),
-                format!("`{path}` must be {what}, found `{found}`"),
-            )
-            .with_label(format!("not {what}"));
-            if !example.is_empty() {
-                d = d.with_hint(format!("write it like `{example}`"));
-            }
-            out.push(d);
-        }
-        K::Pattern { pattern } => {
-            let found = clipped(node.scalar_text().unwrap_or_default());
-            let diagnostic = if pattern == NAME_PATTERN && pointer == "/metadata/name" {
-                Diagnostic::error(Code::InvalidName, file, Some(node.span), format!("`{found}` is not a valid name"))
-                    .with_label(Name::problem(&found).unwrap_or("not a valid name"))
-                    .with_hint("a name is 1–63 characters of lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit; it becomes a file name")
-            } else if pattern == DURATION_PATTERN {
-                Diagnostic::error(
-                    Code::InvalidFormat,
-                    file,
-                    Some(node.span),
-                    format!("`{path}` must be a duration, found `{found}`"),
-                )
-                .with_label("not a duration")
-                .with_hint("write it like `90m`, `4h`, `1h30m` or `2d`")
-            } else if pattern == NAME_PATTERN {
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    file,
-                    Some(node.span),
-                    format!("`{path}` must be an object name, found `{found}`"),
-                )
-                .with_label(Name::problem(&found).unwrap_or("not a valid name"))
-            } else if pattern == ID_PATTERN {
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    file,
-                    Some(node.span),
-                    format!("`{path}` must be an id, found `{found}`"),
-                )
-                .with_label(
-                    "letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit",
-                )
-            } else if pattern == OBJECT_REF_PATTERN {
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    file,
-                    Some(node.span),
-                    format!("`{path}` must name an object as `<Kind>/<name>`, found `{found}`"),
-                )
-                .with_label("not a `<Kind>/<name>` reference")
-                .with_hint("for example `ReleaseTrain/2026-q4`")
-            } else {
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    file,
-                    Some(node.span),
-                    format!("`{path}` must match `{pattern}`, found `{found}`"),
-                )
-                .with_label("does not match")
-            };
-            out.push(diagnostic);
-        }
-        K::AnyOf { .. } | K::OneOfNotValid { .. } if is_moment(schema, pointer) => {
-            let found = clipped(node.scalar_text().unwrap_or_else(|| found_words(node)));
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidFormat,
-                    file,
-                    Some(node.span),
-                    format!("`{path}` must be a date or a date-time, found `{found}`"),
-                )
-                .with_label("not a date or date-time")
-                .with_hint("write it like `2026-12-31` or `2026-12-01T18:00:00Z`"),
-            );
-        }
-        _ => {
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidValue,
-                    file,
-                    Some(node.span),
-                    format!("`{path}`: {fallback}"),
-                )
-                .with_label("invalid value"),
-            );
-        }
-    }
-}
-
 /// jsonschema's messages quote the offending value whole; a long one is clipped (the
 /// source excerpt shows it).
 fn strip_instance(message: &str, instance: &Value) -> String {
@@ -491,126 +252,6 @@ fn strip_instance(message: &str, instance: &Value) -> String {
         return message.to_string();
     }
     message.replacen(&shown, &crate::diagnostics::clip(&shown), 1)
-}
-
-fn quote_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn type_words(kind: &jsonschema::error::TypeKind) -> String {
-    use jsonschema::error::TypeKind;
-    let word = |t: &jsonschema::JsonType| match t.to_string().as_str() {
-        "object" => "a mapping".to_string(),
-        "array" => "a list".to_string(),
-        "integer" => "a whole number".to_string(),
-        "null" => "empty".to_string(),
-        other => format!("a {other}"),
-    };
-    match kind {
-        TypeKind::Single(t) => word(t),
-        TypeKind::Multiple(set) => set
-            .iter()
-            .map(|t| word(&t))
-            .collect::<Vec<_>>()
-            .join(" or "),
-    }
-}
-
-fn clipped(text: String) -> String {
-    crate::diagnostics::clip(&text).into_owned()
-}
-
-fn found_words(node: &Node) -> String {
-    use crate::yaml::Value as V;
-    match &node.value {
-        V::Null => "nothing".into(),
-        V::Bool(b) => format!("the boolean `{b}`"),
-        V::Int(i) => format!("the number `{i}`"),
-        V::Float(f) => format!("the number `{f}`"),
-        V::Str(s) => format!("the string `{}`", crate::diagnostics::clip(s)),
-        V::Seq(_) => "a list".into(),
-        V::Map(_) => "a mapping".into(),
-    }
-}
-
-/// Resolves a local `$ref` (`#/$defs/X`).
-fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) => match reference.strip_prefix('#') {
-                Some(pointer) => match root.pointer(pointer) {
-                    Some(target) => schema = target,
-                    None => return schema,
-                },
-                None => return schema,
-            },
-            None => return schema,
-        }
-    }
-    schema
-}
-
-/// The subschemas that describe the instance at `pointer` (several where `anyOf`/`oneOf`
-/// branch).
-fn schemas_at<'a>(root: &'a Value, pointer: &str) -> Vec<&'a Value> {
-    let mut current = vec![resolve(root, root)];
-    for raw in pointer.split('/').skip(1) {
-        let step = raw.replace("~1", "/").replace("~0", "~");
-        let mut next = Vec::new();
-        for schema in expand(root, current) {
-            if let Some(child) = schema.get("properties").and_then(|p| p.get(&step)) {
-                next.push(resolve(root, child));
-            } else if step.parse::<usize>().is_ok() && schema.get("items").is_some() {
-                next.push(resolve(root, &schema["items"]));
-            } else if let Some(extra) = schema.get("additionalProperties").filter(|v| v.is_object())
-            {
-                next.push(resolve(root, extra));
-            }
-        }
-        current = next;
-    }
-    expand(root, current)
-}
-
-/// A schema with its `anyOf`/`oneOf`/`allOf` branches spread out.
-fn expand<'a>(root: &'a Value, schemas: Vec<&'a Value>) -> Vec<&'a Value> {
-    let mut out = Vec::new();
-    let mut stack = schemas;
-    while let Some(schema) = stack.pop() {
-        let schema = resolve(root, schema);
-        out.push(schema);
-        for key in ["anyOf", "oneOf", "allOf"] {
-            if let Some(branches) = schema.get(key).and_then(Value::as_array) {
-                stack.extend(branches.iter());
-            }
-        }
-        if out.len() > 64 {
-            break;
-        }
-    }
-    out
-}
-
-/// The property names the schema allows at `pointer`, sorted.
-pub fn properties_at(root: &Value, pointer: &str) -> Vec<String> {
-    let names: BTreeSet<String> = schemas_at(root, pointer)
-        .into_iter()
-        .filter_map(|s| s.get("properties").and_then(Value::as_object))
-        .flat_map(|p| p.keys().cloned())
-        .collect();
-    names.into_iter().collect()
-}
-
-fn is_moment(root: &Value, pointer: &str) -> bool {
-    schemas_at(root, pointer).iter().any(|s| {
-        s.get("description")
-            .and_then(Value::as_str)
-            .is_some_and(|d| d.contains("date (the whole day"))
-    })
 }
 
 /// Every spec field of `kind` as a dotted path (`schedule.start`, `retry.attempt`), for
@@ -645,6 +286,7 @@ pub fn spec_fields(kind: Kind) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::values::{DURATION_PATTERN, NAME_PATTERN, Name};
 
     #[test]
     fn every_schema_compiles_and_has_a_stable_id() {
