@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use super::guards::{self, Ctx, Verdict};
 use super::repository::{Repository, field_values};
-use super::{Notification, ObjectPlan, State, WayOut, ask_later, ctx, effective, recipients};
+use super::spec_fields::effective;
+use super::step::{ask_later, ctx, recipients};
+use super::{Notification, ObjectPlan, State, WayOut};
 use crate::manifest::{Moment, Phase, TasksGuard, WorkflowKind};
 use crate::status::{Condition, NextStep, ObjectStatus, StatusMap};
 use crate::tasks::{TaskState, TasksView};

@@ -1273,7 +1273,7 @@ fn seed_evaluate_emergency_is_severe_unless_set() {
     );
     // The person's own value wins over any default.
     assert_eq!(
-        super::effective(
+        super::spec_fields::effective(
             &super::repository::Subject {
                 kind: crate::manifest::WorkflowKind::Release,
                 name: "r1",
