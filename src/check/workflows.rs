@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::Document;
-use crate::manifest::{Kind, WorkflowKind, WorkflowSpec};
+use crate::manifest::{Kind, Phase, Transition, WorkflowKind, WorkflowSpec};
 use crate::schema;
 use crate::suggest;
 use crate::workflow;
@@ -50,115 +50,163 @@ pub fn check_workflow(
     phases_of: &dyn Fn(WorkflowKind) -> Vec<String>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let path = document.path.as_str();
-    let at = |pointer: &str| Some(document.root.locate(pointer).node.span);
-    let names: Vec<&str> = spec.phases.iter().map(|p| p.name.as_str()).collect();
-    let mut seen = BTreeMap::new();
+    let kind: Kind = spec.applies_to.as_str().parse().unwrap_or(Kind::Release);
+    let check = Check {
+        spec,
+        document,
+        path: document.path.as_str(),
+        names: spec.phases.iter().map(|p| p.name.as_str()).collect(),
+        fields: schema::spec_fields(kind),
+    };
+    check.duplicate_phases(out);
+    if !check.names.contains(&spec.initial.as_str()) {
+        out.push(check.unknown_phase("/spec/initial", &spec.initial, &check.names, ""));
+    }
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (i, phase) in spec.phases.iter().enumerate() {
-        if let Some(first) = seen.insert(phase.name.as_str(), i) {
-            out.push(
-                Diagnostic::error(
-                    Code::DuplicateId,
-                    path,
-                    at(&format!("/spec/phases/{i}/name")),
-                    format!("phase `{}` is defined twice", phase.name),
-                )
-                .with_label("defined again here")
-                .with_related(
-                    path,
-                    document
-                        .root
-                        .locate(&format!("/spec/phases/{first}/name"))
-                        .node
-                        .span,
-                    "first defined here",
-                ),
-            );
+        let base = format!("/spec/phases/{i}");
+        check.phase_fields(phase, &base, out);
+        check.dead_end(phase, &base, out);
+        for (t, transition) in phase.transitions.iter().enumerate() {
+            let tp = format!("{base}/transitions/{t}");
+            if check.names.contains(&transition.to.as_str()) {
+                edges
+                    .entry(phase.name.as_str())
+                    .or_default()
+                    .push(transition.to.as_str());
+            } else {
+                out.push(check.unknown_phase(
+                    &format!("{tp}/to"),
+                    &transition.to,
+                    &check.names,
+                    "",
+                ));
+            }
+            check.transition(transition, &tp, phases_of, out);
         }
     }
-    let unknown_phase = |pointer: &str, phase: &str, candidates: &[&str], whose: &str| {
+    check.unreachable(&edges, out);
+}
+
+/// One workflow being checked: its phases' names and the fields of the kind it applies to.
+struct Check<'w> {
+    spec: &'w WorkflowSpec,
+    document: &'w Document,
+    path: &'w str,
+    names: Vec<&'w str>,
+    fields: Vec<String>,
+}
+
+impl Check<'_> {
+    fn at(&self, pointer: &str) -> Option<crate::yaml::Span> {
+        Some(self.document.root.locate(pointer).node.span)
+    }
+
+    fn duplicate_phases(&self, out: &mut Vec<Diagnostic>) {
+        let mut seen = BTreeMap::new();
+        for (i, phase) in self.spec.phases.iter().enumerate() {
+            if let Some(first) = seen.insert(phase.name.as_str(), i) {
+                let first_span = self
+                    .document
+                    .root
+                    .locate(&format!("/spec/phases/{first}/name"))
+                    .node
+                    .span;
+                out.push(
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        self.path,
+                        self.at(&format!("/spec/phases/{i}/name")),
+                        format!("phase `{}` is defined twice", phase.name),
+                    )
+                    .with_label("defined again here")
+                    .with_related(self.path, first_span, "first defined here"),
+                );
+            }
+        }
+    }
+
+    fn unknown_phase(
+        &self,
+        pointer: &str,
+        phase: &str,
+        candidates: &[&str],
+        whose: &str,
+    ) -> Diagnostic {
         Diagnostic::error(
             Code::WorkflowUnknownPhase,
-            path,
-            at(pointer),
+            self.path,
+            self.at(pointer),
             format!("unknown phase `{phase}`{whose}"),
         )
         .with_label("no such phase")
         .with_hint_opt(suggest::did_you_mean(phase, candidates.iter().copied()))
-    };
-    if !names.contains(&spec.initial.as_str()) {
-        out.push(unknown_phase("/spec/initial", &spec.initial, &names, ""));
     }
-    let kind: Kind = spec.applies_to.as_str().parse().unwrap_or(Kind::Release);
-    let fields = schema::spec_fields(kind);
-    let field_names: Vec<&str> = fields.iter().map(String::as_str).collect();
-    let unknown_field = |pointer: &str, field: &str| {
-        let hint = suggest::did_you_mean(field, field_names.iter().copied()).unwrap_or_else(|| {
+
+    /// `field` must be a field of the kind: an error at `pointer` when it is not.
+    fn field(&self, pointer: &str, field: &str, out: &mut Vec<Diagnostic>) {
+        if self.fields.iter().any(|f| f == field) {
+            return;
+        }
+        let applies_to = self.spec.applies_to.as_str();
+        let names = self.fields.iter().map(String::as_str);
+        let hint = suggest::did_you_mean(field, names.clone()).unwrap_or_else(|| {
             format!(
-                "{} has the fields {}",
-                spec.applies_to.as_str(),
-                field_names
-                    .iter()
+                "{applies_to} has the fields {}",
+                names
                     .filter(|f| !f.contains('.'))
                     .map(|f| format!("`{f}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
             )
         });
-        Diagnostic::error(
-            Code::WorkflowUnknownField,
-            path,
-            at(pointer),
-            format!("{} has no field `{field}`", spec.applies_to.as_str()),
-        )
-        .with_label("not a field of the kind")
-        .with_hint(hint)
-    };
-    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (i, phase) in spec.phases.iter().enumerate() {
-        let base = format!("/spec/phases/{i}");
-        if let Some(due) = &phase.due
-            && !fields.contains(due)
-        {
-            out.push(unknown_field(&format!("{base}/due"), due));
+        out.push(
+            Diagnostic::error(
+                Code::WorkflowUnknownField,
+                self.path,
+                self.at(pointer),
+                format!("{applies_to} has no field `{field}`"),
+            )
+            .with_label("not a field of the kind")
+            .with_hint(hint),
+        );
+    }
+
+    /// The fields a phase names: its due date, whom it notifies, what it sets on entry.
+    fn phase_fields(&self, phase: &Phase, base: &str, out: &mut Vec<Diagnostic>) {
+        if let Some(due) = &phase.due {
+            self.field(&format!("{base}/due"), due, out);
         }
-        if let Some(on_enter) = &phase.on_enter {
-            for (n, recipient) in on_enter.notify.iter().enumerate() {
-                if !recipient.starts_with("role:") && !fields.contains(recipient) {
-                    out.push(unknown_field(
-                        &format!("{base}/onEnter/notify/{n}"),
-                        recipient,
-                    ));
-                }
-            }
-            for field in on_enter.set.keys() {
-                if !fields.contains(field) {
-                    out.push(unknown_field(
-                        &format!("{base}/onEnter/set/{}", escape(field)),
-                        field,
-                    ));
-                }
-            }
-            for (n, conditional) in on_enter.set_if.iter().enumerate() {
-                let cp = format!("{base}/onEnter/setIf/{n}");
-                for field in conditional.set.keys() {
-                    if !fields.contains(field) {
-                        out.push(unknown_field(&format!("{cp}/set/{}", escape(field)), field));
-                    }
-                }
-                for (pointer, field) in guard_fields(&conditional.when, &format!("{cp}/when")) {
-                    if !fields.contains(&field) {
-                        out.push(unknown_field(&pointer, &field));
-                    }
-                }
+        let Some(on_enter) = &phase.on_enter else {
+            return;
+        };
+        for (n, recipient) in on_enter.notify.iter().enumerate() {
+            if !recipient.starts_with("role:") {
+                self.field(&format!("{base}/onEnter/notify/{n}"), recipient, out);
             }
         }
+        for field in on_enter.set.keys() {
+            self.field(&format!("{base}/onEnter/set/{}", escape(field)), field, out);
+        }
+        for (n, conditional) in on_enter.set_if.iter().enumerate() {
+            let cp = format!("{base}/onEnter/setIf/{n}");
+            for field in conditional.set.keys() {
+                self.field(&format!("{cp}/set/{}", escape(field)), field, out);
+            }
+            for (pointer, field) in guard_fields(&conditional.when, &format!("{cp}/when")) {
+                self.field(&pointer, &field, out);
+            }
+        }
+    }
+
+    /// A non-terminal phase needs a way out; a terminal one has none.
+    fn dead_end(&self, phase: &Phase, base: &str, out: &mut Vec<Diagnostic>) {
         if !phase.terminal && phase.transitions.is_empty() {
             out.push(
                 Diagnostic::error(
                     Code::WorkflowDeadEnd,
-                    path,
-                    at(&format!("{base}/name")),
+                    self.path,
+                    self.at(&format!("{base}/name")),
                     format!("phase `{}` is not terminal and has no way out", phase.name),
                 )
                 .with_label("objects would stay here forever")
@@ -169,103 +217,91 @@ pub fn check_workflow(
             out.push(
                 Diagnostic::error(
                     Code::WorkflowDeadEnd,
-                    path,
-                    at(&format!("{base}/terminal")),
+                    self.path,
+                    self.at(&format!("{base}/terminal")),
                     format!("terminal phase `{}` has transitions", phase.name),
                 )
                 .with_label("a terminal phase is never left")
                 .with_hint("remove `terminal: true` or the transitions"),
             );
         }
-        for (t, transition) in phase.transitions.iter().enumerate() {
-            let tp = format!("{base}/transitions/{t}");
-            if names.contains(&transition.to.as_str()) {
-                edges
-                    .entry(phase.name.as_str())
-                    .or_default()
-                    .push(transition.to.as_str());
-            } else {
-                out.push(unknown_phase(
-                    &format!("{tp}/to"),
-                    &transition.to,
-                    &names,
-                    "",
+    }
+
+    /// A transition's guards and `set`s name fields of the kind, gates it has, and phases
+    /// the related and parent kinds' workflows have.
+    fn transition(
+        &self,
+        transition: &Transition,
+        tp: &str,
+        phases_of: &dyn Fn(WorkflowKind) -> Vec<String>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let when = &transition.when;
+        for (pointer, field) in guard_fields(when, &format!("{tp}/when")) {
+            self.field(&pointer, &field, out);
+        }
+        for field in transition.set.keys() {
+            self.field(&format!("{tp}/set/{}", escape(field)), field, out);
+        }
+        let applies_to = self.spec.applies_to;
+        if let Some(gate) = &when.criteria
+            && (applies_to != WorkflowKind::ReleaseTrain
+                || !["scoping", "construction", "qa"].contains(&gate.as_str()))
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::WorkflowUnknownField,
+                    self.path,
+                    self.at(&format!("{tp}/when/criteria")),
+                    format!("{} has no stage gate `{gate}`", applies_to.as_str()),
+                )
+                .with_label("no such gate")
+                .with_hint(
+                    "stage gates belong to release trains: `scoping`, `construction` or `qa`",
+                ),
+            );
+        }
+        let mut other_phase = |kind: WorkflowKind, phase: &str, pointer: &str| {
+            let phases = phases_of(kind);
+            if !phases.iter().any(|p| p == phase) {
+                let candidates: Vec<&str> = phases.iter().map(String::as_str).collect();
+                out.push(self.unknown_phase(
+                    &format!("{tp}/when/{pointer}"),
+                    phase,
+                    &candidates,
+                    &format!(" of {}", kind.as_str()),
                 ));
             }
-            let when = &transition.when;
-            for (pointer, field) in guard_fields(when, &format!("{tp}/when")) {
-                if !fields.contains(&field) {
-                    out.push(unknown_field(&pointer, &field));
-                }
-            }
-            for field in transition.set.keys() {
-                if !fields.contains(field) {
-                    out.push(unknown_field(&format!("{tp}/set/{}", escape(field)), field));
-                }
-            }
-            if let Some(gate) = &when.criteria
-                && (spec.applies_to != WorkflowKind::ReleaseTrain
-                    || !["scoping", "construction", "qa"].contains(&gate.as_str()))
-            {
-                out.push(
-                    Diagnostic::error(
-                        Code::WorkflowUnknownField,
-                        path,
-                        at(&format!("{tp}/when/criteria")),
-                        format!("{} has no stage gate `{gate}`", spec.applies_to.as_str()),
-                    )
-                    .with_label("no such gate")
-                    .with_hint(
-                        "stage gates belong to release trains: `scoping`, `construction` or `qa`",
-                    ),
-                );
-            }
-            if let Some(related) = &when.related {
-                let phases = phases_of(related.kind);
-                if !phases.contains(&related.phase) {
-                    let candidates: Vec<&str> = phases.iter().map(String::as_str).collect();
-                    out.push(unknown_phase(
-                        &format!("{tp}/when/related/phase"),
-                        &related.phase,
-                        &candidates,
-                        &format!(" of {}", related.kind.as_str()),
-                    ));
-                }
-            }
-            if let Some(parent) = &when.parent {
-                let phases = phases_of(WorkflowKind::ReleaseTrain);
-                if !phases.contains(&parent.phase) {
-                    let candidates: Vec<&str> = phases.iter().map(String::as_str).collect();
-                    out.push(unknown_phase(
-                        &format!("{tp}/when/parent/phase"),
-                        &parent.phase,
-                        &candidates,
-                        " of ReleaseTrain",
-                    ));
-                }
-            }
+        };
+        if let Some(related) = &when.related {
+            other_phase(related.kind, &related.phase, "related/phase");
+        }
+        if let Some(parent) = &when.parent {
+            other_phase(WorkflowKind::ReleaseTrain, &parent.phase, "parent/phase");
         }
     }
-    // Reachability from the initial phase.
-    let mut reached: BTreeSet<&str> = BTreeSet::new();
-    let mut queue: VecDeque<&str> = VecDeque::from([spec.initial.as_str()]);
-    while let Some(phase) = queue.pop_front() {
-        if reached.insert(phase) {
-            queue.extend(edges.get(phase).into_iter().flatten());
+
+    /// Every phase is reachable from the initial one (when that one exists).
+    fn unreachable(&self, edges: &BTreeMap<&str, Vec<&str>>, out: &mut Vec<Diagnostic>) {
+        let initial = self.spec.initial.as_str();
+        if !self.names.contains(&initial) {
+            return;
         }
-    }
-    if names.contains(&spec.initial.as_str()) {
-        for (i, phase) in spec.phases.iter().enumerate() {
+        let mut reached: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::from([initial]);
+        while let Some(phase) = queue.pop_front() {
+            if reached.insert(phase) {
+                queue.extend(edges.get(phase).into_iter().flatten());
+            }
+        }
+        for (i, phase) in self.spec.phases.iter().enumerate() {
             if !reached.contains(phase.name.as_str()) {
                 out.push(
                     Diagnostic::error(
                         Code::WorkflowUnreachablePhase,
-                        path,
-                        at(&format!("/spec/phases/{i}/name")),
-                        format!(
-                            "phase `{}` cannot be reached from `{}`",
-                            phase.name, spec.initial
-                        ),
+                        self.path,
+                        self.at(&format!("/spec/phases/{i}/name")),
+                        format!("phase `{}` cannot be reached from `{initial}`", phase.name),
                     )
                     .with_label("no transition leads here")
                     .with_hint("add a transition to it, or remove the phase"),
