@@ -150,12 +150,9 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         warnings,
         distrusted,
     } = trusted;
-    if let Some(recorded) = recorded {
-        recorded.apply(&mut previous);
-    }
-    if let Some(delivered) = delivered {
-        delivered.apply(&mut previous);
-    }
+    // What this execution ran and the outbox delivered, laid over the committed status.
+    recorded.inspect(|r| r.apply(&mut previous));
+    delivered.inspect(|d| d.apply(&mut previous));
     lap("read the previous status and checked the manifests");
     let mut plans = engine::reconcile(
         &catalog,
@@ -170,16 +167,9 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     let mut warnings = warnings;
     let messages = notifications(&catalog, &mut plans, &mut warnings);
     lap("reconciled");
-    let run_lists = if recorded.is_some() {
-        crate::tasks::runner::run_lists(
-            &catalog,
-            plans
-                .iter()
-                .filter(|p| !p.invalid)
-                .filter_map(|p| Some((p.kind, p.name.as_str(), p.tasks.as_ref()?))),
-        )
-    } else {
-        Vec::new()
+    let run_lists = match recorded {
+        Some(_) => run_lists(&catalog, &plans),
+        None => Vec::new(),
     };
     let wanted = status_files::owned_files(
         &settings.status_dir,
@@ -206,6 +196,15 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         signatures,
         previous,
     }
+}
+
+/// The run lists of the valid objects whose tasks run in their phase, in plan order.
+fn run_lists(catalog: &Catalog<'_>, plans: &[Arc<ObjectPlan>]) -> Vec<RunList> {
+    let viewed = plans
+        .iter()
+        .filter(|p| !p.invalid)
+        .filter_map(|p| Some((p.kind, p.name.as_str(), p.tasks.as_ref()?)));
+    crate::tasks::runner::run_lists(catalog, viewed)
 }
 
 /// railyard's own files as trusted (and the previous status they give), and the manifests'

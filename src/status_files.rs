@@ -307,46 +307,7 @@ pub fn owned_files<'f>(
             plans
                 .par_iter()
                 .filter_map(|object| {
-                    if !object.invalid
-                        && let Some(path) = known.and_then(|k| k.stands(object, before))
-                    {
-                        return Some(Observed::Stands(path));
-                    }
-                    let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
-                    let existing = own_files.get(&path);
-                    if object.invalid {
-                        let kept = existing?;
-                        return Some(Observed::File {
-                            path,
-                            bytes: Cow::Borrowed(kept.as_slice()),
-                            right: None,
-                            exists: true,
-                        });
-                    }
-                    let exists = existing.is_some();
-                    if !exists && !render_new {
-                        return Some(Observed::File {
-                            path,
-                            bytes: Cow::Borrowed(&[]),
-                            right: None,
-                            exists,
-                        });
-                    }
-                    let file = before.get(&path);
-                    Some(match (unchanged(own_files, before, &path, object), file) {
-                        (Some(kept), Some(file)) => Observed::File {
-                            path,
-                            bytes: Cow::Borrowed(kept),
-                            right: Some((object.clone(), file.clone())),
-                            exists,
-                        },
-                        _ => Observed::File {
-                            path,
-                            bytes: Cow::Owned(status_file(object).render().into_bytes()),
-                            right: None,
-                            exists,
-                        },
-                    })
+                    observe(object, status_dir, (own_files, before), known, render_new)
                 })
                 .collect::<Vec<_>>()
         },
@@ -391,10 +352,72 @@ pub fn owned_files<'f>(
         }
     }
     if let Some(known_right) = known_right {
-        let round = known_right.round;
+        known_right.remember(right, stood);
+    }
+    files.insert(summary.to_string(), Cow::Owned(dashboard));
+    Desired { files, complete }
+}
+
+/// One object's status file: standing as the last round found it right, kept as it is
+/// (an invalid object's, a file already right), or rendered; `None` for an invalid object
+/// without one.
+fn observe<'f, 'j>(
+    object: &Arc<ObjectPlan>,
+    status_dir: &str,
+    (own_files, before): Existing<'f>,
+    known: Option<&'j KnownRight>,
+    render_new: bool,
+) -> Option<Observed<'f, 'j>> {
+    if !object.invalid
+        && let Some(path) = known.and_then(|k| k.stands(object, before))
+    {
+        return Some(Observed::Stands(path));
+    }
+    let path = plan::status_path(status_dir, object.kind.as_str(), &object.name);
+    let existing = own_files.get(&path);
+    if object.invalid {
+        let kept = existing?;
+        return Some(Observed::File {
+            path,
+            bytes: Cow::Borrowed(kept.as_slice()),
+            right: None,
+            exists: true,
+        });
+    }
+    let exists = existing.is_some();
+    if !exists && !render_new {
+        return Some(Observed::File {
+            path,
+            bytes: Cow::Borrowed(&[]),
+            right: None,
+            exists,
+        });
+    }
+    let file = before.get(&path);
+    Some(match (unchanged(own_files, before, &path, object), file) {
+        (Some(kept), Some(file)) => Observed::File {
+            path,
+            bytes: Cow::Borrowed(kept),
+            right: Some((object.clone(), file.clone())),
+            exists,
+        },
+        _ => Observed::File {
+            path,
+            bytes: Cow::Owned(status_file(object).render().into_bytes()),
+            right: None,
+            exists,
+        },
+    })
+}
+
+impl KnownRight {
+    /// Remembers the files found right this round (with the plan each was right for), and
+    /// forgets those that did not stand (their plan is gone or its file changed).
+    fn remember(&mut self, right: Vec<(Arc<ObjectPlan>, Arc<StatusFile>, String)>, stood: usize) {
+        let round = self.round;
         let judged_now = stood + right.len();
         for (plan, file, path) in right {
-            known_right.by_plan.insert(
+            self.by_plan.insert(
                 Arc::as_ptr(&plan) as usize,
                 RightFile {
                     plan,
@@ -404,15 +427,11 @@ pub fn owned_files<'f>(
                 },
             );
         }
-        // Judgements that did not stand (their plan is gone or its file changed) go.
-        if known_right.by_plan.len() != judged_now {
-            known_right
-                .by_plan
+        if self.by_plan.len() != judged_now {
+            self.by_plan
                 .retain(|_, j| j.stood.load(std::sync::atomic::Ordering::Relaxed) == round);
         }
     }
-    files.insert(summary.to_string(), Cow::Owned(dashboard));
-    Desired { files, complete }
 }
 
 /// The bytes of `path` when they are already what `object`'s status renders to: a trusted
