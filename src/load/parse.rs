@@ -1,0 +1,458 @@
+//! Parsing files into documents: YAML with positions, the kind's schema, the typed model;
+//! and the cache that parses only what changed (by git blob id or file stamp).
+
+use rayon::prelude::*;
+
+use super::settings::{ConfigResult, Settings};
+use super::{CONFIG_FILE, Content, Document, Loaded, RawFile, assemble};
+use crate::diagnostics::{self, Code, Diagnostic};
+use crate::manifest::{API_VERSION, Kind};
+use crate::schema;
+use crate::source::SourceFile;
+use crate::suggest;
+use crate::yaml::{self, Node, Value};
+
+/// Files parsed and schema-checked, by path and content id (a git blob id, or the working
+/// tree's path, size and modification time): a watcher parses again only what changed.
+/// The settings that decide how files parse are part of the key.
+#[derive(Default)]
+pub struct ParseCache {
+    pub(super) settings: Option<String>,
+    pub(super) files: std::collections::HashMap<(String, Vec<u8>), FileResult>,
+    /// Files parsed by the last load (the rest came from the cache).
+    pub parsed: usize,
+    /// Working-tree loads so far (makes keys for files without a usable time).
+    pub(super) round: u64,
+}
+
+impl ParseCache {
+    /// Loads `files` (path, content id, how to read the bytes), parsing in parallel only
+    /// those the cache does not hold; entries of files that are gone are dropped.
+    pub fn load<F>(
+        &mut self,
+        settings: Settings,
+        config: Option<ConfigResult>,
+        files: Vec<(String, Vec<u8>)>,
+        read: F,
+    ) -> Loaded
+    where
+        F: FnOnce(&[(String, Vec<u8>)]) -> Vec<RawFile>,
+    {
+        let fingerprint = format!(
+            "{}|{}|{}",
+            settings.max_file_bytes, settings.yaml.max_depth, settings.yaml.max_alias_nodes
+        );
+        if self.settings.as_deref() != Some(fingerprint.as_str()) {
+            self.files.clear();
+            self.settings = Some(fingerprint);
+        }
+        let missing: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .filter(|key| !self.files.contains_key(*key))
+            .cloned()
+            .collect();
+        let fresh: Vec<FileResult> = read(&missing)
+            .into_par_iter()
+            .map(|f| parse_file(&f, &settings))
+            .collect();
+        self.parsed = fresh.len();
+        for (key, result) in missing.into_iter().zip(fresh) {
+            self.files.insert(key, result);
+        }
+        let wanted: std::collections::HashSet<&(String, Vec<u8>)> = files.iter().collect();
+        self.files.retain(|key, _| wanted.contains(key));
+        let results = files
+            .iter()
+            .filter_map(|key| self.files.get(key).cloned())
+            .collect();
+        assemble(settings, config, results)
+    }
+}
+
+/// A manifest file that differs between two trees: its content id before and now, `None`
+/// where the file is absent.
+pub struct ManifestChange {
+    pub path: String,
+    pub before: Option<Vec<u8>>,
+    pub after: Option<Vec<u8>>,
+}
+
+impl ParseCache {
+    /// Brings `loaded`, made by [`ParseCache::load`] from files in path order (a git
+    /// tree's), up to date with the manifests that changed. Only those are read (`read`) and parsed; the
+    /// other files' documents, sources and diagnostics stay where they are, so `loaded` is
+    /// what [`ParseCache::load`] would make of the new list of files.
+    ///
+    /// Returns `false`, with `loaded` as it was, when the change reaches past the files
+    /// themselves: a `Config` document in a changed file (its place is judged across
+    /// files), or no document before or after (the repository-wide "no manifest" finding).
+    /// The caller then loads the whole list.
+    pub fn update<F>(&mut self, loaded: &mut Loaded, changed: &[ManifestChange], read: F) -> bool
+    where
+        F: FnOnce(&[(String, Vec<u8>)]) -> Vec<RawFile>,
+    {
+        let now: Vec<(String, Vec<u8>)> = changed
+            .iter()
+            .filter_map(|change| Some((change.path.clone(), change.after.clone()?)))
+            .collect();
+        let missing: Vec<(String, Vec<u8>)> = now
+            .iter()
+            .filter(|key| !self.files.contains_key(*key))
+            .cloned()
+            .collect();
+        let settings = &loaded.settings;
+        let fresh: Vec<FileResult> = read(&missing)
+            .into_par_iter()
+            .map(|f| parse_file(&f, settings))
+            .collect();
+        self.parsed = fresh.len();
+        for (key, result) in missing.into_iter().zip(fresh) {
+            self.files.insert(key, result);
+        }
+        for change in changed {
+            let before = change.before.as_ref();
+            if let Some(before) = before.filter(|b| Some(*b) != change.after.as_ref()) {
+                self.files.remove(&(change.path.clone(), before.clone()));
+            }
+        }
+        let results: Vec<&FileResult> = now.iter().filter_map(|key| self.files.get(key)).collect();
+        let paths: std::collections::HashSet<&str> =
+            changed.iter().map(|change| change.path.as_str()).collect();
+        let config = |document: &Document| document.kind == Some(Kind::Config);
+        let removed = loaded
+            .documents
+            .iter()
+            .filter(|d| paths.contains(d.path.as_str()))
+            .count();
+        let added: usize = results.iter().map(|r| r.documents.len()).sum();
+        let beyond = results.iter().any(|r| r.documents.iter().any(config))
+            || loaded
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::MisplacedConfig && paths.contains(d.file.as_str()))
+            || loaded
+                .documents
+                .iter()
+                .any(|d| config(d) && paths.contains(d.path.as_str()))
+            || loaded.documents.is_empty()
+            || loaded.documents.len() - removed + added == 0;
+        if beyond {
+            return false;
+        }
+        let results: Vec<FileResult> = results.into_iter().cloned().collect();
+        let (sources, documents, diagnostics) = results.into_iter().fold(
+            (Vec::new(), Vec::new(), Vec::new()),
+            |(mut sources, mut documents, mut diagnostics), result| {
+                sources.extend(result.source);
+                documents.push(result.documents);
+                diagnostics.extend(result.diagnostics);
+                (sources, documents, diagnostics)
+            },
+        );
+        loaded.sources = merge(std::mem::take(&mut loaded.sources), &paths, sources, |s| {
+            s.path.as_str()
+        });
+        let documents = documents.into_iter().flatten().collect();
+        loaded.documents = merge(
+            std::mem::take(&mut loaded.documents),
+            &paths,
+            documents,
+            |d| d.path.as_str(),
+        );
+        loaded
+            .diagnostics
+            .retain(|d| !paths.contains(d.file.as_str()));
+        loaded.diagnostics.extend(diagnostics);
+        diagnostics::sort(&mut loaded.diagnostics);
+        true
+    }
+}
+
+/// `old` (the config file's items first, then the rest in path order) without the items of
+/// `changed` paths, and `fresh` (in path order) each where its path sorts.
+pub(super) fn merge<T>(
+    old: Vec<T>,
+    changed: &std::collections::HashSet<&str>,
+    fresh: Vec<T>,
+    path: impl Fn(&T) -> &str,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(old.len() + fresh.len());
+    let mut fresh = fresh.into_iter().peekable();
+    for item in old {
+        let at = path(&item);
+        if at != CONFIG_FILE {
+            while let Some(next) = fresh.next_if(|f| path(f) < at) {
+                out.push(next);
+            }
+        }
+        if !changed.contains(at) {
+            out.push(item);
+        }
+    }
+    out.extend(fresh);
+    out
+}
+
+/// What one file produced.
+#[derive(Clone)]
+pub struct FileResult {
+    pub(super) source: Option<SourceFile>,
+    pub(super) documents: Vec<Document>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
+    let path = raw.path.as_str();
+    let mut result = FileResult {
+        source: None,
+        documents: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let too_large = |size: u64| size > settings.max_file_bytes;
+    let bytes = match &raw.content {
+        Content::Bytes(bytes) if !too_large(bytes.len() as u64) => bytes,
+        Content::Bytes(bytes) => {
+            return too_large_result(path, bytes.len() as u64, settings, result);
+        }
+        Content::TooLarge { size } => return too_large_result(path, *size, settings, result),
+        Content::Unreadable(error) => {
+            result.diagnostics.push(Diagnostic::error(
+                Code::Io,
+                path,
+                None,
+                format!("cannot read {path}: {error}"),
+            ));
+            return result;
+        }
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = &bytes[..error.valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() as u32 + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            let span = yaml::Span::at(yaml::Pos { line, column });
+            result.source = Some(SourceFile::new(
+                path,
+                String::from_utf8_lossy(bytes).into_owned(),
+            ));
+            result.diagnostics.push(
+                Diagnostic::error(
+                    Code::NotUtf8,
+                    path,
+                    Some(span),
+                    format!("{path} is not UTF-8 text"),
+                )
+                .with_label("this byte is not UTF-8")
+                .with_hint("save the file as UTF-8"),
+            );
+            return result;
+        }
+    };
+    let source = SourceFile::new(path, text);
+    let parsed = yaml::parse(text, settings.yaml);
+    for error in &parsed.errors {
+        result.diagnostics.push(yaml_diagnostic(path, error));
+    }
+    let broken_documents = parsed.errors.iter().any(|e| {
+        !matches!(
+            e.kind,
+            yaml::ErrorKind::Syntax | yaml::ErrorKind::TooDeep | yaml::ErrorKind::AliasBudget
+        )
+    });
+    let mut any = false;
+    for doc in parsed.documents {
+        if doc.root.value == Value::Null {
+            continue;
+        }
+        any = true;
+        let document = check_document(
+            doc.root,
+            &source,
+            !broken_documents,
+            &mut result.diagnostics,
+        );
+        result.documents.push(document);
+    }
+    if !any && parsed.errors.is_empty() {
+        result.diagnostics.push(
+            Diagnostic::error(
+                Code::EmptyFile,
+                path,
+                None,
+                format!("{path} holds no document"),
+            )
+            .with_hint("add a manifest, or delete the file"),
+        );
+    }
+    result.source = Some(source);
+    result
+}
+
+pub(super) fn too_large_result(
+    path: &str,
+    size: u64,
+    settings: &Settings,
+    mut result: FileResult,
+) -> FileResult {
+    result.diagnostics.push(
+        Diagnostic::error(
+            Code::FileTooLarge,
+            path,
+            None,
+            format!(
+                "{path} is {size} bytes, more than the limit of {} bytes",
+                settings.max_file_bytes
+            ),
+        )
+        .with_hint(
+            "split it into several files, or raise `spec.limits.maxFileBytes` in railyard.yaml",
+        ),
+    );
+    result
+}
+
+pub(super) fn yaml_diagnostic(path: &str, error: &yaml::Error) -> Diagnostic {
+    use yaml::ErrorKind as K;
+    let code = match error.kind {
+        K::Syntax => Code::YamlSyntax,
+        K::DuplicateKey { .. } => Code::YamlDuplicateKey,
+        K::TooDeep => Code::YamlTooDeep,
+        K::AliasBudget => Code::YamlAliasLimit,
+        K::ComplexKey => Code::YamlComplexKey,
+        K::UnsupportedTag => Code::YamlTag,
+    };
+    let diagnostic = Diagnostic::error(code, path, Some(error.span), error.message.clone());
+    match &error.kind {
+        K::DuplicateKey { first } => diagnostic
+            .with_label("written again here")
+            .with_related(path, *first, "first written here")
+            .with_hint("YAML keeps only one value per key: remove one of them"),
+        K::TooDeep => diagnostic
+            .with_label("too deep")
+            .with_hint("raise `spec.limits.maxDepth` in railyard.yaml if this nesting is intended"),
+        K::AliasBudget => diagnostic
+            .with_label("expansion stopped here")
+            .with_hint("aliases that copy aliases grow exponentially; write the values out"),
+        K::Syntax => diagnostic.with_label("here"),
+        K::ComplexKey | K::UnsupportedTag => diagnostic.with_label("here"),
+    }
+}
+
+/// The kind a document declares: an error when it is not a mapping, has no `kind`, or
+/// names a kind railyard does not have.
+fn manifest_kind(root: &Node, path: &str) -> Result<Kind, Box<Diagnostic>> {
+    if !matches!(root.value, Value::Map(_)) {
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::NotAManifest,
+                path,
+                Some(root.span),
+                "a manifest is a mapping with `apiVersion`, `kind`, `metadata` and `spec`",
+            )
+            .with_label("not a mapping"),
+        ));
+    }
+    let Some(kind_entry) = root.entry("kind") else {
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::NotAManifest,
+                path,
+                Some(root.span),
+                "this document has no `kind`",
+            )
+            .with_label("no `kind`")
+            .with_hint(format!(
+                "start it with `apiVersion: {API_VERSION}` and a `kind` such as `ReleaseTrain`"
+            )),
+        ));
+    };
+    let kind_text = kind_entry.value.scalar_text().unwrap_or_default();
+    kind_text.parse::<Kind>().map_err(|_| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        Box::new(
+            Diagnostic::error(
+                Code::UnknownKind,
+                path,
+                Some(kind_entry.value.span),
+                format!("unknown kind `{kind_text}`"),
+            )
+            .with_label("not a railyard kind")
+            .with_hint(
+                suggest::did_you_mean(&kind_text, names.iter().copied())
+                    .unwrap_or_else(|| format!("the kinds are {}", names.join(", "))),
+            ),
+        )
+    })
+}
+
+/// Checks one document's envelope and schema and, when both pass, deserializes it.
+pub(super) fn check_document(
+    root: Node,
+    source: &SourceFile,
+    sound: bool,
+    out: &mut Vec<Diagnostic>,
+) -> Document {
+    let path = source.path.as_str();
+    let mut document = Document {
+        path: path.to_string(),
+        kind: None,
+        name: root
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .map(String::from),
+        object: None,
+        root: std::sync::Arc::new(root),
+        view: Default::default(),
+    };
+    let root = &document.root;
+    let kind = match manifest_kind(root, path) {
+        Ok(kind) => kind,
+        Err(diagnostic) => {
+            out.push(*diagnostic);
+            return document;
+        }
+    };
+    document.kind = Some(kind);
+    let mut errors = Vec::new();
+    if let Some(version) = root.get("apiVersion")
+        && version.as_str() != Some(API_VERSION)
+    {
+        errors.push(
+            Diagnostic::error(
+                Code::UnknownApiVersion,
+                path,
+                Some(version.span),
+                format!(
+                    "unknown apiVersion `{}`",
+                    version.scalar_text().unwrap_or_default()
+                ),
+            )
+            .with_label(format!("this railyard reads `{API_VERSION}`")),
+        );
+    }
+    let instance = root.to_json();
+    for diagnostic in schema::validate(kind, root, &instance, source) {
+        let is_version = diagnostic.code == Code::InvalidValue
+            && errors.first().is_some_and(|e| e.span == diagnostic.span);
+        if !is_version {
+            errors.push(diagnostic);
+        }
+    }
+    if errors.is_empty() && sound {
+        match kind.object(instance) {
+            Ok(object) => document.object = Some(std::sync::Arc::new(object)),
+            Err(error) => errors.push(Diagnostic::error(
+                Code::InvalidValue,
+                path,
+                Some(root.span),
+                format!("{kind} does not fit the model: {error}"),
+            )),
+        }
+    }
+    out.extend(errors);
+    document
+}

@@ -1,0 +1,235 @@
+//! The repository's settings (`railyard.yaml`'s `Config`, with defaults and ceilings) and
+//! which files are manifests.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::parse::{FileResult, parse_file};
+use super::{Document, RawFile};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::manifest::{Bot, ConfigSpec, Object};
+use crate::yaml::{self};
+
+/// The effective settings of a repository: its `Config` with every default filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub manifests: Vec<String>,
+    pub status_dir: String,
+    pub summary: String,
+    pub branch: String,
+    pub bot: Bot,
+    /// Role name → team name, from `Config.spec.roles`.
+    pub roles: std::collections::BTreeMap<String, String>,
+    pub max_file_bytes: u64,
+    pub yaml: yaml::Limits,
+    /// `reconcile --execute`: tasks at once (`--jobs` overrides).
+    pub jobs: usize,
+    /// `reconcile --execute`: the timeout of a task that sets none.
+    pub task_timeout: std::time::Duration,
+    /// Where the repository is browsed (`Config.repositoryUrl`), for links in notifications.
+    pub repository_url: Option<String>,
+    /// Where notifications go (`Config.notify`).
+    pub notify: Vec<crate::manifest::NotifySink>,
+    /// `Config.trust`: what proves a commit's author.
+    pub trust: crate::manifest::Trust,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from_spec(&ConfigSpec::default())
+    }
+}
+
+impl Settings {
+    /// The team that holds `role`: the mapping in `Config.spec.roles`, or the team of that
+    /// name.
+    pub fn team_for_role<'a>(&'a self, role: &'a str) -> &'a str {
+        self.roles.get(role).map_or(role, String::as_str)
+    }
+
+    /// Fills the defaults of SPEC §2 into a `Config` spec, each limit held to [`CEILING`].
+    pub fn from_spec(spec: &ConfigSpec) -> Settings {
+        let limits = spec.limits.clone().unwrap_or_default();
+        let defaults = yaml::Limits::default();
+        let execute = spec.execute.clone().unwrap_or_default();
+        Settings {
+            manifests: spec
+                .manifests
+                .clone()
+                .unwrap_or_else(|| vec!["**/*.yaml".into(), "**/*.yml".into()]),
+            status_dir: spec.status_dir.clone().unwrap_or_else(|| "status".into()),
+            summary: spec.summary.clone().unwrap_or_else(|| "STATUS.md".into()),
+            branch: spec.branch.clone().unwrap_or_else(|| "main".into()),
+            bot: spec.bot.clone().unwrap_or_else(|| Bot {
+                name: "railyard[bot]".into(),
+                email: "railyard[bot]@users.noreply.github.com".into(),
+                signing_keys: Vec::new(),
+            }),
+            roles: spec
+                .roles
+                .iter()
+                .map(|(role, team)| (role.clone(), team.to_string()))
+                .collect(),
+            // The schema refuses a limit past its ceiling; clamped here too, so that no way
+            // of reading a Config raises one.
+            max_file_bytes: limits
+                .max_file_bytes
+                .unwrap_or(1024 * 1024)
+                .min(CEILING.max_file_bytes),
+            yaml: yaml::Limits {
+                max_depth: limits
+                    .max_depth
+                    .map_or(defaults.max_depth, |d| d as usize)
+                    .min(CEILING.yaml.max_depth),
+                max_alias_nodes: limits
+                    .max_alias_nodes
+                    .map_or(defaults.max_alias_nodes, |n| n as usize)
+                    .min(CEILING.yaml.max_alias_nodes),
+            },
+            jobs: execute.jobs.map_or(4, |j| j.max(1) as usize),
+            task_timeout: std::time::Duration::from_secs(
+                execute.timeout.map_or(30 * 60, |t| t.seconds.max(1)),
+            ),
+            repository_url: spec.repository_url.clone(),
+            notify: spec.notify.clone(),
+            trust: spec.trust.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The most that `limits` in railyard.yaml may raise each bound to (README "Limits"):
+/// together they keep a reconcile's memory a small multiple of the repository's size.
+pub struct Ceiling {
+    pub max_file_bytes: u64,
+    pub yaml: yaml::Limits,
+}
+
+pub const CEILING: Ceiling = Ceiling {
+    max_file_bytes: 16 * 1024 * 1024,
+    yaml: yaml::Limits {
+        max_depth: 255,
+        max_alias_nodes: 100_000,
+    },
+};
+
+/// Which paths hold manifests: the `manifests` globs, minus railyard's own output and
+/// `.github/`.
+pub struct Selection {
+    pub(super) globs: GlobSet,
+    pub(super) status_prefix: String,
+    pub(super) summary: String,
+}
+
+impl Selection {
+    pub fn new(settings: &Settings) -> Selection {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &settings.manifests {
+            if let Ok(glob) = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+            {
+                builder.add(glob);
+            }
+        }
+        Selection {
+            globs: builder.build().unwrap_or_else(|_| GlobSet::empty()),
+            status_prefix: format!("{}/", settings.status_dir.trim_end_matches('/')),
+            summary: settings.summary.clone(),
+        }
+    }
+
+    /// True for railyard's own files and folders (the status folder and the summary).
+    pub fn is_owned(&self, path: &str) -> bool {
+        path == self.summary
+            || path.starts_with(&self.status_prefix)
+            || format!("{path}/") == self.status_prefix
+    }
+
+    /// True when the file at `path` (relative, `/`-separated) is a manifest file.
+    pub fn is_manifest(&self, path: &str) -> bool {
+        !path.starts_with(&self.status_prefix)
+            && path != self.summary
+            && !path.starts_with(".github/")
+            && self.globs.is_match(path)
+    }
+}
+
+/// The result of parsing `railyard.yaml`, kept so that it is parsed only once.
+pub struct ConfigResult {
+    pub(super) file: FileResult,
+}
+
+/// Works out the settings from `railyard.yaml` (defaults when there is none or it is broken).
+pub fn settings_from(config: Option<&RawFile>) -> (Settings, Option<ConfigResult>) {
+    let Some(raw) = config else {
+        return (Settings::default(), None);
+    };
+    let mut file = parse_file(raw, &Settings::default());
+    let mut settings = Settings::default();
+    let mut seen_config = false;
+    for document in &file.documents {
+        if let Some(Object::Config(config)) = document.object.as_deref() {
+            if seen_config {
+                continue;
+            }
+            seen_config = true;
+            settings = Settings::from_spec(&config.spec);
+            check_settings(&settings, document, &mut file.diagnostics);
+        }
+    }
+    (settings, Some(ConfigResult { file }))
+}
+
+/// `statusDir` and `summary` must stay inside the repository; globs must parse.
+pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagnostic>) {
+    for (field, value) in [
+        ("statusDir", &settings.status_dir),
+        ("summary", &settings.summary),
+    ] {
+        let escapes = value.is_empty()
+            || value.starts_with('/')
+            || value.contains('\\')
+            || value
+                .split('/')
+                .any(|part| part == ".." || part == "." || part.is_empty())
+            || value.starts_with(".git/")
+            || value == ".git";
+        if escapes {
+            let span = document.root.locate(&format!("/spec/{field}")).node.span;
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    &document.path,
+                    Some(span),
+                    format!("`spec.{field}` must be a relative path inside the repository, found `{value}`"),
+                )
+                .with_label("leaves the repository or is not a plain relative path")
+                .with_hint("use a path such as `status` or `STATUS.md`, without `..`, `.` or a leading `/`"),
+            );
+        }
+    }
+    for (index, pattern) in settings.manifests.iter().enumerate() {
+        let problem = match Glob::new(pattern) {
+            Err(error) => Some(error.kind().to_string()),
+            Ok(_) if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") => {
+                Some("a glob is relative to the repository root".to_string())
+            }
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            let span = document
+                .root
+                .locate(&format!("/spec/manifests/{index}"))
+                .node
+                .span;
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    &document.path,
+                    Some(span),
+                    format!("bad glob `{pattern}`: {problem}"),
+                )
+                .with_label("not a usable glob"),
+            );
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Reading a working tree: the manifest files (and railyard's own) within limits, each
+//! parsed again only when its size, time or inode changed.
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::parse::ParseCache;
+use super::settings::{Selection, Settings, settings_from};
+use super::{CONFIG_FILE, Content, LoadError, Loaded, RawFile, parse_files};
+use crate::diagnostics::{self, Code, Diagnostic};
+
+/// Reads the working tree at `root`: `railyard.yaml` first (it says which files are
+/// manifests), then every manifest file, in parallel. With `cache` (`watch --dry-run`), only
+/// the files whose path, size and modification time it does not know are parsed; a file
+/// changed in the last two seconds is always read again: a second edit within the file
+/// system's timestamp granularity could keep both the same.
+pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Loaded, LoadError> {
+    let meta = std::fs::metadata(root).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound {
+            path: root.to_path_buf(),
+        },
+        _ => LoadError::Io {
+            path: root.to_path_buf(),
+            source,
+        },
+    })?;
+    if !meta.is_dir() {
+        return Err(LoadError::NotADirectory {
+            path: root.to_path_buf(),
+        });
+    }
+    let config_path = root.join(CONFIG_FILE);
+    // A regular file only, as every manifest: a symlink could point outside the repository.
+    let config_file = std::fs::symlink_metadata(&config_path)
+        .is_ok_and(|m| m.is_file())
+        .then(|| RawFile {
+            path: CONFIG_FILE.to_string(),
+            content: read_limited(&config_path, Settings::default().max_file_bytes),
+        });
+    let (settings, config_result) = settings_from(config_file.as_ref());
+    let (paths, walk_errors) = manifest_paths(root, &Selection::new(&settings));
+    let max = settings.max_file_bytes;
+    let read = |wanted: &[(String, PathBuf)]| -> Vec<RawFile> {
+        wanted
+            .par_iter()
+            .map(|(relative, full)| RawFile {
+                path: relative.clone(),
+                content: read_limited(full, max),
+            })
+            .collect()
+    };
+    let mut loaded = match cache {
+        None => {
+            let all: Vec<(String, PathBuf)> = paths.into_iter().map(|(r, f, _)| (r, f)).collect();
+            parse_files(settings, config_result, read(&all))
+        }
+        Some(cache) => {
+            let fulls: std::collections::HashMap<String, PathBuf> = paths
+                .iter()
+                .map(|(r, f, _)| (r.clone(), f.clone()))
+                .collect();
+            let keys = cache_keys(paths, cache);
+            cache.load(settings, config_result, keys, |missing| {
+                let wanted: Vec<(String, PathBuf)> = missing
+                    .iter()
+                    .filter_map(|(p, _)| Some((p.clone(), fulls.get(p)?.clone())))
+                    .collect();
+                read(&wanted)
+            })
+        }
+    };
+    loaded.diagnostics.extend(walk_errors);
+    diagnostics::sort(&mut loaded.diagnostics);
+    Ok(loaded)
+}
+
+/// A manifest file found: its path in the repository, on disk, and its stamp.
+type Found = (String, PathBuf, Option<Vec<u8>>);
+
+/// The manifest files under `root` in name order (regular files only: no symlink is
+/// followed), and the errors met listing them.
+fn manifest_paths(root: &Path, selection: &Selection) -> (Vec<Found>, Vec<Diagnostic>) {
+    let mut paths = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .parents(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    let mut walk_errors = Vec::new();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                walk_errors.push(Diagnostic::error(
+                    Code::Io,
+                    "",
+                    None,
+                    format!("cannot list the repository: {error}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        let Some(relative) = relative_slash_path(relative) else {
+            continue;
+        };
+        if relative != CONFIG_FILE && selection.is_manifest(&relative) {
+            let stamp = entry.metadata().ok().and_then(|m| stamp(&m));
+            paths.push((relative, entry.into_path(), stamp));
+        }
+    }
+    (paths, walk_errors)
+}
+
+/// Each file's key in the parse cache: its stamp, or (no stamp, or a fresh one) a key no
+/// earlier round can have. Starts the cache's next round.
+fn cache_keys(paths: Vec<Found>, cache: &mut ParseCache) -> Vec<(String, Vec<u8>)> {
+    let keys = paths
+        .into_iter()
+        .enumerate()
+        .map(|(i, (relative, _, stamp))| {
+            let id = stamp.unwrap_or_else(|| {
+                let mut unique = b"unstamped".to_vec();
+                unique.extend_from_slice(&(i as u64).to_le_bytes());
+                unique.extend_from_slice(&cache.round.to_le_bytes());
+                unique
+            });
+            (relative, id)
+        })
+        .collect();
+    cache.round += 1;
+    keys
+}
+
+/// A file's size and modification time as a cache key; `None` when the time is unknown or
+/// within the last two seconds.
+pub(super) fn stamp(meta: &std::fs::Metadata) -> Option<Vec<u8>> {
+    let modified = meta.modified().ok()?;
+    let age = std::time::SystemTime::now().duration_since(modified).ok()?;
+    if age < std::time::Duration::from_secs(2) {
+        return None;
+    }
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let mut key = meta.len().to_le_bytes().to_vec();
+    key.extend_from_slice(&since.as_nanos().to_le_bytes());
+    Some(key)
+}
+
+pub(super) fn relative_slash_path(path: &Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = path.components().map(|c| c.as_os_str().to_str()).collect();
+    parts.map(|p| p.join("/"))
+}
+
+/// Reads a file unless it is larger than `max` bytes.
+pub fn read_limited(path: &Path, max: u64) -> Content {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => return Content::Unreadable(error.to_string()),
+    };
+    match file.metadata() {
+        Ok(meta) if meta.len() > max => return Content::TooLarge { size: meta.len() },
+        Ok(_) => {}
+        Err(error) => return Content::Unreadable(error.to_string()),
+    }
+    let mut bytes = Vec::new();
+    match file.take(max + 1).read_to_end(&mut bytes) {
+        Ok(_) if bytes.len() as u64 > max => Content::TooLarge {
+            size: bytes.len() as u64,
+        },
+        Ok(_) => Content::Bytes(bytes),
+        Err(error) => Content::Unreadable(error.to_string()),
+    }
+}
