@@ -391,11 +391,10 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
 }
 
 fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
-    let repository = ctx.repository;
     if ctx.subject.kind != WorkflowKind::ReleaseTrain {
         return;
     }
-    let Some(train) = repository.train_spec(ctx.subject.name) else {
+    let Some(train) = ctx.repository.train_spec(ctx.subject.name) else {
         return;
     };
     let Some(gate) = train.gates.as_ref().and_then(|g| {
@@ -410,101 +409,7 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
     };
     let mut met = 0;
     for criterion in &gate.criteria {
-        let problem: Option<String> = match &criterion.check {
-            Some(Check::ReleasesIn(phase)) => {
-                let releases = repository.related(ctx.subject, WorkflowKind::ApplicationRelease);
-                let behind: Vec<&String> = releases
-                    .iter()
-                    .filter(|r| !repository.withdrawn(WorkflowKind::ApplicationRelease, r))
-                    .filter(|r| {
-                        !repository.reached(
-                            WorkflowKind::ApplicationRelease,
-                            repository
-                                .phase_of(WorkflowKind::ApplicationRelease, r)
-                                .unwrap_or(""),
-                            phase,
-                        )
-                    })
-                    .collect();
-                (!behind.is_empty()).then(|| {
-                    format!(
-                        "{} not yet `{phase}`",
-                        behind
-                            .iter()
-                            .map(|r| format!("`{r}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-            }
-            Some(Check::TurnoversDeployed(environment)) => {
-                let deployed = repository
-                    .related(ctx.subject, WorkflowKind::Turnover)
-                    .iter()
-                    .any(|t| {
-                        repository
-                            .catalog
-                            .get::<crate::manifest::TurnoverSpec>(t)
-                            .is_some_and(|x| x.manifest.spec.environment == *environment)
-                            && repository.reached(
-                                WorkflowKind::Turnover,
-                                repository.phase_of(WorkflowKind::Turnover, t).unwrap_or(""),
-                                "deployed",
-                            )
-                    });
-                (!deployed)
-                    .then(|| format!("no turnover of the train is deployed on `{environment}`"))
-            }
-            Some(Check::MilestonesReached(true)) => {
-                let open: Vec<String> = train
-                    .milestones
-                    .iter()
-                    .flatten()
-                    .filter(|m| !m.reached)
-                    .map(|m| format!("`{}`", m.id))
-                    .collect();
-                (!open.is_empty()).then(|| format!("milestones {} not reached", open.join(", ")))
-            }
-            Some(Check::WorkItemsDone(true)) => {
-                let open: Vec<String> = repository
-                    .related(ctx.subject, WorkflowKind::ApplicationRelease)
-                    .iter()
-                    .filter_map(|r| {
-                        repository
-                            .catalog
-                            .get::<crate::manifest::ApplicationReleaseSpec>(r)
-                    })
-                    .flat_map(|r| {
-                        r.manifest
-                            .spec
-                            .work_items
-                            .iter()
-                            .filter(|w| !w.done)
-                            .map(|w| format!("`{}`", w.id))
-                            .collect::<Vec<_>>()
-                    })
-                    .collect();
-                (!open.is_empty()).then(|| format!("work items {} not done", open.join(", ")))
-            }
-            Some(Check::MilestonesReached(false) | Check::WorkItemsDone(false)) => None,
-            None => {
-                let role = criterion.role.as_deref().unwrap_or("release-managers");
-                let team = repository.catalog.settings.team_for_role(role);
-                let tally = repository.tally(
-                    ctx.subject,
-                    ApprovalOf::Criterion(criterion.id.as_str()),
-                    team,
-                    &[],
-                    ctx.since,
-                );
-                match (&tally.rejected_by, tally.approvers.is_empty()) {
-                    (Some((by, _)), _) => Some(format!("rejected by `{by}`")),
-                    (None, true) => Some(format!("needs an approval from team `{team}`")),
-                    (None, false) => None,
-                }
-            }
-        };
-        match problem {
+        match unmet(ctx, &train, criterion) {
             None => met += 1,
             Some(problem) => verdict.missing.push(format!(
                 "exit criterion `{}` ({}) of gate `{gate_name}`: {problem}",
@@ -517,6 +422,100 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
             .held
             .push(format!("exit criteria of `{gate_name}` met"));
     }
+}
+
+/// What keeps an exit criterion from being met (SPEC §4): a `check` railyard evaluates, or
+/// for one without, an approval of the criterion from the gate's role.
+fn unmet(
+    ctx: &Ctx<'_, '_>,
+    train: &crate::manifest::ReleaseTrainSpec,
+    criterion: &crate::manifest::Criterion,
+) -> Option<String> {
+    let repository = ctx.repository;
+    let listed = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match &criterion.check {
+        Some(Check::ReleasesIn(phase)) => {
+            let behind: Vec<String> = repository
+                .related(ctx.subject, WorkflowKind::ApplicationRelease)
+                .into_iter()
+                .filter(|r| !repository.withdrawn(WorkflowKind::ApplicationRelease, r))
+                .filter(|r| !reached(repository, WorkflowKind::ApplicationRelease, r, phase))
+                .collect();
+            (!behind.is_empty()).then(|| format!("{} not yet `{phase}`", listed(&behind)))
+        }
+        Some(Check::TurnoversDeployed(environment)) => {
+            let deployed = repository
+                .related(ctx.subject, WorkflowKind::Turnover)
+                .iter()
+                .any(|t| {
+                    repository
+                        .catalog
+                        .get::<crate::manifest::TurnoverSpec>(t)
+                        .is_some_and(|x| x.manifest.spec.environment == *environment)
+                        && reached(repository, WorkflowKind::Turnover, t, "deployed")
+                });
+            (!deployed).then(|| format!("no turnover of the train is deployed on `{environment}`"))
+        }
+        Some(Check::MilestonesReached(true)) => {
+            let open: Vec<String> = train
+                .milestones
+                .iter()
+                .flatten()
+                .filter(|m| !m.reached)
+                .map(|m| m.id.to_string())
+                .collect();
+            (!open.is_empty()).then(|| format!("milestones {} not reached", listed(&open)))
+        }
+        Some(Check::WorkItemsDone(true)) => {
+            let open: Vec<String> = repository
+                .related(ctx.subject, WorkflowKind::ApplicationRelease)
+                .iter()
+                .filter_map(|r| {
+                    repository
+                        .catalog
+                        .get::<crate::manifest::ApplicationReleaseSpec>(r)
+                })
+                .flat_map(|r| {
+                    r.manifest
+                        .spec
+                        .work_items
+                        .iter()
+                        .filter(|w| !w.done)
+                        .map(|w| w.id.to_string())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            (!open.is_empty()).then(|| format!("work items {} not done", listed(&open)))
+        }
+        Some(Check::MilestonesReached(false) | Check::WorkItemsDone(false)) => None,
+        None => {
+            let role = criterion.role.as_deref().unwrap_or("release-managers");
+            let team = repository.catalog.settings.team_for_role(role);
+            let tally = repository.tally(
+                ctx.subject,
+                ApprovalOf::Criterion(criterion.id.as_str()),
+                team,
+                &[],
+                ctx.since,
+            );
+            match (&tally.rejected_by, tally.approvers.is_empty()) {
+                (Some((by, _)), _) => Some(format!("rejected by `{by}`")),
+                (None, true) => Some(format!("needs an approval from team `{team}`")),
+                (None, false) => None,
+            }
+        }
+    }
+}
+
+/// True when the object `name` of `kind` is in `phase` or past it.
+fn reached(repository: &Repository<'_>, kind: WorkflowKind, name: &str, phase: &str) -> bool {
+    repository.reached(kind, repository.phase_of(kind, name).unwrap_or(""), phase)
 }
 
 fn tasks(ctx: &Ctx<'_, '_>, expected: TasksGuard, verdict: &mut Verdict) {
