@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::catalog::{Catalog, Item};
-use crate::manifest::{ApprovalSpec, Decision, Kind, WorkflowKind};
+use crate::manifest::{ApprovalSpec, Decision, WorkflowKind};
 use crate::trust::Provenance;
 
 /// What an approval is of: a gate (an Approval's `gate`) or an exit criterion (its `criterion`).
@@ -66,23 +66,12 @@ struct Asked<'q> {
 
 /// Every Approval record by the subject it names ((kind, name)), in catalog order.
 pub struct Approvals<'a> {
-    by_subject: foldhash::HashMap<(&'a str, &'a str), Vec<Item<'a, ApprovalSpec>>>,
+    by_subject: crate::catalog::BySubject<'a, ApprovalSpec>,
 }
 
 impl<'a> Approvals<'a> {
     pub fn index(catalog: &Catalog<'a>) -> Approvals<'a> {
-        let mut by_subject: foldhash::HashMap<_, Vec<_>> =
-            foldhash::HashMap::with_capacity_and_hasher(
-                catalog.count(Kind::Approval),
-                Default::default(),
-            );
-        for approval in catalog.all::<ApprovalSpec>() {
-            let subject = &approval.manifest.spec.subject;
-            by_subject
-                .entry((subject.kind.as_str(), subject.name.as_str()))
-                .or_default()
-                .push(approval);
-        }
+        let by_subject = catalog.by_subject::<ApprovalSpec>(|a| &a.subject);
         Approvals { by_subject }
     }
 

@@ -8,6 +8,9 @@ use crate::load::{Document, Settings};
 use crate::manifest::{Kind, KindSpec, Manifest, ReleaseTrainSpec, TeamSpec, TrainTemplateSpec};
 use crate::yaml::Span;
 
+/// Records by the subject they name: (kind, name) → the records, in catalog order.
+pub type BySubject<'a, S> = foldhash::HashMap<(&'a str, &'a str), Vec<Item<'a, S>>>;
+
 /// An object of kind `S` and the document it came from.
 pub struct Item<'a, S> {
     pub manifest: &'a Manifest<S>,
@@ -153,6 +156,23 @@ impl<'a> Catalog<'a> {
             let manifest = S::cast(document.object.as_ref()?)?;
             Some(Item { manifest, document })
         })
+    }
+
+    /// Every valid record of kind `S` (approvals, task reports) by the subject it names,
+    /// (kind, name), in catalog order.
+    pub fn by_subject<S: KindSpec>(
+        &self,
+        subject: fn(&S) -> &crate::manifest::ObjectRef,
+    ) -> BySubject<'a, S> {
+        let mut by: BySubject<'a, S> =
+            BySubject::with_capacity_and_hasher(self.count(S::KIND), Default::default());
+        for item in self.all::<S>() {
+            let named = subject(&item.manifest.spec);
+            by.entry((named.kind.as_str(), named.name.as_str()))
+                .or_default()
+                .push(item);
+        }
+        by
     }
 
     /// True when an object `kind/name` is defined, valid or not (an invalid object is

@@ -135,7 +135,7 @@ fn protected(catalog: &Catalog<'_>, prefix: &str) -> Vec<String> {
 fn future_records(catalog: &Catalog<'_>, prefix: &str) -> Vec<String> {
     let settings = catalog.settings;
     let mut out = Vec::new();
-    for kind in WorkflowKind::ALL {
+    for &kind in WorkflowKind::ALL {
         let Some(flow) = crate::workflow::effective(catalog, kind) else {
             continue;
         };
@@ -330,7 +330,7 @@ fn approval_team(catalog: &Catalog<'_>, spec: &ApprovalSpec) -> Option<String> {
         return Some(settings.team_for_role(&role).to_string());
     }
     let gate = spec.gate.as_ref()?;
-    let kind = WorkflowKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
+    let kind: WorkflowKind = kind.parse().ok()?;
     let flow = crate::workflow::effective(catalog, kind)?;
     let role = flow
         .spec

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use git2::{Repository, Sort};
 
-use crate::facts::{Commit, Facts};
+use crate::trust::facts::{Commit, Facts};
 
 mod changes;
 mod locks;
@@ -1572,7 +1572,7 @@ fn commit_fact(repo: &git2::Repository, commit: &git2::Commit<'_>, own_only: boo
                 payload.to_vec(),
             ))
         });
-    Commit::new(crate::facts::CommitInfo {
+    Commit::new(crate::trust::facts::CommitInfo {
         id: commit.id().to_string(),
         author_name: commit.author().name().unwrap_or_default().to_string(),
         author_email: commit.author().email().unwrap_or_default().to_string(),

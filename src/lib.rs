@@ -7,7 +7,7 @@
 //! |---|---|
 //! | the model | [`yaml`] (YAML with positions), [`manifest`] (one file per kind), [`schema`] (the kinds' JSON Schemas and error mapping), [`diagnostics`], [`source`], [`suggest`], [`load`] (finding and parsing files), [`catalog`] (objects by kind and name), [`workflow`] (the built-in workflows) |
 //! | the checks | [`check`] (beyond the schema), [`graph`] (cycles), [`validate`] |
-//! | trust and history | [`facts`] (who committed what), [`trust`] (signatures, keys, a record's provenance, records that changed) |
+//! | trust and history | [`trust`] (who committed what: [`trust::facts`]; signatures, keys, a record's provenance, records that changed) |
 //! | tasks and approvals | [`tasks`] (task lists, their graph, each task's state in an attempt, recorded runs, the `--execute` scheduler), [`approvals`] (counting a gate's or criterion's approvals) |
 //! | the engine | [`engine`] (guards, the fixed point, an object's finished plan, the watcher's memo) |
 //! | status | [`status`] (what an object's status holds), [`status_files`] (which status files railyard trusts, what it writes, what changed), [`summary`] (STATUS.md), [`diagram`] (DOT and Mermaid), [`escape`] (people's text for each reader) |
@@ -34,13 +34,13 @@ pub mod engine;
 pub mod error;
 pub mod escape;
 pub mod execute;
-pub mod facts;
 pub mod git;
 pub mod github;
 pub mod graph;
 pub mod init;
 pub mod load;
 pub mod manifest;
+mod names;
 pub mod notify;
 pub mod pipeline;
 pub mod plan;

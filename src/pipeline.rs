@@ -9,15 +9,15 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::diagnostics::Diagnostic;
 use crate::engine::{self, ObjectPlan};
-use crate::facts::Facts;
 use crate::git::OwnFiles;
 use crate::load::Loaded;
 use crate::manifest::SignatureMode;
 use crate::notify::Message;
 use crate::status::StatusMap;
+use crate::status::recorded::Recorded;
 use crate::status_files::{self, Trusted};
-use crate::tasks::recorded::Recorded;
 use crate::tasks::runner::RunList;
+use crate::trust::facts::Facts;
 use crate::validate;
 
 /// What a watcher keeps from one round for the next: each part is an input of the round

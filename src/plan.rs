@@ -161,6 +161,47 @@ impl Plan {
     /// blocked.
     pub fn render_human(&self) -> String {
         let mut out = String::new();
+        self.human_table(&mut out);
+        for o in &self.objects {
+            if o.transitions.is_empty()
+                && o.status.next.is_empty()
+                && o.notifications.is_empty()
+                && !o.invalid
+            {
+                continue;
+            }
+            human_detail(o, &mut out);
+        }
+        if !self.verified {
+            out.push_str("\nnote: no git history: approvals and task reports were counted by their `by` field, authorship not verified\n");
+        } else if self.signatures == crate::manifest::SignatureMode::Off {
+            out.push_str("\nnote: authorship was taken from commit author emails, which anyone can set; `trust.signatures` makes signatures count\n");
+        }
+        let moved = self
+            .objects
+            .iter()
+            .filter(|o| !o.transitions.is_empty())
+            .count();
+        let transitions: usize = self.objects.iter().map(|o| o.transitions.len()).sum();
+        let _ = writeln!(
+            out,
+            "\n{} object{}, {transitions} transition{} in {moved}; {} file{} railyard writes would change{}",
+            self.objects.len(),
+            if self.objects.len() == 1 { "" } else { "s" },
+            if transitions == 1 { "" } else { "s" },
+            self.changes.len(),
+            if self.changes.len() == 1 { "" } else { "s" },
+            if self.has_errors() {
+                "; the manifests have errors (see `railyard validate`)"
+            } else {
+                ""
+            }
+        );
+        out
+    }
+
+    /// One row per object: its phase, where it moved from, and whether it is blocked.
+    fn human_table(&self, out: &mut String) {
         let rows: Vec<[String; 4]> = self
             .objects
             .iter()
@@ -210,74 +251,6 @@ impl Plan {
             let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3]);
             let _ = writeln!(out, "{}", line.trim_end());
         }
-        for o in &self.objects {
-            if o.transitions.is_empty()
-                && o.status.next.is_empty()
-                && o.notifications.is_empty()
-                && !o.invalid
-            {
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "\n{}/{} — {} ({})",
-                o.kind, o.name, o.status.phase, o.path
-            );
-            for t in &o.transitions {
-                let _ = writeln!(out, "  → {} → {}: {}", t.from, t.to, t.reason);
-            }
-            for c in o
-                .status
-                .conditions
-                .iter()
-                .filter(|c| c.status == "True")
-                .filter(|c| matches!(c.kind.as_str(), "Invalid" | "Overdue" | "Returned"))
-            {
-                let _ = writeln!(out, "  ! {}: {}", c.kind, c.message);
-            }
-            for n in &o.status.next {
-                let _ = writeln!(out, "  to {} needs:", n.phase);
-                for reason in &n.blocked_by {
-                    let _ = writeln!(out, "    - {reason}");
-                }
-            }
-            for n in &o.notifications {
-                match &n.gate {
-                    Some(gate) => {
-                        let _ = writeln!(out, "  ✉ {} ({} {}: `{gate}`)", n.to, n.event, n.phase);
-                    }
-                    None => {
-                        let _ = writeln!(out, "  ✉ {} ({} {})", n.to, n.event, n.phase);
-                    }
-                }
-            }
-        }
-        if !self.verified {
-            out.push_str("\nnote: no git history: approvals and task reports were counted by their `by` field, authorship not verified\n");
-        } else if self.signatures == crate::manifest::SignatureMode::Off {
-            out.push_str("\nnote: authorship was taken from commit author emails, which anyone can set; `trust.signatures` makes signatures count\n");
-        }
-        let moved = self
-            .objects
-            .iter()
-            .filter(|o| !o.transitions.is_empty())
-            .count();
-        let transitions: usize = self.objects.iter().map(|o| o.transitions.len()).sum();
-        let _ = writeln!(
-            out,
-            "\n{} object{}, {transitions} transition{} in {moved}; {} file{} railyard writes would change{}",
-            self.objects.len(),
-            if self.objects.len() == 1 { "" } else { "s" },
-            if transitions == 1 { "" } else { "s" },
-            self.changes.len(),
-            if self.changes.len() == 1 { "" } else { "s" },
-            if self.has_errors() {
-                "; the manifests have errors (see `railyard validate`)"
-            } else {
-                ""
-            }
-        );
-        out
     }
 
     /// The plan as Markdown, for `$GITHUB_STEP_SUMMARY` and pull-request comments.
@@ -439,5 +412,42 @@ impl Plan {
             }
         }
         Some(out)
+    }
+}
+
+/// One object's transitions, conditions, what blocks it and whom it notifies.
+fn human_detail(o: &ObjectPlan, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n{}/{} — {} ({})",
+        o.kind, o.name, o.status.phase, o.path
+    );
+    for t in &o.transitions {
+        let _ = writeln!(out, "  → {} → {}: {}", t.from, t.to, t.reason);
+    }
+    for c in o
+        .status
+        .conditions
+        .iter()
+        .filter(|c| c.status == "True")
+        .filter(|c| matches!(c.kind.as_str(), "Invalid" | "Overdue" | "Returned"))
+    {
+        let _ = writeln!(out, "  ! {}: {}", c.kind, c.message);
+    }
+    for n in &o.status.next {
+        let _ = writeln!(out, "  to {} needs:", n.phase);
+        for reason in &n.blocked_by {
+            let _ = writeln!(out, "    - {reason}");
+        }
+    }
+    for n in &o.notifications {
+        match &n.gate {
+            Some(gate) => {
+                let _ = writeln!(out, "  ✉ {} ({} {}: `{gate}`)", n.to, n.event, n.phase);
+            }
+            None => {
+                let _ = writeln!(out, "  ✉ {} ({} {})", n.to, n.event, n.phase);
+            }
+        }
     }
 }

@@ -10,11 +10,11 @@ use crate::catalog::Catalog;
 use crate::diagram::Diagram;
 use crate::engine;
 use crate::error::Error;
-use crate::facts::Facts;
 use crate::git::{GitError, GitRepo};
 use crate::load::{self, Settings};
 use crate::manifest::{ApplicationReleaseSpec, Kind};
 use crate::plan::Plan;
+use crate::trust::facts::Facts;
 
 /// The plan for the working tree at `root` (uncommitted edits included), at `now`. Inside a
 /// git repository, approvals and reports are trusted from its history; in a plain folder

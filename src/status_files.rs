@@ -39,12 +39,12 @@ impl<'s> Bot<'s> {
     /// bot's author email is a claim anyone can make, so the commit must also look like one
     /// of railyard's: signed by a key in `bot.signingKeys` when `trust.signatures` is on,
     /// and otherwise changing nothing outside the status dir and the summary.
-    fn distrust(&self, facts: &crate::facts::Facts, path: &str) -> Option<String> {
+    fn distrust(&self, facts: &crate::trust::facts::Facts, path: &str) -> Option<String> {
         let Some(commit) = facts.changed.get(path).filter(|_| facts.verified) else {
             return Some(String::new());
         };
         let short = &commit.id[..commit.id.len().min(12)];
-        if !crate::facts::same_email(&commit.author_email, self.email) {
+        if !crate::trust::facts::same_email(&commit.author_email, self.email) {
             return Some(format!(
                 "{path} was last changed by {} <{}> in {short}, not by railyard",
                 commit.author_name, commit.author_email
@@ -96,7 +96,7 @@ pub fn trusted_previous(
     settings: &crate::load::Settings,
     keys: &crate::trust::Keyring,
     own_files: &crate::git::OwnFiles,
-    facts: &crate::facts::Facts,
+    facts: &crate::trust::facts::Facts,
     cache: Option<&mut Statuses>,
 ) -> Trusted {
     let mut warnings = Vec::new();
@@ -509,13 +509,13 @@ mod tests {
     fn the_status_cache_never_stands_in_for_a_file_that_changed() {
         let settings = crate::load::Settings::default();
         let path = "status/ReleaseTrain/q4.yaml".to_string();
-        let mut facts = crate::facts::Facts {
+        let mut facts = crate::trust::facts::Facts {
             verified: true,
             ..Default::default()
         };
         facts.changed.insert(
             path.clone(),
-            crate::facts::Commit::new(crate::facts::CommitInfo {
+            crate::trust::facts::Commit::new(crate::trust::facts::CommitInfo {
                 id: "1".repeat(40),
                 author_name: settings.bot.name.clone(),
                 author_email: settings.bot.email.clone(),

@@ -191,6 +191,16 @@ fn scheduled_turnovers<'p>(catalog: &'p Catalog<'_>, plans: &[Arc<ObjectPlan>]) 
     scheduled
 }
 
+/// The date a `due` field of the train's workflow names (a dotted path into the spec).
+fn due_date(spec: &serde_json::Value, field: &str) -> Option<crate::manifest::Date> {
+    field
+        .split('.')
+        .try_fold(spec, |value, step| value.get(step))?
+        .as_str()?
+        .parse()
+        .ok()
+}
+
 /// A gantt chart of a train: its phases with their due dates (done, active, overdue), its
 /// milestones and its turnovers' schedules.
 fn gantt(catalog: &Catalog<'_>, scheduled: &Scheduled<'_>, train: &ObjectPlan) -> Option<String> {
@@ -202,23 +212,29 @@ fn gantt(catalog: &Catalog<'_>, scheduled: &Scheduled<'_>, train: &ObjectPlan) -
         "gantt\n  title {}\n  dateFormat YYYY-MM-DD\n  section Phases\n",
         label(&train.name)
     );
-    let order = ["scoping", "construction", "verification", "deployment"];
-    let current = order.iter().position(|p| *p == train.status.phase);
+    // The phases with a due date, in the order the train's workflow declares them.
+    let flow = crate::workflow::effective(catalog, crate::manifest::WorkflowKind::ReleaseTrain)?;
+    let values = serde_json::to_value(&spec).ok()?;
+    let order: Vec<(&str, Option<crate::manifest::Date>)> = flow
+        .spec
+        .phases
+        .iter()
+        .filter_map(|p| Some((p.name.as_str(), due_date(&values, p.due.as_deref()?))))
+        .collect();
+    let current = order.iter().position(|(p, _)| *p == train.status.phase);
+    let finished = flow
+        .spec
+        .phase(&train.status.phase)
+        .is_some_and(|p| p.terminal && !p.withdrawn);
     let overdue = train.status.holds("Overdue");
     let mut start = schedule.start;
-    for (i, phase) in order.iter().enumerate() {
-        let due = schedule.phases.as_ref().and_then(|p| match *phase {
-            "scoping" => p.scoping,
-            "construction" => p.construction,
-            "verification" => p.verification,
-            _ => p.deployment,
-        });
+    for (i, (phase, due)) in order.into_iter().enumerate() {
         let Some(due) = due else { continue };
         let state = match current {
             Some(c) if i < c => "done, ",
             Some(c) if i == c && overdue => "crit, active, ",
             Some(c) if i == c => "active, ",
-            None if train.status.phase == "closed" => "done, ",
+            None if finished => "done, ",
             _ => "",
         };
         let _ = writeln!(out, "  {phase} :{state}p{i}, {start}, {due}");

@@ -180,46 +180,13 @@ pub async fn watch(
         let _ = stopping_tx.send(Some(reason));
     });
     let (changes_tx, mut changes) = mpsc::unbounded_channel::<Change>();
-    let mut debouncer = notify_debouncer_full::new_debouncer_opt::<
-        _,
-        notify_debouncer_full::notify::RecommendedWatcher,
-        notify_debouncer_full::NoCache,
-    >(
+    let debouncer = watcher(
+        classifier,
         options.debounce,
-        None,
-        move |result: notify_debouncer_full::DebounceEventResult| match result {
-            Ok(events) => {
-                for event in events {
-                    for path in &event.paths {
-                        let change = classifier.classify(&event.kind, path);
-                        if change != Change::Ignored {
-                            let _ = changes_tx.send(change);
-                        }
-                    }
-                }
-            }
-            Err(errors) => {
-                for error in errors {
-                    tracing::warn!("watching the repository: {error}");
-                }
-            }
-        },
-        notify_debouncer_full::NoCache,
-        notify_debouncer_full::notify::Config::default(),
-    )
-    .map_err(|e| Error::Internal(format!("cannot watch the repository: {e}")))?;
-    use notify_debouncer_full::notify::RecursiveMode;
-    let watch_error = |e: notify_debouncer_full::notify::Error| {
-        Error::Internal(format!("cannot watch the repository: {e}"))
-    };
-    debouncer
-        .watch(&canonical_root, RecursiveMode::Recursive)
-        .map_err(watch_error)?;
-    if !git_dir.starts_with(&canonical_root) {
-        debouncer
-            .watch(&git_dir, RecursiveMode::Recursive)
-            .map_err(watch_error)?;
-    }
+        changes_tx,
+        &canonical_root,
+        &git_dir,
+    )?;
     let mut rounds = Rounds {
         root,
         options: options.clone(),
@@ -271,6 +238,64 @@ pub async fn watch(
     }
     drop(debouncer);
     Ok(())
+}
+
+/// The debounced file watcher of the working tree (and of the git directory, when it lies
+/// outside): every change it classifies as one railyard cares about goes to `changes`.
+fn watcher(
+    classifier: Classifier,
+    debounce: std::time::Duration,
+    changes_tx: mpsc::UnboundedSender<Change>,
+    canonical_root: &Path,
+    git_dir: &Path,
+) -> Result<
+    notify_debouncer_full::Debouncer<
+        notify_debouncer_full::notify::RecommendedWatcher,
+        notify_debouncer_full::NoCache,
+    >,
+    Error,
+> {
+    let mut debouncer = notify_debouncer_full::new_debouncer_opt::<
+        _,
+        notify_debouncer_full::notify::RecommendedWatcher,
+        notify_debouncer_full::NoCache,
+    >(
+        debounce,
+        None,
+        move |result: notify_debouncer_full::DebounceEventResult| match result {
+            Ok(events) => {
+                for event in events {
+                    for path in &event.paths {
+                        let change = classifier.classify(&event.kind, path);
+                        if change != Change::Ignored {
+                            let _ = changes_tx.send(change);
+                        }
+                    }
+                }
+            }
+            Err(errors) => {
+                for error in errors {
+                    tracing::warn!("watching the repository: {error}");
+                }
+            }
+        },
+        notify_debouncer_full::NoCache,
+        notify_debouncer_full::notify::Config::default(),
+    )
+    .map_err(|e| Error::Internal(format!("cannot watch the repository: {e}")))?;
+    use notify_debouncer_full::notify::RecursiveMode;
+    let watch_error = |e: notify_debouncer_full::notify::Error| {
+        Error::Internal(format!("cannot watch the repository: {e}"))
+    };
+    debouncer
+        .watch(canonical_root, RecursiveMode::Recursive)
+        .map_err(watch_error)?;
+    if !git_dir.starts_with(canonical_root) {
+        debouncer
+            .watch(git_dir, RecursiveMode::Recursive)
+            .map_err(watch_error)?;
+    }
+    Ok(debouncer)
 }
 
 /// The trigger of a round from the changes folded into it, and whether only refs moved.

@@ -67,7 +67,7 @@ fn prepare(
     repo: &mut GitRepo,
     tip: &str,
     now: jiff::Timestamp,
-    recorded: Option<&crate::tasks::recorded::Recorded>,
+    recorded: Option<&crate::status::recorded::Recorded>,
     cache: Option<&mut crate::pipeline::Incremental>,
     delivered: Option<&crate::deliver::Delivered>,
 ) -> Result<Prepared, Error> {
@@ -186,7 +186,7 @@ pub fn reconcile_branch(
 #[derive(Default)]
 pub struct Hooks<'a> {
     /// Runs `--execute` recorded, laid over the previous status.
-    pub recorded: Option<&'a crate::tasks::recorded::Recorded>,
+    pub recorded: Option<&'a crate::status::recorded::Recorded>,
     /// What the last round kept for this one (`watch`).
     pub cache: Option<&'a mut crate::pipeline::Incremental>,
     /// Runs between building the commit and moving the branch (or pushing); `false`

@@ -32,7 +32,7 @@ pub fn validate(files: Vec<RawFile>) -> load::Loaded {
 /// plan, in every format.
 pub fn dry_run(files: Vec<RawFile>, own: railyard::git::OwnFiles) {
     let mut loaded = validate(files);
-    let facts = railyard::facts::Facts::default();
+    let facts = railyard::trust::facts::Facts::default();
     let now = jiff::Timestamp::from_second(1_796_212_800).expect("a valid instant");
     let plan = railyard::reconcile::plan_loaded(&mut loaded, &own, &facts, now, "fuzz".into(), None);
     let _ = plan.render_human();

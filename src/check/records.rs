@@ -94,7 +94,7 @@ fn approval_gates(
 }
 
 fn workflow_kind(kind: &str) -> Option<WorkflowKind> {
-    WorkflowKind::ALL.into_iter().find(|k| k.as_str() == kind)
+    kind.parse().ok()
 }
 
 fn approval_references<'c>(
@@ -105,27 +105,7 @@ fn approval_references<'c>(
 ) {
     let spec = &approval.manifest.spec;
     member(c, &approval, "/spec/by", spec.by.as_str(), out);
-    match (&spec.gate, &spec.criterion) {
-        (Some(_), Some(_)) => out.push(
-            approval
-                .error(
-                    Code::ApprovalTarget,
-                    "/spec/criterion",
-                    "an approval decides either a `gate` or a `criterion`, not both",
-                )
-                .with_label("remove this or `gate`"),
-        ),
-        (None, None) => out.push(
-            approval
-                .error(
-                    Code::ApprovalTarget,
-                    "/spec",
-                    "an approval needs the `gate` or the `criterion` it decides",
-                )
-                .with_label("neither `gate` nor `criterion`"),
-        ),
-        _ => {}
-    }
+    gate_or_criterion(&approval, out);
     let Some(kind) = workflow_kind(&spec.subject.kind) else {
         let subject_kinds: Vec<&str> = WorkflowKind::ALL.iter().map(|k| k.as_str()).collect();
         out.push(unresolved(
@@ -150,14 +130,48 @@ fn approval_references<'c>(
     ) {
         return;
     }
-    let subject = decidable.of(c, kind, &spec.subject.name);
+    let decisions = decidable.of(c, kind, &spec.subject.name);
+    decided(&approval, decisions, out);
+}
+
+/// An approval decides a gate or a criterion: one, not both.
+fn gate_or_criterion(approval: &Item<'_, ApprovalSpec>, out: &mut Vec<Diagnostic>) {
+    match (
+        &approval.manifest.spec.gate,
+        &approval.manifest.spec.criterion,
+    ) {
+        (Some(_), Some(_)) => out.push(
+            approval
+                .error(
+                    Code::ApprovalTarget,
+                    "/spec/criterion",
+                    "an approval decides either a `gate` or a `criterion`, not both",
+                )
+                .with_label("remove this or `gate`"),
+        ),
+        (None, None) => out.push(
+            approval
+                .error(
+                    Code::ApprovalTarget,
+                    "/spec",
+                    "an approval needs the `gate` or the `criterion` it decides",
+                )
+                .with_label("neither `gate` nor `criterion`"),
+        ),
+        _ => {}
+    }
+}
+
+/// The gate or criterion an approval decides is one its subject has.
+fn decided(approval: &Item<'_, ApprovalSpec>, subject: &Decisions, out: &mut Vec<Diagnostic>) {
+    let spec = &approval.manifest.spec;
     if let Some(gate) = &spec.gate
         && !subject.gates.iter().any(|g| g == gate.as_str())
     {
         let candidates: Vec<&str> = subject.gates.iter().map(String::as_str).collect();
         out.push(
             unresolved(
-                &approval,
+                approval,
                 "/spec/gate",
                 &format!("approval gate of {}", spec.subject.kind),
                 gate.as_str(),
@@ -179,7 +193,7 @@ fn approval_references<'c>(
             Some(criteria) if !criteria.iter().any(|c| c == criterion.as_str()) => {
                 let candidates: Vec<&str> = criteria.iter().map(String::as_str).collect();
                 out.push(unresolved(
-                    &approval,
+                    approval,
                     "/spec/criterion",
                     &format!("exit criterion of {}", spec.subject),
                     criterion.as_str(),

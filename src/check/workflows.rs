@@ -350,7 +350,7 @@ mod tests {
 
     #[test]
     fn builtin_workflows_pass_the_same_checks() {
-        for kind in WorkflowKind::ALL {
+        for &kind in WorkflowKind::ALL {
             let source = workflow::builtin(kind).expect("builtin");
             let phases_of = |k: WorkflowKind| {
                 workflow::builtin(k)

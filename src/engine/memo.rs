@@ -26,10 +26,10 @@ use std::sync::Arc;
 
 use super::{ObjectPlan, StatusMap};
 use crate::catalog::Catalog;
-use crate::facts::{Commit, Facts};
 use crate::load::{SameObject, Settings};
 use crate::manifest::{ApplicationReleaseSpec, ApprovalSpec, Kind, TaskReportSpec, TurnoverSpec};
 use crate::status::ObjectStatus;
+use crate::trust::facts::{Commit, Facts};
 
 /// The kinds the engine drives, in the order it runs them.
 const DRIVEN: [Kind; 4] = [
@@ -63,6 +63,26 @@ struct Global {
     verified: bool,
     /// Every document of a kind that is neither driven nor attached, in order.
     documents: Vec<(String, Option<Kind>, Option<String>, SameObject)>,
+}
+
+impl Global {
+    /// The settings, whether the history is verified, and every document that is neither
+    /// driven nor attached to a driven object.
+    fn of(catalog: &Catalog<'_>, facts: &Facts) -> Global {
+        Global {
+            settings: catalog.settings.clone(),
+            verified: facts.verified,
+            documents: catalog
+                .documents()
+                .iter()
+                .filter(|d| {
+                    d.kind
+                        .is_none_or(|k| !DRIVEN.contains(&k) && !ATTACHED.contains(&k))
+                })
+                .map(|d| (d.path.clone(), d.kind, d.name.clone(), SameObject::of(d)))
+                .collect(),
+        }
+    }
 }
 
 /// What one object's plan was made from, beyond its cluster and the global inputs.
@@ -228,51 +248,19 @@ impl PlanMemo {
                     .map_or(none, Vec::as_slice),
             }
         };
-        let global = Global {
-            settings: catalog.settings.clone(),
-            verified: facts.verified,
-            documents: catalog
-                .documents()
-                .iter()
-                .filter(|d| {
-                    d.kind
-                        .is_none_or(|k| !DRIVEN.contains(&k) && !ATTACHED.contains(&k))
-                })
-                .map(|d| (d.path.clone(), d.kind, d.name.clone(), SameObject::of(d)))
-                .collect(),
-        };
+        let global = Global::of(catalog, facts);
         let comparable =
             self.global.as_ref() == Some(&global) && self.now.is_some_and(|t| t <= now);
         lap("compared the settings and the other documents");
-        let mut clean = vec![comparable; sizes.len()];
-        if comparable {
-            // Whether each object stands, on every core; then the memo's cluster each new
-            // cluster was, while every member stands.
-            let stands: Vec<Option<usize>> = {
-                use rayon::prelude::*;
-                (0..keys.len())
-                    .into_par_iter()
-                    .map(|i| {
-                        let entry = self.objects[slot(keys[i].0)].get(keys[i].1)?;
-                        entry.inputs.matches(&current(i)).then_some(entry.cluster)
-                    })
-                    .collect()
+        let clean = if comparable {
+            let stands = |i: usize| {
+                let entry = self.objects[slot(keys[i].0)].get(keys[i].1)?;
+                entry.inputs.matches(&current(i)).then_some(entry.cluster)
             };
-            lap("compared each object's inputs");
-            let mut was: Vec<Option<usize>> = vec![None; sizes.len()];
-            for (i, stood) in stands.into_iter().enumerate() {
-                let c = cluster[i];
-                clean[c] &= stood.is_some_and(|k| *was[c].get_or_insert(k) == k);
-            }
-            for (c, standing) in clean.iter_mut().enumerate() {
-                *standing = *standing
-                    && was[c]
-                        .and_then(|k| self.clusters.get(k))
-                        .is_some_and(|old| {
-                            old.size == sizes[c] && old.at_rest && old.timer.is_none_or(|h| now < h)
-                        });
-            }
-        }
+            self.standing(&cluster, &sizes, stands, now, &lap)
+        } else {
+            vec![false; sizes.len()]
+        };
         lap("found the clusters that stand");
         let inputs = cluster
             .iter()
@@ -289,6 +277,41 @@ impl PlanMemo {
             global,
             now,
         }
+    }
+
+    /// Which of this round's clusters stand as they were: every member's inputs match the
+    /// memo's (`stands` gives the memo's cluster it was in), all in one memo cluster of the
+    /// same size that was at rest, and the clock not yet at its timer.
+    fn standing(
+        &self,
+        cluster: &[usize],
+        sizes: &[usize],
+        stands: impl Fn(usize) -> Option<usize> + Sync + Send,
+        now: jiff::Timestamp,
+        lap: &dyn Fn(&str),
+    ) -> Vec<bool> {
+        // Whether each object stands, on every core; then the memo's cluster each new
+        // cluster was, while every member stands.
+        let stood: Vec<Option<usize>> = {
+            use rayon::prelude::*;
+            (0..cluster.len()).into_par_iter().map(&stands).collect()
+        };
+        lap("compared each object's inputs");
+        let mut clean = vec![true; sizes.len()];
+        let mut was: Vec<Option<usize>> = vec![None; sizes.len()];
+        for (i, stood) in stood.into_iter().enumerate() {
+            let c = cluster[i];
+            clean[c] &= stood.is_some_and(|k| *was[c].get_or_insert(k) == k);
+        }
+        for (c, standing) in clean.iter_mut().enumerate() {
+            *standing = *standing
+                && was[c]
+                    .and_then(|k| self.clusters.get(k))
+                    .is_some_and(|old| {
+                        old.size == sizes[c] && old.at_rest && old.timer.is_none_or(|h| now < h)
+                    });
+        }
+        clean
     }
 
     /// Records this round: `plans` are the plans the engine made (with the timer of each),

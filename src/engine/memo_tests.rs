@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use super::memo::PlanMemo;
 use super::{ObjectPlan, StatusMap, reconcile};
 use crate::catalog::Catalog;
-use crate::facts::Facts;
 use crate::load::{Content, ParseCache, RawFile, Settings};
+use crate::trust::facts::Facts;
 
 const SUBJECTS: [&str; 5] = [
     "ReleaseTrain/t1",

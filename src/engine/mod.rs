@@ -24,11 +24,11 @@ use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::facts::Facts;
 use crate::load::{Document, SpecView};
 use crate::manifest::{Kind, WorkflowKind, WorkflowSpec};
 use crate::status::{Condition, ObjectStatus};
 use crate::tasks::TasksView;
+use crate::trust::facts::Facts;
 
 use repository::{Repository, Subject, Timer};
 

@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use crate::approvals::{ApprovalOf, Approvals, Tally};
 use crate::catalog::{Catalog, Item};
-use crate::facts::Facts;
 use crate::load::Document;
 use crate::manifest::{
     ApplicationReleaseSpec, EnvironmentSpec, Kind, ReleaseTrainSpec, Task, TaskReportSpec, Tier,
@@ -17,6 +16,7 @@ use crate::manifest::{
 use crate::tasks::TaskRun;
 use crate::tasks::{Attempt, TaskBoard};
 use crate::trust::Provenance;
+use crate::trust::facts::Facts;
 use crate::workflow;
 
 /// The earliest instant ahead of the clock that an object's guards compared the clock with:
@@ -76,10 +76,6 @@ impl Subject<'_> {
     }
 }
 
-/// Task reports by the subject they name: (kind, name), in catalog
-/// order.
-type BySubject<'a, S> = foldhash::HashMap<(&'a str, &'a str), Vec<Item<'a, S>>>;
-
 /// The repository as the engine sees it, with every object's current phase.
 pub struct Repository<'a> {
     pub catalog: &'a Catalog<'a>,
@@ -94,7 +90,7 @@ pub struct Repository<'a> {
     /// (kind, name) → the phase the object is in right now.
     pub phases: BTreeMap<(WorkflowKind, String), String>,
     approvals: Approvals<'a>,
-    reports: BySubject<'a, TaskReportSpec>,
+    reports: crate::catalog::BySubject<'a, TaskReportSpec>,
     /// The runs `reconcile --execute` recorded, by subject (`Kind/name`) and task id.
     pub runs: BTreeMap<String, BTreeMap<String, TaskRun>>,
 }
@@ -150,23 +146,13 @@ impl<'a> Repository<'a> {
         now: jiff::Timestamp,
     ) -> Repository<'a> {
         let mut workflows = BTreeMap::new();
-        for kind in WorkflowKind::ALL {
+        for &kind in WorkflowKind::ALL {
             if let Some(source) = workflow::effective(catalog, kind) {
                 workflows.insert(kind, source.spec);
             }
         }
         let approvals = Approvals::index(catalog);
-        let mut reports: BySubject<'a, TaskReportSpec> = BySubject::with_capacity_and_hasher(
-            catalog.count(Kind::TaskReport),
-            Default::default(),
-        );
-        for report in catalog.all::<TaskReportSpec>() {
-            let subject = &report.manifest.spec.subject;
-            reports
-                .entry((subject.kind.as_str(), subject.name.as_str()))
-                .or_default()
-                .push(report);
-        }
+        let reports = catalog.by_subject::<TaskReportSpec>(|r| &r.subject);
         Repository {
             catalog,
             keys,

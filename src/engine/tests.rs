@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use super::{ObjectPlan, StatusMap, reconcile};
 use crate::catalog::Catalog;
-use crate::facts::{Commit, Facts};
 use crate::load::{Content, RawFile, Settings};
 use crate::manifest::Kind;
 use crate::status::ObjectStatus;
+use crate::trust::facts::{Commit, Facts};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
 
@@ -985,7 +985,7 @@ fn a_reject_returns_the_train_until_a_newer_approval() {
 }
 
 fn commit(email: &str, time: &str) -> Commit {
-    Commit::new(crate::facts::CommitInfo {
+    Commit::new(crate::trust::facts::CommitInfo {
         id: "0".repeat(40),
         author_name: email.into(),
         author_email: email.into(),
@@ -1902,7 +1902,7 @@ mod properties {
                };
                let mut files: Vec<(String, String)> = vec![("release.yaml".into(), release_text(true))];
                let mut facts = Facts { verified: true, ..Facts::default() };
-               let by = |email: &str, at: jiff::Timestamp| Commit::new(crate::facts::CommitInfo {
+               let by = |email: &str, at: jiff::Timestamp| Commit::new(crate::trust::facts::CommitInfo {
                    id: "0".repeat(40),
                    author_name: email.into(),
                    author_email: email.into(),
@@ -2009,7 +2009,7 @@ mod properties {
                        text
                    }
                };
-               let by = |email: &str, at: jiff::Timestamp| Commit::new(crate::facts::CommitInfo {
+               let by = |email: &str, at: jiff::Timestamp| Commit::new(crate::trust::facts::CommitInfo {
                    id: "0".repeat(40),
                    author_name: email.into(),
                    author_email: email.into(),

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-pub use crate::tasks::recorded::Recorded;
+pub use crate::status::recorded::Recorded;
 pub use crate::tasks::runner::{Counts, RunList, RunTask, Scheduler, TaskRef, run_lists};
 
 use crate::error::Error;
@@ -182,16 +182,7 @@ pub async fn execute(
             let list = &scheduler.run_lists()[at.list];
             let task = scheduler.task(at);
             let started_at = options.clock.now();
-            let run = TaskRun {
-                attempt: list.attempt,
-                plan: list.plan.clone(),
-                state: RunState::Running,
-                started_at,
-                duration_ms: None,
-                exit_code: None,
-                reason: None,
-                output: Vec::new(),
-            };
+            let run = started(list, started_at);
             let _ = records.send(Record {
                 kind: list.kind,
                 name: list.name.clone(),
@@ -202,26 +193,14 @@ pub async fn execute(
                 subject: &subjects[at.list],
                 task,
             });
-            let spec = TaskLaunch {
+            let launch = TaskLaunch {
                 argv: task.run.clone().unwrap_or_default(),
                 dir: root.clone(),
                 env: environment(list, task),
                 timeout: task.timeout,
             };
             let stop_signal = stop_signal.clone();
-            running.spawn(async move {
-                let ended = process::run(
-                    process::Spec {
-                        argv: &spec.argv,
-                        dir: &spec.dir,
-                        env: spec.env,
-                        timeout: spec.timeout,
-                    },
-                    stop_signal,
-                )
-                .await;
-                (at, started_at, ended)
-            });
+            running.spawn(async move { (at, started_at, launch.run(stop_signal).await) });
         }
         observer(Event::Progress(scheduler.counts()));
         if running.is_empty() {
@@ -235,16 +214,7 @@ pub async fn execute(
                 scheduler.finish(at, ended.succeeded);
                 let list = &scheduler.run_lists()[at.list];
                 let task = scheduler.task(at);
-                let run = TaskRun {
-                    attempt: list.attempt,
-                    plan: list.plan.clone(),
-                    state: if ended.succeeded { RunState::Succeeded } else { RunState::Failed },
-                    started_at,
-                    duration_ms: Some(u64::try_from(ended.duration.as_millis()).unwrap_or(u64::MAX)),
-                    exit_code: ended.exit_code,
-                    reason: ended.reason,
-                    output: ended.output,
-                };
+                let run = ended_run(list, started_at, ended);
                 observer(Event::Finished { subject: &subjects[at.list], task, run: &run });
                 finished.push(Finished {
                     subject: subjects[at.list].clone(),
@@ -286,6 +256,51 @@ struct TaskLaunch {
     dir: PathBuf,
     env: Vec<(&'static str, String)>,
     timeout: Duration,
+}
+
+impl TaskLaunch {
+    /// Runs the task to its end (or its timeout, or the stop).
+    async fn run(self, stop: watch::Receiver<Option<String>>) -> process::Ended {
+        let spec = process::Spec {
+            argv: &self.argv,
+            dir: &self.dir,
+            env: self.env,
+            timeout: self.timeout,
+        };
+        process::run(spec, stop).await
+    }
+}
+
+/// The run of a task of `list` that starts at `started_at`.
+fn started(list: &RunList, started_at: jiff::Timestamp) -> TaskRun {
+    TaskRun {
+        attempt: list.attempt,
+        plan: list.plan.clone(),
+        state: RunState::Running,
+        started_at,
+        duration_ms: None,
+        exit_code: None,
+        reason: None,
+        output: Vec::new(),
+    }
+}
+
+/// The run of a task of `list` that started at `started_at` and ended so.
+fn ended_run(list: &RunList, started_at: jiff::Timestamp, ended: process::Ended) -> TaskRun {
+    TaskRun {
+        attempt: list.attempt,
+        plan: list.plan.clone(),
+        state: if ended.succeeded {
+            RunState::Succeeded
+        } else {
+            RunState::Failed
+        },
+        started_at,
+        duration_ms: Some(u64::try_from(ended.duration.as_millis()).unwrap_or(u64::MAX)),
+        exit_code: ended.exit_code,
+        reason: ended.reason,
+        output: ended.output,
+    }
 }
 
 /// The environment variables that tell a task what it is running for.

@@ -183,28 +183,7 @@ fn folder(
     let object = base.map(|id| read(odb, id)).transpose()?;
     let data = object.as_deref().unwrap_or_default();
     let old = entries(base.unwrap_or_else(Oid::zero), data)?;
-    // This folder's own names, each with what becomes of it: a file set or removed, or a
-    // folder with the updates below it.
-    let mut files: Vec<(&str, Option<(Oid, u32)>)> = Vec::new();
-    let mut below: Vec<(&str, Vec<Update<'_>>)> = Vec::new();
-    for &(path, target) in updates {
-        match path.split_once('/') {
-            None => files.push((path, target)),
-            Some((name, rest)) => match below.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, list)) => list.push((rest, target)),
-                None => below.push((name, vec![(rest, target)])),
-            },
-        }
-    }
-    let names = files.iter().map(|(n, _)| *n);
-    if let Some(name) = names
-        .chain(below.iter().map(|(n, _)| *n))
-        .find(|n| !valid_name(n))
-    {
-        return Err(git2::Error::from_str(&format!(
-            "`{name}` cannot be a name in a git tree"
-        )));
-    }
+    let (files, below) = split_updates(updates)?;
     let mut new: Vec<(Vec<u8>, u32, Oid)> = Vec::with_capacity(old.len() + files.len());
     let mut changed = false;
     let mut done: Vec<bool> = vec![false; files.len() + below.len()];
@@ -269,19 +248,57 @@ fn folder(
     if new.is_empty() {
         return Ok(None);
     }
-    let mut bytes = Vec::with_capacity(data.len() + 64 * files.len());
-    for (name, mode, id) in &new {
-        write!(bytes, "{mode:o} ").map_err(|e| git2::Error::from_str(&e.to_string()))?;
-        bytes.extend_from_slice(name);
-        bytes.push(0);
-        bytes.extend_from_slice(id.as_bytes());
-    }
+    let bytes = tree_bytes(&new, data.len() + 64 * files.len())?;
     if bytes == data {
         return Ok(base);
     }
     let id = write_loose(objects, ObjectType::Tree, &bytes)?;
     remember(id, bytes.into());
     Ok(Some(id))
+}
+
+/// A folder's updates: its own names, each with what becomes of it (a file set, or
+/// removed), and the folders below it with the updates inside each; a name git cannot hold
+/// is an error.
+type Split<'u> = (
+    Vec<(&'u str, Option<(Oid, u32)>)>,
+    Vec<(&'u str, Vec<Update<'u>>)>,
+);
+
+fn split_updates<'u>(updates: &[Update<'u>]) -> Result<Split<'u>, git2::Error> {
+    let mut files: Vec<(&str, Option<(Oid, u32)>)> = Vec::new();
+    let mut below: Vec<(&str, Vec<Update<'_>>)> = Vec::new();
+    for &(path, target) in updates {
+        match path.split_once('/') {
+            None => files.push((path, target)),
+            Some((name, rest)) => match below.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, list)) => list.push((rest, target)),
+                None => below.push((name, vec![(rest, target)])),
+            },
+        }
+    }
+    let names = files.iter().map(|(n, _)| *n);
+    if let Some(name) = names
+        .chain(below.iter().map(|(n, _)| *n))
+        .find(|n| !valid_name(n))
+    {
+        return Err(git2::Error::from_str(&format!(
+            "`{name}` cannot be a name in a git tree"
+        )));
+    }
+    Ok((files, below))
+}
+
+/// A tree object's bytes: each entry's mode in octal, its name and its id.
+fn tree_bytes(entries: &[(Vec<u8>, u32, Oid)], capacity: usize) -> Result<Vec<u8>, git2::Error> {
+    let mut bytes = Vec::with_capacity(capacity);
+    for (name, mode, id) in entries {
+        write!(bytes, "{mode:o} ").map_err(|e| git2::Error::from_str(&e.to_string()))?;
+        bytes.extend_from_slice(name);
+        bytes.push(0);
+        bytes.extend_from_slice(id.as_bytes());
+    }
+    Ok(bytes)
 }
 
 /// A name libgit2 accepts in a tree.

@@ -10,8 +10,8 @@ mod settings;
 mod worktree;
 
 use parse::parse_file;
-pub use parse::{FileResult, ManifestChange, ParseCache};
-pub use settings::{CEILING, Ceiling, ConfigResult, Selection, Settings, settings_from};
+pub use parse::{ConfigResult, FileResult, ManifestChange, ParseCache, settings_from};
+pub use settings::{CEILING, Ceiling, Selection, Settings};
 pub use worktree::{read_limited, read_worktree};
 
 use std::path::PathBuf;

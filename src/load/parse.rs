@@ -1,12 +1,14 @@
 //! Parsing files into documents: YAML with positions, the kind's schema, the typed model;
-//! and the cache that parses only what changed (by git blob id or file stamp).
+//! and the cache that parses only what changed (by git blob id or file stamp); `railyard.yaml`
+//! parsed into the settings.
 
+use globset::Glob;
 use rayon::prelude::*;
 
-use super::settings::{ConfigResult, Settings};
+use super::settings::Settings;
 use super::{CONFIG_FILE, Content, Document, Loaded, RawFile, assemble};
 use crate::diagnostics::{self, Code, Diagnostic};
-use crate::manifest::{API_VERSION, Kind};
+use crate::manifest::{API_VERSION, Kind, Object};
 use crate::schema;
 use crate::source::SourceFile;
 use crate::suggest;
@@ -455,4 +457,85 @@ pub(super) fn check_document(
     }
     out.extend(errors);
     document
+}
+
+/// The result of parsing `railyard.yaml`, kept so that it is parsed only once.
+pub struct ConfigResult {
+    pub(super) file: FileResult,
+}
+
+/// Works out the settings from `railyard.yaml` (defaults when there is none or it is broken).
+pub fn settings_from(config: Option<&RawFile>) -> (Settings, Option<ConfigResult>) {
+    let Some(raw) = config else {
+        return (Settings::default(), None);
+    };
+    let mut file = parse_file(raw, &Settings::default());
+    let mut settings = Settings::default();
+    let mut seen_config = false;
+    for document in &file.documents {
+        if let Some(Object::Config(config)) = document.object.as_deref() {
+            if seen_config {
+                continue;
+            }
+            seen_config = true;
+            settings = Settings::from_spec(&config.spec);
+            check_settings(&settings, document, &mut file.diagnostics);
+        }
+    }
+    (settings, Some(ConfigResult { file }))
+}
+
+/// `statusDir` and `summary` must stay inside the repository; globs must parse.
+pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagnostic>) {
+    for (field, value) in [
+        ("statusDir", &settings.status_dir),
+        ("summary", &settings.summary),
+    ] {
+        let escapes = value.is_empty()
+            || value.starts_with('/')
+            || value.contains('\\')
+            || value
+                .split('/')
+                .any(|part| part == ".." || part == "." || part.is_empty())
+            || value.starts_with(".git/")
+            || value == ".git";
+        if escapes {
+            let span = document.root.locate(&format!("/spec/{field}")).node.span;
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    &document.path,
+                    Some(span),
+                    format!("`spec.{field}` must be a relative path inside the repository, found `{value}`"),
+                )
+                .with_label("leaves the repository or is not a plain relative path")
+                .with_hint("use a path such as `status` or `STATUS.md`, without `..`, `.` or a leading `/`"),
+            );
+        }
+    }
+    for (index, pattern) in settings.manifests.iter().enumerate() {
+        let problem = match Glob::new(pattern) {
+            Err(error) => Some(error.kind().to_string()),
+            Ok(_) if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") => {
+                Some("a glob is relative to the repository root".to_string())
+            }
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            let span = document
+                .root
+                .locate(&format!("/spec/manifests/{index}"))
+                .node
+                .span;
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    &document.path,
+                    Some(span),
+                    format!("bad glob `{pattern}`: {problem}"),
+                )
+                .with_label("not a usable glob"),
+            );
+        }
+    }
 }

@@ -1,12 +1,9 @@
 //! The repository's settings (`railyard.yaml`'s `Config`, with defaults and ceilings) and
 //! which files are manifests.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
-use super::parse::{FileResult, parse_file};
-use super::{Document, RawFile};
-use crate::diagnostics::{Code, Diagnostic};
-use crate::manifest::{Bot, ConfigSpec, Object};
+use crate::manifest::{Bot, ConfigSpec};
 use crate::yaml::{self};
 
 /// The effective settings of a repository: its `Config` with every default filled in.
@@ -150,86 +147,5 @@ impl Selection {
             && path != self.summary
             && !path.starts_with(".github/")
             && self.globs.is_match(path)
-    }
-}
-
-/// The result of parsing `railyard.yaml`, kept so that it is parsed only once.
-pub struct ConfigResult {
-    pub(super) file: FileResult,
-}
-
-/// Works out the settings from `railyard.yaml` (defaults when there is none or it is broken).
-pub fn settings_from(config: Option<&RawFile>) -> (Settings, Option<ConfigResult>) {
-    let Some(raw) = config else {
-        return (Settings::default(), None);
-    };
-    let mut file = parse_file(raw, &Settings::default());
-    let mut settings = Settings::default();
-    let mut seen_config = false;
-    for document in &file.documents {
-        if let Some(Object::Config(config)) = document.object.as_deref() {
-            if seen_config {
-                continue;
-            }
-            seen_config = true;
-            settings = Settings::from_spec(&config.spec);
-            check_settings(&settings, document, &mut file.diagnostics);
-        }
-    }
-    (settings, Some(ConfigResult { file }))
-}
-
-/// `statusDir` and `summary` must stay inside the repository; globs must parse.
-pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagnostic>) {
-    for (field, value) in [
-        ("statusDir", &settings.status_dir),
-        ("summary", &settings.summary),
-    ] {
-        let escapes = value.is_empty()
-            || value.starts_with('/')
-            || value.contains('\\')
-            || value
-                .split('/')
-                .any(|part| part == ".." || part == "." || part.is_empty())
-            || value.starts_with(".git/")
-            || value == ".git";
-        if escapes {
-            let span = document.root.locate(&format!("/spec/{field}")).node.span;
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidPath,
-                    &document.path,
-                    Some(span),
-                    format!("`spec.{field}` must be a relative path inside the repository, found `{value}`"),
-                )
-                .with_label("leaves the repository or is not a plain relative path")
-                .with_hint("use a path such as `status` or `STATUS.md`, without `..`, `.` or a leading `/`"),
-            );
-        }
-    }
-    for (index, pattern) in settings.manifests.iter().enumerate() {
-        let problem = match Glob::new(pattern) {
-            Err(error) => Some(error.kind().to_string()),
-            Ok(_) if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") => {
-                Some("a glob is relative to the repository root".to_string())
-            }
-            Ok(_) => None,
-        };
-        if let Some(problem) = problem {
-            let span = document
-                .root
-                .locate(&format!("/spec/manifests/{index}"))
-                .node
-                .span;
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidPath,
-                    &document.path,
-                    Some(span),
-                    format!("bad glob `{pattern}`: {problem}"),
-                )
-                .with_label("not a usable glob"),
-            );
-        }
     }
 }

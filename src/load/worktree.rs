@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::parse::ParseCache;
-use super::settings::{Selection, Settings, settings_from};
+use super::parse::{ParseCache, settings_from};
+use super::settings::{Selection, Settings};
 use super::{CONFIG_FILE, Content, LoadError, Loaded, RawFile, parse_files};
 use crate::diagnostics::{self, Code, Diagnostic};
 

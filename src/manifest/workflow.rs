@@ -22,32 +22,14 @@ pub struct WorkflowSpec {
     pub phases: Vec<Phase>,
 }
 
-/// The kinds that have a workflow.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-pub enum WorkflowKind {
-    ReleaseTrain,
-    ApplicationRelease,
-    Turnover,
-    Release,
-}
-
-impl WorkflowKind {
-    pub const ALL: [WorkflowKind; 4] = [
-        WorkflowKind::ReleaseTrain,
-        WorkflowKind::ApplicationRelease,
-        WorkflowKind::Turnover,
-        WorkflowKind::Release,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkflowKind::ReleaseTrain => "ReleaseTrain",
-            WorkflowKind::ApplicationRelease => "ApplicationRelease",
-            WorkflowKind::Turnover => "Turnover",
-            WorkflowKind::Release => "Release",
-        }
+crate::names::named! {
+    /// The kinds that have a workflow.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
+    pub enum WorkflowKind {
+        ReleaseTrain = "ReleaseTrain",
+        ApplicationRelease = "ApplicationRelease",
+        Turnover = "Turnover",
+        Release = "Release",
     }
 }
 

@@ -1,15 +1,14 @@
 //! Tasks, in one room: the task list of a turnover as it will run (its own tasks merged over
 //! the tasks it copies with `tasksFrom`, reordered by `order`; each task keeps where it was
 //! written, for diagnostics) or of a Release's ReleaseModel plan; its graph and each task's
-//! state in an attempt ([`state`]); the plan's view of them ([`TasksView`]); and the run
-//! lists `reconcile --execute` schedules ([`runner`]).
+//! state in an attempt ([`state`]); the runs `--execute` records ([`runs`]); the plan's view
+//! of them ([`TasksView`]); and the run lists `reconcile --execute` schedules ([`runner`]).
 
 use std::collections::BTreeMap;
 
 use crate::catalog::{Catalog, Item};
 use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
 
-pub mod recorded;
 pub mod runner;
 pub mod runs;
 pub mod state;

@@ -33,21 +33,12 @@ pub struct TaskRun {
     pub output: Vec<String>,
 }
 
-/// Where a run is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RunState {
-    Running,
-    Succeeded,
-    Failed,
-}
-
-impl RunState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Running => "running",
-            RunState::Succeeded => "succeeded",
-            RunState::Failed => "failed",
-        }
+crate::names::named! {
+    /// Where a run is.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+    pub enum RunState {
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
     }
 }

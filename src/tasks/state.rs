@@ -7,53 +7,24 @@ use std::collections::BTreeMap;
 use super::runs::{RunState, TaskRun};
 use crate::manifest::{Outcome, Task, TaskType};
 
-/// The state of a task in the current attempt (SPEC §5), written in status as its name.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskState {
-    Pending,
-    Ready,
-    Waiting,
-    Running,
-    Succeeded,
-    Failed,
-    Skipped,
+crate::names::named! {
+    /// The state of a task in the current attempt (SPEC §5), written in status as its name.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
+    pub enum TaskState {
+        Pending = "pending",
+        Ready = "ready",
+        Waiting = "waiting",
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Skipped = "skipped",
+    }
 }
 
 impl TaskState {
-    /// The name status writes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Pending => "pending",
-            TaskState::Ready => "ready",
-            TaskState::Waiting => "waiting",
-            TaskState::Running => "running",
-            TaskState::Succeeded => "succeeded",
-            TaskState::Failed => "failed",
-            TaskState::Skipped => "skipped",
-        }
-    }
-
     /// Succeeded or skipped: what lets the tasks that depend on it become ready.
     pub fn done(self) -> bool {
         matches!(self, TaskState::Succeeded | TaskState::Skipped)
-    }
-}
-
-impl std::fmt::Display for TaskState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

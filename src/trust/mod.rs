@@ -8,6 +8,7 @@
 //! (X.509) is "signed in a format railyard does not check", which under `require` does not
 //! count.
 
+pub mod facts;
 mod openpgp;
 pub mod provenance;
 pub mod signature;
@@ -23,8 +24,8 @@ pub use signature::{Signature, Signed};
 
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::facts::{CommitInfo, Facts};
 use crate::manifest::{Kind, SignatureMode, TeamSpec};
+use facts::{CommitInfo, Facts};
 
 /// A public key as the repository lists it: an OpenSSH public key line, optionally preceded
 /// by git's allowed-signers options `valid-after="…"` and `valid-before="…"`.
@@ -278,7 +279,7 @@ impl Keyring {
 /// Whether the record at `path` was changed after the commit that added it (records are
 /// append-only), and by which commit. A file is one record by the path convention; a file
 /// that holds several is changed by any document added to it later.
-pub fn rewritten<'f>(facts: &'f Facts, path: &str) -> Option<&'f crate::facts::Commit> {
+pub fn rewritten<'f>(facts: &'f Facts, path: &str) -> Option<&'f facts::Commit> {
     let added = facts.added.get(path)?;
     facts
         .changed

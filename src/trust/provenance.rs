@@ -1,8 +1,8 @@
 //! Who a record is really from: the member whose commit added it, and whether that commit is
 //! signed by them. Approvals and task reports count only when their provenance holds.
 
+use super::facts::Facts;
 use crate::catalog::Catalog;
-use crate::facts::Facts;
 use crate::manifest::SignatureMode;
 
 use super::{Keyring, Proof};

@@ -1,6 +1,6 @@
 //! A commit's signature, checked over the exact bytes git signed: OpenSSH signatures here,
 //! OpenPGP ones against the keys the repository lists ([`super::openpgp`]). The history
-//! ([`crate::facts`]) carries one per signed commit; the keyring says whose key made it.
+//! ([`crate::trust::facts`]) carries one per signed commit; the keyring says whose key made it.
 
 use std::sync::{Arc, Mutex, OnceLock};
 

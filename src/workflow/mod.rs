@@ -88,7 +88,7 @@ mod tests {
     fn every_builtin_workflow_loads_cleanly() {
         let loaded = builtin_documents();
         assert_eq!(loaded.diagnostics, vec![]);
-        for kind in WorkflowKind::ALL {
+        for &kind in WorkflowKind::ALL {
             let source = builtin(kind).expect("a built-in workflow per kind");
             assert_eq!(source.spec.applies_to, kind);
         }

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::StatusMap;
 use crate::manifest::Kind;
-use crate::status::StatusMap;
 use crate::tasks::{RunState, TaskRun};
 
 /// The reason a run left `running` by an earlier railyard is recorded as failed.

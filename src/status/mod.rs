@@ -1,6 +1,8 @@
 //! The status of an object (SPEC §6): what the engine computes and, from the write-back
 //! issue on, what railyard commits under `status/<Kind>/<name>.yaml`.
 
+pub mod recorded;
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
