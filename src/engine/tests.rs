@@ -1219,6 +1219,85 @@ fn release(kind: &str, extra: &str) -> String {
     RELEASE.replace("TYPE", kind).replace("EXTRA", extra)
 }
 
+#[rustfmt::skip]
+/// Seed 004's transition table, one row per transition: the phase it leaves, the phase it
+/// enters, the fields the seed requires for it (written from the seed's text, not from the
+/// workflow, so that each row holds the built-in workflow to the seed), and the values the
+/// row sets beyond [`SEED_VALUES`]. approve-deployment → deploy asks an approval, not
+/// fields: `seed_approve_deployment_to_deploy_needs_the_cab` holds it.
+const SEED_004: &[(&str, &str, &[&str], &str)] = &[
+    ("log", "evaluate", &["title", "releaseType", "description", "requestedBy", "reason", "releaseModel", "justification", "service"], ""),
+    ("evaluate", "plan-and-design", &["owningGroup", "category", "owner", "urgency"], ""),
+    ("plan-and-design", "build-and-test", &["risk", "impact"], ""),
+    ("build-and-test", "approve-deployment", &["implementationPlan", "remediationPlan", "scheduledStart", "scheduledEnd", "duration"], ""),
+    ("deploy", "early-life-support", &["completionCode", "actualStart", "actualEnd"], "  completionCode: successful\n"),
+    ("deploy", "early-life-support", &["completionCode", "actualStart", "actualEnd"], "  completionCode: successful-with-issues\n"),
+    ("deploy", "remediate", &["completionCode"], "  completionCode: failed\n"),
+    ("deploy", "remediate", &["completionCode"], "  completionCode: backed-out\n"),
+    ("early-life-support", "review", &["completionCode", "actualStart", "actualEnd"], "  completionCode: successful\n"),
+    ("remediate", "review", &["completionCode", "actualStart", "actualEnd"], "  completionCode: failed\n"),
+    ("review", "close", &["reviewResults"], "  completionCode: successful\n"),
+    ("evaluate", "abandon", &["abandon.reason"], ""),
+    ("plan-and-design", "abandon", &["abandon.reason"], ""),
+    ("build-and-test", "abandon", &["abandon.reason"], ""),
+    ("approve-deployment", "abandon", &["abandon.reason"], ""),
+    ("deploy", "abandon", &["abandon.reason"], ""),
+];
+
+/// A value for every field a row may need (the log fields are in [`RELEASE`]).
+const SEED_VALUES: &str = "  urgency: slight-disruption\n  owningGroup: release-engineers\n  category: app\n  owner: eve\n  risk: low\n  impact: small\n  implementationPlan: plan\n  remediationPlan: back out\n  scheduledStart: 2026-12-01T20:00:00Z\n  scheduledEnd: 2026-12-01T22:00:00Z\n  duration: 2h\n  actualStart: 2026-12-01T20:05:00Z\n  actualEnd: 2026-12-01T21:40:00Z\n  reviewResults: went well\n";
+
+/// The spec's lines without the field `field` (a dotted path names a nested field, whose
+/// whole mapping goes).
+fn without(text: &str, field: &str) -> String {
+    let top = field.split('.').next().unwrap_or(field);
+    text.lines()
+        .filter(|line| !line.starts_with(&format!("  {top}:")))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+#[test]
+fn seed_004_every_transition_needs_exactly_the_seed_s_fields() {
+    for &(from, to, fields, values) in SEED_004 {
+        let abandon = if to == "abandon" {
+            "  abandon: {reason: no longer needed}\n"
+        } else {
+            ""
+        };
+        let text = release("minor", &format!("{SEED_VALUES}{values}{abandon}"));
+        let plans = run_with(&text, &at(from), &Facts::default(), now());
+        let r = object(&plans, Kind::Release, "r1");
+        assert_eq!(
+            r.transitions
+                .first()
+                .map(|t| (t.from.as_str(), t.to.as_str())),
+            Some((from, to)),
+            "{from} → {to} with every field: {:?}",
+            r.status
+        );
+        for field in fields {
+            let plans = run_with(&without(&text, field), &at(from), &Facts::default(), now());
+            let r = object(&plans, Kind::Release, "r1");
+            assert!(
+                r.transitions.first().is_none_or(|t| t.to != to),
+                "{from} → {to} without `{field}` still moved: {:?}",
+                r.transitions
+            );
+            let blocked = r
+                .ways_out
+                .iter()
+                .find(|w| w.to == to)
+                .map(|w| w.missing.clone())
+                .unwrap_or_default();
+            assert!(
+                blocked.iter().any(|b| b.contains(&format!("`{field}`"))),
+                "{from} → {to} without `{field}`: {blocked:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn seed_log_defaults_and_the_move_to_evaluate() {
     let plans = run(&release("minor", ""));
