@@ -1,6 +1,7 @@
 //! Command-line interface: the global flags of SPEC §7 and one module per command.
 
 mod codeowners;
+mod completions;
 mod execute;
 mod init;
 mod promote;
@@ -131,6 +132,11 @@ pub enum Command {
     /// Print the CODEOWNERS lines that give each approval record to the team whose approval
     /// it is (`--write` updates the file, `--check` fails when it is out of date).
     Codeowners(codeowners::CodeownersArgs),
+    /// Print the completion script for a shell (`bash`, `zsh`, `fish`, `elvish`,
+    /// `powershell`), e.g. `railyard completions bash > ~/.local/share/bash-completion/completions/railyard`.
+    Completions(completions::CompletionsArgs),
+    /// Print railyard's man page, or write one page per command into `--out`.
+    Man(completions::ManArgs),
 }
 
 /// Runs the command; the exit code says how it went.
@@ -151,6 +157,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Init => init::init(&cli.global),
         Command::Codeowners(args) => codeowners::codeowners(&cli.global, args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 
