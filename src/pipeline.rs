@@ -72,7 +72,7 @@ pub struct Inputs<'a> {
     pub own_files: &'a OwnFiles,
     pub facts: &'a Facts,
     pub now: jiff::Timestamp,
-    /// Runs `--execute` recorded, laid over the previous status (and the run_lists of what may
+    /// Runs `--execute` recorded, laid over the previous status (and the run lists of what may
     /// run next are made).
     pub recorded: Option<&'a Recorded>,
     /// Deliveries to record, laid over the previous status.
@@ -97,7 +97,7 @@ pub struct Outcome {
     /// Each of railyard's own files to write (its bytes; empty for a new file without
     /// [`Inputs::render_new`]) or to delete (`None`), by path.
     pub changes: Vec<(String, Option<Vec<u8>>)>,
-    /// With [`Inputs::recorded`]: the task run_lists of what may run next.
+    /// With [`Inputs::recorded`]: the run lists of what may run next.
     pub run_lists: Vec<RunList>,
     /// `trust.signatures`, as the catalog read it.
     pub signatures: SignatureMode,

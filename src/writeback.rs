@@ -29,7 +29,7 @@ pub struct Written {
     pub worktree: Option<Worktree>,
     /// How many times the branch moved under the reconcile.
     pub retries: u32,
-    /// With recorded runs: the task run_lists whose ready automated tasks `--execute` starts.
+    /// With recorded runs: the run lists whose ready automated tasks `--execute` starts.
     pub run_lists: Vec<crate::tasks::runner::RunList>,
     /// Notifications delivered after the status commit (sink deliveries).
     pub notified: usize,

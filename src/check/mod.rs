@@ -85,6 +85,11 @@ fn require<S>(
     false
 }
 
+/// Escapes a map key for a JSON pointer (RFC 6901).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// The member `id` must exist (in any team).
 fn member<S>(
     c: &Catalog<'_>,

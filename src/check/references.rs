@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{member, require, unique_ids, unresolved};
+use super::{escape, member, require, unique_ids, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{
@@ -261,11 +261,6 @@ fn task_plans(c: &Catalog<'_>, model: Item<'_, ReleaseModelSpec>, out: &mut Vec<
             });
         }
     }
-}
-
-/// Escapes a map key for a JSON pointer.
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn team_or_member<S>(

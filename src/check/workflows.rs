@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::escape;
 use crate::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::Document;
@@ -337,10 +338,6 @@ fn guard_fields(when: &crate::manifest::Guards, base: &str) -> Vec<(String, Stri
         );
     }
     found
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //!
 //! The run goes like this: a first reconcile commits status as usual (and marks runs that an
 //! earlier railyard left `running` as failed: it stopped before they finished); its plan gives
-//! the task run_lists. The [`Scheduler`] starts ready tasks, at most `jobs` at once, each a
+//! the run lists. The [`Scheduler`] starts ready tasks, at most `jobs` at once, each a
 //! process of its own ([`process::run`]); a finished task unlocks its dependents at once, so
 //! scheduling never waits on git. Every start and end goes to a recorder that commits them as
 //! the status of the branch (a reconcile with the runs laid over the previous status), folding
@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-pub use crate::status::recorded::Recorded;
-pub use crate::tasks::runner::{Counts, RunList, RunTask, Scheduler, TaskRef, run_lists};
+use crate::status::recorded::Recorded;
+use crate::tasks::runner::{Counts, RunList, RunTask, Scheduler};
 
 use crate::error::Error;
 use crate::git::{GitError, GitRepo};
