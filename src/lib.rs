@@ -14,7 +14,7 @@
 //! | notifications | [`notify`] (messages, recipients, filters), [`deliver`] (the outbox, webhooks and mail) |
 //! | the pipeline | [`pipeline`] (the one reconcile every operation calls), [`plan`] (rendering its plan), [`review`] (a pull request's changes of who may approve) |
 //! | the edge | [`git`] (repositories, trees, history, commits, the working tree), [`github`], [`yaml_out`] (writing YAML), [`reclaim`] (freeing big values off the hot path), [`error`] (the library's error type) |
-//! | operations | [`reconcile`] (dry-runs, `explain`, `graph`), [`writeback`] (the status commit), [`execute`] (`--execute`: the run loop and its processes), [`watch`], [`promote`], [`init`], [`codeowners`], [`schemas`] (the files of `schemas/`) |
+//! | operations | [`reconcile`] (dry-runs, `explain`, `graph`), [`writeback`] (the status commit), [`execute`] (`--execute`: the run loop and its processes), [`watch`], [`promote`], [`init`], [`codeowners`], [`dashboard`] (`railyard status`), [`schemas`] (the files of `schemas/`) |
 //!
 //! The CLI (`src/cli/`, one file per command) turns [`error::Error`] into messages and exit
 //! codes; the library prints nothing.
@@ -27,6 +27,7 @@ pub mod approvals;
 pub mod catalog;
 pub mod check;
 pub mod codeowners;
+pub mod dashboard;
 pub mod deliver;
 pub mod diagnostics;
 pub mod diagram;

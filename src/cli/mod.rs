@@ -7,6 +7,7 @@ mod init;
 mod promote;
 mod reconcile;
 mod schema;
+mod status;
 mod validate;
 mod watch;
 mod written;
@@ -132,6 +133,10 @@ pub enum Command {
     /// Print the CODEOWNERS lines that give each approval record to the team whose approval
     /// it is (`--write` updates the file, `--check` fails when it is out of date).
     Codeowners(codeowners::CodeownersArgs),
+    /// Show the committed status of every object on the configured branch: phase, since
+    /// when, and what blocks it (what STATUS.md shows), filtered by `--kind`, `--blocked`,
+    /// `--overdue`.
+    Status(status::StatusArgs),
     /// Print the completion script for a shell (`bash`, `zsh`, `fish`, `elvish`,
     /// `powershell`), e.g. `railyard completions bash > ~/.local/share/bash-completion/completions/railyard`.
     Completions(completions::CompletionsArgs),
@@ -157,6 +162,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Init => init::init(&cli.global),
         Command::Codeowners(args) => codeowners::codeowners(&cli.global, args),
+        Command::Status(args) => status::run(&cli.global, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }

@@ -1,0 +1,242 @@
+//! `railyard status`: the committed status of every object (what STATUS.md shows), read from
+//! the configured branch's tree, never the working tree, and filtered for the terminal.
+//!
+//! Only status files railyard trusts are shown as status (committed last by railyard, and
+//! reading as railyard writes them); an object whose status file someone else changed is
+//! listed as such, and one railyard has not reconciled yet as not reconciled.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::git::{GitError, GitRepo};
+use crate::manifest::Kind;
+use crate::status::ObjectStatus;
+
+/// The kinds that have a status, in the order the table lists them.
+const WITH_STATUS: [Kind; 4] = [
+    Kind::ReleaseTrain,
+    Kind::ApplicationRelease,
+    Kind::Turnover,
+    Kind::Release,
+];
+
+/// Where an object stands, by its committed conditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// In a terminal phase.
+    Done,
+    /// Its phase was due and it has not left it.
+    Overdue,
+    /// A way out of its phase lacks something.
+    Blocked,
+    /// Its manifest has errors: its last status is kept.
+    Invalid,
+    /// Nothing blocks it right now (time, or a reconcile, will move it).
+    Moving,
+    /// No status committed for it yet: railyard has not reconciled it.
+    NotReconciled,
+    /// Its status file was changed by someone other than railyard: not trusted.
+    Distrusted,
+}
+
+/// One object's row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    #[serde(serialize_with = "kind_name")]
+    pub kind: Kind,
+    pub name: String,
+    /// The committed phase; `None` when there is no trusted status.
+    pub phase: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<jiff::Timestamp>,
+    pub standing: Standing,
+    /// What blocks it, the first way out's first reason (as STATUS.md shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
+}
+
+/// The committed status of a branch.
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    pub branch: String,
+    pub commit: String,
+    pub objects: Vec<Row>,
+}
+
+/// Which rows to show.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub kind: Option<Kind>,
+    pub blocked: bool,
+    pub overdue: bool,
+}
+
+impl Filter {
+    fn keeps(&self, row: &Row) -> bool {
+        self.kind.is_none_or(|k| k == row.kind)
+            && (!self.blocked || matches!(row.standing, Standing::Blocked | Standing::Overdue))
+            && (!self.overdue || row.standing == Standing::Overdue)
+    }
+}
+
+/// The committed status of every object on the configured branch of the git repository
+/// that holds `root`, filtered.
+pub fn committed(root: &Path, filter: &Filter) -> Result<Dashboard, Error> {
+    let repo = GitRepo::discover(root).map_err(|e| match e {
+        GitError::NotARepository { path } => Error::StatusNeedsGit(path.display().to_string()),
+        e => e.into(),
+    })?;
+    let settings = repo.configured_settings()?;
+    let branch = settings.branch.clone();
+    let commit = repo.revision(Some(&branch))?;
+    let (loaded, own_files) = repo.read_tree(&branch)?;
+    let facts = repo.facts(Some(&branch))?;
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    let keys = crate::trust::Keyring::build(&catalog);
+    let trusted =
+        crate::status_files::trusted_previous(&loaded.settings, &keys, &own_files, &facts, None);
+    let mut objects = Vec::new();
+    for kind in WITH_STATUS {
+        for name in catalog.names(kind) {
+            let key = (kind, name.to_string());
+            let row = match trusted.previous.get(&key) {
+                Some(status) => row(kind, name, status),
+                None => Row {
+                    kind,
+                    name: name.to_string(),
+                    phase: None,
+                    since: None,
+                    standing: if trusted.distrusted.contains(&key) {
+                        Standing::Distrusted
+                    } else {
+                        Standing::NotReconciled
+                    },
+                    blocked_by: None,
+                },
+            };
+            if filter.keeps(&row) {
+                objects.push(row);
+            }
+        }
+    }
+    Ok(Dashboard {
+        branch,
+        commit,
+        objects,
+    })
+}
+
+fn kind_name<S: serde::Serializer>(kind: &Kind, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(kind.as_str())
+}
+
+fn row(kind: Kind, name: &str, status: &ObjectStatus) -> Row {
+    let standing = if status.holds("Invalid") {
+        Standing::Invalid
+    } else if status.holds("Ready") {
+        Standing::Done
+    } else if status.holds("Overdue") {
+        Standing::Overdue
+    } else if status.holds("Blocked") {
+        Standing::Blocked
+    } else {
+        Standing::Moving
+    };
+    let blocked_by = status
+        .next
+        .first()
+        .and_then(|n| Some(format!("to `{}`: {}", n.phase, n.blocked_by.first()?)));
+    Row {
+        kind,
+        name: name.to_string(),
+        phase: Some(status.phase.clone()),
+        since: status.since,
+        standing,
+        blocked_by,
+    }
+}
+
+impl Dashboard {
+    /// The table: one object per line, what blocks it last.
+    pub fn render_human(&self) -> String {
+        let cells: Vec<[String; 5]> = self
+            .objects
+            .iter()
+            .map(|r| {
+                [
+                    format!("{}/{}", r.kind, r.name),
+                    r.phase.clone().unwrap_or_else(|| "-".into()),
+                    r.since
+                        .map_or_else(|| "-".into(), |s| s.strftime("%Y-%m-%d").to_string()),
+                    r.standing.word().to_string(),
+                    r.blocked_by.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let header = ["OBJECT", "PHASE", "SINCE", "STANDING", "WHAT BLOCKS IT"];
+        let width = |i: usize| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        };
+        let widths = [width(0), width(1), width(2), width(3)];
+        let line = |c: [&str; 5]| {
+            let text = format!(
+                "{:w0$}  {:w1$}  {:w2$}  {:w3$}  {}",
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3]
+            );
+            format!("{}\n", text.trim_end())
+        };
+        let mut out = line(header);
+        for c in &cells {
+            out.push_str(&line([&c[0], &c[1], &c[2], &c[3], &c[4]]));
+        }
+        let short = self.commit.get(..12).unwrap_or(&self.commit);
+        out.push_str(&format!(
+            "\n{} object{} on `{}` at {short}",
+            self.objects.len(),
+            if self.objects.len() == 1 { "" } else { "s" },
+            self.branch
+        ));
+        if self
+            .objects
+            .iter()
+            .any(|r| r.standing == Standing::NotReconciled)
+        {
+            out.push_str("; some are not reconciled yet (run `railyard reconcile`)");
+        }
+        out.push('\n');
+        out
+    }
+}
+
+impl Standing {
+    /// The word the table shows.
+    pub fn word(self) -> &'static str {
+        match self {
+            Standing::Done => "done",
+            Standing::Overdue => "overdue",
+            Standing::Blocked => "blocked",
+            Standing::Invalid => "invalid",
+            Standing::Moving => "-",
+            Standing::NotReconciled => "not reconciled",
+            Standing::Distrusted => "edited by hand",
+        }
+    }
+}
