@@ -58,6 +58,10 @@ pub struct Row {
     /// What blocks it, the first way out's first reason (as STATUS.md shows it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_by: Option<String>,
+    /// With [`Filter::waiting_for`]: what of it waits for that member (`approval `qa``,
+    /// `task `smoke``).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting_for: Vec<String>,
 }
 
 /// The committed status of a branch.
@@ -65,7 +69,12 @@ pub struct Row {
 pub struct Dashboard {
     pub branch: String,
     pub commit: String,
+    /// Whose work the rows are (`--waiting-for`), when only theirs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     pub objects: Vec<Row>,
+    #[serde(skip)]
+    waiting: bool,
 }
 
 /// Which rows to show.
@@ -74,6 +83,16 @@ pub struct Filter {
     pub kind: Option<Kind>,
     pub blocked: bool,
     pub overdue: bool,
+    /// Only what waits for this member: an approval a way out asks of them (or of a team
+    /// of theirs), a manual task waiting for them (or for a team of theirs).
+    pub waiting_for: Option<Who>,
+}
+
+/// Whose work to show: a member id, or the person running railyard (`me`: their git email).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Who {
+    Member(String),
+    Me,
 }
 
 impl Filter {
@@ -81,12 +100,13 @@ impl Filter {
         self.kind.is_none_or(|k| k == row.kind)
             && (!self.blocked || matches!(row.standing, Standing::Blocked | Standing::Overdue))
             && (!self.overdue || row.standing == Standing::Overdue)
+            && (self.waiting_for.is_none() || !row.waiting_for.is_empty())
     }
 }
 
 /// The committed status of every object on the configured branch of the git repository
 /// that holds `root`, filtered.
-pub fn committed(root: &Path, filter: &Filter) -> Result<Dashboard, Error> {
+pub fn committed(root: &Path, filter: &Filter, now: jiff::Timestamp) -> Result<Dashboard, Error> {
     let repo = GitRepo::discover(root).map_err(|e| match e {
         GitError::NotARepository { path } => Error::StatusNeedsGit(path.display().to_string()),
         e => e.into(),
@@ -94,8 +114,17 @@ pub fn committed(root: &Path, filter: &Filter) -> Result<Dashboard, Error> {
     let settings = repo.configured_settings()?;
     let branch = settings.branch.clone();
     let commit = repo.revision(Some(&branch))?;
-    let (loaded, own_files) = repo.read_tree(&branch)?;
+    let (mut loaded, own_files) = repo.read_tree(&branch)?;
     let facts = repo.facts(Some(&branch))?;
+    let member = match &filter.waiting_for {
+        None => None,
+        Some(who) => Some(member_of(&repo, &loaded, who)?),
+    };
+    // What waits for the member is what the branch's tree asks now: its plan.
+    let waits = match &member {
+        None => Vec::new(),
+        Some(member) => waiting_for(&mut loaded, &own_files, &facts, now, member),
+    };
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     let keys = crate::trust::Keyring::build(&catalog);
     let trusted =
@@ -104,21 +133,25 @@ pub fn committed(root: &Path, filter: &Filter) -> Result<Dashboard, Error> {
     for kind in WITH_STATUS {
         for name in catalog.names(kind) {
             let key = (kind, name.to_string());
-            let row = match trusted.previous.get(&key) {
+            let mut row = match trusted.previous.get(&key) {
                 Some(status) => row(kind, name, status),
                 None => Row {
                     kind,
                     name: name.to_string(),
                     phase: None,
                     since: None,
-                    standing: if trusted.distrusted.contains(&key) {
+                    standing: if trusted.distrusted.binary_search(&key).is_ok() {
                         Standing::Distrusted
                     } else {
                         Standing::NotReconciled
                     },
                     blocked_by: None,
+                    waiting_for: Vec::new(),
                 },
             };
+            if let Some((_, _, waiting)) = waits.iter().find(|(k, n, _)| *k == kind && n == name) {
+                row.waiting_for = waiting.clone();
+            }
             if filter.keeps(&row) {
                 objects.push(row);
             }
@@ -127,6 +160,8 @@ pub fn committed(root: &Path, filter: &Filter) -> Result<Dashboard, Error> {
     Ok(Dashboard {
         branch,
         commit,
+        waiting: member.is_some(),
+        member,
         objects,
     })
 }
@@ -158,7 +193,95 @@ fn row(kind: Kind, name: &str, status: &ObjectStatus) -> Row {
         since: status.since,
         standing,
         blocked_by,
+        waiting_for: Vec::new(),
     }
+}
+
+/// The member `who` names: a member id of some team, or (`me`) the member whose email the
+/// person's git identity is.
+fn member_of(repo: &GitRepo, loaded: &crate::load::Loaded, who: &Who) -> Result<String, Error> {
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    match who {
+        Who::Member(id) => {
+            if catalog.teams_of(id).is_empty() {
+                let ids = catalog.member_ids();
+                let hint = crate::suggest::did_you_mean(id, ids.iter().copied())
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
+                return Err(Error::NotAMember(format!(
+                    "`{id}` is not a member of any team{hint}"
+                )));
+            }
+            Ok(id.clone())
+        }
+        Who::Me => {
+            let email = repo.user_email()?.ok_or_else(|| {
+                Error::NotAMember(
+                    "git has no identity here: set it with `git config user.email you@example.com`, or name the member (`--waiting-for rita`)".into(),
+                )
+            })?;
+            catalog
+                .member_by_email(&email)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::NotAMember(format!(
+                        "your git email `{email}` is no member's: add it to your member's `emails` in a Team, or name the member (`--waiting-for rita`)"
+                    ))
+                })
+        }
+    }
+}
+
+/// Per object, what of it waits for `member` in the plan of the committed tree: approvals
+/// its ways out ask of them or of a team of theirs, and manual tasks waiting for them.
+fn waiting_for(
+    loaded: &mut crate::load::Loaded,
+    own_files: &crate::git::OwnFiles,
+    facts: &crate::trust::facts::Facts,
+    now: jiff::Timestamp,
+    member: &str,
+) -> Vec<(Kind, String, Vec<String>)> {
+    let outcome = crate::pipeline::reconcile(
+        crate::pipeline::Inputs {
+            loaded: crate::pipeline::Manifests::Owned(loaded),
+            own_files,
+            facts,
+            now,
+            recorded: None,
+            delivered: None,
+            render_new: false,
+            started: std::time::Instant::now(),
+        },
+        None,
+    );
+    let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+    let theirs = |who: &str| who == member || catalog.in_team(member, who);
+    let mut out = Vec::new();
+    for plan in outcome.plans.iter().filter(|p| !p.invalid) {
+        let mut waiting: Vec<String> = plan
+            .asks
+            .iter()
+            .filter(|ask| ask.approvers.iter().any(|a| theirs(a)))
+            .map(|ask| format!("approval `{}`", ask.gate))
+            .collect();
+        if let Some(view) = plan.tasks.as_ref().filter(|v| v.active) {
+            let tasks =
+                crate::tasks::phase_tasks(&catalog, plan.kind, &plan.name, view.plan.as_deref())
+                    .unwrap_or_default();
+            for task in tasks {
+                let owned = task.owner.as_deref().is_some_and(&theirs);
+                let waits =
+                    view.states.get(task.id.as_str()) == Some(&crate::tasks::TaskState::Waiting);
+                if owned && waits {
+                    waiting.push(format!("task `{}`", task.id));
+                }
+            }
+        }
+        if !waiting.is_empty() {
+            out.push((plan.kind, plan.name.clone(), waiting));
+        }
+    }
+    out
 }
 
 impl Dashboard {
@@ -174,11 +297,20 @@ impl Dashboard {
                     r.since
                         .map_or_else(|| "-".into(), |s| s.strftime("%Y-%m-%d").to_string()),
                     r.standing.word().to_string(),
-                    r.blocked_by.clone().unwrap_or_default(),
+                    if self.waiting {
+                        r.waiting_for.join(", ")
+                    } else {
+                        r.blocked_by.clone().unwrap_or_default()
+                    },
                 ]
             })
             .collect();
-        let header = ["OBJECT", "PHASE", "SINCE", "STANDING", "WHAT BLOCKS IT"];
+        let last = if self.waiting {
+            "WAITING FOR YOU"
+        } else {
+            "WHAT BLOCKS IT"
+        };
+        let header = ["OBJECT", "PHASE", "SINCE", "STANDING", last];
         let width = |i: usize| {
             cells
                 .iter()

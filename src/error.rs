@@ -29,6 +29,8 @@ pub enum Error {
         "{0} is not inside a git repository: `railyard status` shows the status committed on the configured branch; use `reconcile --dry-run` to see the plan of a plain folder"
     )]
     StatusNeedsGit(String),
+    #[error("{0}")]
+    NotAMember(String),
     #[error(
         "railyard runs tasks only on the configured branch `{configured}`, and {found}: switch to `{configured}` first, or leave out `--execute`"
     )]

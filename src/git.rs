@@ -229,6 +229,20 @@ impl GitRepo {
         self.repo.path()
     }
 
+    /// The person running railyard, as git names them: `user.email` from the repository's,
+    /// the user's or the system's git config, else `$EMAIL`; `None` when neither is set.
+    pub fn user_email(&self) -> Result<Option<String>, GitError> {
+        let from_config = match self.repo.config()?.get_string("user.email") {
+            Ok(email) => Some(email),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(from_config
+            .or_else(|| std::env::var("EMAIL").ok())
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty()))
+    }
+
     /// The commit `rev` names (HEAD when `None`).
     fn commit(&self, rev: Option<&str>) -> Result<git2::Commit<'_>, GitError> {
         match rev {

@@ -285,6 +285,7 @@ spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj
     fn plan(notifications: &[(&str, &str, &str)]) -> std::sync::Arc<ObjectPlan> {
         std::sync::Arc::new(ObjectPlan {
             ways_out: Vec::new(),
+            asks: Vec::new(),
             kind: Kind::Turnover,
             name: "t1".into(),
             path: "turnovers/t1.yaml".into(),

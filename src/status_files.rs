@@ -570,6 +570,7 @@ mod tests {
         let plan = |phase: &str| {
             Arc::new(ObjectPlan {
                 ways_out: Vec::new(),
+                asks: Vec::new(),
                 kind: Kind::ReleaseTrain,
                 name: "q4".into(),
                 path: "trains/q4.yaml".into(),

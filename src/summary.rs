@@ -277,6 +277,7 @@ mod tests {
     fn plan(name: &str, phase: &str, blocked: &str) -> Arc<ObjectPlan> {
         Arc::new(ObjectPlan {
             ways_out: Vec::new(),
+            asks: Vec::new(),
             kind: Kind::ApplicationRelease,
             name: name.into(),
             path: format!("releases/{name}.yaml"),

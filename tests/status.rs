@@ -172,3 +172,102 @@ fn bad_input_exits_2_with_the_reason() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no commits"));
 }
+
+/// `railyard status --waiting-for WHO` on `dir`, with no git identity from outside the
+/// repository (no user or system config, no `$EMAIL`).
+fn waiting_for(dir: &Path, who: &str) -> std::process::Output {
+    let home = tempfile::tempdir().expect("a home");
+    railyard()
+        .args(["status", "--now", NOW, "--waiting-for", who, "--repo"])
+        .arg(dir)
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env_remove("EMAIL")
+        .output()
+        .expect("railyard runs")
+}
+
+/// The rows of a table: (object, what waits).
+fn rows(output: &std::process::Output) -> Vec<(String, String)> {
+    stdout(output)
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let object = l.split_whitespace().next().unwrap_or_default().to_string();
+            let waits = l.split("  ").last().unwrap_or_default().trim().to_string();
+            (object, waits)
+        })
+        .collect()
+}
+
+#[test]
+fn waiting_for_shows_a_member_s_approvals_and_manual_tasks() {
+    let repo = reconciled_sample();
+    let eve = waiting_for(repo.path(), "eve");
+    assert_eq!(eve.status.code(), Some(0));
+    assert_eq!(
+        rows(&eve),
+        [
+            (
+                "Turnover/2026-12-test".into(),
+                "approval `acceptance`".into()
+            ),
+            (
+                "Turnover/api-3.1-dev".into(),
+                "approval `acceptance`".into()
+            ),
+        ]
+    );
+    let rita = waiting_for(repo.path(), "rita");
+    assert_eq!(
+        rows(&rita),
+        [
+            ("ReleaseTrain/2026-12".into(), "approval `train`".into()),
+            (
+                "Release/payments-gateway-2026".into(),
+                "task `funding`".into()
+            ),
+        ]
+    );
+    // `me` is the member whose email git names.
+    git(
+        repo.path(),
+        &["config", "user.email", "Eve.Okafor@acme.example"],
+        "ann",
+        NOW,
+    );
+    let me = waiting_for(repo.path(), "me");
+    assert_eq!(
+        rows(&me),
+        rows(&eve),
+        "{}",
+        String::from_utf8_lossy(&me.stderr)
+    );
+}
+
+#[test]
+fn waiting_for_refuses_what_names_no_member() {
+    let repo = reconciled_sample();
+    let nobody = waiting_for(repo.path(), "me");
+    assert_eq!(nobody.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&nobody.stderr).contains("git has no identity here"),
+        "{}",
+        String::from_utf8_lossy(&nobody.stderr)
+    );
+    git(
+        repo.path(),
+        &["config", "user.email", "stranger@example.com"],
+        "ann",
+        NOW,
+    );
+    let stranger = waiting_for(repo.path(), "me");
+    assert_eq!(stranger.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&stranger.stderr).contains("`stranger@example.com` is no member's")
+    );
+    let typo = waiting_for(repo.path(), "evee");
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `eve`"));
+}

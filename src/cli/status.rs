@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{EXIT_FAILURE, Format, Global};
-use railyard::dashboard::{self, Filter};
+use railyard::dashboard::{self, Filter, Who};
 use railyard::manifest::Kind;
 
 #[derive(Debug, Args)]
@@ -20,6 +20,10 @@ pub struct StatusArgs {
     /// Only objects whose phase is past its due date.
     #[arg(long)]
     pub overdue: bool,
+    /// Only what waits for this member: approvals asked of them or their teams, and manual
+    /// tasks waiting for them; `me` is the member whose email is your git `user.email`.
+    #[arg(long, value_name = "MEMBER")]
+    pub waiting_for: Option<String>,
 }
 
 pub fn run(global: &Global, args: &StatusArgs) -> anyhow::Result<ExitCode> {
@@ -34,8 +38,12 @@ pub fn run(global: &Global, args: &StatusArgs) -> anyhow::Result<ExitCode> {
         kind,
         blocked: args.blocked,
         overdue: args.overdue,
+        waiting_for: args.waiting_for.as_deref().map(|who| match who {
+            "me" => Who::Me,
+            id => Who::Member(id.to_string()),
+        }),
     };
-    let board = dashboard::committed(&global.repo, &filter)?;
+    let board = dashboard::committed(&global.repo, &filter, global.now())?;
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Json => {

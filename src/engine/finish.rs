@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::guards::{self, Ctx, Verdict};
 use super::repository::{Repository, field_values};
 use super::spec_fields::effective;
-use super::step::{ask_later, ctx, recipients};
-use super::{Notification, ObjectPlan, State, WayOut};
+use super::step::{approvers, ask_later, ctx, recipients};
+use super::{Ask, Notification, ObjectPlan, State, WayOut};
 use crate::manifest::{Moment, Phase, TasksGuard, WorkflowKind};
 use crate::status::{Condition, NextStep, ObjectStatus, StatusMap};
 use crate::tasks::{TaskState, TasksView};
@@ -30,10 +30,12 @@ pub(super) fn finish(
     let values = effective(&state.subject, &state.status);
     let phase = state.flow.phase(&state.status.phase).cloned();
     let mut verdicts = Verdicts::default();
+    let mut asks = Vec::new();
     let mut tasks = None;
     if let Some(phase) = &phase {
         let context = ctx(repository, &state, &values, phase);
         verdicts = judge(&context, &state, phase);
+        asks = asked_now(repository, &values, phase, &verdicts.asks);
         tasks = tasks_of(&context, &state, phase);
         let retried = context.retried.cloned();
         if state.subject.kind == WorkflowKind::Turnover {
@@ -81,6 +83,7 @@ pub(super) fn finish(
     let timer = state.timer.get();
     let plan = ObjectPlan {
         ways_out: verdicts.ways_out,
+        asks,
         kind: object_kind,
         name: state.subject.name.to_string(),
         path: state.subject.document.path.clone(),
@@ -135,6 +138,30 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
         }
     }
     verdicts
+}
+
+/// The approval each way out waits for now (`asks` holds its place in the guard's list), with
+/// who may give it.
+fn asked_now(
+    repository: &Repository<'_>,
+    values: &Value,
+    phase: &Phase,
+    asks: &[Option<usize>],
+) -> Vec<Ask> {
+    let mut out: Vec<Ask> = Vec::new();
+    for (transition, ask) in phase.transitions.iter().zip(asks) {
+        let Some(guard) = ask.and_then(|i| transition.when.approvals.get(i)) else {
+            continue;
+        };
+        if out.iter().any(|a| a.gate == guard.gate.as_str()) {
+            continue;
+        }
+        out.push(Ask {
+            gate: guard.gate.to_string(),
+            approvers: approvers(repository, values, guard),
+        });
+    }
+    out
 }
 
 /// The tasks the plan shows (a turnover's, or the task plan of a Release's phase), with the

@@ -65,11 +65,21 @@ pub struct WayOut {
     pub missing: Vec<String>,
 }
 
+/// An approval a way out of the phase waits for now, and who may give it: team names, or
+/// the members the workflow's `or` fields name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ask {
+    pub gate: String,
+    pub approvers: Vec<String>,
+}
+
 /// What the reconcile decided for one object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectPlan {
     /// Every way out of the phase, in declaration order.
     pub ways_out: Vec<WayOut>,
+    /// The approvals the ways out wait for now (the next one of each guard's list).
+    pub asks: Vec<Ask>,
     pub kind: Kind,
     pub name: String,
     pub path: String,
@@ -408,6 +418,7 @@ fn invalid_plan(
     status.conditions = crate::status::settle_conditions(before, vec![invalid], true, now);
     ObjectPlan {
         ways_out: Vec::new(),
+        asks: Vec::new(),
         kind,
         name: name.to_string(),
         path: path.to_string(),
