@@ -233,7 +233,8 @@ fn member_of(repo: &GitRepo, loaded: &crate::load::Loaded, who: &Who) -> Result<
 }
 
 /// Per object, what of it waits for `member` in the plan of the committed tree: approvals
-/// its ways out ask of them or of a team of theirs, and manual tasks waiting for them.
+/// its ways out ask of them or of a team of theirs (unless they made the object's last
+/// change: no self-approval), and manual tasks waiting for them.
 fn waiting_for(
     loaded: &mut crate::load::Loaded,
     own_files: &crate::git::OwnFiles,
@@ -258,9 +259,16 @@ fn waiting_for(
     let theirs = |who: &str| who == member || catalog.in_team(member, who);
     let mut out = Vec::new();
     for plan in outcome.plans.iter().filter(|p| !p.invalid) {
+        // No self-approval: the author of the subject's last change is not asked.
+        let changed_it_last = facts
+            .changed
+            .get(&plan.path)
+            .and_then(|c| catalog.member_by_email(&c.author_email))
+            == Some(member);
         let mut waiting: Vec<String> = plan
             .asks
             .iter()
+            .filter(|_| !changed_it_last)
             .filter(|ask| ask.approvers.iter().any(|a| theirs(a)))
             .map(|ask| format!("approval `{}`", ask.gate))
             .collect();

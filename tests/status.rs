@@ -271,3 +271,29 @@ fn waiting_for_refuses_what_names_no_member() {
     assert_eq!(typo.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `eve`"));
 }
+
+#[test]
+fn waiting_for_leaves_out_approvals_the_member_may_not_give_their_own_change() {
+    let repo = reconciled_sample();
+    // raj changes the turnover last: its acceptance is not raj's to give any more.
+    let path = "turnovers/api-hotfix-dev.yaml";
+    let text = std::fs::read_to_string(repo.path().join(path)).expect("a turnover");
+    std::fs::write(repo.path().join(path), format!("{text}# raj was here\n")).expect("written");
+    let committed = std::process::Command::new("git")
+        .args(["commit", "-q", "-am", "raj's change"])
+        .current_dir(repo.path())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Raj Patel")
+        .env("GIT_AUTHOR_EMAIL", "raj.patel@acme.example")
+        .env("GIT_AUTHOR_DATE", "2026-11-26T09:00:00Z")
+        .env("GIT_COMMITTER_NAME", "Raj Patel")
+        .env("GIT_COMMITTER_EMAIL", "raj.patel@acme.example")
+        .env("GIT_COMMITTER_DATE", "2026-11-26T09:00:00Z")
+        .status()
+        .expect("git runs");
+    assert!(committed.success());
+    let raj = waiting_for(repo.path(), "raj");
+    let objects: Vec<String> = rows(&raj).into_iter().map(|(o, _)| o).collect();
+    assert_eq!(objects, ["Turnover/2026-12-test"], "{}", stdout(&raj));
+}
