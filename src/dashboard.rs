@@ -270,7 +270,10 @@ fn waiting_for(
             .iter()
             .filter(|_| !changed_it_last)
             .filter(|ask| ask.approvers.iter().any(|a| theirs(a)))
-            .map(|ask| format!("approval `{}`", ask.gate))
+            .map(|ask| match ask.criterion {
+                true => format!("criterion `{}`", ask.gate),
+                false => format!("approval `{}`", ask.gate),
+            })
             .collect();
         if let Some(view) = plan.tasks.as_ref().filter(|v| v.active) {
             let tasks =

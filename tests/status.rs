@@ -223,7 +223,10 @@ fn waiting_for_shows_a_member_s_approvals_and_manual_tasks() {
     assert_eq!(
         rows(&rita),
         [
-            ("ReleaseTrain/2026-12".into(), "approval `train`".into()),
+            (
+                "ReleaseTrain/2026-12".into(),
+                "criterion `scope-signed-off`, approval `train`".into()
+            ),
             (
                 "Release/payments-gateway-2026".into(),
                 "task `funding`".into()

@@ -35,7 +35,7 @@ pub(super) fn finish(
     if let Some(phase) = &phase {
         let context = ctx(repository, &state, &values, phase);
         verdicts = judge(&context, &state, phase);
-        asks = asked_now(repository, &values, phase, &verdicts.asks);
+        asks = asked_now(repository, &values, phase, &verdicts);
         tasks = tasks_of(&context, &state, phase);
         let retried = context.retried.cloned();
         if state.subject.kind == WorkflowKind::Turnover {
@@ -105,6 +105,8 @@ struct Verdicts {
     next: Vec<NextStep>,
     rejections: Vec<String>,
     asks: Vec<Option<usize>>,
+    /// Exit criteria waiting for an approval, with the team that gives it.
+    criteria_asked: Vec<(String, String)>,
 }
 
 fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
@@ -115,8 +117,14 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
             rejections,
             held,
             asks,
+            criteria_asked,
         } = guards::evaluate(context, &transition.when);
         verdicts.asks.push(asks);
+        for asked in criteria_asked {
+            if !verdicts.criteria_asked.contains(&asked) {
+                verdicts.criteria_asked.push(asked);
+            }
+        }
         verdicts.rejections.extend(rejections);
         verdicts.ways_out.push(WayOut {
             to: transition.to.clone(),
@@ -140,24 +148,37 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
     verdicts
 }
 
-/// The approval each way out waits for now (`asks` holds its place in the guard's list), with
-/// who may give it.
+/// The approvals the ways out wait for now, with who may give them: each exit criterion
+/// that waits for one, then the next approval of each way's guard (`asks`: its place in the
+/// guard's list).
 fn asked_now(
     repository: &Repository<'_>,
     values: &Value,
     phase: &Phase,
-    asks: &[Option<usize>],
+    verdicts: &Verdicts,
 ) -> Vec<Ask> {
-    let mut out: Vec<Ask> = Vec::new();
-    for (transition, ask) in phase.transitions.iter().zip(asks) {
+    let mut out: Vec<Ask> = verdicts
+        .criteria_asked
+        .iter()
+        .map(|(id, team)| Ask {
+            gate: id.clone(),
+            criterion: true,
+            approvers: vec![team.clone()],
+        })
+        .collect();
+    for (transition, ask) in phase.transitions.iter().zip(&verdicts.asks) {
         let Some(guard) = ask.and_then(|i| transition.when.approvals.get(i)) else {
             continue;
         };
-        if out.iter().any(|a| a.gate == guard.gate.as_str()) {
+        if out
+            .iter()
+            .any(|a| !a.criterion && a.gate == guard.gate.as_str())
+        {
             continue;
         }
         out.push(Ask {
             gate: guard.gate.to_string(),
+            criterion: false,
             approvers: approvers(repository, values, guard),
         });
     }

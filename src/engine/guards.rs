@@ -63,6 +63,9 @@ pub struct Verdict {
     pub rejections: Vec<String>,
     /// The approval (by its place in the guard) that the way out waits for, if any.
     pub asks: Option<usize>,
+    /// The exit criteria (without a `check`) that wait for an approval, each with the team
+    /// that gives it.
+    pub criteria_asked: Vec<(String, String)>,
 }
 
 impl Verdict {
@@ -409,13 +412,21 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
     };
     let mut met = 0;
     for criterion in &gate.criteria {
-        match unmet(ctx, &train, criterion) {
-            None => met += 1,
-            Some(problem) => verdict.missing.push(format!(
-                "exit criterion `{}` ({}) of gate `{gate_name}`: {problem}",
-                criterion.id, criterion.description
-            )),
+        let Some(problem) = unmet(ctx, &train, criterion) else {
+            met += 1;
+            continue;
+        };
+        if criterion.check.is_none() {
+            let role = criterion.role.as_deref().unwrap_or(CRITERION_ROLE);
+            let team = ctx.repository.catalog.settings.team_for_role(role);
+            verdict
+                .criteria_asked
+                .push((criterion.id.to_string(), team.to_string()));
         }
+        verdict.missing.push(format!(
+            "exit criterion `{}` ({}) of gate `{gate_name}`: {problem}",
+            criterion.id, criterion.description
+        ));
     }
     if met == gate.criteria.len() {
         verdict
@@ -423,6 +434,9 @@ fn criteria(ctx: &Ctx<'_, '_>, gate_name: &str, verdict: &mut Verdict) {
             .push(format!("exit criteria of `{gate_name}` met"));
     }
 }
+
+/// The role that approves an exit criterion without a `check` when it names none.
+const CRITERION_ROLE: &str = "release-managers";
 
 /// What keeps an exit criterion from being met (SPEC §4): a `check` railyard evaluates, or
 /// for one without, an approval of the criterion from the gate's role.
@@ -495,7 +509,7 @@ fn unmet(
         }
         Some(Check::MilestonesReached(false) | Check::WorkItemsDone(false)) => None,
         None => {
-            let role = criterion.role.as_deref().unwrap_or("release-managers");
+            let role = criterion.role.as_deref().unwrap_or(CRITERION_ROLE);
             let team = repository.catalog.settings.team_for_role(role);
             let tally = repository.tally(
                 ctx.subject,

@@ -65,11 +65,13 @@ pub struct WayOut {
     pub missing: Vec<String>,
 }
 
-/// An approval a way out of the phase waits for now, and who may give it: team names, or
-/// the members the workflow's `or` fields name.
+/// An approval a way out of the phase waits for now, of a gate or of an exit criterion, and
+/// who may give it: team names, or the members the workflow's `or` fields name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ask {
+    /// The gate, or with `criterion` the exit criterion's id (an Approval's `criterion`).
     pub gate: String,
+    pub criterion: bool,
     pub approvers: Vec<String>,
 }
 
