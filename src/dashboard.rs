@@ -16,7 +16,7 @@ use crate::manifest::Kind;
 use crate::status::ObjectStatus;
 
 /// The kinds that have a status, in the order the table lists them.
-const WITH_STATUS: [Kind; 4] = [
+pub const WITH_STATUS: [Kind; 4] = [
     Kind::ReleaseTrain,
     Kind::ApplicationRelease,
     Kind::Turnover,

@@ -57,11 +57,11 @@ pub fn run(global: &Global, args: &StatusArgs) -> anyhow::Result<ExitCode> {
 
 /// A kind that has a status, by name; otherwise why not, with the kinds there are.
 fn kind_with_status(name: &str) -> Result<Kind, String> {
-    const WITH_STATUS: [&str; 4] = ["ReleaseTrain", "ApplicationRelease", "Turnover", "Release"];
-    if WITH_STATUS.contains(&name) {
-        return name.parse().map_err(|_| format!("unknown kind `{name}`"));
+    let names: Vec<&str> = dashboard::WITH_STATUS.iter().map(|k| k.as_str()).collect();
+    if let Some(kind) = dashboard::WITH_STATUS.iter().find(|k| k.as_str() == name) {
+        return Ok(*kind);
     }
-    let hint = railyard::suggest::did_you_mean(name, WITH_STATUS.iter().copied())
-        .unwrap_or_else(|| format!("the kinds with a status are {}", WITH_STATUS.join(", ")));
+    let hint = railyard::suggest::did_you_mean(name, names.iter().copied())
+        .unwrap_or_else(|| format!("the kinds with a status are {}", names.join(", ")));
     Err(format!("`{name}` is not a kind with a status; {hint}"))
 }
