@@ -243,16 +243,7 @@ fn waiting_for(
     member: &str,
 ) -> Vec<(Kind, String, Vec<String>)> {
     let outcome = crate::pipeline::reconcile(
-        crate::pipeline::Inputs {
-            loaded: crate::pipeline::Manifests::Owned(loaded),
-            own_files,
-            facts,
-            now,
-            recorded: None,
-            delivered: None,
-            render_new: false,
-            started: std::time::Instant::now(),
-        },
+        crate::pipeline::Inputs::looking(loaded, own_files, facts, now),
         None,
     );
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);

@@ -85,6 +85,28 @@ pub struct Inputs<'a> {
     pub started: std::time::Instant,
 }
 
+impl<'a> Inputs<'a> {
+    /// The inputs of a reconcile that only looks (a dry-run, `status`): the caller's own
+    /// manifests, nothing recorded or delivered, new status files named but not rendered.
+    pub fn looking(
+        loaded: &'a mut Loaded,
+        own_files: &'a OwnFiles,
+        facts: &'a Facts,
+        now: jiff::Timestamp,
+    ) -> Inputs<'a> {
+        Inputs {
+            loaded: Manifests::Owned(loaded),
+            own_files,
+            facts,
+            now,
+            recorded: None,
+            delivered: None,
+            render_new: false,
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
 /// What a reconcile decided.
 pub struct Outcome {
     pub plans: Vec<Arc<ObjectPlan>>,

@@ -115,16 +115,7 @@ pub fn plan_loaded(
     cache: Option<&mut crate::pipeline::Incremental>,
 ) -> Plan {
     let outcome = crate::pipeline::reconcile(
-        crate::pipeline::Inputs {
-            loaded: crate::pipeline::Manifests::Owned(loaded),
-            own_files,
-            facts,
-            now,
-            recorded: None,
-            delivered: None,
-            render_new: false,
-            started: std::time::Instant::now(),
-        },
+        crate::pipeline::Inputs::looking(loaded, own_files, facts, now),
         cache,
     );
     let changes = outcome

@@ -44,6 +44,13 @@ fn status(dir: &Path, args: &[&str]) -> (String, i32) {
     (stable, output.status.code().unwrap_or(-1))
 }
 
+/// Asserts that `output` is a refusal: exit 2, and `why` on stderr.
+fn refused(output: &std::process::Output, why: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(why), "{stderr}");
+}
+
 #[test]
 fn the_table_shows_every_object_s_committed_phase_and_what_blocks_it() {
     let repo = reconciled_sample();
@@ -137,40 +144,27 @@ fn a_status_file_edited_by_hand_is_not_shown_as_status() {
 #[test]
 fn bad_input_exits_2_with_the_reason() {
     let repo = reconciled_sample();
-    let output = railyard()
-        .args(["status", "--kind", "turnover", "--repo"])
-        .arg(repo.path())
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("did you mean `Turnover`"), "{stderr}");
-    let output = railyard()
-        .args(["status", "--kind", "Team", "--repo"])
-        .arg(repo.path())
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let plain = tempfile::tempdir().expect("a folder");
-    let output = railyard()
-        .args(["status", "--repo"])
-        .arg(plain.path())
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("not inside a git repository"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let run = |args: &[&str], dir: &Path| {
+        railyard()
+            .arg("status")
+            .args(args)
+            .arg("--repo")
+            .arg(dir)
+            .output()
+            .expect("runs")
+    };
+    refused(
+        &run(&["--kind", "turnover"], repo.path()),
+        "did you mean `Turnover`",
     );
+    refused(
+        &run(&["--kind", "Team"], repo.path()),
+        "`Team` is not a kind with a status",
+    );
+    let plain = tempfile::tempdir().expect("a folder");
+    refused(&run(&[], plain.path()), "not inside a git repository");
     let empty = git_repo();
-    let output = railyard()
-        .args(["status", "--repo"])
-        .arg(empty.path())
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no commits"));
+    refused(&run(&[], empty.path()), "no commits");
 }
 
 /// `railyard status --waiting-for WHO` on `dir`, with no git identity from outside the
@@ -252,27 +246,18 @@ fn waiting_for_shows_a_member_s_approvals_and_manual_tasks() {
 #[test]
 fn waiting_for_refuses_what_names_no_member() {
     let repo = reconciled_sample();
-    let nobody = waiting_for(repo.path(), "me");
-    assert_eq!(nobody.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&nobody.stderr).contains("git has no identity here"),
-        "{}",
-        String::from_utf8_lossy(&nobody.stderr)
-    );
+    refused(&waiting_for(repo.path(), "me"), "git has no identity here");
     git(
         repo.path(),
         &["config", "user.email", "stranger@example.com"],
         "ann",
         NOW,
     );
-    let stranger = waiting_for(repo.path(), "me");
-    assert_eq!(stranger.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&stranger.stderr).contains("`stranger@example.com` is no member's")
+    refused(
+        &waiting_for(repo.path(), "me"),
+        "`stranger@example.com` is no member's",
     );
-    let typo = waiting_for(repo.path(), "evee");
-    assert_eq!(typo.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `eve`"));
+    refused(&waiting_for(repo.path(), "evee"), "did you mean `eve`");
 }
 
 #[test]
