@@ -217,6 +217,24 @@ impl<'a> Catalog<'a> {
         self.emails.get(&email.to_lowercase()).copied()
     }
 
+    /// Every member that lists `email` (a repository that validates has at most one: two
+    /// members sharing an email is a `duplicate-id` error), sorted.
+    pub fn members_with_email(&self, email: &str) -> Vec<&'a str> {
+        let mut found: Vec<&'a str> = self
+            .all::<TeamSpec>()
+            .flat_map(|team| team.manifest.spec.members.iter())
+            .filter(|m| {
+                m.emails
+                    .iter()
+                    .any(|e| crate::trust::facts::same_email(e, email))
+            })
+            .map(|m| m.id.as_str())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// True when `member` belongs to `team`.
     pub fn in_team(&self, member: &str, team: &str) -> bool {
         self.teams_of(member).contains(&team)

@@ -32,6 +32,20 @@ pub enum Error {
     #[error("{0}")]
     NotAMember(String),
     #[error(
+        "{path} is not inside a git repository: `railyard {command}` takes who you are from git and writes a record to commit"
+    )]
+    RecordNeedsGit { command: &'static str, path: String },
+    #[error(
+        "the repository does not validate ({errors} error{s}; `railyard validate` shows them): fix them first, nothing was written",
+        s = if *errors == 1 { "" } else { "s" }
+    )]
+    DoesNotValidate { errors: usize },
+    /// What a person asked for, refused before anything was written: the reason.
+    #[error("{0}")]
+    Refused(String),
+    #[error("{written} is written, but committing it failed: {why}")]
+    CommitFailed { written: String, why: String },
+    #[error(
         "railyard runs tasks only on the configured branch `{configured}`, and {found}: switch to `{configured}` first, or leave out `--execute`"
     )]
     WrongBranch { configured: String, found: String },

@@ -229,15 +229,24 @@ impl GitRepo {
         self.repo.path()
     }
 
-    /// The person running railyard, as git names them: `user.email` from the repository's,
-    /// the user's or the system's git config, else `$EMAIL`; `None` when neither is set.
+    /// The person running railyard, as git names the author of their next commit:
+    /// `$GIT_AUTHOR_EMAIL`, else `author.email` or `user.email` from the repository's, the
+    /// user's or the system's git config, else `$EMAIL`; `None` when none is set.
     pub fn user_email(&self) -> Result<Option<String>, GitError> {
-        let from_config = match self.repo.config()?.get_string("user.email") {
-            Ok(email) => Some(email),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
-            Err(e) => return Err(e.into()),
+        let config = self.repo.config()?;
+        let setting = |key: &str| match config.get_string(key) {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
         };
-        Ok(from_config
+        let found = match std::env::var("GIT_AUTHOR_EMAIL").ok() {
+            Some(email) => Some(email),
+            None => match setting("author.email")? {
+                Some(email) => Some(email),
+                None => setting("user.email")?,
+            },
+        };
+        Ok(found
             .or_else(|| std::env::var("EMAIL").ok())
             .map(|e| e.trim().to_string())
             .filter(|e| !e.is_empty()))

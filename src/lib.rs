@@ -48,6 +48,7 @@ pub mod plan;
 pub mod promote;
 pub mod reclaim;
 pub mod reconcile;
+pub mod records;
 pub mod review;
 pub mod schema;
 pub mod schemas;

@@ -39,19 +39,51 @@ fn worktree_plan(
     cache: Option<&mut crate::pipeline::Incremental>,
 ) -> Result<(load::Loaded, Plan), Error> {
     let mut cache = cache;
-    let mut loaded = load::read_worktree(root, cache.as_deref_mut().map(|c| &mut c.tree.parse))?;
-    let own = read_own_files(root, &loaded.settings);
-    let facts = worktree_facts(root)?;
+    let mut tree = Worktree::read_with(root, cache.as_deref_mut().map(|c| &mut c.tree.parse))?;
     let plan = plan_loaded(
-        &mut loaded,
-        &own,
-        &facts,
+        &mut tree.loaded,
+        &tree.own,
+        &tree.facts,
         now,
         "working-tree".to_string(),
         cache,
     );
-    crate::reclaim::at_end(own);
-    Ok((loaded, plan))
+    crate::reclaim::at_end(tree.own);
+    Ok((tree.loaded, plan))
+}
+
+/// The working tree as a plan reads it: its manifests, railyard's own files in it, and what
+/// git says of its history (nothing, verified or not, for a plain folder).
+pub struct Worktree {
+    pub loaded: load::Loaded,
+    pub own: crate::git::OwnFiles,
+    pub facts: Facts,
+}
+
+impl Worktree {
+    /// Reads the working tree at `root`.
+    pub fn read(root: &Path) -> Result<Worktree, Error> {
+        Worktree::read_with(root, None)
+    }
+
+    fn read_with(root: &Path, parse: Option<&mut load::ParseCache>) -> Result<Worktree, Error> {
+        let loaded = load::read_worktree(root, parse)?;
+        let own = read_own_files(root, &loaded.settings);
+        let facts = worktree_facts(root)?;
+        Ok(Worktree { loaded, own, facts })
+    }
+
+    /// Its plan at `now`, as `reconcile --dry-run` shows it.
+    pub fn plan(&mut self, now: jiff::Timestamp) -> Plan {
+        plan_loaded(
+            &mut self.loaded,
+            &self.own,
+            &self.facts,
+            now,
+            "working-tree".to_string(),
+            None,
+        )
+    }
 }
 
 /// Facts from the git repository that holds `root`; none (unverified) for a plain folder.

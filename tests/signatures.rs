@@ -753,3 +753,66 @@ fn railyards_own_files_are_known_by_the_configured_status_dir_and_summary() {
         dry_run()
     );
 }
+
+/// `railyard approve ReleaseTrain/q4 --gate train --commit` as marco in `dir`.
+fn approve_as_marco(dir: &Path) -> std::process::Output {
+    railyard()
+        .args(["approve", "ReleaseTrain/q4", "--gate", "train", "--commit"])
+        .args(["--now", NOW, "--repo"])
+        .arg(dir)
+        .env("GIT_AUTHOR_NAME", MARCO.0)
+        .env("GIT_AUTHOR_EMAIL", MARCO.1)
+        .env("GIT_COMMITTER_NAME", MARCO.0)
+        .env("GIT_COMMITTER_EMAIL", MARCO.1)
+        .env("GIT_COMMITTER_DATE", NOW)
+        .output()
+        .expect("railyard runs")
+}
+
+#[test]
+fn railyard_approve_commits_as_git_is_set_to_sign_and_says_whether_it_counts() {
+    let keys = keys();
+    let marco = vec![keys.public("marco")];
+    // git set to sign with marco's key: the approval counts under `require`.
+    let repo = repo_with(&keys, REQUIRE, &marco);
+    let private = keys.private("marco").display().to_string();
+    for (key, value) in [
+        ("commit.gpgsign", "true"),
+        ("gpg.format", "ssh"),
+        ("user.signingkey", private.as_str()),
+    ] {
+        git_as(repo.path(), &["config", key, value], MARCO, NOW, None);
+    }
+    let out = approve_as_marco(repo.path());
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("after this commit, ReleaseTrain/q4 moves scoping → construction"),
+        "{said}"
+    );
+    let head = git_as(
+        repo.path(),
+        &["cat-file", "commit", "HEAD"],
+        MARCO,
+        NOW,
+        None,
+    );
+    assert!(String::from_utf8_lossy(&head.stdout).contains("-----BEGIN SSH SIGNATURE-----"));
+    assert_eq!(train(repo.path()).0, "construction");
+
+    // Not set to sign: committed, and the plan says why it does not count.
+    let repo = repo_with(&keys, REQUIRE, &marco);
+    let out = approve_as_marco(repo.path());
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        said.contains("after this commit, ReleaseTrain/q4 stays in `scoping`"),
+        "{said}"
+    );
+    assert!(said.contains("is not signed"), "{said}");
+}

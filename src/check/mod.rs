@@ -2,7 +2,7 @@
 //! dependency graphs, workflows, schedules, reservations and the promotion path. Each check
 //! reports every problem it finds as a located diagnostic with a code of its own.
 
-mod records;
+pub(crate) mod records;
 mod references;
 mod schedule;
 mod task_graph;

@@ -34,9 +34,31 @@ struct Decidable<'c> {
 
 /// A subject's gates (every gate its workflow asks approvals for, and a train's own), and,
 /// for a train, its exit criteria (`None` for other kinds: they have none).
-struct Decisions {
-    gates: Vec<String>,
-    criteria: Option<Vec<String>>,
+pub(crate) struct Decisions {
+    pub(crate) gates: Vec<String>,
+    pub(crate) criteria: Option<Vec<String>>,
+}
+
+/// What an approval of `kind/name` may decide (`railyard approve` checks it before writing).
+pub(crate) fn decisions(c: &Catalog<'_>, kind: WorkflowKind, name: &str) -> Decisions {
+    let train = (kind == WorkflowKind::ReleaseTrain)
+        .then(|| c.get::<ReleaseTrainSpec>(name))
+        .flatten()
+        .map(|t| c.train_spec(t.manifest));
+    let criteria = train.as_ref().map(|t| {
+        t.gates
+            .as_ref()
+            .map(|g| {
+                g.iter()
+                    .flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    Decisions {
+        gates: approval_gates(c, kind, train.as_ref()),
+        criteria,
+    }
 }
 
 impl<'c> Decidable<'c> {
@@ -49,26 +71,9 @@ impl<'c> Decidable<'c> {
                 ""
             },
         );
-        self.subjects.entry(key).or_insert_with(|| {
-            let train = (kind == WorkflowKind::ReleaseTrain)
-                .then(|| c.get::<ReleaseTrainSpec>(name))
-                .flatten()
-                .map(|t| c.train_spec(t.manifest));
-            let criteria = train.as_ref().map(|t| {
-                t.gates
-                    .as_ref()
-                    .map(|g| {
-                        g.iter()
-                            .flat_map(|(_, gate)| gate.criteria.iter().map(|c| c.id.to_string()))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            });
-            Decisions {
-                gates: approval_gates(c, kind, train.as_ref()),
-                criteria,
-            }
-        })
+        self.subjects
+            .entry(key)
+            .or_insert_with(|| decisions(c, kind, name))
     }
 }
 

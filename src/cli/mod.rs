@@ -6,6 +6,7 @@ mod execute;
 mod init;
 mod promote;
 mod reconcile;
+mod records;
 mod schema;
 mod status;
 mod validate;
@@ -137,6 +138,12 @@ pub enum Command {
     /// when, and what blocks it (what STATUS.md shows), filtered by `--kind`, `--blocked`,
     /// `--overdue`.
     Status(status::StatusArgs),
+    /// Approve (or `--reject`) a gate or an exit criterion as you (your git email's member):
+    /// checked as the engine counts it, written under `approvals/`, committed with `--commit`.
+    Approve(records::ApproveArgs),
+    /// Report how a manual task waiting for you went: checked, written under `reports/` for
+    /// the current attempt, committed with `--commit`.
+    Report(records::ReportArgs),
     /// Print the completion script for a shell (`bash`, `zsh`, `fish`, `elvish`,
     /// `powershell`), e.g. `railyard completions bash > ~/.local/share/bash-completion/completions/railyard`.
     Completions(completions::CompletionsArgs),
@@ -163,6 +170,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Init => init::init(&cli.global),
         Command::Codeowners(args) => codeowners::codeowners(&cli.global, args),
         Command::Status(args) => status::run(&cli.global, args),
+        Command::Approve(args) => records::approve(&cli.global, args),
+        Command::Report(args) => records::report(&cli.global, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }

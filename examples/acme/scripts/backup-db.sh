@@ -1,0 +1,4 @@
+#!/bin/sh
+# A stand-in for the real backup-db step, so that `railyard reconcile --execute` (and
+# `railyard tour`) can run the sample's automated tasks: it says what it would do.
+echo "backup-db: $*"
