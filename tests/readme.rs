@@ -35,9 +35,6 @@ fn readme_lists_every_diagnostic_code() {
 fn readme_starts_with_the_two_commands() {
     let text = readme();
     let head: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
-    assert!(
-        head.contains("cargo run --release -- reconcile --dry-run --repo examples/acme"),
-        "{head}"
-    );
+    assert!(head.contains("examples/tour.sh"), "{head}");
     assert!(head.contains("cargo test"), "{head}");
 }

@@ -642,3 +642,37 @@ fn report_refuses_a_turnover_whose_tasks_do_not_run_yet() {
     );
     refused(&out, 1, "where it runs no tasks", repo.path());
 }
+
+#[test]
+fn a_commit_that_fails_leaves_the_record_written_and_the_index_as_it_was() {
+    let repo = sample();
+    let dir = repo.path();
+    let hook = dir.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho 'no commits today' >&2\nexit 1\n").expect("a hook");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let out = as_person(
+        dir,
+        Some(MARCO),
+        SCOPING,
+        &[
+            "approve",
+            "ReleaseTrain/2026-12",
+            "--gate",
+            "train",
+            "--commit",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(
+        said.contains("approvals/ReleaseTrain/2026-12/train-marco.yaml is written, but committing it failed: no commits today"),
+        "{said}"
+    );
+    assert_eq!(
+        uncommitted(dir),
+        "?? approvals/ReleaseTrain/2026-12/train-marco.yaml\n"
+    );
+}
