@@ -31,6 +31,7 @@ pub mod dashboard;
 pub mod deliver;
 pub mod diagnostics;
 pub mod diagram;
+pub mod drafts;
 pub mod engine;
 pub mod error;
 pub mod escape;

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{copy_tree, git_repo, railyard, root, stdout};
+use common::{copy_tree, git_as, git_repo, railyard, root, stdout};
 
 /// The sample's people: (name, email).
 const RITA: (&str, &str) = ("Rita Alvarez", "rita.alvarez@acme.example");
@@ -30,29 +30,6 @@ fn sample() -> tempfile::TempDir {
         "2026-11-01T10:00:00Z",
     );
     repo
-}
-
-/// git in `dir` as `who` at `date`, hermetic.
-fn git_as(dir: &Path, args: &[&str], who: (&str, &str), date: &str) -> std::process::Output {
-    let output = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", who.0)
-        .env("GIT_AUTHOR_EMAIL", who.1)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_NAME", who.0)
-        .env("GIT_COMMITTER_EMAIL", who.1)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
 }
 
 /// `railyard ARGS --now NOW` in `dir` as `who` (their git identity, with commit dates fixed

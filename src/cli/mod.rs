@@ -4,6 +4,7 @@ mod codeowners;
 mod completions;
 mod execute;
 mod init;
+mod new;
 mod promote;
 mod reconcile;
 mod records;
@@ -138,6 +139,9 @@ pub enum Command {
     /// when, and what blocks it (what STATUS.md shows), filtered by `--kind`, `--blocked`,
     /// `--overdue`.
     Status(status::StatusArgs),
+    /// Write a new train, application release, turnover or ITIL release, filled from the
+    /// repository (template, environments, teams, the tasks of the turnover it follows).
+    New(new::NewArgs),
     /// Approve (or `--reject`) a gate or an exit criterion as you (your git email's member):
     /// checked as the engine counts it, written under `approvals/`, committed with `--commit`.
     Approve(records::ApproveArgs),
@@ -170,6 +174,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Init => init::init(&cli.global),
         Command::Codeowners(args) => codeowners::codeowners(&cli.global, args),
         Command::Status(args) => status::run(&cli.global, args),
+        Command::New(args) => new::run(&cli.global, args),
         Command::Approve(args) => records::approve(&cli.global, args),
         Command::Report(args) => records::report(&cli.global, args),
         Command::Completions(args) => completions::completions(args),

@@ -95,15 +95,7 @@ impl Desk {
             let (catalog, _) = Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
             member_with_email(&catalog, &email)?
         };
-        let plan = tree.plan(now);
-        let errors = plan
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        if errors > 0 {
-            return Err(Error::DoesNotValidate { errors });
-        }
+        let plan = validated_plan(&mut tree, now)?;
         Ok(Desk {
             root: root.to_path_buf(),
             tree,
@@ -167,29 +159,9 @@ impl Desk {
         unreachable!("some suffix is free")
     }
 
-    /// The modeline that points editors at `kind`'s schema, from the record's folder: the
-    /// nearest `schemas/<Kind>.json` in the release repository or a folder above it inside
-    /// the git work tree, else `schemas/` at the release repository's top (where `railyard
-    /// schema --out schemas` writes them).
+    /// The modeline of a record of `kind` at `path` ([`modeline`]).
     pub fn modeline(&self, kind: Kind, path: &str) -> String {
-        let file = crate::schema::file_name(kind);
-        let depth = path.matches('/').count();
-        let mut up = 0;
-        let mut folder = self.root.clone();
-        let found = loop {
-            if folder.join("schemas").join(&file).is_file() {
-                break Some(up);
-            }
-            if folder.join(".git").exists() || !folder.pop() {
-                break None;
-            }
-            up += 1;
-        };
-        let up = depth + found.unwrap_or(0);
-        format!(
-            "# yaml-language-server: $schema={}schemas/{file}\n",
-            "../".repeat(up)
-        )
+        modeline(&self.root, kind, path)
     }
 
     /// Writes `draft` as a new file (never over one), and with `commit` commits it alone;
@@ -214,11 +186,7 @@ impl Desk {
             .insert(draft.path.clone(), by_them.clone());
         after.facts.changed.insert(draft.path.clone(), by_them);
         let mut plan = after.plan(self.now);
-        if let Some(problem) = plan
-            .diagnostics
-            .iter()
-            .find(|d| d.severity == Severity::Error && d.file == draft.path)
-        {
+        if let Some(problem) = first_error_in(&plan, &draft.path) {
             let _ = std::fs::remove_file(self.root.join(&draft.path));
             return Err(Error::Internal(format!(
                 "the record railyard drafted does not validate ({}), so it was not kept",
@@ -317,6 +285,55 @@ impl Effect {
     }
 }
 
+/// The modeline that points editors at `kind`'s schema from a new file at `path` of the
+/// release repository at `root`: the nearest `schemas/<Kind>.json` in the release
+/// repository or a folder above it inside the git work tree, else `schemas/` at the release
+/// repository's top (where `railyard schema --out schemas` writes them).
+pub(crate) fn modeline(root: &Path, kind: Kind, path: &str) -> String {
+    let file = crate::schema::file_name(kind);
+    let depth = path.matches('/').count();
+    let mut up = 0;
+    let mut folder = root.to_path_buf();
+    let found = loop {
+        if folder.join("schemas").join(&file).is_file() {
+            break Some(up);
+        }
+        if folder.join(".git").exists() || !folder.pop() {
+            break None;
+        }
+        up += 1;
+    };
+    format!(
+        "# yaml-language-server: $schema={}schemas/{file}\n",
+        "../".repeat(depth + found.unwrap_or(0))
+    )
+}
+
+/// The plan of `tree` at `now`, when the repository validates; otherwise how many errors
+/// it has (a command that writes a file writes nothing then).
+pub(crate) fn validated_plan(tree: &mut Worktree, now: jiff::Timestamp) -> Result<Plan, Error> {
+    let plan = tree.plan(now);
+    let errors = plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    match errors {
+        0 => Ok(plan),
+        errors => Err(Error::DoesNotValidate { errors }),
+    }
+}
+
+/// The first error `plan` finds in the file at `path` (one railyard has just drafted).
+pub(crate) fn first_error_in<'p>(
+    plan: &'p Plan,
+    path: &str,
+) -> Option<&'p crate::diagnostics::Diagnostic> {
+    plan.diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error && d.file == path)
+}
+
 /// The one member whose Team lists `email`.
 fn member_with_email(catalog: &Catalog<'_>, email: &str) -> Result<String, Error> {
     match catalog.members_with_email(email).as_slice() {
@@ -354,7 +371,7 @@ fn record_name(text: &str) -> String {
 
 /// Writes `text` to the new file `root/path` (folders made as needed); an existing file is
 /// refused, and a failed write leaves no file behind.
-fn write_new(root: &Path, path: &str, text: &str) -> Result<(), Error> {
+pub(crate) fn write_new(root: &Path, path: &str, text: &str) -> Result<(), Error> {
     use std::io::Write;
     let full = root.join(path);
     let io = |e: std::io::Error| {

@@ -70,18 +70,24 @@ pub fn codes(dir: &Path) -> (Vec<String>, i32) {
     (codes, output.status.code().unwrap_or(-1))
 }
 
-/// A hermetic git command in `dir`: no user or system config, fixed identity and dates.
+/// A hermetic git command in `dir`: no user or system config, fixed identity
+/// (`author@example.com`) and dates.
 pub fn git(dir: &Path, args: &[&str], author: &str, date: &str) -> std::process::Output {
+    git_as(dir, args, (author, &format!("{author}@example.com")), date)
+}
+
+/// A hermetic git command in `dir` as `who` (name, email) at `date`.
+pub fn git_as(dir: &Path, args: &[&str], who: (&str, &str), date: &str) -> std::process::Output {
     let output = std::process::Command::new("git")
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", author)
-        .env("GIT_AUTHOR_EMAIL", format!("{author}@example.com"))
+        .env("GIT_AUTHOR_NAME", who.0)
+        .env("GIT_AUTHOR_EMAIL", who.1)
         .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_NAME", author)
-        .env("GIT_COMMITTER_EMAIL", format!("{author}@example.com"))
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
         .env("GIT_COMMITTER_DATE", date)
         .output()
         .expect("git runs");
