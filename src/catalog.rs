@@ -220,14 +220,12 @@ impl<'a> Catalog<'a> {
     /// Every member that lists `email` (a repository that validates has at most one: two
     /// members sharing an email is a `duplicate-id` error), sorted.
     pub fn members_with_email(&self, email: &str) -> Vec<&'a str> {
+        // Compared as the email index compares them: lowercased.
+        let email = email.to_lowercase();
         let mut found: Vec<&'a str> = self
             .all::<TeamSpec>()
             .flat_map(|team| team.manifest.spec.members.iter())
-            .filter(|m| {
-                m.emails
-                    .iter()
-                    .any(|e| crate::trust::facts::same_email(e, email))
-            })
+            .filter(|m| m.emails.iter().any(|e| e.to_lowercase() == email))
             .map(|m| m.id.as_str())
             .collect();
         found.sort_unstable();

@@ -27,28 +27,7 @@ pub(super) fn draft(context: &Context<'_>, options: &TrainOptions) -> Result<Dra
     let name = named(options.name.as_deref(), "train")?;
     let mut filled = Vec::new();
     let mut spec = Map::new();
-    let template = match &options.template {
-        Some(template) => Some(existing(
-            catalog,
-            Kind::TrainTemplate,
-            template,
-            "--template",
-        )?),
-        None => match catalog.names(Kind::TrainTemplate).as_slice() {
-            [only] => {
-                filled.push(format!("template `{only}` (the repository's only one)"));
-                Some(only.to_string())
-            }
-            [] => None,
-            many => {
-                return Err(Error::Refused(format!(
-                    "the repository has {} train templates ({}): choose one with --template",
-                    many.len(),
-                    many.join(", ")
-                )));
-            }
-        },
-    };
+    let template = template(context, options, &mut filled)?;
     let template_spec = template
         .as_deref()
         .and_then(|t| catalog.get::<TrainTemplateSpec>(t))
@@ -89,24 +68,8 @@ pub(super) fn draft(context: &Context<'_>, options: &TrainOptions) -> Result<Dra
         }
     };
     spec.insert("manager".into(), json!(manager));
-    match (options.start, options.end) {
-        (Some(start), Some(end)) if end < start => {
-            return Err(Error::Refused(format!(
-                "--end {end} is before --start {start}"
-            )));
-        }
-        (Some(start), Some(end)) => {
-            spec.insert(
-                "schedule".into(),
-                json!({"start": start.to_string(), "end": end.to_string()}),
-            );
-        }
-        (None, None) => {}
-        _ => {
-            return Err(Error::Refused(
-                "a schedule has both --start and --end".into(),
-            ));
-        }
+    if let Some(schedule) = schedule(options)? {
+        spec.insert("schedule".into(), schedule);
     }
     if template_spec
         .as_ref()
@@ -134,6 +97,47 @@ pub(super) fn draft(context: &Context<'_>, options: &TrainOptions) -> Result<Dra
         filled,
         header: "Written by `railyard new train`: review it and commit it.".into(),
     })
+}
+
+/// The template: `--template`, else the repository's only one (several: the person
+/// chooses).
+fn template(
+    context: &Context<'_>,
+    options: &TrainOptions,
+    filled: &mut Vec<String>,
+) -> Result<Option<String>, Error> {
+    let catalog = context.catalog;
+    if let Some(template) = &options.template {
+        return existing(catalog, Kind::TrainTemplate, template, "--template").map(Some);
+    }
+    match catalog.names(Kind::TrainTemplate).as_slice() {
+        [only] => {
+            filled.push(format!("template `{only}` (the repository's only one)"));
+            Ok(Some(only.to_string()))
+        }
+        [] => Ok(None),
+        many => Err(Error::Refused(format!(
+            "the repository has {} train templates ({}): choose one with --template",
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
+/// `schedule: {start, end}` from `--start` and `--end`, which come together and in order.
+fn schedule(options: &TrainOptions) -> Result<Option<Value>, Error> {
+    match (options.start, options.end) {
+        (Some(start), Some(end)) if end < start => Err(Error::Refused(format!(
+            "--end {end} is before --start {start}"
+        ))),
+        (Some(start), Some(end)) => Ok(Some(
+            json!({"start": start.to_string(), "end": end.to_string()}),
+        )),
+        (None, None) => Ok(None),
+        _ => Err(Error::Refused(
+            "a schedule has both --start and --end".into(),
+        )),
+    }
 }
 
 /// Every environment, in promotion order: each path from an environment nothing promotes
