@@ -602,6 +602,47 @@ fn report_writes_the_owner_s_report_for_the_current_attempt() {
 }
 
 #[test]
+fn report_needs_an_identity_that_names_a_member_and_prints_json() {
+    let repo = deploying();
+    let dir = repo.path();
+    let args = [
+        "report",
+        "Turnover/2026-12-test",
+        "--task",
+        "smoke-test",
+        "--outcome",
+        "failed",
+    ];
+    let at = "2026-11-24T20:30:00Z";
+    refused(
+        &as_person(dir, None, at, &args),
+        2,
+        "git has no identity here",
+        dir,
+    );
+    refused(
+        &as_person(dir, Some(("Stranger", "x@example.com")), at, &args),
+        2,
+        "your git email `x@example.com` is no member's",
+        dir,
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let out = as_person(dir, Some(DORA), at, &json_args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        json["path"],
+        "reports/Turnover/2026-12-test/smoke-test-1-dora.yaml"
+    );
+    assert_eq!(json["subject"], "Turnover/2026-12-test");
+    assert_eq!(json["phase"], "deploying");
+    // A failed task fails the turnover once the report is committed.
+    assert_eq!(json["moves"], serde_json::json!(["failed"]));
+    assert!(json.get("commit").is_none());
+}
+
+#[test]
 fn report_refuses_a_turnover_whose_tasks_do_not_run_yet() {
     let repo = sample();
     let out = as_person(

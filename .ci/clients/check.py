@@ -348,7 +348,8 @@ def run_scripts(path):
 
 
 def check_shellcheck():
-    """Every `run:` script of action.yml and the example workflow, through shellcheck."""
+    """Every `run:` script of action.yml and the example workflow, and the project's shell
+    scripts, through shellcheck."""
     problems = []
     shellcheck = shutil.which("shellcheck", path=str(Path(sys.executable).parent)) or shutil.which("shellcheck")
     if shellcheck is None:
@@ -360,6 +361,13 @@ def check_shellcheck():
             print(f"{status:8}{path.name}: {name}")
             if run.returncode != 0:
                 problems.append(f"{path.name} step {name!r}:\n{run.stdout}")
+    # The project's own scripts: the tour and the sample's stand-in deployment scripts.
+    for path in sorted([ROOT / "examples" / "tour.sh", *(ROOT / "examples" / "acme" / "scripts").glob("*.sh")]):
+        run = subprocess.run([shellcheck, str(path)], capture_output=True, text=True)
+        status = "ok" if run.returncode == 0 else "refused"
+        print(f"{status:8}{path.relative_to(ROOT)}")
+        if run.returncode != 0:
+            problems.append(f"{path.relative_to(ROOT)}:\n{run.stdout}")
     broken = subprocess.run([shellcheck, "-s", "bash", "-"], input='cd "$X"\nmake\n', capture_output=True, text=True)
     if "SC2164" not in broken.stdout:
         problems.append("shellcheck did not report SC2164 on `cd` without `|| exit`")
