@@ -59,6 +59,7 @@ pub mod status_files;
 pub mod suggest;
 pub mod summary;
 pub mod tasks;
+pub mod time;
 pub mod trust;
 pub mod validate;
 pub mod watch;

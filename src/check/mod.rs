@@ -6,6 +6,7 @@ pub(crate) mod records;
 mod references;
 mod schedule;
 mod task_graph;
+mod times;
 mod workflows;
 
 use std::collections::BTreeMap;
@@ -45,7 +46,8 @@ pub fn run_with(catalog: &Catalog<'_>, memo: Option<&mut ChecksMemo>) -> Vec<Dia
         || rayon::join(|| each(workflows::check), || each(schedule::check)),
     );
     let keys = each(crate::trust::check_keys);
-    [references, task_graph, workflows, schedule, keys].concat()
+    let times = each(times::check);
+    [references, task_graph, workflows, schedule, times, keys].concat()
 }
 
 /// "unknown environment `prod`", located at `pointer`, with a "did you mean".

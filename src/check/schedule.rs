@@ -48,8 +48,8 @@ fn date_order(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
         for (i, freeze) in env.manifest.spec.freezes.iter().enumerate() {
             range(
                 &env,
-                Some(freeze.from),
-                Some(freeze.to),
+                freeze.from,
+                freeze.to,
                 &format!("/spec/freezes/{i}/to"),
                 "the freeze",
                 out,

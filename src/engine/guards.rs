@@ -330,21 +330,29 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
         .as_ref()
         .is_some_and(|t| t.train_type == Some(TrainType::Emergency));
     let mut open = true;
-    for freeze in &environment.manifest.spec.freezes {
-        if repository.passed(freeze.from.start(), ctx.timer)
-            && !repository.passed(freeze.to.end(), ctx.timer)
-        {
-            if emergency && freeze.allow_emergency {
-                continue;
-            }
+    if let Some(openings) = repository.openings(environment.name()) {
+        if let Some(changes) = openings.changes {
+            ctx.timer.note(repository.now(), changes);
+        }
+        let closed = match emergency {
+            true => &openings.emergency,
+            false => &openings.normal,
+        };
+        if let Some(closed) = closed {
             open = false;
-            verdict.missing.push(format!(
-                "environment `{}` is frozen from {} to {}: {}",
-                environment.name(),
-                freeze.from,
-                freeze.to,
-                freeze.reason
-            ));
+            for reason in &closed.reasons {
+                verdict
+                    .missing
+                    .push(format!("environment `{}` {reason}", environment.name()));
+            }
+            verdict.missing.push(match closed.next {
+                Some(next) => format!("the next allowed start is {next}"),
+                None => format!(
+                    "no start is allowed on `{}` in the next {} days",
+                    environment.name(),
+                    crate::time::openings::HORIZON_DAYS
+                ),
+            });
         }
     }
     if let (Some(train), Some(spec)) = (train.as_deref(), train_spec.as_ref()) {

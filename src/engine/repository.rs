@@ -93,6 +93,9 @@ pub struct Repository<'a> {
     reports: crate::catalog::BySubject<'a, TaskReportSpec>,
     /// The runs `reconcile --execute` recorded, by subject (`Kind/name`) and task id.
     pub runs: BTreeMap<String, BTreeMap<String, TaskRun>>,
+    /// Each environment's freezes and windows at the clock, worked out on first use (every
+    /// turnover on an environment asks the same question).
+    openings: std::sync::OnceLock<BTreeMap<String, crate::time::openings::AtInstant>>,
 }
 
 /// The value of a field: absent, or every value found along the path (a path through a list
@@ -163,7 +166,28 @@ impl<'a> Repository<'a> {
             approvals,
             reports,
             runs: BTreeMap::new(),
+            openings: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Environment `name`'s freezes and windows at the clock: whether a deployment may start
+    /// now (for a normal and an emergency train), when it may, and when that changes.
+    pub fn openings(&self, name: &str) -> Option<&crate::time::openings::AtInstant> {
+        self.openings
+            .get_or_init(|| {
+                self.catalog
+                    .all::<EnvironmentSpec>()
+                    .filter_map(|e| {
+                        let openings = crate::time::openings::Openings::of(
+                            self.catalog.settings,
+                            &e.manifest.spec,
+                        );
+                        (!openings.is_empty())
+                            .then(|| (e.name().to_string(), openings.at(self.now)))
+                    })
+                    .collect()
+            })
+            .get(name)
     }
 
     /// The clock, for stamping transitions and conditions (not for comparing: see

@@ -28,6 +28,8 @@ pub struct Settings {
     pub notify: Vec<crate::manifest::NotifySink>,
     /// `Config.trust`: what proves a commit's author.
     pub trust: crate::manifest::Trust,
+    /// `Config.spec.timezone`, as written (checked by the checks, resolved by [`crate::time`]).
+    pub timezone: Option<String>,
 }
 
 impl Default for Settings {
@@ -89,6 +91,7 @@ impl Settings {
             repository_url: spec.repository_url.clone(),
             notify: spec.notify.clone(),
             trust: spec.trust.clone().unwrap_or_default(),
+            timezone: spec.timezone.clone(),
         }
     }
 }

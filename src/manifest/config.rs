@@ -46,6 +46,11 @@ pub struct ConfigSpec {
     /// What proves who made a commit: author emails alone, or signatures too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust: Option<Trust>,
+    /// The IANA time zone (e.g. `Europe/Berlin`) of every environment that names none:
+    /// the dates and times of day of their freezes and deployment windows are local to it.
+    /// Default `UTC`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// How far railyard trusts a commit's author (README, "Trust").

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Moment, Name};
+use super::values::{Date, Duration, Moment, Name, TimeOfDay};
 
 /// An environment that turnovers deploy to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -20,9 +20,17 @@ pub struct EnvironmentSpec {
     /// What the environment is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The IANA time zone (e.g. `America/New_York`) that the dates and times of day of its
+    /// freezes and windows are local to. Default: `Config.spec.timezone`, else `UTC`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     /// Periods in which no deployment may start.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub freezes: Vec<Freeze>,
+    /// The only times a deployment may start here, when there are any (e.g. Tuesday to
+    /// Thursday, 10:00 to 16:00): each a recurring period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<Recurrence>,
 }
 
 /// The tier of an environment.
@@ -37,17 +45,45 @@ pub enum Tier {
     Production,
 }
 
-/// A change freeze: from `from` up to and including `to` (a date bound covers its whole day).
+/// A change freeze: from `from` up to and including `to` (a date bound covers its whole day,
+/// in the environment's zone), or a period that recurs (`recur`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Freeze {
-    /// When the freeze starts: a date (the whole day) or an instant.
-    pub from: Moment,
-    /// When the freeze ends: a date (the whole day) or an instant.
-    pub to: Moment,
+    /// When the freeze starts: a date (the whole day) or an instant. With `to`; not with
+    /// `recur`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Moment>,
+    /// When the freeze ends: a date (the whole day) or an instant. With `from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Moment>,
+    /// A freeze that comes back: every Friday 16:00 for 64h, every 20 December for 15d.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recur: Option<Recurrence>,
     /// Why deployments stop, shown in the plan.
     pub reason: String,
     /// An `emergency` train may still deploy during this freeze.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_emergency: bool,
+}
+
+/// A period that recurs: from `start` (a time of day in the environment's zone) on every
+/// day the RFC 5545 `rrule` names, for `duration` of wall-clock time (a 64h freeze from a
+/// Friday 16:00 ends on Monday 08:00 local, even across a change of daylight saving time).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Recurrence {
+    /// An RFC 5545 recurrence rule, e.g. `FREQ=WEEKLY;BYDAY=FR` or
+    /// `FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20`.
+    #[schemars(regex(pattern = r"^(RRULE:)?FREQ="))]
+    pub rrule: String,
+    /// The local time of day each occurrence begins (`HH:MM`). Default `00:00`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<TimeOfDay>,
+    /// How long each occurrence lasts: `64h`, `15d`, `6h`.
+    pub duration: Duration,
+    /// The day the rule counts from (its DTSTART): what `INTERVAL=2` or `COUNT` count
+    /// from. Default 2000-01-01.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<Date>,
 }

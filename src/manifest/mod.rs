@@ -30,7 +30,7 @@ pub use records::*;
 pub use team::*;
 pub use train::*;
 pub use turnover::*;
-pub use values::{Date, Duration, Id, Instant, Moment, Name, ObjectRef};
+pub use values::{Date, Duration, Id, Instant, Moment, Name, ObjectRef, TimeOfDay};
 pub use workflow::*;
 
 /// The only API version this railyard reads.

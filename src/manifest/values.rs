@@ -190,6 +190,47 @@ impl JsonSchema for Date {
     }
 }
 
+/// A time of day, `HH:MM` on a 24-hour clock (`16:00`), local to an environment's zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay(pub jiff::civil::Time);
+
+impl FromStr for TimeOfDay {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{text}` is not a time of day like 16:00");
+        let (hours, minutes) = text.split_once(':').ok_or_else(bad)?;
+        if hours.len() != 2 || minutes.len() != 2 {
+            return Err(bad());
+        }
+        let hours: i8 = hours.parse().map_err(|_| bad())?;
+        let minutes: i8 = minutes.parse().map_err(|_| bad())?;
+        jiff::civil::Time::new(hours, minutes, 0, 0)
+            .map(TimeOfDay)
+            .map_err(|_| bad())
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0.hour(), self.0.minute())
+    }
+}
+
+string_serde!(TimeOfDay);
+
+impl JsonSchema for TimeOfDay {
+    fn schema_name() -> Cow<'static, str> {
+        "TimeOfDay".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "a time of day on a 24-hour clock, e.g. 16:00",
+        })
+    }
+}
+
 /// A point in time, RFC 3339 `date-time` with an offset (`2026-12-01T18:00:00Z`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(pub jiff::Timestamp);
@@ -250,6 +291,33 @@ impl Moment {
     }
 }
 
+impl Moment {
+    /// [`Moment::start`] with a date's day in `zone` rather than UTC.
+    pub fn start_in(self, zone: &jiff::tz::TimeZone) -> jiff::Timestamp {
+        match self {
+            Moment::Instant(i) => i.0,
+            Moment::Date(d) => day_start_in(d.0, zone),
+        }
+    }
+
+    /// [`Moment::end`] with a date's day in `zone` rather than UTC.
+    pub fn end_in(self, zone: &jiff::tz::TimeZone) -> jiff::Timestamp {
+        match self {
+            Moment::Instant(i) => i.0,
+            Moment::Date(d) => {
+                d.0.tomorrow()
+                    .map_or(jiff::Timestamp::MAX, |next| day_start_in(next, zone))
+            }
+        }
+    }
+}
+
+/// The first instant of `date` in `zone` (after a gap, when midnight does not exist there).
+fn day_start_in(date: jiff::civil::Date, zone: &jiff::tz::TimeZone) -> jiff::Timestamp {
+    date.to_zoned(zone.clone())
+        .map_or(jiff::Timestamp::MAX, |z| z.timestamp())
+}
+
 fn day_start(date: jiff::civil::Date) -> jiff::Timestamp {
     date.to_zoned(jiff::tz::TimeZone::UTC)
         .map_or(jiff::Timestamp::MAX, |z| z.timestamp())
@@ -283,7 +351,7 @@ impl JsonSchema for Moment {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "an RFC 3339 date (the whole day, UTC) or date-time",
+            "description": "an RFC 3339 date (the whole day: in the environment's zone for a freeze, UTC elsewhere) or date-time",
             "anyOf": [
                 {"type": "string", "format": "date"},
                 {"type": "string", "format": "date-time"},
