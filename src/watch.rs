@@ -217,6 +217,7 @@ pub async fn watch(
                 describe(&all)
             }
             _ = ticker.tick() => ("timer".to_string(), false),
+            () = rounds.until_timer() => ("timer".to_string(), false),
             _ = stop_signal.wait_for(Option::is_some) => break,
         };
         if let Some(wait) = rounds.backoff() {
@@ -360,6 +361,22 @@ impl Rounds {
             parsed,
             outcome,
         }
+    }
+
+    /// Resolves when the clock reaches the earliest instant the last round's guards were
+    /// waiting for (never, when none was), so that a turnover held by a schedule, a freeze
+    /// or a window moves at that instant rather than at the next `--interval` tick.
+    async fn until_timer(&self) {
+        let next = self.cache.as_ref().and_then(|c| c.memo.next_timer());
+        // An instant already past is the interval's to catch: never a busy loop.
+        let Some(next) = next.filter(|&n| n > self.options.clock.now()) else {
+            return std::future::pending().await;
+        };
+        let wait = self.options.clock.now().duration_until(next);
+        // A little after the instant: a guard holds once the clock is at or past it.
+        let wait = std::time::Duration::try_from(wait).unwrap_or_default()
+            + std::time::Duration::from_millis(20);
+        tokio::time::sleep(wait).await;
     }
 
     async fn attempt(&mut self, only_branch: bool) -> (Outcome, Option<usize>) {

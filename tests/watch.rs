@@ -248,6 +248,75 @@ fn the_timer_starts_a_scheduled_turnover_without_a_commit() {
 }
 
 #[test]
+fn a_turnover_held_by_a_weekly_freeze_starts_when_the_freeze_ends_without_a_commit() {
+    // Ready since Monday 07:00; the weekend freeze (Friday 16:00 for 64h) ends at 08:00.
+    let repo = common::started_turnover(
+        &["{id: check, title: Check, type: manual, owner: release-engineers}"],
+        "2026-11-30T07:00:00Z",
+    );
+    let dir = repo.path();
+    let text = std::fs::read_to_string(dir.join("repo.yaml")).expect("the repository file");
+    let frozen = text.replace(
+        "spec: {tier: test}",
+        "spec:\n  tier: test\n  freezes:\n    - reason: Weekend\n      recur: {rrule: FREQ=WEEKLY;BYDAY=FR, start: \"16:00\", duration: 64h}",
+    );
+    assert_ne!(frozen, text, "the test environment gets a freeze");
+    common::commit(
+        dir,
+        &[("repo.yaml", &frozen)],
+        "rita",
+        "2026-11-22T10:00:00Z",
+    );
+    let logs = tempfile::tempdir().expect("temp");
+    let log = logs.path().join("watch.log");
+    // No round of the ten-minute interval comes before the freeze ends: only its end can.
+    let mut watch = start(
+        dir,
+        &log,
+        &["--now", "2026-11-30T07:59:57Z", "--interval", "10m"],
+    );
+    let status = || {
+        let shown = Command::new("git")
+            .args(["show", "main:status/Turnover/to.yaml"])
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        String::from_utf8_lossy(&shown.stdout).into_owned()
+    };
+    let phase = || {
+        status()
+            .lines()
+            .find_map(|l| l.strip_prefix("phase: ").map(str::to_string))
+            .unwrap_or_default()
+    };
+    eventually("the first round", || phase() == "ready");
+    assert!(
+        status().contains("the next allowed start is 2026-11-30T08:00:00Z"),
+        "{}",
+        status()
+    );
+    eventually("the freeze's end started the turnover", || {
+        phase() == "deploying"
+    });
+    assert!(
+        status().contains("since: \"2026-11-30T08:00:0"),
+        "{}",
+        status()
+    );
+    assert_eq!(terminate(&mut watch).code(), Some(0));
+    let triggers: Vec<String> = rounds(&log)
+        .iter()
+        .filter(|l| l["fields"]["transitions"] == 1)
+        .map(|l| l["fields"]["trigger"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        triggers.last().map(String::as_str),
+        Some("timer"),
+        "{triggers:?}"
+    );
+}
+
+#[test]
 fn a_dry_run_watch_prints_the_plan_after_each_edit_and_commits_nothing() {
     let repo = teams_repo();
     let dir = repo.path();

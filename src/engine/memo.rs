@@ -56,6 +56,14 @@ pub struct PlanMemo {
     pub ran: usize,
 }
 
+impl PlanMemo {
+    /// The earliest instant a guard of the last round was waiting for (a `scheduledAt`, a
+    /// due date, the end of a freeze, a window opening): a watcher reconciles again then.
+    pub fn next_timer(&self) -> Option<jiff::Timestamp> {
+        self.clusters.iter().filter_map(|c| c.timer).min()
+    }
+}
+
 /// What every object may read.
 #[derive(PartialEq)]
 struct Global {
