@@ -355,6 +355,9 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
             });
         }
     }
+    if !soaked(ctx, &environment, verdict) {
+        open = false;
+    }
     if let (Some(train), Some(spec)) = (train.as_deref(), train_spec.as_ref()) {
         let reservation = spec
             .environments
@@ -398,6 +401,60 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
         verdict
             .held
             .push(format!("environment `{}` is open", environment.name()));
+    }
+}
+
+/// Whether a promoted turnover's source has been deployed for the soak the environment
+/// asks (`promotion.soak`); says so either way when there is a soak to wait for.
+fn soaked(
+    ctx: &Ctx<'_, '_>,
+    environment: &crate::catalog::Item<'_, crate::manifest::EnvironmentSpec>,
+    verdict: &mut Verdict,
+) -> bool {
+    let repository = ctx.repository;
+    let Some(soak) = environment
+        .manifest
+        .spec
+        .promotion
+        .as_ref()
+        .and_then(|p| p.soak)
+    else {
+        return true;
+    };
+    let Some(source) = repository
+        .catalog
+        .get::<crate::manifest::TurnoverSpec>(ctx.subject.name)
+        .and_then(|t| t.manifest.spec.promoted_from.clone())
+    else {
+        return true;
+    };
+    let phase = repository.phase_of(WorkflowKind::Turnover, source.as_str());
+    if !matches!(phase, Some("deployed" | "closed")) {
+        // The promotion path's own guard and checks say what a source that is not deployed
+        // lacks.
+        return true;
+    }
+    // Deployed in this very reconcile when its last status does not say when.
+    let since = repository
+        .deployed_at
+        .get(source.as_str())
+        .copied()
+        .unwrap_or(repository.now());
+    let seconds = i64::try_from(soak.seconds).unwrap_or(i64::MAX);
+    let ready = since
+        .checked_add(jiff::SignedDuration::from_secs(seconds))
+        .unwrap_or(jiff::Timestamp::MAX);
+    if repository.passed(ready, ctx.timer) {
+        verdict.held.push(format!(
+            "Turnover/{source} has soaked for {soak} since it was deployed at {since}"
+        ));
+        true
+    } else {
+        verdict.missing.push(format!(
+            "Turnover/{source} was deployed at {since} and `{}` asks it to soak for {soak}: it may start at {ready}",
+            environment.name()
+        ));
+        false
     }
 }
 

@@ -130,6 +130,14 @@ pub fn reconcile(
         .filter(|(_, status)| !status.runs.is_empty())
         .map(|((kind, name), status)| (format!("{kind}/{name}"), status.runs.clone()))
         .collect();
+    repository.deployed_at = previous
+        .iter()
+        .filter(|((kind, _), _)| *kind == Kind::Turnover)
+        .filter_map(|((_, name), status)| {
+            let entered = status.history.iter().rev().find(|h| h.to == "deployed")?;
+            Some((name.clone(), entered.at))
+        })
+        .collect();
     laps.lap("built the repository");
     let invalid = invalid_objects(catalog, diagnostics, &repository);
     laps.lap("found the invalid objects");

@@ -96,6 +96,9 @@ pub struct Repository<'a> {
     /// Each environment's freezes and windows at the clock, worked out on first use (every
     /// turnover on an environment asks the same question).
     openings: std::sync::OnceLock<BTreeMap<String, crate::time::openings::AtInstant>>,
+    /// When each turnover last entered `deployed`, by name, from its previous status (for
+    /// the soak a promotion waits for).
+    pub deployed_at: BTreeMap<String, jiff::Timestamp>,
 }
 
 /// The value of a field: absent, or every value found along the path (a path through a list
@@ -167,6 +170,7 @@ impl<'a> Repository<'a> {
             reports,
             runs: BTreeMap::new(),
             openings: std::sync::OnceLock::new(),
+            deployed_at: BTreeMap::new(),
         }
     }
 

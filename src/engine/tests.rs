@@ -812,6 +812,78 @@ fn guard_related_a_promoted_turnover_waits_for_its_source() {
 }
 
 #[test]
+fn a_promoted_turnover_waits_for_its_source_to_soak() {
+    let soaking = format!(
+        "{TRAIN}{}{}{}---\napiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: to2}}\nspec:\n  environment: production\n  train: t1\n  scheduledAt: 2026-11-23T09:00:00Z\n  promotedFrom: to1\n  tasksFrom: to1\n{}{}",
+        turnover("test", "2026-11-23T08:00:00Z"),
+        started(),
+        report("check", "succeeded", "dan", 1),
+        approval(
+            "to2-acceptance",
+            "Turnover/to2",
+            "acceptance",
+            "approve",
+            "eve"
+        ),
+        approval("to2-start", "Turnover/to2", "start", "approve", "eve"),
+    );
+    // Production asks a promoted turnover's source to have been deployed for a day.
+    let base = BASE.replace(
+        "  tier: production\n",
+        "  tier: production\n  promotion: {soak: 24h}\n",
+    );
+    let run_at = |previous: &StatusMap, at: &str| {
+        let files = vec![RawFile {
+            path: "repo.yaml".into(),
+            content: Content::Bytes(format!("{base}---\n{soaking}").into_bytes()),
+        }];
+        run_loaded(
+            files,
+            previous,
+            &Facts::unverified(),
+            at.parse().expect("time"),
+        )
+    };
+    // The source is deployed in this reconcile: it has soaked for no time yet.
+    let first = run_at(&StatusMap::new(), NOW);
+    assert_eq!(
+        object(&first, Kind::Turnover, "to1").status.phase,
+        "deployed"
+    );
+    let promoted = object(&first, Kind::Turnover, "to2");
+    assert_eq!(promoted.status.phase, "ready");
+    assert!(
+        blocked(promoted, "deploying").contains(
+            &"Turnover/to1 was deployed at 2026-11-23T12:00:00Z and `production` asks it to soak for 1d: it may start at 2026-11-24T12:00:00Z"
+                .to_string()
+        ),
+        "{:?}",
+        blocked(promoted, "deploying")
+    );
+    // A day and an hour later, from the status the first reconcile wrote, it has soaked.
+    let later = run_at(&statuses(&first), "2026-11-24T13:00:00Z");
+    let promoted = object(&later, Kind::Turnover, "to2");
+    let held: Vec<&String> = promoted
+        .ways_out
+        .iter()
+        .filter(|w| w.to == "deploying")
+        .flat_map(|w| &w.held)
+        .collect();
+    assert!(
+        held.iter().any(|h| h.as_str()
+            == "Turnover/to1 has soaked for 1d since it was deployed at 2026-11-23T12:00:00Z"),
+        "{held:?}"
+    );
+    assert!(
+        !blocked(promoted, "deploying")
+            .iter()
+            .any(|b| b.contains("soak")),
+        "{:?}",
+        blocked(promoted, "deploying")
+    );
+}
+
+#[test]
 fn guard_requested_closes_a_deployed_turnover() {
     let base = format!(
         "{TRAIN}{}{}{}",

@@ -31,6 +31,19 @@ pub struct EnvironmentSpec {
     /// Thursday, 10:00 to 16:00): each a recurring period.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows: Vec<Recurrence>,
+    /// What a turnover promoted to this environment waits for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion: Option<PromotionRules>,
+}
+
+/// `promotion`: what a promoted turnover waits for before it may start here.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PromotionRules {
+    /// How long the turnover it is promoted from must have been deployed (on the
+    /// environment before this one) before it may start: `24h`, `3d`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soak: Option<Duration>,
 }
 
 /// The tier of an environment.

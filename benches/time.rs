@@ -1,0 +1,122 @@
+//! Benchmark of the time logic (issue 24): what expanding every freeze and deployment
+//! window costs a reconcile of the generated 10,000-manifest repository.
+//!
+//! cargo bench --bench time
+//!
+//! The generated repository's four environments get a time zone, a weekly weekend freeze,
+//! a yearly holiday freeze, an hourly maintenance freeze (the worst case a rule can be:
+//! 8,784 occurrences a year) and weekday windows. It reports (1) the in-process cost of
+//! what a reconcile adds for them: building each environment's rules and expanding them a
+//! year ahead of the clock, as the engine does once per environment per reconcile (median
+//! of 21 runs), and (2) `reconcile --dry-run` on the repository with and without them
+//! (median of 7 runs each), whose difference is that cost plus the noise of two process
+//! timings.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use railyard::manifest::EnvironmentSpec;
+use railyard::time::openings::Openings;
+
+const NOW: &str = "2026-12-04T16:30:00Z";
+
+/// The recurrences every generated environment gets (YAML lines under `spec:`).
+const TIMES: &str = "  timezone: Europe/Berlin\n  freezes:\n    - reason: Weekend\n      recur: {rrule: FREQ=WEEKLY;BYDAY=FR, start: \"16:00\", duration: 64h}\n    - reason: Holidays\n      recur: {rrule: FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20, duration: 15d}\n    - reason: Hourly maintenance\n      recur: {rrule: FREQ=HOURLY, start: \"00:55\", duration: 5m}\n  windows:\n    - {rrule: FREQ=WEEKLY;BYDAY=MO,TU,WE,TH, start: \"09:00\", duration: 8h}\n";
+
+fn main() {
+    let plain = tempfile::tempdir().expect("a temporary directory");
+    let timed = tempfile::tempdir().expect("a temporary directory");
+    let files = common::generate(plain.path(), 10_000);
+    common::generate(timed.path(), 10_000);
+    add_times(timed.path());
+    println!("generated {files} files (10,000 manifests), twice: with and without recurrences");
+
+    // (1) In process: what the engine works out once per environment per reconcile.
+    let loaded = railyard::load::read_worktree(timed.path(), None).expect("the repository loads");
+    let (catalog, _) = railyard::catalog::Catalog::build(&loaded.settings, &loaded.documents);
+    let environments: Vec<EnvironmentSpec> = catalog
+        .all::<EnvironmentSpec>()
+        .map(|e| e.manifest.spec.clone())
+        .collect();
+    assert!(
+        environments
+            .iter()
+            .all(|e| e.windows.len() == 1 && e.freezes.len() == 3)
+    );
+    let settings = &loaded.settings;
+    let now: jiff::Timestamp = NOW.parse().expect("an instant");
+    let mut runs: Vec<Duration> = (0..21)
+        .map(|_| {
+            let started = Instant::now();
+            for env in &environments {
+                let at = Openings::of(settings, env).at(now);
+                std::hint::black_box(at);
+            }
+            started.elapsed()
+        })
+        .collect();
+    runs.sort();
+    println!(
+        "expanding {} environments' freezes and windows a year ahead: median {:.2} ms (min {:.2}, max {:.2})",
+        environments.len(),
+        ms(runs[runs.len() / 2]),
+        ms(runs[0]),
+        ms(runs[runs.len() - 1])
+    );
+
+    // (2) End to end.
+    let binary = env!("CARGO_BIN_EXE_railyard");
+    for (label, root) in [
+        ("without recurrences", plain.path()),
+        ("with recurrences", timed.path()),
+    ] {
+        let mut times: Vec<Duration> = (0..7)
+            .map(|_| {
+                let started = Instant::now();
+                let status = Command::new(binary)
+                    .args([
+                        "reconcile",
+                        "--dry-run",
+                        "--format",
+                        "json",
+                        "--now",
+                        NOW,
+                        "--repo",
+                    ])
+                    .arg(root)
+                    .stdout(std::process::Stdio::null())
+                    .status()
+                    .expect("railyard runs");
+                assert!(status.code().is_some_and(|c| c <= 1));
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!(
+            "reconcile --dry-run {label}: median {:.0} ms (min {:.0}, max {:.0})",
+            ms(times[3]),
+            ms(times[0]),
+            ms(times[6])
+        );
+    }
+}
+
+/// Adds [`TIMES`] to every environment (replacing a fixed freeze list).
+fn add_times(root: &std::path::Path) {
+    for entry in std::fs::read_dir(root.join("environments")).expect("environments") {
+        let path = entry.expect("an entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let head = text
+            .split("  freezes:\n")
+            .next()
+            .unwrap_or(&text)
+            .to_string();
+        std::fs::write(&path, format!("{head}{TIMES}")).expect("written");
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
