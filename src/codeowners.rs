@@ -107,10 +107,13 @@ fn protected(catalog: &Catalog<'_>, prefix: &str) -> Vec<String> {
         "railyard.yaml".to_string(),
         "teams/".to_string(),
         "workflows/".to_string(),
+        // Halts stop every deployment: only the release managers' count (`halts/` by
+        // convention, like approvals).
+        "halts/".to_string(),
         status,
         settings.summary.clone(),
     ];
-    // Teams and workflows kept elsewhere, by their own files.
+    // Teams, workflows and halts kept elsewhere, by their own files.
     let elsewhere = catalog
         .all::<TeamSpec>()
         .map(|t| t.path().to_string())
@@ -119,7 +122,14 @@ fn protected(catalog: &Catalog<'_>, prefix: &str) -> Vec<String> {
                 .all::<crate::manifest::WorkflowSpec>()
                 .map(|w| w.path().to_string()),
         )
-        .filter(|p| !p.starts_with("teams/") && !p.starts_with("workflows/"));
+        .chain(
+            catalog
+                .all::<crate::manifest::HaltSpec>()
+                .map(|h| h.path().to_string()),
+        )
+        .filter(|p| {
+            !p.starts_with("teams/") && !p.starts_with("workflows/") && !p.starts_with("halts/")
+        });
     let mut elsewhere: Vec<String> = elsewhere.collect();
     elsewhere.sort();
     paths.extend(elsewhere);

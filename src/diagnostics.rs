@@ -87,7 +87,7 @@ codes! {
     WorkflowUnreachablePhase = "workflow-unreachable-phase": "a workflow phase that no transition leads to",
     WorkflowDeadEnd = "workflow-dead-end": "a non-terminal workflow phase with no way out",
     WorkflowUnknownField = "workflow-unknown-field": "a workflow guard or action names a field the kind does not have",
-    RecordChanged = "record-changed": "an approval or task report was changed after the commit that added it (records are append-only; it does not count)",
+    RecordChanged = "record-changed": "an approval, task report or halt was changed after the commit that added it (records are append-only; it does not count)",
     StatusInPullRequest = "status-in-pull-request": "a pull request changes railyard's own files (the status dir or the summary), which only railyard writes",
 }
 

@@ -39,6 +39,7 @@ pub mod execute;
 pub mod git;
 pub mod github;
 pub mod graph;
+pub mod halts;
 pub mod init;
 pub mod load;
 pub mod manifest;

@@ -110,6 +110,8 @@ impl<'a> Inputs<'a> {
 /// What a reconcile decided.
 pub struct Outcome {
     pub plans: Vec<Arc<ObjectPlan>>,
+    /// The halts in force (STATUS.md and the plan start with them).
+    pub halts: Vec<crate::halts::Halt>,
     pub diagnostics: Vec<Diagnostic>,
     /// railyard's own files someone else changed, recipients that name nobody, sinks that
     /// can receive nothing: one sentence each.
@@ -193,11 +195,20 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         Some(_) => run_lists(&catalog, &plans),
         None => Vec::new(),
     };
+    let (halts, _) = crate::halts::in_force(
+        &crate::trust::Provenance {
+            catalog: &catalog,
+            facts,
+            keys: &keys,
+        },
+        now,
+    );
+    let banner = crate::halts::banner(&halts);
     let wanted = status_files::owned_files(
         &settings.status_dir,
         &settings.summary,
         &catalog,
-        &plans,
+        (&plans, &banner),
         (own_files, &before),
         cache.map(|cache| &mut cache.rendered),
         render_new,
@@ -210,6 +221,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     crate::reclaim::at_end(before);
     Outcome {
         plans,
+        halts,
         diagnostics,
         warnings,
         messages,

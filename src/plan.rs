@@ -16,6 +16,8 @@ use crate::engine::ObjectPlan;
 pub struct Plan {
     /// The revision reconciled (`working-tree` for uncommitted files).
     pub revision: String,
+    /// The halts in force: the plan starts with them.
+    pub halts: Vec<crate::halts::Halt>,
     pub objects: Vec<std::sync::Arc<ObjectPlan>>,
     pub diagnostics: Vec<Diagnostic>,
     /// Status files that would change: (path, `create` | `update` | `delete`).
@@ -34,6 +36,8 @@ pub struct Plan {
 #[derive(Serialize)]
 pub struct JsonPlan<'a> {
     revision: &'a str,
+    /// The halts in force ([`crate::halts::Halt`]).
+    halts: &'a [crate::halts::Halt],
     objects: Vec<JsonObject<'a>>,
     diagnostics: Value,
     changes: Vec<JsonChange<'a>>,
@@ -106,6 +110,7 @@ impl Plan {
     pub fn json(&self) -> JsonPlan<'_> {
         JsonPlan {
             revision: &self.revision,
+            halts: &self.halts,
             objects: self
                 .objects
                 .iter()
@@ -161,6 +166,12 @@ impl Plan {
     /// blocked.
     pub fn render_human(&self) -> String {
         let mut out = String::new();
+        for halt in &self.halts {
+            out.push_str(&format!("HALTED: {}\n", halt.sentence(&halt.on())));
+        }
+        if !self.halts.is_empty() {
+            out.push('\n');
+        }
         self.human_table(&mut out);
         for o in &self.objects {
             if o.transitions.is_empty()
@@ -256,8 +267,9 @@ impl Plan {
     /// The plan as Markdown, for `$GITHUB_STEP_SUMMARY` and pull-request comments.
     pub fn render_markdown(&self) -> String {
         let mut out = format!(
-            "## railyard plan ({})\n\n| object | phase | moves | blocked by |\n|---|---|---|---|\n",
-            self.revision
+            "## railyard plan ({})\n\n{}| object | phase | moves | blocked by |\n|---|---|---|---|\n",
+            self.revision,
+            crate::halts::banner(&self.halts)
         );
         use crate::escape::{code, markdown};
         for o in &self.objects {

@@ -164,6 +164,7 @@ pub fn plan_loaded(
         .collect();
     crate::reclaim::at_end(outcome.previous);
     Plan {
+        halts: outcome.halts,
         signatures: outcome.signatures,
         revision,
         objects: outcome.plans,

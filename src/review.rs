@@ -76,7 +76,7 @@ fn deleted_records(base: &Loaded, changed: &[(String, bool, bool)], review: &mut
         .map(|(path, _, _)| path.as_str())
         .collect();
     for document in &base.documents {
-        let (Some(kind @ (Kind::Approval | Kind::TaskReport)), Some(name)) =
+        let (Some(kind @ (Kind::Approval | Kind::TaskReport | Kind::Halt)), Some(name)) =
             (document.kind, document.name.as_deref())
         else {
             continue;

@@ -287,7 +287,7 @@ pub fn owned_files<'f>(
     status_dir: &str,
     summary: &str,
     catalog: &Catalog<'_>,
-    plans: &[Arc<ObjectPlan>],
+    (plans, banner): (&[Arc<ObjectPlan>], &str),
     (own_files, before): Existing<'f>,
     rendered: Option<&mut Rendered>,
     render_new: bool,
@@ -313,7 +313,7 @@ pub fn owned_files<'f>(
         },
         || {
             if render_new || own_files.contains_key(summary) {
-                crate::summary::render_with(catalog, plans, rows).into_bytes()
+                crate::summary::render_with(catalog, plans, banner, rows).into_bytes()
             } else {
                 Vec::new()
             }
@@ -602,12 +602,20 @@ mod tests {
                 "status",
                 "STATUS.md",
                 &catalog,
-                plans,
+                (plans, ""),
                 existing,
                 Some(rendered),
                 true,
             );
-            let fresh = owned_files("status", "STATUS.md", &catalog, plans, existing, None, true);
+            let fresh = owned_files(
+                "status",
+                "STATUS.md",
+                &catalog,
+                (plans, ""),
+                existing,
+                None,
+                true,
+            );
             assert!(fresh.complete);
             let changes = diff(&wanted, existing.0);
             assert_eq!(

@@ -694,3 +694,100 @@ fn a_commit_that_fails_leaves_the_record_written_and_the_index_as_it_was() {
         "?? approvals/ReleaseTrain/2026-12/train-marco.yaml\n"
     );
 }
+
+#[test]
+fn halts_are_checked_and_in_force_only_from_a_release_manager_s_commit() {
+    let repo = sample();
+    let dir = repo.path();
+    let halt = |name: &str, spec: &str| {
+        format!(
+            "apiVersion: railyard/v1\nkind: Halt\nmetadata: {{name: {name}}}\nspec: {{{spec}}}\n"
+        )
+    };
+    // What the checks refuse, each at its place.
+    let bad: [(&str, &[&str]); 5] = [
+        ("by: nobody, reason: x", &["unresolved-reference"]),
+        (
+            "by: rita, reason: x, environments: [prod]",
+            &["unresolved-reference"],
+        ),
+        (
+            "by: rita, reason: x, lifts: nothing",
+            &["unresolved-reference"],
+        ),
+        // A lift with an `until`, and of itself.
+        (
+            "by: rita, reason: x, lifts: h, until: 2026-12-01T00:00:00Z",
+            &["invalid-value", "invalid-value"],
+        ),
+        ("by: rita, reason: x, lifts: h", &["invalid-value"]),
+    ];
+    for (spec, expected) in bad {
+        std::fs::write(dir.join("h.yaml"), halt("h", spec)).expect("written");
+        let (codes, exit) = common::codes(dir);
+        assert_eq!(
+            (codes, exit),
+            (expected.iter().map(|c| c.to_string()).collect(), 1),
+            "{spec}"
+        );
+    }
+    std::fs::remove_file(dir.join("h.yaml")).expect("removed");
+    // Committed by someone else than the release manager it names: it does not count.
+    let text = halt(
+        "incident",
+        "by: rita, reason: Payments incident, environments: [test]",
+    );
+    common::write(dir, "halts/incident.yaml", text.as_bytes());
+    git_as(dir, &["add", "-A"], MARCO, "2026-11-24T08:00:00Z");
+    git_as(
+        dir,
+        &["commit", "-q", "-m", "halt"],
+        MARCO,
+        "2026-11-24T08:00:00Z",
+    );
+    let (plan, _) = common::dry_run_json(dir, "2026-11-24T09:00:00Z", &[]);
+    assert_eq!(plan["halts"], serde_json::json!([]), "{:#}", plan["halts"]);
+    // Committed by rita herself: STATUS.md and the plan start with it.
+    let text = halt(
+        "incident-2",
+        "by: rita, reason: Payments incident, environments: [test]",
+    );
+    common::write(dir, "halts/incident-2.yaml", text.as_bytes());
+    git_as(dir, &["add", "-A"], RITA, "2026-11-24T08:30:00Z");
+    git_as(
+        dir,
+        &["commit", "-q", "-m", "halt"],
+        RITA,
+        "2026-11-24T08:30:00Z",
+    );
+    let comment = dir.join("comment.md");
+    let out = railyard()
+        .args([
+            "reconcile",
+            "--dry-run",
+            "--now",
+            "2026-11-24T09:00:00Z",
+            "--comment-file",
+        ])
+        .arg(&comment)
+        .arg("--repo")
+        .arg(dir)
+        .output()
+        .expect("railyard runs");
+    assert!(
+        stdout(&out).starts_with("HALTED: deployments on `test` are halted by `rita` since 2026-11-24T08:30:00Z (Halt/incident-2): Payments incident; until a Halt with `lifts: incident-2` ends it\n"),
+        "{}",
+        stdout(&out)
+    );
+    let comment = std::fs::read_to_string(&comment).expect("the comment");
+    assert!(
+        comment.contains("> ⛔ **Deployments halted** on `test` by `rita` since 2026-11-24T08:30:00Z, until it is lifted (Halt/incident-2): Payments incident\n"),
+        "{comment}"
+    );
+    common::reconcile_at(dir, "2026-11-24T09:00:00Z", "the status commit");
+    let status = std::fs::read_to_string(dir.join("STATUS.md")).expect("STATUS.md");
+    assert!(
+        status.contains("# Release status\n\n> ⛔ **Deployments halted** on `test`"),
+        "{status}"
+    );
+}

@@ -120,6 +120,7 @@ fn kind_words(kind: Kind) -> &'static str {
         Kind::Workflow => "workflow",
         Kind::Approval => "approval",
         Kind::TaskReport => "task report",
+        Kind::Halt => "halt",
     }
 }
 

@@ -7,7 +7,7 @@ use super::{member, require, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{
-    ApprovalSpec, Kind, ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, TaskReportSpec,
+    ApprovalSpec, HaltSpec, Kind, ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, TaskReportSpec,
     TurnoverSpec, WorkflowKind,
 };
 use crate::workflow;
@@ -20,6 +20,62 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     for report in c.all::<TaskReportSpec>() {
         report_references(c, report, out);
     }
+    for halt in c.all::<HaltSpec>() {
+        halt_references(c, halt, out);
+    }
+}
+
+/// A halt names a member and environments that exist; a lift names a halt (not a lift, not
+/// itself) and nothing else to stop.
+fn halt_references(c: &Catalog<'_>, halt: Item<'_, HaltSpec>, out: &mut Vec<Diagnostic>) {
+    let spec = &halt.manifest.spec;
+    member(c, &halt, "/spec/by", spec.by.as_str(), out);
+    for (i, environment) in spec.environments.iter().enumerate() {
+        require(
+            c,
+            &halt,
+            &format!("/spec/environments/{i}"),
+            Kind::Environment,
+            environment.as_str(),
+            out,
+        );
+    }
+    let Some(lifts) = &spec.lifts else {
+        return;
+    };
+    if !spec.environments.is_empty() || spec.until.is_some() {
+        let field = if spec.until.is_some() {
+            "until"
+        } else {
+            "environments"
+        };
+        out.push(
+            halt.error(
+                Code::InvalidValue,
+                &format!("/spec/{field}"),
+                "a Halt that lifts another stops nothing: it has no `environments` and no `until`",
+            )
+            .with_label("remove this, or the `lifts`")
+            .with_hint("to stop the line again, write a new Halt"),
+        );
+    }
+    let lifted = c.get::<HaltSpec>(lifts.as_str());
+    let problem = if lifts.as_str() == halt.name() {
+        Some("a Halt cannot lift itself".to_string())
+    } else if lifted.is_some_and(|l| l.manifest.spec.lifts.is_some()) {
+        Some(format!("`lifts` names `{lifts}`, which is itself a lift"))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        out.push(
+            halt.error(Code::InvalidValue, "/spec/lifts", problem)
+                .with_label("not a halt in force")
+                .with_hint("a lift names the Halt it ends"),
+        );
+        return;
+    }
+    require(c, &halt, "/spec/lifts", Kind::Halt, lifts.as_str(), out);
 }
 
 /// The approval gates an object of `kind` has: those its workflow asks for, plus a train's

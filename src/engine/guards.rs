@@ -355,6 +355,17 @@ fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
             });
         }
     }
+    let (halts, ignored) = repository.halts();
+    for halt in halts.iter().filter(|h| h.stops(environment.name())) {
+        open = false;
+        if let Some(until) = halt.until {
+            ctx.timer.note(repository.now(), until);
+        }
+        verdict
+            .missing
+            .push(halt.sentence(&format!("`{}`", environment.name())));
+    }
+    verdict.held.extend(ignored.iter().cloned());
     if !soaked(ctx, &environment, verdict) {
         open = false;
     }

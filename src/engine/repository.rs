@@ -99,6 +99,9 @@ pub struct Repository<'a> {
     /// When each turnover last entered `deployed`, by name, from its previous status (for
     /// the soak a promotion waits for).
     pub deployed_at: BTreeMap<String, jiff::Timestamp>,
+    /// The halts in force at the clock, and why each Halt record that does not count does
+    /// not, worked out on first use.
+    halts: std::sync::OnceLock<(Vec<crate::halts::Halt>, Vec<String>)>,
 }
 
 /// The value of a field: absent, or every value found along the path (a path through a list
@@ -171,7 +174,21 @@ impl<'a> Repository<'a> {
             runs: BTreeMap::new(),
             openings: std::sync::OnceLock::new(),
             deployed_at: BTreeMap::new(),
+            halts: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The halts in force at the clock, and why each Halt record that does not count does
+    /// not.
+    pub fn halts(&self) -> &(Vec<crate::halts::Halt>, Vec<String>) {
+        self.halts.get_or_init(|| {
+            let provenance = Provenance {
+                catalog: self.catalog,
+                facts: self.facts,
+                keys: self.keys,
+            };
+            crate::halts::in_force(&provenance, self.now)
+        })
     }
 
     /// Environment `name`'s freezes and windows at the clock: whether a deployment may start

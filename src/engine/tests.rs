@@ -883,6 +883,56 @@ fn a_promoted_turnover_waits_for_its_source_to_soak() {
     );
 }
 
+fn halt(name: &str, by: &str, extra: &str) -> String {
+    format!(
+        "---\napiVersion: railyard/v1\nkind: Halt\nmetadata: {{name: {name}}}\nspec: {{reason: Incident, by: {by}{extra}}}\n"
+    )
+}
+
+#[test]
+fn a_halt_by_a_release_manager_stops_deployment_starts_until_it_ends_or_is_lifted() {
+    let ready = format!(
+        "{TRAIN}{}{}",
+        turnover("test", "2026-11-23T08:00:00Z"),
+        started()
+    );
+    let phase = |extra: &str| {
+        let plans = run(&format!("{ready}{extra}"));
+        let t = object(&plans, Kind::Turnover, "to1");
+        (t.status.phase.clone(), blocked(t, "deploying"))
+    };
+    let halted = (
+        "ready".to_string(),
+        vec!["deployments on `test` are halted by `rita` (Halt/h1): Incident; until a Halt with `lifts: h1` ends it".to_string()],
+    );
+    // On every environment, or on the one it names.
+    assert_eq!(phase(&halt("h1", "rita", "")), halted);
+    assert_eq!(phase(&halt("h1", "rita", ", environments: [test]")), halted);
+    // Not on another environment; not from someone who is not a release manager.
+    assert_eq!(
+        phase(&halt("h1", "rita", ", environments: [production]")).0,
+        "deploying"
+    );
+    assert_eq!(phase(&halt("h1", "eve", "")).0, "deploying");
+    // Ended by its `until`, or by a lift.
+    assert_eq!(
+        phase(&halt("h1", "rita", ", until: 2026-11-23T11:00:00Z")).0,
+        "deploying"
+    );
+    let until_later = phase(&halt("h1", "rita", ", until: 2026-11-23T13:00:00Z"));
+    assert_eq!(until_later.0, "ready");
+    assert!(
+        until_later.1[0].ends_with("until 2026-11-23T13:00:00Z"),
+        "{until_later:?}"
+    );
+    let lifted = format!(
+        "{}{}",
+        halt("h1", "rita", ""),
+        halt("h1-lifted", "marco", ", lifts: h1")
+    );
+    assert_eq!(phase(&lifted).0, "deploying");
+}
+
 #[test]
 fn guard_requested_closes_a_deployed_turnover() {
     let base = format!(

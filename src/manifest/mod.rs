@@ -187,6 +187,7 @@ kinds! {
     Workflow(WorkflowSpec): "A phase machine that replaces a kind's built-in workflow.",
     Approval(ApprovalSpec): "A person's decision on a gate or an exit criterion.",
     TaskReport(TaskReportSpec): "The outcome of a manual task, reported by its owner.",
+    Halt(HaltSpec): "Stop the line: no deployment starts until it ends or is lifted.",
 }
 
 impl Object {

@@ -1,10 +1,10 @@
-//! Records written by people and never changed afterwards: `Approval` and `TaskReport`.
-//! Git history is their audit trail.
+//! Records written by people and never changed afterwards: `Approval`, `TaskReport` and
+//! `Halt`. Git history is their audit trail.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::values::{Id, ObjectRef};
+use super::values::{Id, Instant, Name, ObjectRef};
 
 /// A person's decision on a gate or an exit criterion of one object.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -62,4 +62,26 @@ pub enum Outcome {
     Succeeded,
     Failed,
     Skipped,
+}
+
+/// Stop the line: no deployment starts on the environments it names (all, when it names
+/// none) from the commit that adds it until `until`, or until a later Halt lifts it. It
+/// counts only from a member of the release managers, committed by them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HaltSpec {
+    /// Why the line stops (or, for a lift, why it starts again): shown in every plan it
+    /// holds.
+    pub reason: String,
+    /// The member id of the release manager who halts (or lifts).
+    pub by: Id,
+    /// The environments it stops; none: every environment. Not with `lifts`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<Name>,
+    /// When the halt ends by itself. Not with `lifts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Instant>,
+    /// The Halt this record lifts: a record with `lifts` ends that halt and stops nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifts: Option<Name>,
 }

@@ -295,7 +295,7 @@ pub fn changed_records(documents: &[crate::load::Document], facts: &Facts) -> Ve
     }
     let mut out = Vec::new();
     for document in documents {
-        let (Some(kind @ (Kind::Approval | Kind::TaskReport)), Some(name)) =
+        let (Some(kind @ (Kind::Approval | Kind::TaskReport | Kind::Halt)), Some(name)) =
             (document.kind, document.name.as_deref())
         else {
             continue;
