@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use railyard::manifest::EnvironmentSpec;
 use railyard::time::openings::Openings;
 
-const NOW: &str = "2026-12-04T16:30:00Z";
+/// A Tuesday 10:30 in Berlin: inside the windows, outside every freeze, so that both
+/// repositories have the same plan and the difference is the expansion alone.
+const NOW: &str = "2026-12-08T09:30:00Z";
 
 /// The recurrences every generated environment gets (YAML lines under `spec:`).
 const TIMES: &str = "  timezone: Europe/Berlin\n  freezes:\n    - reason: Weekend\n      recur: {rrule: \"FREQ=WEEKLY;BYDAY=FR\", start: \"16:00\", duration: 64h}\n    - reason: Holidays\n      recur: {rrule: \"FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=20\", duration: 15d}\n    - reason: Hourly maintenance\n      recur: {rrule: FREQ=HOURLY, start: \"00:55\", duration: 5m}\n  windows:\n    - {rrule: \"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH\", start: \"09:00\", duration: 8h}\n";

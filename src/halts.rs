@@ -137,6 +137,23 @@ pub fn in_force(provenance: &Provenance<'_>, now: Timestamp) -> (Vec<Halt>, Vec<
     (on, ignored)
 }
 
+/// The halts in force at `now` in `catalog`, and the banner STATUS.md starts with.
+pub fn in_force_now(
+    catalog: &crate::catalog::Catalog<'_>,
+    facts: &crate::trust::facts::Facts,
+    keys: &crate::trust::Keyring,
+    now: Timestamp,
+) -> (Vec<Halt>, String) {
+    let provenance = Provenance {
+        catalog,
+        facts,
+        keys,
+    };
+    let (halts, _) = in_force(&provenance, now);
+    let banner = banner(&halts);
+    (halts, banner)
+}
+
 /// The lines STATUS.md and the pull-request comment start with while halts are in force
 /// (empty when none is).
 pub fn banner(halts: &[Halt]) -> String {

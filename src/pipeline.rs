@@ -195,15 +195,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         Some(_) => run_lists(&catalog, &plans),
         None => Vec::new(),
     };
-    let (halts, _) = crate::halts::in_force(
-        &crate::trust::Provenance {
-            catalog: &catalog,
-            facts,
-            keys: &keys,
-        },
-        now,
-    );
-    let banner = crate::halts::banner(&halts);
+    let (halts, banner) = crate::halts::in_force_now(&catalog, facts, &keys, now);
     let wanted = status_files::owned_files(
         &settings.status_dir,
         &settings.summary,

@@ -74,26 +74,7 @@ pub fn render_with(
     out.push_str(TITLE);
     out.push_str(banner);
     out.push_str(TABLE);
-    match rows {
-        Some(rows) => {
-            let mut text = String::with_capacity(table);
-            let mut by_plan = HashMap::with_capacity(plans.len());
-            let mut plans = plans.iter();
-            let mut start = 0;
-            for (run, ends) in &runs {
-                let offset = text.len();
-                text.push_str(run);
-                for (end, plan) in ends.iter().zip(plans.by_ref()) {
-                    let range = start..offset + end;
-                    start = range.end;
-                    by_plan.insert(Arc::as_ptr(plan) as usize, (plan.clone(), range));
-                }
-            }
-            out.push_str(&text);
-            *rows = Rows { text, by_plan };
-        }
-        None => runs.iter().for_each(|(run, _)| out.push_str(run)),
-    }
+    join_rows(&mut out, &runs, plans, rows);
     let trains: Vec<&ObjectPlan> = plans
         .iter()
         .map(Arc::as_ref)
@@ -140,6 +121,37 @@ pub fn render_with(
         }
     }
     out
+}
+
+/// Appends the table's runs of rows to `out`; with `rows`, keeps this render's rows there,
+/// each by the plan it was written for.
+fn join_rows(
+    out: &mut String,
+    runs: &[(String, Vec<usize>)],
+    plans: &[Arc<ObjectPlan>],
+    rows: Option<&mut Rows>,
+) {
+    match rows {
+        Some(rows) => {
+            let table: usize = runs.iter().map(|(text, _)| text.len()).sum();
+            let mut text = String::with_capacity(table);
+            let mut by_plan = HashMap::with_capacity(plans.len());
+            let mut plans = plans.iter();
+            let mut start = 0;
+            for (run, ends) in runs {
+                let offset = text.len();
+                text.push_str(run);
+                for (end, plan) in ends.iter().zip(plans.by_ref()) {
+                    let range = start..offset + end;
+                    start = range.end;
+                    by_plan.insert(Arc::as_ptr(plan) as usize, (plan.clone(), range));
+                }
+            }
+            out.push_str(&text);
+            *rows = Rows { text, by_plan };
+        }
+        None => runs.iter().for_each(|(run, _)| out.push_str(run)),
+    }
 }
 
 /// The table's row of one object.

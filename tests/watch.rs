@@ -206,6 +206,24 @@ fn sigterm_during_rounds_never_leaves_half_a_commit() {
     }
 }
 
+/// Turnover `to`'s status file as committed on `main` (empty before the first).
+fn committed_status(dir: &Path) -> String {
+    let shown = Command::new("git")
+        .args(["show", "main:status/Turnover/to.yaml"])
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    String::from_utf8_lossy(&shown.stdout).into_owned()
+}
+
+/// The `phase:` of a status file.
+fn phase_of(status: &str) -> String {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("phase: ").map(str::to_string))
+        .unwrap_or_default()
+}
+
 #[test]
 fn the_timer_starts_a_scheduled_turnover_without_a_commit() {
     // Scheduled two seconds after the clock watch starts with.
@@ -221,17 +239,7 @@ fn the_timer_starts_a_scheduled_turnover_without_a_commit() {
         &log,
         &["--now", "2026-11-25T12:00:00Z", "--interval", "1s"],
     );
-    let phase = || {
-        let shown = Command::new("git")
-            .args(["show", "main:status/Turnover/to.yaml"])
-            .current_dir(dir)
-            .output()
-            .expect("git runs");
-        String::from_utf8_lossy(&shown.stdout)
-            .lines()
-            .find_map(|l| l.strip_prefix("phase: ").map(str::to_string))
-            .unwrap_or_default()
-    };
+    let phase = || phase_of(&committed_status(dir));
     eventually("the first round", || phase() == "ready");
     eventually("the timer started the turnover", || phase() == "deploying");
     assert_eq!(terminate(&mut watch).code(), Some(0));
@@ -275,20 +283,8 @@ fn a_turnover_held_by_a_weekly_freeze_starts_when_the_freeze_ends_without_a_comm
         &log,
         &["--now", "2026-11-30T07:59:57Z", "--interval", "10m"],
     );
-    let status = || {
-        let shown = Command::new("git")
-            .args(["show", "main:status/Turnover/to.yaml"])
-            .current_dir(dir)
-            .output()
-            .expect("git runs");
-        String::from_utf8_lossy(&shown.stdout).into_owned()
-    };
-    let phase = || {
-        status()
-            .lines()
-            .find_map(|l| l.strip_prefix("phase: ").map(str::to_string))
-            .unwrap_or_default()
-    };
+    let status = || committed_status(dir);
+    let phase = || phase_of(&status());
     eventually("the first round", || phase() == "ready");
     assert!(
         status().contains("the next allowed start is 2026-11-30T08:00:00Z"),

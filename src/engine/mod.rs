@@ -12,6 +12,7 @@ pub mod guards;
 pub mod memo;
 pub mod repository;
 mod spec_fields;
+mod starts;
 mod step;
 
 use spec_fields::{needed_fields, run_spec, spec_view};

@@ -74,8 +74,8 @@ pub struct Rule {
     /// How long each occurrence lasts, in wall-clock time.
     duration: SignedDuration,
     /// Whether moving DTSTART by whole weeks keeps the same occurrences (no COUNT, an
-    /// INTERVAL of 1, a DAILY or WEEKLY rule): then expanding near an instant starts near
-    /// it rather than at `since`.
+    /// INTERVAL of 1, a rule that repeats weekly or more often): then expanding near an
+    /// instant starts near it rather than at `since`.
     movable: bool,
     zone: TimeZone,
 }
@@ -105,7 +105,11 @@ impl Rule {
             && parsed.get_interval() == 1
             && matches!(
                 parsed.get_freq(),
-                rrule::Frequency::Daily | rrule::Frequency::Weekly
+                rrule::Frequency::Weekly
+                    | rrule::Frequency::Daily
+                    | rrule::Frequency::Hourly
+                    | rrule::Frequency::Minutely
+                    | rrule::Frequency::Secondly
             );
         let rule = Rule {
             rrule,

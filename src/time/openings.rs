@@ -12,8 +12,12 @@ use super::{Period, Rule, zone_of};
 use crate::load::Settings;
 use crate::manifest::{EnvironmentSpec, Freeze, Recurrence};
 
-/// How far ahead freezes and windows are expanded.
+/// How far ahead freezes and windows are expanded at most.
 pub const HORIZON_DAYS: i64 = 366;
+/// How far ahead they are expanded first: far enough for nearly every answer (a weekly
+/// window opens within a week); the whole [`HORIZON_DAYS`] only when no start is allowed
+/// this soon.
+const FIRST_DAYS: i64 = 16;
 /// At most this many occurrences of one rule within the horizon (an hourly rule has 8,784).
 const MAX_OCCURRENCES: usize = 10_000;
 
@@ -112,8 +116,20 @@ impl Openings {
 
     /// The environment at `now`.
     pub fn at(&self, now: Timestamp) -> AtInstant {
+        let soon = self.within(now, FIRST_DAYS);
+        let found = |closed: &Option<Closed>| closed.as_ref().is_none_or(|c| c.next.is_some());
+        if found(&soon.normal) && found(&soon.emergency) {
+            return soon;
+        }
+        self.within(now, HORIZON_DAYS)
+    }
+
+    /// The environment at `now`, its freezes and windows expanded `days` ahead. When
+    /// nothing starts or ends within them, the answer is good until their end: that is
+    /// when it may change.
+    fn within(&self, now: Timestamp, days: i64) -> AtInstant {
         let horizon = now
-            .checked_add(jiff::SignedDuration::from_hours(24 * HORIZON_DAYS))
+            .checked_add(jiff::SignedDuration::from_hours(24 * days))
             .unwrap_or(Timestamp::MAX);
         let freezes: Vec<(&FreezeTimes, Vec<Period>)> = self
             .freezes
@@ -137,7 +153,8 @@ impl Openings {
             .chain(windows.iter().flat_map(|(_, periods)| periods))
             .flat_map(|p| [p.start, p.end])
             .filter(|&t| t > now)
-            .min();
+            .min()
+            .or(Some(horizon));
         let closed = |emergency: bool| {
             let applies: Vec<(&FreezeTimes, &Vec<Period>)> = freezes
                 .iter()

@@ -159,8 +159,11 @@ fn expanding_from_near_the_instant_finds_what_expanding_from_since_finds() {
         "FREQ=WEEKLY;BYDAY=FR",
         "FREQ=DAILY;BYHOUR=9",
         "FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20300101T000000Z",
+        "FREQ=HOURLY;BYMINUTE=55",
     ] {
-        let moved = Rule::new(&recurrence(rrule, "16:00", "64h"), &zone).expect("a rule");
+        let mut recurring = recurrence(rrule, "16:00", "64h");
+        recurring.since = Some("2025-01-01".parse::<Date>().expect("a date"));
+        let moved = Rule::new(&recurring, &zone).expect("a rule");
         assert!(moved.movable, "{rrule}");
         let fixed = Rule {
             movable: false,

@@ -1,0 +1,160 @@
+//! Whether a deployment may start now (the `notFrozen` guard): no freeze of the
+//! environment covers now and one of its windows does ([`crate::time`]), no halt stops it
+//! ([`crate::halts`]), a promoted turnover's source has soaked, and the train has reserved
+//! the environment for the scheduled time.
+
+use super::guards::{Ctx, Verdict, instant_of};
+use super::repository::field_values;
+use crate::manifest::{TrainType, WorkflowKind};
+
+/// No freeze of the turnover's environment covers now (an emergency train may pass a freeze
+/// that allows it), and the train has reserved the environment for the scheduled time.
+pub(super) fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
+    let repository = ctx.repository;
+    let Some(environment) = repository.environment(ctx.subject) else {
+        return;
+    };
+    let train = repository.parent(ctx.subject);
+    let train_spec = train.as_deref().and_then(|t| repository.train_spec(t));
+    let emergency = train_spec
+        .as_ref()
+        .is_some_and(|t| t.train_type == Some(TrainType::Emergency));
+    let mut open = true;
+    if let Some(openings) = repository.openings(environment.name()) {
+        if let Some(changes) = openings.changes {
+            ctx.timer.note(repository.now(), changes);
+        }
+        let closed = match emergency {
+            true => &openings.emergency,
+            false => &openings.normal,
+        };
+        if let Some(closed) = closed {
+            open = false;
+            for reason in &closed.reasons {
+                verdict
+                    .missing
+                    .push(format!("environment `{}` {reason}", environment.name()));
+            }
+            verdict.missing.push(match closed.next {
+                Some(next) => format!("the next allowed start is {next}"),
+                None => format!(
+                    "no start is allowed on `{}` in the next {} days",
+                    environment.name(),
+                    crate::time::openings::HORIZON_DAYS
+                ),
+            });
+        }
+    }
+    let (halts, ignored) = repository.halts();
+    for halt in halts.iter().filter(|h| h.stops(environment.name())) {
+        open = false;
+        if let Some(until) = halt.until {
+            ctx.timer.note(repository.now(), until);
+        }
+        verdict
+            .missing
+            .push(halt.sentence(&format!("`{}`", environment.name())));
+    }
+    verdict.held.extend(ignored.iter().cloned());
+    if !soaked(ctx, &environment, verdict) {
+        open = false;
+    }
+    if let (Some(train), Some(spec)) = (train.as_deref(), train_spec.as_ref()) {
+        let reservation = spec
+            .environments
+            .iter()
+            .flatten()
+            .find(|r| r.name.as_str() == environment.name());
+        match reservation {
+            None => {
+                open = false;
+                verdict.missing.push(format!("train `{train}` has not reserved environment `{}`: add it to the train's `environments`", environment.name()));
+            }
+            Some(reservation) => {
+                let at = field_values(ctx.values, "scheduledAt")
+                    .first()
+                    .and_then(|v| instant_of(v))
+                    .unwrap_or(repository.now());
+                // Without a schedule the reservation is checked against the clock: its bounds
+                // are when the answer can change (noted either way; harmless with a schedule).
+                for bound in [
+                    reservation.from.map(|f| f.start()),
+                    reservation.to.map(|t| t.end()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    ctx.timer.note(repository.now(), bound);
+                }
+                let after_start = reservation.from.is_none_or(|f| f.start() <= at);
+                let before_end = reservation.to.is_none_or(|t| at < t.end());
+                if !(after_start && before_end) {
+                    open = false;
+                    verdict.missing.push(format!(
+                        "the scheduled time {at} is outside train `{train}`'s reservation of `{}`",
+                        environment.name()
+                    ));
+                }
+            }
+        }
+    }
+    if open {
+        verdict
+            .held
+            .push(format!("environment `{}` is open", environment.name()));
+    }
+}
+
+/// Whether a promoted turnover's source has been deployed for the soak the environment
+/// asks (`promotion.soak`); says so either way when there is a soak to wait for.
+fn soaked(
+    ctx: &Ctx<'_, '_>,
+    environment: &crate::catalog::Item<'_, crate::manifest::EnvironmentSpec>,
+    verdict: &mut Verdict,
+) -> bool {
+    let repository = ctx.repository;
+    let Some(soak) = environment
+        .manifest
+        .spec
+        .promotion
+        .as_ref()
+        .and_then(|p| p.soak)
+    else {
+        return true;
+    };
+    let Some(source) = repository
+        .catalog
+        .get::<crate::manifest::TurnoverSpec>(ctx.subject.name)
+        .and_then(|t| t.manifest.spec.promoted_from.clone())
+    else {
+        return true;
+    };
+    let phase = repository.phase_of(WorkflowKind::Turnover, source.as_str());
+    if !matches!(phase, Some("deployed" | "closed")) {
+        // The promotion path's own guard and checks say what a source that is not deployed
+        // lacks.
+        return true;
+    }
+    // Deployed in this very reconcile when its last status does not say when.
+    let since = repository
+        .deployed_at
+        .get(source.as_str())
+        .copied()
+        .unwrap_or(repository.now());
+    let seconds = i64::try_from(soak.seconds).unwrap_or(i64::MAX);
+    let ready = since
+        .checked_add(jiff::SignedDuration::from_secs(seconds))
+        .unwrap_or(jiff::Timestamp::MAX);
+    if repository.passed(ready, ctx.timer) {
+        verdict.held.push(format!(
+            "Turnover/{source} has soaked for {soak} since it was deployed at {since}"
+        ));
+        true
+    } else {
+        verdict.missing.push(format!(
+            "Turnover/{source} was deployed at {since} and `{}` asks it to soak for {soak}: it may start at {ready}",
+            environment.name()
+        ));
+        false
+    }
+}
