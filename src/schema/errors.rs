@@ -115,8 +115,15 @@ fn unknown_field(at: &At<'_>, key: &str) -> Diagnostic {
     let allowed = properties_at(at.schema, at.pointer);
     let span = at.node.entry(key).map_or(at.node.span, |e| e.key_span);
     let owner = at.owner("a manifest");
+    // `{rrule: FREQ=WEEKLY;BYDAY=TU,WE}`: the comma ended the rule, and `WE` became a key.
+    let rule_part = allowed.iter().any(|a| a == "rrule")
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "=;,+-".contains(c));
     let hint = if key == "<<" {
         Some("merge keys (`<<`) are YAML 1.1; railyard reads YAML 1.2: write the fields out, or use a TrainTemplate".to_string())
+    } else if rule_part {
+        Some("a comma inside `{…}` ends the value before it: quote the rule, e.g. `rrule: \"FREQ=WEEKLY;BYDAY=TU,WE,TH\"`".to_string())
     } else {
         suggest::did_you_mean(key, allowed.iter().map(String::as_str)).or_else(|| {
             (!allowed.is_empty()).then(|| format!("{owner} has: {}", quote_list(&allowed)))

@@ -336,6 +336,43 @@ mod tests {
     }
 
     #[test]
+    fn time_of_day_schema_agrees_with_the_parser() {
+        let schema = serde_json::to_value(schemars::schema_for!(crate::manifest::TimeOfDay))
+            .expect("a schema");
+        let validator = jsonschema::options().build(&schema).expect("compiles");
+        for text in [
+            "16:00", "00:00", "23:59", "24:00", "7:00", "07:60", "7:5", "16:00:00", "",
+        ] {
+            assert_eq!(
+                validator.is_valid(&json!(text)),
+                text.parse::<crate::manifest::TimeOfDay>().is_ok(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rule_split_by_a_comma_in_a_flow_mapping_says_to_quote_it() {
+        let text = "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: production}\nspec:\n  tier: production\n  windows:\n    - {rrule: FREQ=WEEKLY;BYDAY=TU,WE, duration: 6h}\n";
+        let files = vec![crate::load::RawFile {
+            path: "env.yaml".into(),
+            content: crate::load::Content::Bytes(text.as_bytes().to_vec()),
+        }];
+        let loaded = crate::load::parse_files(crate::load::Settings::default(), None, files);
+        let hints: Vec<Option<&str>> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| d.hint.as_deref())
+            .collect();
+        assert_eq!(
+            hints,
+            [Some(
+                "a comma inside `{…}` ends the value before it: quote the rule, e.g. `rrule: \"FREQ=WEEKLY;BYDAY=TU,WE,TH\"`"
+            )]
+        );
+    }
+
+    #[test]
     fn properties_follow_refs_and_lists() {
         let schema = kind_schema(Kind::Turnover);
         let task = properties_at(&schema, "/spec/tasks/0");
