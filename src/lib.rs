@@ -24,6 +24,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod approvals;
+pub mod calendar;
 pub mod catalog;
 pub mod check;
 pub mod codeowners;

@@ -102,6 +102,8 @@ pub enum Format {
     Dot,
     /// A Mermaid flowchart (`railyard graph` only; its default).
     Mermaid,
+    /// iCalendar (RFC 5545; `railyard calendar` only, its default).
+    Ics,
 }
 
 /// Color choice.
@@ -148,6 +150,10 @@ pub enum Command {
     /// Report how a manual task waiting for you went: checked, written under `reports/` for
     /// the current attempt, committed with `--commit`.
     Report(records::ReportArgs),
+    /// Print the release calendar: trains' phases and milestones, scheduled turnovers,
+    /// freezes (recurring ones as RRULEs), windows, reservations and halts, as iCalendar
+    /// (`--format ics`, the default) or JSON.
+    Calendar,
     /// Print the completion script for a shell (`bash`, `zsh`, `fish`, `elvish`,
     /// `powershell`), e.g. `railyard completions bash > ~/.local/share/bash-completion/completions/railyard`.
     Completions(completions::CompletionsArgs),
@@ -163,6 +169,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             "`--format dot` and `--format mermaid` are for `railyard graph`; use human, json or github here"
         );
     }
+    if cli.global.format == Format::Ics && !matches!(cli.command, Command::Calendar) {
+        anyhow::bail!("`--format ics` is for `railyard calendar`; use human, json or github here");
+    }
     match &cli.command {
         Command::Validate => validate::run(&cli.global),
         Command::Reconcile(args) => reconcile::run(&cli.global, args),
@@ -177,9 +186,25 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::New(args) => new::run(&cli.global, args),
         Command::Approve(args) => records::approve(&cli.global, args),
         Command::Report(args) => records::report(&cli.global, args),
+        Command::Calendar => calendar(&cli.global),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }
+}
+
+/// `railyard calendar`: iCalendar, or JSON with `--format json`.
+fn calendar(global: &Global) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let (name, events) = railyard::calendar::of_worktree(&global.repo, global.now())?;
+    let mut stdout = std::io::stdout().lock();
+    match global.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &events)?;
+            writeln!(stdout)?;
+        }
+        _ => stdout.write_all(railyard::calendar::ics(&events, &name).as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How the process gives back what a reconcile built: commands that reconcile again and again

@@ -95,7 +95,7 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut writer, &plan.json())?;
             writeln!(writer)?;
         }
-        Format::Github | Format::Dot | Format::Mermaid => {
+        Format::Github | Format::Dot | Format::Mermaid | Format::Ics => {
             stdout.write_all(diagnostics::render_github(&plan.diagnostics).as_bytes())?;
             stdout.flush()?;
             if global.format == Format::Github {
@@ -173,7 +173,7 @@ pub fn graph(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let text = match global.format {
         Format::Dot => diagram.to_dot(),
         Format::Mermaid | Format::Human => diagram.to_mermaid(),
-        Format::Json | Format::Github => {
+        Format::Json | Format::Github | Format::Ics => {
             bail!("`railyard graph` draws `--format dot` or `--format mermaid` (the default)")
         }
     };

@@ -35,7 +35,7 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
                 serde_json::json!({ "diagnostics": diagnostics::to_json(&validation.diagnostics) });
             writeln!(stdout, "{}", serde_json::to_string_pretty(&json)?)?;
         }
-        Format::Github | Format::Dot | Format::Mermaid => {
+        Format::Github | Format::Dot | Format::Mermaid | Format::Ics => {
             stdout.write_all(diagnostics::render_github(&validation.diagnostics).as_bytes())?;
             super::append_step_summary(&validate::markdown_summary(&validation))?;
             super::write_outputs(&[

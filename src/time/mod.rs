@@ -183,6 +183,25 @@ impl Rule {
         out
     }
 
+    /// The local date and time of the first occurrence (the DTSTART a calendar needs: one
+    /// the rule itself matches), when there is one.
+    pub fn first_local(&self) -> Option<DateTime> {
+        let set = self.set(self.first).ok()?;
+        let first = (&set).into_iter().next()?;
+        let wall = Timestamp::from_second(first.timestamp()).ok()?;
+        Some(wall.to_zoned(TimeZone::UTC).datetime())
+    }
+
+    /// The rule as written, without an `RRULE:` name.
+    pub fn rrule(&self) -> &str {
+        &self.rrule
+    }
+
+    /// How long each occurrence lasts.
+    pub fn duration(&self) -> SignedDuration {
+        self.duration
+    }
+
     /// A local date and time as an instant in the rule's zone: after a gap when the clocks
     /// skip it, the earlier when they repeat it.
     fn instant(&self, local: DateTime) -> Timestamp {

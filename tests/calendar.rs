@@ -1,0 +1,84 @@
+//! `railyard calendar` (issue 24, part 5, first half): the sample's release calendar as
+//! iCalendar and JSON, byte-identical from run to run, well-formed as RFC 5545 lines.
+
+mod common;
+
+use common::{railyard, root, stdout};
+
+fn calendar(extra: &[&str]) -> std::process::Output {
+    railyard()
+        .args(["calendar", "--now", "2026-12-01T00:00:00Z", "--repo"])
+        .arg(root().join("examples/acme"))
+        .args(extra)
+        .output()
+        .expect("railyard runs")
+}
+
+#[test]
+fn the_sample_calendar_is_well_formed_icalendar_and_the_same_every_run() {
+    let first = calendar(&[]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = stdout(&first);
+    assert_eq!(
+        text,
+        stdout(&calendar(&["--format", "ics"])),
+        "ics is the default"
+    );
+    assert_eq!(
+        text,
+        stdout(&calendar(&[])),
+        "byte-identical from run to run"
+    );
+    assert!(
+        text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("END:VCALENDAR\r\n"));
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "every line ends with CRLF"
+    );
+    for line in &lines {
+        assert!(line.len() <= 75, "{line:?} is longer than 75 octets");
+    }
+    let begins = lines.iter().filter(|l| **l == "BEGIN:VEVENT").count();
+    let ends = lines.iter().filter(|l| **l == "END:VEVENT").count();
+    assert_eq!(begins, ends);
+    assert_eq!(
+        begins,
+        lines.iter().filter(|l| l.starts_with("UID:")).count(),
+        "one UID per event"
+    );
+    // The weekend freeze, as the recurrence it is, in its zone, from its first Friday.
+    let unfolded = text.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("UID:environment-production-freeze-1@railyard\r\nDTSTAMP:20000101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20000107T160000\r\nDURATION:P2DT16H\r\nRRULE:FREQ=WEEKLY;BYDAY=FR\r\nSUMMARY:Freeze on production: No deployments from Friday 16:00 to Monday 08:00\r\n"),
+        "{unfolded}"
+    );
+}
+
+#[test]
+fn the_sample_calendar_as_json() {
+    let out = calendar(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    insta::assert_json_snapshot!("acme_calendar", json);
+    let refused = calendar(&["--format", "dot"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let other = railyard()
+        .args(["validate", "--format", "ics", "--repo"])
+        .arg(root().join("examples/acme"))
+        .output()
+        .expect("railyard runs");
+    assert_eq!(other.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&other.stderr)
+            .contains("`--format ics` is for `railyard calendar`")
+    );
+}
