@@ -29,6 +29,9 @@ pub struct Event {
     pub description: Option<String>,
     #[serde(flatten)]
     pub when: When,
+    /// With [`expand`]: a recurring event's occurrences in the range asked, as instants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<Vec<[Timestamp; 2]>>,
 }
 
 /// When an event happens.
@@ -73,6 +76,7 @@ pub fn events(catalog: &Catalog<'_>, halts: &[Halt]) -> Vec<Event> {
                     start: at.0,
                     end: None,
                 },
+                occurrences: None,
             });
         }
     }
@@ -96,10 +100,48 @@ pub fn events(catalog: &Catalog<'_>, halts: &[Halt]) -> Vec<Event> {
                 start,
                 end: halt.until,
             },
+            occurrences: None,
         });
     }
     out.sort_by(|a, b| a.uid.cmp(&b.uid));
     out
+}
+
+/// Fills in each recurring event's occurrences from `from` up to `to`, as railyard's own
+/// expansion gives them (what `railyard calendar --format json --expand DAYS` prints, and
+/// CI compares with a third-party expansion of the iCalendar text).
+pub fn expand(events: &mut [Event], from: Timestamp, to: Timestamp) {
+    for event in events {
+        let When::Recurring {
+            timezone,
+            first,
+            rrule,
+            duration_seconds,
+        } = &event.when
+        else {
+            continue;
+        };
+        let Ok(zone) = crate::time::zone(timezone) else {
+            continue;
+        };
+        let recurrence = crate::manifest::Recurrence {
+            rrule: rrule.clone(),
+            start: Some(crate::manifest::TimeOfDay(first.time())),
+            duration: crate::manifest::Duration {
+                seconds: u64::try_from(*duration_seconds).unwrap_or(0),
+            },
+            since: Some(crate::manifest::Date(first.date())),
+        };
+        let Ok(rule) = Rule::new(&recurrence, &zone) else {
+            continue;
+        };
+        event.occurrences = Some(
+            rule.periods(from, to, 100_000)
+                .into_iter()
+                .map(|p| [p.start, p.end])
+                .collect(),
+        );
+    }
 }
 
 /// Each train's phases (from its start to each phase's due date), milestones and
@@ -128,6 +170,7 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
                         start,
                         end: due.0.max(start),
                     },
+                    occurrences: None,
                 });
                 start = due.0;
             }
@@ -139,6 +182,7 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
                 summary: format!("Train {name}: {}", milestone.title),
                 description: None,
                 when: days(milestone.due.0, milestone.due.0),
+                occurrences: None,
             });
         }
         for reservation in spec.environments.iter().flatten() {
@@ -151,6 +195,7 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
                 summary: format!("Train {name} reserves {}", reservation.name),
                 description: None,
                 when: moments(from, to),
+                occurrences: None,
             });
         }
     }
@@ -192,6 +237,7 @@ fn environment_events(
                 .allow_emergency
                 .then(|| "an emergency train may still deploy".to_string()),
             when,
+            occurrences: None,
         });
     }
     for (i, window) in spec.windows.iter().enumerate() {
@@ -204,6 +250,7 @@ fn environment_events(
             summary: format!("Deployment window on {name}"),
             description: None,
             when,
+            occurrences: None,
         });
     }
 }

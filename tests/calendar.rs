@@ -82,3 +82,48 @@ fn the_sample_calendar_as_json() {
             .contains("`--format ics` is for `railyard calendar`")
     );
 }
+
+#[test]
+fn expand_lists_railyard_s_own_occurrences_across_daylight_saving_time() {
+    let out = railyard()
+        .args([
+            "calendar",
+            "--format",
+            "json",
+            "--expand",
+            "14",
+            "--now",
+            "2026-10-19T00:00:00Z",
+            "--repo",
+        ])
+        .arg(root().join("examples/acme"))
+        .output()
+        .expect("railyard runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let weekend = json
+        .as_array()
+        .and_then(|events| {
+            events
+                .iter()
+                .find(|e| e["uid"] == "environment-production-freeze-1@railyard")
+        })
+        .expect("the weekend freeze");
+    // Friday 16:00 to Monday 08:00 in Berlin: 64h, then 65h over the night clocks go back.
+    assert_eq!(
+        weekend["occurrences"],
+        serde_json::json!([
+            ["2026-10-16T14:00:00Z", "2026-10-19T06:00:00Z"],
+            ["2026-10-23T14:00:00Z", "2026-10-26T07:00:00Z"],
+            ["2026-10-30T15:00:00Z", "2026-11-02T07:00:00Z"]
+        ])
+    );
+    let refused = calendar(&["--expand", "14"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("add `--format json`"));
+}

@@ -3,7 +3,7 @@
 names, descriptions and paths. Each check also runs on a deliberately broken input and must
 refuse it (a check that cannot fail proves nothing).
 
-    .ci/clients/check.py [CHECK...]     # mermaid markdown ajv actions-core email shellcheck (all by default)
+    .ci/clients/check.py [CHECK...]     # mermaid markdown ajv actions-core email shellcheck calendar (all by default)
 
 Needs target/debug/railyard (cargo build), the npm packages in target/clients and the PyPI
 packages of the CI venv, which .ci/run installs. Exits 1 when any check fails.
@@ -374,6 +374,68 @@ def check_shellcheck():
     return problems
 
 
+def check_calendar():
+    """`railyard calendar` read by Python's icalendar and expanded for a year by
+    recurring-ical-events: the same occurrences as railyard's own expansion."""
+    import datetime
+
+    import icalendar
+    import recurring_ical_events
+
+    problems = []
+    acme = ROOT / "examples" / "acme"
+    # From the Monday before a fall-back night, for a year: both changes of daylight saving.
+    start = "2026-10-19T00:00:00Z"
+    ics = subprocess.run(
+        [str(BINARY), "--now", start, "calendar", "--repo", str(acme)], capture_output=True, check=True
+    ).stdout
+    ours = json.loads(
+        subprocess.run(
+            [str(BINARY), "--now", start, "calendar", "--format", "json", "--expand", "365", "--repo", str(acme)],
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
+    calendar = icalendar.Calendar.from_ical(ics)
+    begin = datetime.datetime(2026, 10, 19, tzinfo=datetime.timezone.utc)
+    end = begin + datetime.timedelta(days=365)
+
+    def utc(value):
+        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    recurring = [e for e in ours if e.get("type") == "recurring"]
+    uids = {e["uid"] for e in recurring}
+    theirs = {}
+    for event in recurring_ical_events.of(calendar).between(begin, end):
+        uid = str(event["UID"])
+        if uid in uids:
+            theirs.setdefault(uid, []).append([utc(event["DTSTART"].dt), utc(event["DTEND"].dt)])
+    if not recurring:
+        problems.append("the sample calendar has no recurring event to compare")
+    for event in recurring:
+        uid = event["uid"]
+        # Both list the occurrences that overlap the year.
+        mine = event["occurrences"]
+        found = sorted(theirs.get(uid, []))
+        print(f"{'ok' if mine == found else 'refused':8}{uid}: {len(mine)} occurrences")
+        if mine != found:
+            first = next((pair for pair in zip(mine, found) if pair[0] != pair[1]), None)
+            problems.append(
+                f"{uid}: railyard has {len(mine)} occurrences, recurring-ical-events {len(found)}; first difference {first}"
+            )
+    # The comparison notices a rule expanded otherwise (Saturday instead of Friday).
+    broken = icalendar.Calendar.from_ical(ics.replace(b"BYDAY=FR", b"BYDAY=SA"))
+    moved = sorted(
+        [utc(e["DTSTART"].dt), utc(e["DTEND"].dt)]
+        for e in recurring_ical_events.of(broken).between(begin, end)
+        if str(e["UID"]) == "environment-production-freeze-1@railyard"
+    )
+    weekend = next((e for e in recurring if e["uid"] == "environment-production-freeze-1@railyard"), None)
+    if weekend is None or not moved or moved == weekend["occurrences"]:
+        problems.append("the calendar check did not notice a changed rule")
+    return problems
+
+
 CHECKS = {
     "mermaid": check_mermaid,
     "markdown": check_markdown,
@@ -381,6 +443,7 @@ CHECKS = {
     "actions-core": check_actions_core,
     "email": check_email,
     "shellcheck": check_shellcheck,
+    "calendar": check_calendar,
 }
 
 

@@ -153,7 +153,7 @@ pub enum Command {
     /// Print the release calendar: trains' phases and milestones, scheduled turnovers,
     /// freezes (recurring ones as RRULEs), windows, reservations and halts, as iCalendar
     /// (`--format ics`, the default) or JSON.
-    Calendar,
+    Calendar(CalendarArgs),
     /// Print the completion script for a shell (`bash`, `zsh`, `fish`, `elvish`,
     /// `powershell`), e.g. `railyard completions bash > ~/.local/share/bash-completion/completions/railyard`.
     Completions(completions::CompletionsArgs),
@@ -169,7 +169,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             "`--format dot` and `--format mermaid` are for `railyard graph`; use human, json or github here"
         );
     }
-    if cli.global.format == Format::Ics && !matches!(cli.command, Command::Calendar) {
+    if cli.global.format == Format::Ics && !matches!(cli.command, Command::Calendar(_)) {
         anyhow::bail!("`--format ics` is for `railyard calendar`; use human, json or github here");
     }
     match &cli.command {
@@ -186,16 +186,35 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::New(args) => new::run(&cli.global, args),
         Command::Approve(args) => records::approve(&cli.global, args),
         Command::Report(args) => records::report(&cli.global, args),
-        Command::Calendar => calendar(&cli.global),
+        Command::Calendar(args) => calendar(&cli.global, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }
 }
 
+/// `railyard calendar` flags.
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// With `--format json`: list each recurring event's occurrences from now for this many
+    /// days, as railyard expands them.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=3660))]
+    pub expand: Option<u16>,
+}
+
 /// `railyard calendar`: iCalendar, or JSON with `--format json`.
-fn calendar(global: &Global) -> anyhow::Result<ExitCode> {
+fn calendar(global: &Global, args: &CalendarArgs) -> anyhow::Result<ExitCode> {
     use std::io::Write;
-    let (name, events) = railyard::calendar::of_worktree(&global.repo, global.now())?;
+    if args.expand.is_some() && global.format != Format::Json {
+        anyhow::bail!("`--expand` lists occurrences in JSON: add `--format json`");
+    }
+    let now = global.now();
+    let (name, mut events) = railyard::calendar::of_worktree(&global.repo, now)?;
+    if let Some(days) = args.expand {
+        let to = now
+            .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
+            .unwrap_or(jiff::Timestamp::MAX);
+        railyard::calendar::expand(&mut events, now, to);
+    }
     let mut stdout = std::io::stdout().lock();
     match global.format {
         Format::Json => {
