@@ -142,21 +142,30 @@ impl Desk {
     ) -> (String, String) {
         let catalog = self.catalog();
         let name_stem = record_name(name_stem);
-        for n in 1u32.. {
+        let candidate = |n: u32| {
             let suffix = if n == 1 {
                 String::new()
             } else {
                 format!("-{n}")
             };
-            let path = format!("{folder}/{stem}{suffix}.yaml");
-            let name = record_name(&format!("{name_stem}{suffix}"));
-            let path_taken = self.root.join(&path).exists()
-                || self.tree.loaded.documents.iter().any(|d| d.path == path);
-            if !path_taken && !catalog.exists(kind, &name) {
-                return (path, name);
-            }
-        }
-        unreachable!("some suffix is free")
+            // The suffix always fits: the stem gives way to it within the 63 characters.
+            let room = 63 - suffix.len();
+            let stem_part = record_name(&name_stem.chars().take(room).collect::<String>());
+            (
+                format!("{folder}/{stem}{suffix}.yaml"),
+                format!("{stem_part}{suffix}"),
+            )
+        };
+        // Ten thousand records of one person on one gate would be a repository of its own;
+        // past them the last candidate stands, and writing it refuses an existing file.
+        (1..=10_000)
+            .map(candidate)
+            .find(|(path, name)| {
+                let path_taken = self.root.join(path).exists()
+                    || self.tree.loaded.documents.iter().any(|d| &d.path == path);
+                !path_taken && !catalog.exists(kind, name)
+            })
+            .unwrap_or_else(|| candidate(10_000))
     }
 
     /// The modeline of a record of `kind` at `path` ([`modeline`]).
@@ -507,5 +516,23 @@ fn settle_after_head(git: &impl Fn(&[&str]) -> Result<String, String>) {
     let wait = (head + 1) * 1000 - now.as_millisecond();
     if (1..=2000).contains(&wait) {
         std::thread::sleep(std::time::Duration::from_millis(wait.unsigned_abs()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn record_names_are_valid_names_with_room_for_a_suffix() {
+        let long = "x".repeat(80);
+        let name = super::record_name(&format!("{long}-gate-rita"));
+        assert_eq!(name.len(), 63);
+        assert!(crate::manifest::Name::problem(&name).is_none());
+        assert_eq!(
+            super::record_name("2026-12_Gate--Rita-"),
+            "2026-12-gate--rita"
+        );
+        assert!(
+            crate::manifest::Name::problem(&super::record_name("2026-12_Gate--Rita-")).is_none()
+        );
     }
 }
