@@ -72,6 +72,9 @@ pub struct Dashboard {
     /// Whose work the rows are (`--waiting-for`), when only theirs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
+    /// The halts in force on the branch at the clock (the table starts with them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub halts: Vec<crate::halts::Halt>,
     pub objects: Vec<Row>,
     #[serde(skip)]
     waiting: bool,
@@ -127,6 +130,7 @@ pub fn committed(root: &Path, filter: &Filter, now: jiff::Timestamp) -> Result<D
     };
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     let keys = crate::trust::Keyring::build(&catalog);
+    let (halts, _) = crate::halts::in_force_now(&catalog, &facts, &keys, now);
     let trusted =
         crate::status_files::trusted_previous(&loaded.settings, &keys, &own_files, &facts, None);
     let mut objects = Vec::new();
@@ -162,6 +166,7 @@ pub fn committed(root: &Path, filter: &Filter, now: jiff::Timestamp) -> Result<D
         commit,
         waiting: member.is_some(),
         member,
+        halts,
         objects,
     })
 }
@@ -337,7 +342,15 @@ impl Dashboard {
             );
             format!("{}\n", text.trim_end())
         };
-        let mut out = line(header);
+        let mut out: String = self
+            .halts
+            .iter()
+            .map(|h| format!("HALTED: {}\n", h.sentence(&h.on())))
+            .collect();
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&line(header));
         for c in &cells {
             out.push_str(&line([&c[0], &c[1], &c[2], &c[3], &c[4]]));
         }

@@ -790,4 +790,15 @@ fn halts_are_checked_and_in_force_only_from_a_release_manager_s_commit() {
         status.contains("# Release status\n\n> ⛔ **Deployments halted** on `test`"),
         "{status}"
     );
+    // `railyard status` starts with it too.
+    let table = railyard()
+        .args(["status", "--now", "2026-11-24T09:00:00Z", "--repo"])
+        .arg(dir)
+        .output()
+        .expect("railyard runs");
+    assert!(
+        stdout(&table).starts_with("HALTED: deployments on `test` are halted by `rita` since 2026-11-24T08:30:00Z (Halt/incident-2)"),
+        "{}",
+        stdout(&table)
+    );
 }
