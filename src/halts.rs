@@ -154,6 +154,29 @@ pub fn in_force_now(
     (halts, banner)
 }
 
+/// Warnings for halts that can never stop anything: committed at or after their own
+/// `until` (a person who meant to stop the line for a while, and wrote a time already past).
+pub fn expired_on_arrival(
+    catalog: &crate::catalog::Catalog<'_>,
+    facts: &crate::trust::facts::Facts,
+) -> Vec<String> {
+    catalog
+        .all::<HaltSpec>()
+        .filter_map(|record| {
+            let until = record.manifest.spec.until?.0;
+            let added = facts.added.get(record.path())?;
+            (added.time >= until).then(|| {
+                format!(
+                    "{} Halt `{}` ends at {until}, before the commit that added it ({}): it stops nothing; write a new Halt with a later `until`",
+                    record.path(),
+                    record.name(),
+                    added.time
+                )
+            })
+        })
+        .collect()
+}
+
 /// The lines STATUS.md and the pull-request comment start with while halts are in force
 /// (empty when none is).
 pub fn banner(halts: &[Halt]) -> String {

@@ -196,6 +196,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         None => Vec::new(),
     };
     let (halts, banner) = crate::halts::in_force_now(&catalog, facts, &keys, now);
+    warnings.extend(crate::halts::expired_on_arrival(&catalog, facts));
     let wanted = status_files::owned_files(
         &settings.status_dir,
         &settings.summary,

@@ -753,6 +753,12 @@ fn halts_are_checked_and_in_force_only_from_a_release_manager_s_commit() {
         "by: rita, reason: Payments incident, environments: [test]",
     );
     common::write(dir, "halts/incident-2.yaml", text.as_bytes());
+    // And one whose `until` had passed before it was committed: a warning, nothing stopped.
+    let late = halt(
+        "late",
+        "by: rita, reason: Too late, until: 2026-11-24T08:00:00Z",
+    );
+    common::write(dir, "halts/late.yaml", late.as_bytes());
     git_as(dir, &["add", "-A"], RITA, "2026-11-24T08:30:00Z");
     git_as(
         dir,
@@ -778,6 +784,11 @@ fn halts_are_checked_and_in_force_only_from_a_release_manager_s_commit() {
         stdout(&out).starts_with("HALTED: deployments on `test` are halted by `rita` since 2026-11-24T08:30:00Z (Halt/incident-2): Payments incident; until a Halt with `lifts: incident-2` ends it\n"),
         "{}",
         stdout(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("warning: halts/late.yaml Halt `late` ends at 2026-11-24T08:00:00Z, before the commit that added it (2026-11-24T08:30:00Z): it stops nothing"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     let comment = std::fs::read_to_string(&comment).expect("the comment");
     assert!(
