@@ -206,6 +206,21 @@ fn sigterm_during_rounds_never_leaves_half_a_commit() {
     }
 }
 
+/// The last round that made a transition was started by the timer, not by a commit.
+#[track_caller]
+fn last_move_was_the_timer(log: &Path) {
+    let triggers: Vec<String> = rounds(log)
+        .iter()
+        .filter(|l| l["fields"]["transitions"] == 1)
+        .map(|l| l["fields"]["trigger"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        triggers.last().map(String::as_str),
+        Some("timer"),
+        "{triggers:?}"
+    );
+}
+
 /// Turnover `to`'s status file as committed on `main` (empty before the first).
 fn committed_status(dir: &Path) -> String {
     let shown = Command::new("git")
@@ -243,16 +258,7 @@ fn the_timer_starts_a_scheduled_turnover_without_a_commit() {
     eventually("the first round", || phase() == "ready");
     eventually("the timer started the turnover", || phase() == "deploying");
     assert_eq!(terminate(&mut watch).code(), Some(0));
-    let triggers: Vec<String> = rounds(&log)
-        .iter()
-        .filter(|l| l["fields"]["transitions"] == 1)
-        .map(|l| l["fields"]["trigger"].as_str().unwrap_or("").to_string())
-        .collect();
-    assert_eq!(
-        triggers.last().map(String::as_str),
-        Some("timer"),
-        "{triggers:?}"
-    );
+    last_move_was_the_timer(&log);
 }
 
 #[test]
@@ -300,16 +306,7 @@ fn a_turnover_held_by_a_weekly_freeze_starts_when_the_freeze_ends_without_a_comm
         status()
     );
     assert_eq!(terminate(&mut watch).code(), Some(0));
-    let triggers: Vec<String> = rounds(&log)
-        .iter()
-        .filter(|l| l["fields"]["transitions"] == 1)
-        .map(|l| l["fields"]["trigger"].as_str().unwrap_or("").to_string())
-        .collect();
-    assert_eq!(
-        triggers.last().map(String::as_str),
-        Some("timer"),
-        "{triggers:?}"
-    );
+    last_move_was_the_timer(&log);
 }
 
 #[test]
