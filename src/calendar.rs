@@ -275,20 +275,36 @@ fn moments(from: Moment, to: Moment) -> When {
     }
 }
 
-/// The calendar of the working tree at `root` at `now` (halts in force then), named after
-/// its Config.
+/// A repository's calendar: its name (its Config's), its events, and how many errors its
+/// manifests have (objects with errors are left out).
+pub struct Calendar {
+    pub name: String,
+    pub events: Vec<Event>,
+    pub errors: usize,
+}
+
+/// The calendar of the working tree at `root` at `now` (halts in force then).
 pub fn of_worktree(
     root: &std::path::Path,
     now: Timestamp,
-) -> Result<(String, Vec<Event>), crate::error::Error> {
+) -> Result<Calendar, crate::error::Error> {
     let mut tree = crate::reconcile::Worktree::read(root)?;
     let plan = tree.plan(now);
+    let errors = plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == crate::diagnostics::Severity::Error)
+        .count();
     let (catalog, _) = Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
     let name = catalog
         .all::<crate::manifest::ConfigSpec>()
         .next()
         .map_or_else(|| "releases".to_string(), |c| c.name().to_string());
-    Ok((name, events(&catalog, &plan.halts)))
+    Ok(Calendar {
+        name,
+        events: events(&catalog, &plan.halts),
+        errors,
+    })
 }
 
 /// The calendar as iCalendar text: CRLF line ends, lines folded at 75 octets.

@@ -127,3 +127,20 @@ fn expand_lists_railyard_s_own_occurrences_across_daylight_saving_time() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("add `--format json`"));
 }
+
+#[test]
+fn a_repository_with_errors_gets_the_calendar_of_what_is_valid_and_exit_1() {
+    let out = railyard()
+        .args(["calendar", "--now", "2026-12-01T00:00:00Z", "--repo"])
+        .arg(root().join("examples/invalid"))
+        .output()
+        .expect("railyard runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("objects with errors are left out of the calendar"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

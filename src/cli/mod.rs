@@ -208,7 +208,11 @@ fn calendar(global: &Global, args: &CalendarArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("`--expand` lists occurrences in JSON: add `--format json`");
     }
     let now = global.now();
-    let (name, mut events) = railyard::calendar::of_worktree(&global.repo, now)?;
+    let railyard::calendar::Calendar {
+        name,
+        mut events,
+        errors,
+    } = railyard::calendar::of_worktree(&global.repo, now)?;
     if let Some(days) = args.expand {
         let to = now
             .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
@@ -222,6 +226,13 @@ fn calendar(global: &Global, args: &CalendarArgs) -> anyhow::Result<ExitCode> {
             writeln!(stdout)?;
         }
         _ => stdout.write_all(railyard::calendar::ics(&events, &name).as_bytes())?,
+    }
+    if errors > 0 {
+        eprintln!(
+            "error: the repository has {errors} error{}: objects with errors are left out of the calendar (`railyard validate` shows them)",
+            if errors == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::from(EXIT_ERRORS));
     }
     Ok(ExitCode::SUCCESS)
 }
