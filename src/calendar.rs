@@ -290,11 +290,7 @@ pub fn of_worktree(
 ) -> Result<Calendar, crate::error::Error> {
     let mut tree = crate::reconcile::Worktree::read(root)?;
     let plan = tree.plan(now);
-    let errors = plan
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == crate::diagnostics::Severity::Error)
-        .count();
+    let errors = plan.error_count();
     let (catalog, _) = Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
     let name = catalog
         .all::<crate::manifest::ConfigSpec>()

@@ -217,6 +217,20 @@ impl<'a> Catalog<'a> {
         self.emails.get(&email.to_lowercase()).copied()
     }
 
+    /// The valid application releases that ride train `train`, by name.
+    pub fn releases_of_train(&self, train: &str) -> Vec<&'a str> {
+        self.all::<crate::manifest::ApplicationReleaseSpec>()
+            .filter(|r| {
+                r.manifest
+                    .spec
+                    .train
+                    .as_ref()
+                    .is_some_and(|t| t.as_str() == train)
+            })
+            .map(|r| r.name())
+            .collect()
+    }
+
     /// Every member that lists `email` (a repository that validates has at most one: two
     /// members sharing an email is a `duplicate-id` error), sorted.
     pub fn members_with_email(&self, email: &str) -> Vec<&'a str> {

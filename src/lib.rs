@@ -8,13 +8,14 @@
 //! | the model | [`yaml`] (YAML with positions), [`manifest`] (one file per kind), [`schema`] (the kinds' JSON Schemas and error mapping), [`diagnostics`], [`source`], [`suggest`], [`load`] (finding and parsing files), [`catalog`] (objects by kind and name), [`workflow`] (the built-in workflows) |
 //! | the checks | [`check`] (beyond the schema), [`graph`] (cycles), [`validate`] |
 //! | trust and history | [`trust`] (who committed what: [`trust::facts`]; signatures, keys, a record's provenance, records that changed) |
-//! | tasks and approvals | [`tasks`] (task lists, their graph, each task's state in an attempt, recorded runs, the `--execute` scheduler), [`approvals`] (counting a gate's or criterion's approvals) |
-//! | the engine | [`engine`] (guards, the fixed point, an object's finished plan, the watcher's memo) |
+//! | time | [`time`] (time zones, recurrence rules expanded in wall-clock time, an environment's freezes and windows at an instant) |
+//! | tasks and approvals | [`tasks`] (task lists, their graph, each task's state in an attempt, recorded runs, the `--execute` scheduler), [`approvals`] (counting a gate's or criterion's approvals), [`halts`] (the Halt records in force) |
+//! | the engine | [`engine`] (guards, whether a deployment may start, the fixed point, an object's finished plan, the watcher's memo) |
 //! | status | [`status`] (what an object's status holds), [`status_files`] (which status files railyard trusts, what it writes, what changed), [`summary`] (STATUS.md), [`diagram`] (DOT and Mermaid), [`escape`] (people's text for each reader) |
 //! | notifications | [`notify`] (messages, recipients, filters), [`deliver`] (the outbox, webhooks and mail) |
 //! | the pipeline | [`pipeline`] (the one reconcile every operation calls), [`plan`] (rendering its plan), [`review`] (a pull request's changes of who may approve) |
 //! | the edge | [`git`] (repositories, trees, history, commits, the working tree), [`github`], [`yaml_out`] (writing YAML), [`reclaim`] (freeing big values off the hot path), [`error`] (the library's error type) |
-//! | operations | [`reconcile`] (dry-runs, `explain`, `graph`), [`writeback`] (the status commit), [`execute`] (`--execute`: the run loop and its processes), [`watch`], [`promote`], [`init`], [`codeowners`], [`dashboard`] (`railyard status`), [`schemas`] (the files of `schemas/`) |
+//! | operations | [`reconcile`] (dry-runs, `explain`, `graph`), [`writeback`] (the status commit), [`execute`] (`--execute`: the run loop and its processes), [`watch`], [`promote`], [`init`], [`codeowners`], [`dashboard`] (`railyard status`), [`records`] (`approve` and `report`: a person's record checked, written, committed), [`drafts`] (`railyard new`), [`calendar`] (`railyard calendar`), [`schemas`] (the files of `schemas/`) |
 //!
 //! The CLI (`src/cli/`, one file per command) turns [`error::Error`] into messages and exit
 //! codes; the library prints nothing.

@@ -99,6 +99,21 @@ pub fn status_path(status_dir: &str, kind: &str, name: &str) -> String {
 
 impl Plan {
     /// True when some diagnostic is an error.
+    /// How many of its diagnostics are errors.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == diagnostics::Severity::Error)
+            .count()
+    }
+
+    /// The first error in the file at `path` (one railyard has just drafted).
+    pub fn first_error_in(&self, path: &str) -> Option<&crate::diagnostics::Diagnostic> {
+        self.diagnostics
+            .iter()
+            .find(|d| d.severity == diagnostics::Severity::Error && d.file == path)
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics
             .iter()

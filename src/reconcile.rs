@@ -73,6 +73,16 @@ impl Worktree {
         Ok(Worktree { loaded, own, facts })
     }
 
+    /// Its plan at `now` when the repository validates; otherwise how many errors it has (a
+    /// command that writes a file for a person writes nothing then).
+    pub fn validated_plan(&mut self, now: jiff::Timestamp) -> Result<Plan, Error> {
+        let plan = self.plan(now);
+        match plan.error_count() {
+            0 => Ok(plan),
+            errors => Err(Error::DoesNotValidate { errors }),
+        }
+    }
+
     /// Its plan at `now`, as `reconcile --dry-run` shows it.
     pub fn plan(&mut self, now: jiff::Timestamp) -> Plan {
         plan_loaded(

@@ -475,11 +475,7 @@ fn turnover_references(
     }
     let releases: Vec<&str> = match (&spec.train, &spec.releases) {
         (_, Some(releases)) => releases.iter().map(|r| r.as_str()).collect(),
-        (Some(train), None) => c
-            .all::<ApplicationReleaseSpec>()
-            .filter(|r| r.manifest.spec.train.as_ref().is_some_and(|t| t == train))
-            .map(|r| r.name())
-            .collect(),
+        (Some(train), None) => c.releases_of_train(train.as_str()),
         (None, None) => Vec::new(),
     };
     let known: BTreeSet<&str> = releases

@@ -1,5 +1,6 @@
 //! Command-line interface: the global flags of SPEC §7 and one module per command.
 
+mod calendar;
 mod codeowners;
 mod completions;
 mod execute;
@@ -153,7 +154,7 @@ pub enum Command {
     /// Print the release calendar: trains' phases and milestones, scheduled turnovers,
     /// freezes (recurring ones as RRULEs), windows, reservations and halts, as iCalendar
     /// (`--format ics`, the default) or JSON.
-    Calendar(CalendarArgs),
+    Calendar(calendar::CalendarArgs),
     /// Print the completion script for a shell (`bash`, `zsh`, `fish`, `elvish`,
     /// `powershell`), e.g. `railyard completions bash > ~/.local/share/bash-completion/completions/railyard`.
     Completions(completions::CompletionsArgs),
@@ -186,55 +187,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::New(args) => new::run(&cli.global, args),
         Command::Approve(args) => records::approve(&cli.global, args),
         Command::Report(args) => records::report(&cli.global, args),
-        Command::Calendar(args) => calendar(&cli.global, args),
+        Command::Calendar(args) => calendar::run(&cli.global, args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),
     }
-}
-
-/// `railyard calendar` flags.
-#[derive(Debug, Args)]
-pub struct CalendarArgs {
-    /// With `--format json`: list each recurring event's occurrences from now for this many
-    /// days, as railyard expands them.
-    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=3660))]
-    pub expand: Option<u16>,
-}
-
-/// `railyard calendar`: iCalendar, or JSON with `--format json`.
-fn calendar(global: &Global, args: &CalendarArgs) -> anyhow::Result<ExitCode> {
-    use std::io::Write;
-    if args.expand.is_some() && global.format != Format::Json {
-        anyhow::bail!("`--expand` lists occurrences in JSON: add `--format json`");
-    }
-    let now = global.now();
-    let railyard::calendar::Calendar {
-        name,
-        mut events,
-        errors,
-    } = railyard::calendar::of_worktree(&global.repo, now)?;
-    if let Some(days) = args.expand {
-        let to = now
-            .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
-            .unwrap_or(jiff::Timestamp::MAX);
-        railyard::calendar::expand(&mut events, now, to);
-    }
-    let mut stdout = std::io::stdout().lock();
-    match global.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &events)?;
-            writeln!(stdout)?;
-        }
-        _ => stdout.write_all(railyard::calendar::ics(&events, &name).as_bytes())?,
-    }
-    if errors > 0 {
-        eprintln!(
-            "error: the repository has {errors} error{}: objects with errors are left out of the calendar (`railyard validate` shows them)",
-            if errors == 1 { "" } else { "s" }
-        );
-        return Ok(ExitCode::from(EXIT_ERRORS));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// How the process gives back what a reconcile built: commands that reconcile again and again

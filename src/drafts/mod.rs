@@ -73,7 +73,7 @@ pub struct Created {
 /// Drafts `what` in the release repository at `root`, writes it and plans it.
 pub fn create(root: &Path, now: jiff::Timestamp, what: &What) -> Result<Created, Error> {
     let mut tree = Worktree::read(root)?;
-    let plan = crate::records::validated_plan(&mut tree, now)?;
+    let plan = tree.validated_plan(now)?;
     let me = identity(root, &tree);
     let (path, text, drafted) = {
         let (catalog, _) = Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
@@ -107,7 +107,7 @@ pub fn create(root: &Path, now: jiff::Timestamp, what: &What) -> Result<Created,
     crate::records::write_new(root, &path, &text)?;
     let mut after = Worktree::read(root)?;
     let planned = after.plan(now);
-    if let Some(problem) = crate::records::first_error_in(&planned, &path) {
+    if let Some(problem) = planned.first_error_in(&path) {
         let _ = std::fs::remove_file(root.join(&path));
         return Err(Error::Refused(format!(
             "the {} drafted does not validate with the repository ({}: {}): nothing was kept",

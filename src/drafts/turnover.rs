@@ -9,7 +9,7 @@ use super::{Context, Drafted, existing, named};
 use crate::catalog::Item;
 use crate::engine::ObjectPlan;
 use crate::error::Error;
-use crate::manifest::{ApplicationReleaseSpec, EnvironmentSpec, Kind, TurnoverSpec};
+use crate::manifest::{EnvironmentSpec, Kind, TurnoverSpec};
 
 /// `railyard new turnover` flags.
 #[derive(Clone, Debug, Default)]
@@ -46,18 +46,7 @@ pub(super) fn draft(context: &Context<'_>, options: &TurnoverOptions) -> Result<
     spec.insert("environment".into(), json!(environment));
     if let Some(train) = &train {
         spec.insert("train".into(), json!(train));
-        let mut releases: Vec<String> = catalog
-            .all::<ApplicationReleaseSpec>()
-            .filter(|r| {
-                r.manifest
-                    .spec
-                    .train
-                    .as_ref()
-                    .is_some_and(|t| t.as_str() == train)
-            })
-            .map(|r| r.name().to_string())
-            .collect();
-        releases.sort();
+        let releases = catalog.releases_of_train(train);
         // A turnover names its train or its releases, not both: the train's are all of them.
         filled.push(match releases.is_empty() {
             true => format!("train `{train}` (no application releases yet)"),

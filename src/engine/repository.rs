@@ -323,15 +323,9 @@ impl<'a> Repository<'a> {
         let catalog = self.catalog;
         match (subject.kind, kind) {
             (WorkflowKind::ReleaseTrain, WorkflowKind::ApplicationRelease) => catalog
-                .all::<ApplicationReleaseSpec>()
-                .filter(|r| {
-                    r.manifest
-                        .spec
-                        .train
-                        .as_ref()
-                        .is_some_and(|t| t.as_str() == subject.name)
-                })
-                .map(|r| r.name().to_string())
+                .releases_of_train(subject.name)
+                .into_iter()
+                .map(str::to_string)
                 .collect(),
             (WorkflowKind::ReleaseTrain, WorkflowKind::Turnover) => catalog
                 .all::<TurnoverSpec>()

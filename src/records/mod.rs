@@ -15,7 +15,6 @@ pub mod report;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
-use crate::diagnostics::Severity;
 use crate::engine::ObjectPlan;
 use crate::error::Error;
 use crate::git::{GitError, GitRepo};
@@ -95,7 +94,7 @@ impl Desk {
             let (catalog, _) = Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
             member_with_email(&catalog, &email)?
         };
-        let plan = validated_plan(&mut tree, now)?;
+        let plan = tree.validated_plan(now)?;
         Ok(Desk {
             root: root.to_path_buf(),
             tree,
@@ -195,7 +194,7 @@ impl Desk {
             .insert(draft.path.clone(), by_them.clone());
         after.facts.changed.insert(draft.path.clone(), by_them);
         let mut plan = after.plan(self.now);
-        if let Some(problem) = first_error_in(&plan, &draft.path) {
+        if let Some(problem) = plan.first_error_in(&draft.path) {
             let _ = std::fs::remove_file(self.root.join(&draft.path));
             return Err(Error::Internal(format!(
                 "the record railyard drafted does not validate ({}), so it was not kept",
@@ -316,31 +315,6 @@ pub(crate) fn modeline(root: &Path, kind: Kind, path: &str) -> String {
         "# yaml-language-server: $schema={}schemas/{file}\n",
         "../".repeat(depth + found.unwrap_or(0))
     )
-}
-
-/// The plan of `tree` at `now`, when the repository validates; otherwise how many errors
-/// it has (a command that writes a file writes nothing then).
-pub(crate) fn validated_plan(tree: &mut Worktree, now: jiff::Timestamp) -> Result<Plan, Error> {
-    let plan = tree.plan(now);
-    let errors = plan
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    match errors {
-        0 => Ok(plan),
-        errors => Err(Error::DoesNotValidate { errors }),
-    }
-}
-
-/// The first error `plan` finds in the file at `path` (one railyard has just drafted).
-pub(crate) fn first_error_in<'p>(
-    plan: &'p Plan,
-    path: &str,
-) -> Option<&'p crate::diagnostics::Diagnostic> {
-    plan.diagnostics
-        .iter()
-        .find(|d| d.severity == Severity::Error && d.file == path)
 }
 
 /// The one member whose Team lists `email`.
