@@ -14,6 +14,7 @@ pub mod repository;
 mod spec_fields;
 mod starts;
 mod step;
+mod verdict;
 
 use spec_fields::{needed_fields, run_spec, spec_view};
 use step::{can_move, enter, reevaluate, step};

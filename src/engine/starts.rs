@@ -3,8 +3,8 @@
 //! ([`crate::halts`]), a promoted turnover's source has soaked, and the train has reserved
 //! the environment for the scheduled time.
 
-use super::guards::{Ctx, Verdict, instant_of};
 use super::repository::field_values;
+use super::verdict::{Ctx, Verdict, instant_of};
 use crate::manifest::{TrainType, WorkflowKind};
 
 /// No freeze of the turnover's environment covers now (an emergency train may pass a freeze
