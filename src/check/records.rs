@@ -7,8 +7,8 @@ use super::{member, require, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{
-    ApprovalSpec, HaltSpec, Kind, ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec, TaskReportSpec,
-    TurnoverSpec, WorkflowKind,
+    ApprovalSpec, EnvironmentSpec, HaltSpec, Kind, ReleaseModelSpec, ReleaseSpec, ReleaseTrainSpec,
+    TaskReportSpec, TurnoverSpec, WorkflowKind,
 };
 use crate::workflow;
 
@@ -149,6 +149,18 @@ fn approval_gates(
     if let Some(gates_spec) = train.and_then(|t| t.gates.as_ref()) {
         for (_, gate) in gates_spec.iter() {
             gates.extend(gate.approvals.iter().map(|a| a.gate.to_string()));
+        }
+    }
+    // A turnover may also be approved past a freeze or halt by an environment's emergency
+    // `override` (the engine counts only its own environment's).
+    if kind == WorkflowKind::Turnover {
+        for environment in c.all::<EnvironmentSpec>() {
+            let passage = environment.manifest.spec.emergency_override.iter();
+            gates.extend(
+                passage
+                    .flat_map(|o| &o.approvals)
+                    .map(|a| a.gate.to_string()),
+            );
         }
     }
     gates.into_iter().collect()

@@ -120,6 +120,7 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     members(c, out);
     for env in c.all::<EnvironmentSpec>() {
         resolve(c, &env, ENVIRONMENT, out);
+        override_approvals(c, &env, out);
     }
     for template in c.all::<TrainTemplateSpec>() {
         resolve(c, &template, TEMPLATE, out);
@@ -300,6 +301,31 @@ fn role<S>(
             d = d.with_hint(hint);
         }
         out.push(d);
+    }
+}
+
+/// An environment's emergency `override` asks approvals of known roles, and its `or` fields
+/// are fields of a Turnover (its subject).
+fn override_approvals(c: &Catalog<'_>, env: &Item<'_, EnvironmentSpec>, out: &mut Vec<Diagnostic>) {
+    let Some(passage) = &env.manifest.spec.emergency_override else {
+        return;
+    };
+    let fields = crate::schema::spec_fields(Kind::Turnover);
+    let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+    for (i, approval) in passage.approvals.iter().enumerate() {
+        let base = format!("/spec/override/approvals/{i}");
+        role(c, env, &format!("{base}/role"), &approval.role, out);
+        for (k, field) in approval.or.iter().enumerate() {
+            if !fields.contains(field) {
+                out.push(unresolved(
+                    env,
+                    &format!("{base}/or/{k}"),
+                    "Turnover field",
+                    field,
+                    &names,
+                ));
+            }
+        }
     }
 }
 
@@ -534,6 +560,26 @@ mod tests {
             ),
         )]);
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `test`?"));
+    }
+
+    #[test]
+    fn an_emergency_override_asks_known_roles_and_turnover_fields() {
+        let found = with(
+            "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: hotfix}\nspec:\n  tier: staging\n  override: {approvals: [{gate: emergency-start, role: release-managerz, or: [scheduledAt, ownr]}]}\n",
+        );
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "unresolved-reference",
+                    "unknown team `release-managerz`".to_string()
+                ),
+                (
+                    "unresolved-reference",
+                    "unknown Turnover field `ownr`".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]

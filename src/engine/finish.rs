@@ -105,6 +105,8 @@ struct Verdicts {
     next: Vec<NextStep>,
     rejections: Vec<String>,
     asks: Vec<Option<usize>>,
+    /// The approvals of an emergency `override` a way out waits for.
+    overrides: Vec<crate::manifest::ApprovalGuard>,
     /// Exit criteria waiting for an approval, with the team that gives it.
     criteria_asked: Vec<(String, String)>,
 }
@@ -117,9 +119,11 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
             rejections,
             held,
             asks,
+            overrides,
             criteria_asked,
         } = guards::evaluate(context, &transition.when);
         verdicts.asks.push(asks);
+        verdicts.overrides.extend(overrides);
         for asked in criteria_asked {
             if !verdicts.criteria_asked.contains(&asked) {
                 verdicts.criteria_asked.push(asked);
@@ -150,7 +154,7 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
 
 /// The approvals the ways out wait for now, with who may give them: each exit criterion
 /// that waits for one, then the next approval of each way's guard (`asks`: its place in the
-/// guard's list).
+/// guard's list), then the next of an emergency `override`.
 fn asked_now(
     repository: &Repository<'_>,
     values: &Value,
@@ -166,10 +170,13 @@ fn asked_now(
             approvers: vec![team.clone()],
         })
         .collect();
-    for (transition, ask) in phase.transitions.iter().zip(&verdicts.asks) {
-        let Some(guard) = ask.and_then(|i| transition.when.approvals.get(i)) else {
-            continue;
-        };
+    let guards = phase
+        .transitions
+        .iter()
+        .zip(&verdicts.asks)
+        .filter_map(|(transition, ask)| ask.and_then(|i| transition.when.approvals.get(i)))
+        .chain(&verdicts.overrides);
+    for guard in guards {
         if out
             .iter()
             .any(|a| !a.criterion && a.gate == guard.gate.as_str())

@@ -7,6 +7,7 @@
 //! none moves. Every transition that does not hold is explained, one sentence per missing
 //! thing.
 
+mod approving;
 mod finish;
 pub mod guards;
 pub mod memo;

@@ -1,11 +1,12 @@
 //! Whether a deployment may start now (the `notFrozen` guard): no freeze of the
 //! environment covers now and one of its windows does ([`crate::time`]), no halt stops it
 //! ([`crate::halts`]), a promoted turnover's source has soaked, and the train has reserved
-//! the environment for the scheduled time.
+//! the environment for the scheduled time. An emergency train passes the freezes, windows
+//! and halts with the approvals of the environment's `override`.
 
 use super::repository::field_values;
 use super::verdict::{Ctx, Verdict, instant_of};
-use crate::manifest::{TrainType, WorkflowKind};
+use crate::manifest::{EmergencyOverride, TrainType, WorkflowKind};
 
 /// No freeze of the turnover's environment covers now (an emergency train may pass a freeze
 /// that allows it), and the train has reserved the environment for the scheduled time.
@@ -19,7 +20,9 @@ pub(super) fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
     let emergency = train_spec
         .as_ref()
         .is_some_and(|t| t.train_type == Some(TrainType::Emergency));
-    let mut open = true;
+    // What an emergency override may pass: freezes, closed windows and halts.
+    let mut blocks: Vec<String> = Vec::new();
+    let mut next_start = None;
     if let Some(openings) = repository.openings(environment.name()) {
         if let Some(changes) = openings.changes {
             ctx.timer.note(repository.now(), changes);
@@ -29,13 +32,13 @@ pub(super) fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
             false => &openings.normal,
         };
         if let Some(closed) = closed {
-            open = false;
-            for reason in &closed.reasons {
-                verdict
-                    .missing
-                    .push(format!("environment `{}` {reason}", environment.name()));
-            }
-            verdict.missing.push(match closed.next {
+            blocks.extend(
+                closed
+                    .reasons
+                    .iter()
+                    .map(|reason| format!("environment `{}` {reason}", environment.name())),
+            );
+            next_start = Some(match closed.next {
                 Some(next) => format!("the next allowed start is {next}"),
                 None => format!(
                     "no start is allowed on `{}` in the next {} days",
@@ -47,15 +50,22 @@ pub(super) fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
     }
     let (halts, ignored) = repository.halts();
     for halt in halts.iter().filter(|h| h.stops(environment.name())) {
-        open = false;
         if let Some(until) = halt.until {
             ctx.timer.note(repository.now(), until);
         }
-        verdict
-            .missing
-            .push(halt.sentence(&format!("`{}`", environment.name())));
+        blocks.push(halt.sentence(&format!("`{}`", environment.name())));
     }
     verdict.held.extend(ignored.iter().cloned());
+    let mut open = blocks.is_empty();
+    if !open {
+        let passage = environment
+            .manifest
+            .spec
+            .emergency_override
+            .as_ref()
+            .filter(|_| emergency);
+        open = overridden(ctx, passage, &environment, blocks, next_start, verdict);
+    }
     if !soaked(ctx, &environment, verdict) {
         open = false;
     }
@@ -103,6 +113,46 @@ pub(super) fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
             .held
             .push(format!("environment `{}` is open", environment.name()));
     }
+}
+
+/// Whether an emergency train's turnover passes what `blocks` it with the approvals of the
+/// environment's `override`: when they are all given the plan holds who overrode what (and
+/// the transition's history keeps it); otherwise the blocks are missing, with the approval
+/// that would pass them.
+fn overridden(
+    ctx: &Ctx<'_, '_>,
+    passage: Option<&EmergencyOverride>,
+    environment: &crate::catalog::Item<'_, crate::manifest::EnvironmentSpec>,
+    blocks: Vec<String>,
+    next_start: Option<String>,
+    verdict: &mut Verdict,
+) -> bool {
+    let Some(passage) = passage else {
+        verdict.missing.extend(blocks);
+        verdict.missing.extend(next_start);
+        return false;
+    };
+    let mut tally = Verdict::default();
+    super::approving::approvals(ctx, &passage.approvals, &mut tally);
+    if tally.holds() {
+        verdict.held.push(format!(
+            "emergency override of `{}` with {}: {}",
+            environment.name(),
+            tally.held.join(", "),
+            blocks.join("; ")
+        ));
+        return true;
+    }
+    verdict.missing.extend(blocks);
+    verdict.missing.extend(next_start);
+    verdict.missing.push(format!(
+        "an emergency train may start on `{}` anyway with the approvals of its `override`",
+        environment.name()
+    ));
+    verdict.missing.extend(tally.missing);
+    verdict.rejections.extend(tally.rejections);
+    verdict.overrides = tally.asks.and_then(|i| passage.approvals.get(i)).cloned();
+    false
 }
 
 /// Whether a promoted turnover's source has been deployed for the soak the environment

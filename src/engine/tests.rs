@@ -934,6 +934,74 @@ fn a_halt_by_a_release_manager_stops_deployment_starts_until_it_ends_or_is_lifte
 }
 
 #[test]
+fn an_emergency_train_passes_a_freeze_and_a_halt_only_with_the_override_approvals() {
+    let hotfix = "---\napiVersion: railyard/v1\nkind: Environment\nmetadata: {name: hotfix}\nspec:\n  tier: staging\n  freezes: [{from: 2026-11-20, to: 2026-11-27, reason: Thanksgiving}]\n  override: {approvals: [{gate: emergency-start, role: release-managers, count: 2}]}\n";
+    let train = TRAIN.replace("{name: production}]", "{name: production}, {name: hotfix}]");
+    let ready = format!(
+        "{hotfix}{}{}",
+        turnover("hotfix", "2026-11-23T08:00:00Z"),
+        started()
+    );
+    let emergency = train.replace("type: minor", "type: emergency");
+    let by = |who: &[&str]| -> String {
+        who.iter()
+            .map(|w| {
+                approval(
+                    &format!("e-{w}"),
+                    "Turnover/to1",
+                    "emergency-start",
+                    "approve",
+                    w,
+                )
+            })
+            .collect()
+    };
+    let frozen = "environment `hotfix` is frozen from 2026-11-20 to 2026-11-27: Thanksgiving";
+    let next = "the next allowed start is 2026-11-28T00:00:00Z";
+
+    // A minor train waits for the freeze's end, approvals or not.
+    let plans = run(&format!("{train}{ready}{}", by(&["rita", "marco"])));
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(blocked(t, "deploying"), [frozen, next]);
+    assert!(
+        t.asks.iter().all(|a| a.gate != "emergency-start"),
+        "{:?}",
+        t.asks
+    );
+
+    // An emergency train is told which approvals pass it, and `approve` may give them.
+    let plans = run(&format!("{emergency}{ready}{}", by(&["rita"])));
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(
+        blocked(t, "deploying"),
+        [
+            frozen,
+            next,
+            "an emergency train may start on `hotfix` anyway with the approvals of its `override`",
+            "approval `emergency-start` needs 2 of team `release-managers`; 1 so far (rita)",
+        ]
+    );
+    let ask = t.asks.iter().find(|a| a.gate == "emergency-start");
+    assert_eq!(
+        ask.map(|a| a.approvers.clone()),
+        Some(vec!["release-managers".to_string()])
+    );
+
+    // With both, it starts; the history says who overrode what, a halt included.
+    let halted = format!("{}{}", by(&["rita", "marco"]), halt("h1", "rita", ""));
+    let plans = run(&format!("{emergency}{ready}{halted}"));
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(t.status.phase, "deploying");
+    let entry = t.status.history.iter().find(|h| h.to == "deploying");
+    let reason = entry.map(|h| h.reason.as_str()).unwrap_or_default();
+    assert!(
+        reason.contains(&format!("emergency override of `hotfix` with approval `emergency-start` by `marco`, `rita`: {frozen}; deployments on `hotfix` are halted by `rita` (Halt/h1)")),
+        "{reason}"
+    );
+    assert!(!reason.contains(next), "{reason}");
+}
+
+#[test]
 fn guard_requested_closes_a_deployed_turnover() {
     let base = format!(
         "{TRAIN}{}{}{}",

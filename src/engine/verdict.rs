@@ -60,6 +60,8 @@ pub struct Verdict {
     pub rejections: Vec<String>,
     /// The approval (by its place in the guard) that the way out waits for, if any.
     pub asks: Option<usize>,
+    /// The approval of an environment's emergency `override` the way out waits for, if any.
+    pub overrides: Option<crate::manifest::ApprovalGuard>,
     /// The exit criteria (without a `check`) that wait for an approval, each with the team
     /// that gives it.
     pub criteria_asked: Vec<(String, String)>,

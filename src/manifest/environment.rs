@@ -34,6 +34,22 @@ pub struct EnvironmentSpec {
     /// What a turnover promoted to this environment waits for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion: Option<PromotionRules>,
+    /// How a turnover of an `emergency` train may start here in spite of a freeze, a closed
+    /// window or a halt: with every approval named here given on the turnover, in order.
+    #[serde(default, rename = "override", skip_serializing_if = "Option::is_none")]
+    pub emergency_override: Option<EmergencyOverride>,
+}
+
+/// `override`: the approvals that let an emergency train's turnover start while the
+/// environment is frozen, outside its windows or halted. The plan and the turnover's history
+/// say who overrode what.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EmergencyOverride {
+    /// The approvals it needs, asked in order (each `count` distinct members of the team of
+    /// `role`); records say `subject: Turnover/<name>` and `gate: <gate>`.
+    #[schemars(length(min = 1))]
+    pub approvals: Vec<super::workflow::ApprovalGuard>,
 }
 
 /// `promotion`: what a promoted turnover waits for before it may start here.

@@ -7,7 +7,10 @@ use super::{Desk, Draft};
 use crate::catalog::Catalog;
 use crate::engine::ObjectPlan;
 use crate::error::Error;
-use crate::manifest::{ApprovalSpec, Decision, Kind, ReleaseTrainSpec, TeamSpec, WorkflowKind};
+use crate::manifest::{
+    ApprovalSpec, Decision, EnvironmentSpec, Kind, ReleaseTrainSpec, TeamSpec, TurnoverSpec,
+    WorkflowKind,
+};
 use crate::yaml_out::scalar;
 
 /// What is approved (or rejected).
@@ -272,6 +275,12 @@ fn duplicate(
 fn not_asked_now(catalog: &Catalog<'_>, object: &ObjectPlan, of: &Of) -> String {
     let reference = format!("{}/{}", object.kind, object.name);
     let phase = object.status.phase.as_str();
+    if let Some(environment) = overridden_by(catalog, object, of) {
+        return format!(
+            "{} of {reference} is asked only while a freeze, a closed window or a halt of `{environment}` holds an emergency train's turnover that may start otherwise, and it is not asked now (phase `{phase}`)",
+            of.named()
+        );
+    }
     let asking = asking_phases(catalog, object, of);
     if !asking.iter().any(|(p, _)| p == phase) {
         let phases = match asking.is_empty() {
@@ -303,6 +312,24 @@ fn not_asked_now(catalog: &Catalog<'_>, object: &ObjectPlan, of: &Of) -> String 
             of.named()
         ),
     }
+}
+
+/// The turnover's environment when `of` is one of the approvals of its emergency `override`.
+fn overridden_by(catalog: &Catalog<'_>, object: &ObjectPlan, of: &Of) -> Option<String> {
+    let Of::Gate(gate) = of else {
+        return None;
+    };
+    let turnover = (object.kind == Kind::Turnover)
+        .then(|| catalog.get::<TurnoverSpec>(&object.name))
+        .flatten()?;
+    let name = turnover.manifest.spec.environment.as_str();
+    let environment = catalog.get::<EnvironmentSpec>(name)?;
+    let passage = environment.manifest.spec.emergency_override.as_ref()?;
+    passage
+        .approvals
+        .iter()
+        .any(|a| a.gate.as_str() == gate)
+        .then(|| name.to_string())
 }
 
 /// The phases whose ways out ask for `of`, each with the gates its guard asks before it.
