@@ -27,6 +27,9 @@ pub struct Event {
     pub summary: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The environment it is about: a freeze's, a window's, a turnover's, a reservation's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
     #[serde(flatten)]
     pub when: When,
     /// With [`expand`]: a recurring event's occurrences in the range asked, as instants.
@@ -72,6 +75,7 @@ pub fn events(catalog: &Catalog<'_>, halts: &[Halt]) -> Vec<Event> {
                     turnover.manifest.spec.environment
                 ),
                 description: None,
+                environment: Some(turnover.manifest.spec.environment.to_string()),
                 when: When::Instants {
                     start: at.0,
                     end: None,
@@ -96,6 +100,7 @@ pub fn events(catalog: &Catalog<'_>, halts: &[Halt]) -> Vec<Event> {
             category: "halt",
             summary: format!("Deployments halted on {}", halt.on().replace('`', "")),
             description: Some(format!("{} (by {})", halt.reason, halt.by)),
+            environment: None,
             when: When::Instants {
                 start,
                 end: halt.until,
@@ -166,6 +171,7 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
                     category: "phase",
                     summary: format!("Train {name}: {phase}"),
                     description: Some(format!("due {}", due.0)),
+                    environment: None,
                     when: When::Days {
                         start,
                         end: due.0.max(start),
@@ -181,6 +187,7 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
                 category: "milestone",
                 summary: format!("Train {name}: {}", milestone.title),
                 description: None,
+                environment: None,
                 when: days(milestone.due.0, milestone.due.0),
                 occurrences: None,
             });
@@ -194,6 +201,7 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
                 category: "reservation",
                 summary: format!("Train {name} reserves {}", reservation.name),
                 description: None,
+                environment: Some(reservation.name.to_string()),
                 when: moments(from, to),
                 occurrences: None,
             });
@@ -236,6 +244,7 @@ fn environment_events(
             description: freeze
                 .allow_emergency
                 .then(|| "an emergency train may still deploy".to_string()),
+            environment: Some(name.to_string()),
             when,
             occurrences: None,
         });
@@ -249,6 +258,7 @@ fn environment_events(
             category: "window",
             summary: format!("Deployment window on {name}"),
             description: None,
+            environment: Some(name.to_string()),
             when,
             occurrences: None,
         });
@@ -283,6 +293,14 @@ pub struct Calendar {
     pub errors: usize,
 }
 
+/// The calendar's name: the repository's Config's, else `releases`.
+pub fn name(catalog: &Catalog<'_>) -> String {
+    catalog
+        .all::<crate::manifest::ConfigSpec>()
+        .next()
+        .map_or_else(|| "releases".to_string(), |c| c.name().to_string())
+}
+
 /// The calendar of the working tree at `root` at `now` (halts in force then).
 pub fn of_worktree(
     root: &std::path::Path,
@@ -292,12 +310,8 @@ pub fn of_worktree(
     let plan = tree.plan(now);
     let errors = plan.error_count();
     let (catalog, _) = Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
-    let name = catalog
-        .all::<crate::manifest::ConfigSpec>()
-        .next()
-        .map_or_else(|| "releases".to_string(), |c| c.name().to_string());
     Ok(Calendar {
-        name,
+        name: name(&catalog),
         events: events(&catalog, &plan.halts),
         errors,
     })

@@ -111,8 +111,8 @@ fn protected(catalog: &Catalog<'_>, prefix: &str) -> Vec<String> {
         // convention, like approvals).
         "halts/".to_string(),
         status,
-        settings.summary.clone(),
     ];
+    paths.extend(settings.pages().map(str::to_string));
     // Teams, workflows and halts kept elsewhere, by their own files.
     let elsewhere = catalog
         .all::<TeamSpec>()

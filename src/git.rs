@@ -104,7 +104,7 @@ enum Place {
 struct Places {
     selection: load::Selection,
     status_prefix: String,
-    summary: String,
+    pages: Vec<String>,
 }
 
 impl Places {
@@ -112,7 +112,7 @@ impl Places {
         Places {
             selection: load::Selection::new(settings),
             status_prefix: format!("{}/", settings.status_dir.trim_end_matches('/')),
-            summary: settings.summary.clone(),
+            pages: settings.pages().map(str::to_string).collect(),
         }
     }
 
@@ -120,7 +120,7 @@ impl Places {
         let hidden = path.split('/').any(|part| part.starts_with('.'));
         if path == CONFIG_FILE {
             Place::Config
-        } else if path.starts_with(&self.status_prefix) || path == self.summary {
+        } else if path.starts_with(&self.status_prefix) || self.pages.iter().any(|p| p == path) {
             Place::Own
         } else if !hidden && self.selection.is_manifest(path) {
             Place::Manifest
@@ -319,7 +319,7 @@ impl GitRepo {
         Ok(facts)
     }
 
-    /// railyard's own paths (the status dir and the summary) as the `railyard.yaml` of
+    /// railyard's own paths (the status dir and the pages) as the `railyard.yaml` of
     /// `commit` sets them. Read with the YAML parser and the typed model only (no schema:
     /// a history read must not pay for compiling one); a `Config` that does not read is the
     /// defaults, as it is for the settings.
@@ -339,11 +339,7 @@ impl GitRepo {
                 })
             })
             .unwrap_or_default();
-        let settings = load::Settings::from_spec(&spec);
-        Ok(vec![
-            settings.status_dir.trim_end_matches('/').to_string(),
-            settings.summary,
-        ])
+        Ok(load::Settings::from_spec(&spec).owned_paths())
     }
 
     /// [`GitRepo::facts`] of `rev`, starting from those of an earlier tip in `cache` when
@@ -1568,14 +1564,14 @@ impl Merged<'_> {
 
 /// A commit as the facts name it.
 /// Whether `changes` touch nothing but railyard's own paths (`own`: the status dir, then the
-/// summary), as railyard's own commits do.
+/// pages: the summary and the calendar), as railyard's own commits do.
 fn own_only(changes: &[changes::Change], own: &[String]) -> bool {
-    let [dir, summary] = own else {
+    let Some((dir, pages)) = own.split_first() else {
         return false;
     };
     !changes.is_empty()
         && changes.iter().all(|change| {
-            change.path == *summary
+            pages.contains(&change.path)
                 || change
                     .path
                     .strip_prefix(dir.as_str())

@@ -11,7 +11,7 @@
 //! | time | [`time`] (time zones, recurrence rules expanded in wall-clock time, an environment's freezes and windows at an instant) |
 //! | tasks and approvals | [`tasks`] (task lists, their graph, each task's state in an attempt, recorded runs, the `--execute` scheduler), [`approvals`] (counting a gate's or criterion's approvals), [`halts`] (the Halt records in force) |
 //! | the engine | [`engine`] (guards, approvals counted in order, whether a deployment may start, the fixed point, an object's finished plan, the watcher's memo) |
-//! | status | [`status`] (what an object's status holds), [`status_files`] (which status files railyard trusts, what it writes, what changed), [`summary`] (STATUS.md), [`diagram`] (DOT and Mermaid), [`escape`] (people's text for each reader) |
+//! | status | [`status`] (what an object's status holds), [`status_files`] (which status files railyard trusts, what it writes, what changed), [`summary`] (STATUS.md), [`upcoming`] (its next 14 days per environment), the committed `calendar.ics` ([`calendar`]), [`diagram`] (DOT and Mermaid), [`escape`] (people's text for each reader) |
 //! | notifications | [`notify`] (messages, recipients, filters), [`deliver`] (the outbox, webhooks and mail) |
 //! | the pipeline | [`pipeline`] (the one reconcile every operation calls), [`plan`] (rendering its plan), [`review`] (a pull request's changes of who may approve) |
 //! | the edge | [`git`] (repositories, trees, history, commits, the working tree), [`github`], [`yaml_out`] (writing YAML), [`reclaim`] (freeing big values off the hot path), [`error`] (the library's error type) |
@@ -64,6 +64,7 @@ pub mod summary;
 pub mod tasks;
 pub mod time;
 pub mod trust;
+pub mod upcoming;
 pub mod validate;
 pub mod watch;
 pub mod workflow;

@@ -197,11 +197,20 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     };
     let (halts, banner) = crate::halts::in_force_now(&catalog, facts, &keys, now);
     warnings.extend(crate::halts::expired_on_arrival(&catalog, facts));
+    let pages = status_files::Pages {
+        banner,
+        upcoming: crate::upcoming::section(&catalog, &halts, now),
+        calendar: settings.calendar.as_ref().map(|path| {
+            let events = crate::calendar::events(&catalog, &halts);
+            let text = crate::calendar::ics(&events, &crate::calendar::name(&catalog));
+            (path.clone(), text.into_bytes())
+        }),
+    };
     let wanted = status_files::owned_files(
         &settings.status_dir,
         &settings.summary,
         &catalog,
-        (&plans, &banner),
+        (&plans, &pages),
         (own_files, &before),
         cache.map(|cache| &mut cache.rendered),
         render_new,

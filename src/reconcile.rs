@@ -286,10 +286,12 @@ pub fn promote_worktree(
 /// railyard's own files in the working tree (status files and the summary), by path.
 fn read_own_files(root: &Path, settings: &Settings) -> crate::git::OwnFiles {
     let mut found = BTreeMap::new();
-    if let load::Content::Bytes(bytes) =
-        load::read_limited(&root.join(&settings.summary), load::MAX_OWN_FILE_BYTES)
-    {
-        found.insert(settings.summary.clone(), std::sync::Arc::new(bytes));
+    for page in settings.pages() {
+        if let load::Content::Bytes(bytes) =
+            load::read_limited(&root.join(page), load::MAX_OWN_FILE_BYTES)
+        {
+            found.insert(page.to_string(), std::sync::Arc::new(bytes));
+        }
     }
     let Ok(kinds) = std::fs::read_dir(root.join(&settings.status_dir)) else {
         return found;

@@ -40,7 +40,7 @@ fn own_files(base: &Loaded, head: &Loaded, changed: &[(String, bool, bool)], rev
     let owns = |loaded: &Loaded, path: &str| {
         let settings = &loaded.settings;
         let dir = settings.status_dir.trim_end_matches('/');
-        path == settings.summary
+        settings.is_page(path)
             || path
                 .strip_prefix(dir)
                 .is_some_and(|rest| rest.starts_with('/'))

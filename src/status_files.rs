@@ -251,6 +251,16 @@ impl KnownRight {
     }
 }
 
+/// What railyard writes beside the objects' status files: the summary's halts banner and
+/// next days ([`crate::upcoming`]), and the calendar file (path, bytes) when the Config asks
+/// for one.
+#[derive(Debug, Default)]
+pub struct Pages {
+    pub banner: String,
+    pub upcoming: String,
+    pub calendar: Option<(String, Vec<u8>)>,
+}
+
 /// What railyard's own files should hold.
 #[derive(Debug, PartialEq)]
 pub struct Desired<'f> {
@@ -287,7 +297,7 @@ pub fn owned_files<'f>(
     status_dir: &str,
     summary: &str,
     catalog: &Catalog<'_>,
-    (plans, banner): (&[Arc<ObjectPlan>], &str),
+    (plans, pages): (&[Arc<ObjectPlan>], &Pages),
     (own_files, before): Existing<'f>,
     rendered: Option<&mut Rendered>,
     render_new: bool,
@@ -313,20 +323,25 @@ pub fn owned_files<'f>(
         },
         || {
             if render_new || own_files.contains_key(summary) {
-                crate::summary::render_with(catalog, plans, banner, rows).into_bytes()
+                let around = (pages.banner.as_str(), pages.upcoming.as_str());
+                crate::summary::render_with(catalog, plans, around, rows).into_bytes()
             } else {
                 Vec::new()
             }
         },
     );
-    // Every own file but the summary is some object's status file (each object has one
+    // Every own file but the pages is some object's status file (each object has one
     // path): then none is to be removed, and the files that stand can be left out.
     let with_file = found
         .iter()
         .filter(|f| matches!(f, Observed::Stands(_) | Observed::File { exists: true, .. }))
         .count();
-    let complete = known.is_none()
-        || with_file != own_files.len() - usize::from(own_files.contains_key(summary));
+    let calendar = pages.calendar.as_ref();
+    let pages_there = std::iter::once(summary)
+        .chain(calendar.map(|(path, _)| path.as_str()))
+        .filter(|page| own_files.contains_key(*page))
+        .count();
+    let complete = known.is_none() || with_file != own_files.len() - pages_there;
     let mut files: BTreeMap<String, Cow<'f, [u8]>> = BTreeMap::new();
     let mut right = Vec::new();
     let mut stood = 0;
@@ -355,6 +370,14 @@ pub fn owned_files<'f>(
         known_right.remember(right, stood);
     }
     files.insert(summary.to_string(), Cow::Owned(dashboard));
+    if let Some((path, bytes)) = calendar {
+        // Like the summary: named with no bytes when it is new and only looked at.
+        let bytes = match render_new || own_files.contains_key(path) {
+            true => bytes.clone(),
+            false => Vec::new(),
+        };
+        files.insert(path.clone(), Cow::Owned(bytes));
+    }
     Desired { files, complete }
 }
 
@@ -602,7 +625,7 @@ mod tests {
                 "status",
                 "STATUS.md",
                 &catalog,
-                (plans, ""),
+                (plans, &Pages::default()),
                 existing,
                 Some(rendered),
                 true,
@@ -611,7 +634,7 @@ mod tests {
                 "status",
                 "STATUS.md",
                 &catalog,
-                (plans, ""),
+                (plans, &Pages::default()),
                 existing,
                 None,
                 true,

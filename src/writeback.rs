@@ -84,10 +84,7 @@ fn prepare(
     };
     lap("read the history");
     let settings = loaded.settings.clone();
-    repo.owned = vec![
-        settings.status_dir.trim_end_matches('/').to_string(),
-        settings.summary.clone(),
-    ];
+    repo.owned = settings.owned_paths();
     let crate::pipeline::Outcome {
         plans,
         diagnostics,

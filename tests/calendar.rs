@@ -144,3 +144,83 @@ fn a_repository_with_errors_gets_the_calendar_of_what_is_valid_and_exit_1() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The sample as a git repository, committed by rita.
+fn sample_repository() -> tempfile::TempDir {
+    let repo = common::git_repo();
+    common::copy_tree(&root().join("examples/acme"), repo.path());
+    common::git(repo.path(), &["add", "-A"], "rita", "2026-11-01T10:00:00Z");
+    common::git(
+        repo.path(),
+        &["commit", "-q", "-m", "The December train"],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    );
+    repo
+}
+
+fn head(dir: &std::path::Path) -> String {
+    stdout(&common::git(
+        dir,
+        &["rev-parse", "HEAD"],
+        "rita",
+        "2026-11-01T10:00:00Z",
+    ))
+}
+
+#[test]
+fn the_committed_calendar_is_written_with_the_status_as_railyard_s_own_file() {
+    const NOW: &str = "2026-12-01T00:00:00Z";
+    let repo = sample_repository();
+    let dir = repo.path();
+    common::reconcile_at(dir, NOW, "the status commit");
+    let show = |args: &[&str]| {
+        let args: Vec<&str> = std::iter::once("show")
+            .chain(args.iter().copied())
+            .collect();
+        stdout(&common::git(dir, &args, "rita", "2026-11-01T10:00:00Z"))
+    };
+    // Committed by railyard's own commit, beside STATUS.md, as `railyard calendar` prints it.
+    let files = show(&["--format=%ae", "--name-only", "HEAD"]);
+    assert!(files.starts_with("railyard-bot@acme.example\n"), "{files}");
+    assert!(files.lines().any(|l| l == "calendar.ics"), "{files}");
+    let printed = railyard()
+        .args(["calendar", "--now", NOW, "--repo"])
+        .arg(dir)
+        .output()
+        .expect("railyard runs");
+    assert_eq!(show(&["HEAD:calendar.ics"]), stdout(&printed));
+    // STATUS.md shows the next 14 days of each environment, in its zone.
+    let status = show(&["HEAD:STATUS.md"]);
+    assert!(
+        status.contains("## Next 14 days\n\nFrom 2026-12-01 to 2026-12-14; each environment in its own time zone.\n"),
+        "{status}"
+    );
+    assert!(
+        status.contains("  title production (Europe/Berlin)\n  dateFormat YYYY-MM-DD HH:mm\n  axisFormat %a %d\n  section Freezes\n"),
+        "{status}"
+    );
+    // The weekend freeze from its Friday 16:00 to Monday 08:00, Berlin time.
+    assert!(
+        status.contains(" :crit, f1_0, 2026-12-04 16:00, 2026-12-07 08:00\n"),
+        "{status}"
+    );
+    // Nothing changes at the same clock: no second commit.
+    let before = head(dir);
+    common::reconcile_at(dir, NOW, "a reconcile with nothing to do");
+    assert_eq!(head(dir), before, "a second reconcile commits nothing");
+    // A hand edit is railyard's to overwrite, and a pull request may not make it.
+    std::fs::write(
+        dir.join("calendar.ics"),
+        "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+    )
+    .expect("written");
+    common::git(
+        dir,
+        &["commit", "-qam", "edit"],
+        "rita",
+        "2026-12-01T00:00:00Z",
+    );
+    common::reconcile_at(dir, NOW, "the repair");
+    assert_eq!(show(&["HEAD:calendar.ics"]), stdout(&printed));
+}

@@ -79,8 +79,9 @@ def node(script, *args):
 
 
 def acme_with_hostile_text():
-    """examples/acme with hostile text in a milestone title, a task's title and the exit
-    criterion that blocks the train (the first reason in its STATUS.md row)."""
+    """examples/acme with hostile text in a milestone title, a task's title, the exit
+    criterion that blocks the train (the first reason in its STATUS.md row) and a weekly
+    freeze's reason (in the next-14-days chart)."""
     repo = Path(tempfile.mkdtemp(prefix="railyard-acme-"))
     shutil.copytree(ROOT / "examples" / "acme", repo, dirs_exist_ok=True)
     quoted = json.dumps(HOSTILE, ensure_ascii=False)
@@ -96,6 +97,13 @@ def acme_with_hostile_text():
     turnover = repo / "turnovers" / "2026-12-test.yaml"
     turnover.write_text(
         turnover.read_text().replace("title: Back up the database", f"title: {quoted}")
+    )
+    # A weekly freeze: in STATUS.md's next-14-days chart of production whatever the clock.
+    production = repo / "environments" / "production.yaml"
+    production.write_text(
+        production.read_text().replace(
+            "reason: No deployments from Friday 16:00 to Monday 08:00", f"reason: {quoted}"
+        )
     )
     return git_repo({}, into=repo)
 

@@ -487,10 +487,14 @@ pub fn settings_from(config: Option<&RawFile>) -> (Settings, Option<ConfigResult
 
 /// `statusDir` and `summary` must stay inside the repository; globs must parse.
 pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagnostic>) {
+    let calendar = settings.calendar.iter().map(|c| ("calendar", c));
     for (field, value) in [
         ("statusDir", &settings.status_dir),
         ("summary", &settings.summary),
-    ] {
+    ]
+    .into_iter()
+    .chain(calendar)
+    {
         let escapes = value.is_empty()
             || value.starts_with('/')
             || value.contains('\\')

@@ -30,6 +30,8 @@ pub struct Settings {
     pub trust: crate::manifest::Trust,
     /// `Config.spec.timezone`, as written (checked by the checks, resolved by [`crate::time`]).
     pub timezone: Option<String>,
+    /// `Config.spec.calendar`: the iCalendar file railyard writes beside the summary.
+    pub calendar: Option<String>,
 }
 
 impl Default for Settings {
@@ -92,7 +94,27 @@ impl Settings {
             notify: spec.notify.clone(),
             trust: spec.trust.clone().unwrap_or_default(),
             timezone: spec.timezone.clone(),
+            calendar: spec.calendar.clone(),
         }
+    }
+
+    /// railyard's own files outside the status dir: the summary, and the calendar when one
+    /// is asked for.
+    pub fn pages(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.summary.as_str()).chain(self.calendar.as_deref())
+    }
+
+    /// True when `path` is one of [`Settings::pages`].
+    pub fn is_page(&self, path: &str) -> bool {
+        self.pages().any(|page| page == path)
+    }
+
+    /// Every own path, the status dir (without its `/`) first, then the pages.
+    pub fn owned_paths(&self) -> Vec<String> {
+        std::iter::once(self.status_dir.trim_end_matches('/'))
+            .chain(self.pages())
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -116,7 +138,7 @@ pub const CEILING: Ceiling = Ceiling {
 pub struct Selection {
     pub(super) globs: GlobSet,
     pub(super) status_prefix: String,
-    pub(super) summary: String,
+    pub(super) pages: Vec<String>,
 }
 
 impl Selection {
@@ -133,13 +155,13 @@ impl Selection {
         Selection {
             globs: builder.build().unwrap_or_else(|_| GlobSet::empty()),
             status_prefix: format!("{}/", settings.status_dir.trim_end_matches('/')),
-            summary: settings.summary.clone(),
+            pages: settings.pages().map(str::to_string).collect(),
         }
     }
 
     /// True for railyard's own files and folders (the status folder and the summary).
     pub fn is_owned(&self, path: &str) -> bool {
-        path == self.summary
+        self.pages.iter().any(|page| page == path)
             || path.starts_with(&self.status_prefix)
             || format!("{path}/") == self.status_prefix
     }
@@ -147,7 +169,7 @@ impl Selection {
     /// True when the file at `path` (relative, `/`-separated) is a manifest file.
     pub fn is_manifest(&self, path: &str) -> bool {
         !path.starts_with(&self.status_prefix)
-            && path != self.summary
+            && !self.pages.iter().any(|page| page == path)
             && !path.starts_with(".github/")
             && self.globs.is_match(path)
     }

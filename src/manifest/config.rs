@@ -51,6 +51,11 @@ pub struct ConfigSpec {
     /// Default `UTC`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// The release calendar railyard writes and commits beside the summary, as iCalendar
+    /// (e.g. `calendar.ics`), for calendar apps to subscribe to at its raw URL. Only
+    /// railyard writes it, like the status. Default: none is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
 }
 
 /// How far railyard trusts a commit's author (README, "Trust").
