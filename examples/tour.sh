@@ -104,7 +104,8 @@ git -C "$dir" init -q -b main
 commit rita 2026-11-02T09:00:00Z "Settings, teams and workflows" \
     railyard.yaml teams workflows
 commit rita 2026-11-02T09:30:00Z "The December train and its template" trains
-commit eve 2026-11-02T10:00:00Z "Environments and deployment scripts" environments scripts
+commit eve 2026-11-02T10:00:00Z "Environments, holidays and deployment scripts" \
+    environments calendars scripts
 commit dan 2026-11-02T11:00:00Z "Application releases for December" \
     releases/api-3.1.yaml releases/db-schema-58.yaml releases/web-4.2.yaml
 commit sol 2026-11-02T12:00:00Z "The payments gateway release record" \

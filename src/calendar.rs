@@ -230,7 +230,17 @@ fn environment_events(
             duration_seconds: rule.duration().as_secs(),
         })
     };
-    for (i, freeze) in spec.freezes.iter().enumerate() {
+    let holidays = spec
+        .holidays
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ("holiday", i, f));
+    let freezes = spec
+        .freezes
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ("freeze", i, f));
+    for (what, i, freeze) in freezes.chain(holidays) {
         let when = match (&freeze.recur, freeze.from, freeze.to) {
             (Some(recur), _, _) => recurring(recur),
             (None, Some(from), Some(to)) => Some(moments(from, to)),
@@ -238,7 +248,7 @@ fn environment_events(
         };
         let Some(when) = when else { continue };
         out.push(Event {
-            uid: format!("environment-{name}-freeze-{i}@railyard"),
+            uid: format!("environment-{name}-{what}-{i}@railyard"),
             category: "freeze",
             summary: format!("Freeze on {name}: {}", freeze.reason),
             description: freeze

@@ -78,6 +78,7 @@ codes! {
     DateOrder = "date-order": "a range that ends before it starts (schedules, freezes, reservations)",
     FreezePeriod = "freeze-period": "a freeze with neither `from` and `to` nor `recur`, or with both",
     UnknownTimeZone = "unknown-time-zone": "a `timezone` that is not an IANA time zone name",
+    InvalidCalendar = "invalid-calendar": "a holiday calendar (`.ics`) that a freeze names does not read, or has an event railyard cannot make a freeze of (warnings: parts it leaves out)",
     InvalidRecurrence = "invalid-recurrence": "a recurrence rule (RFC 5545 RRULE) that does not parse, or a deployment window that never opens",
     ReservationOverlap = "reservation-overlap": "two trains reserve one environment over overlapping dates",
     PromotionCycle = "promotion-cycle": "environments' `promotesTo` form a cycle",

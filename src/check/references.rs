@@ -583,6 +583,36 @@ mod tests {
     }
 
     #[test]
+    fn a_freeze_s_calendar_is_a_committed_file_and_the_freeze_s_only_period() {
+        let env = |freeze: &str| {
+            format!(
+                "apiVersion: railyard/v1\nkind: Environment\nmetadata: {{name: hotfix}}\nspec:\n  tier: staging\n  freezes: [{{{freeze}, reason: Holiday}}]\n"
+            )
+        };
+        assert_eq!(
+            with(&env("calendar: calendars/nope.ics")),
+            vec![(
+                "unresolved-reference",
+                "no calendar file `calendars/nope.ics` in the repository".to_string()
+            )]
+        );
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let both = env("calendar: h.ics, from: 2026-12-01, to: 2026-12-02");
+        assert_eq!(
+            crate::check::testing::codes(&[("repo.yaml", &format!("{BASE}---\n{both}")), ("h.ics", ics)]),
+            vec![(
+                "freeze-period",
+                "a freeze is dated (`from` and `to`), recurs (`recur`) or comes from a `calendar`: one of them".to_string()
+            )]
+        );
+        // An .ics file nothing names is not read for problems.
+        assert_eq!(
+            crate::check::testing::codes(&[("repo.yaml", BASE), ("other.ics", "not a calendar")]),
+            vec![]
+        );
+    }
+
+    #[test]
     fn turnover_needs_exactly_one_target() {
         let both = with(
             "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {name: t1}\nspec: {environment: test, train: q4, releases: [web-2]}\n",

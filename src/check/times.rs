@@ -1,5 +1,5 @@
-//! Time zones and recurrences: every `timezone` is an IANA name, every freeze is dated or
-//! recurs (not both), every recurrence rule parses, and every deployment window opens.
+//! Time zones and recurrences: every `timezone` is an IANA name, every freeze is dated,
+//! recurs or comes from a calendar (one of them), every recurrence rule parses, and every deployment window opens.
 
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
@@ -23,28 +23,33 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
         let zone = zone_of(&[spec.timezone.as_deref(), c.settings.timezone.as_deref()]);
         for (i, freeze) in spec.freezes.iter().enumerate() {
             let pointer = format!("/spec/freezes/{i}");
+            let dated = freeze.from.is_some() || freeze.to.is_some();
+            let ways = usize::from(dated)
+                + usize::from(freeze.recur.is_some())
+                + usize::from(freeze.calendar.is_some());
             match (&freeze.recur, freeze.from, freeze.to) {
+                _ if ways > 1 => out.push(
+                    env.error(
+                        Code::FreezePeriod,
+                        &pointer,
+                        "a freeze is dated (`from` and `to`), recurs (`recur`) or comes from a `calendar`: one of them",
+                    )
+                    .with_label("more than one period")
+                    .with_hint("split it into one freeze each"),
+                ),
                 (Some(recur), None, None) => {
                     rule(&env, recur, &zone, &format!("{pointer}/recur"), out);
                 }
                 (None, Some(_), Some(_)) => {}
-                (Some(_), _, _) => out.push(
+                _ if freeze.calendar.is_some() => {}
+                _ => out.push(
                     env.error(
                         Code::FreezePeriod,
                         &pointer,
-                        "a freeze is dated (`from` and `to`) or recurs (`recur`), not both",
-                    )
-                    .with_label("both dates and `recur`")
-                    .with_hint("split it into two freezes"),
-                ),
-                (None, _, _) => out.push(
-                    env.error(
-                        Code::FreezePeriod,
-                        &pointer,
-                        "a freeze needs `from` and `to`, or `recur`",
+                        "a freeze needs `from` and `to`, `recur`, or a `calendar`",
                     )
                     .with_label("no period")
-                    .with_hint("e.g. `from: 2026-12-20` and `to: 2027-01-02`, or `recur: {rrule: FREQ=WEEKLY;BYDAY=FR, start: \"16:00\", duration: 64h}`"),
+                    .with_hint("e.g. `from: 2026-12-20` and `to: 2027-01-02`, `recur: {rrule: FREQ=WEEKLY;BYDAY=FR, start: \"16:00\", duration: 64h}`, or `calendar: calendars/holidays.ics`"),
                 ),
             }
         }

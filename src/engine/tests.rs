@@ -1002,6 +1002,46 @@ fn an_emergency_train_passes_a_freeze_and_a_halt_only_with_the_override_approval
 }
 
 #[test]
+fn a_freeze_from_a_committed_holiday_calendar_holds_the_turnover_in_the_environment_s_zone() {
+    let env = "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: hotfix}\nspec:\n  tier: staging\n  timezone: Pacific/Auckland\n  freezes: [{calendar: calendars/holidays.ics, reason: Public holiday}]\n".to_string();
+    // All-day, yearly: 24 November in Auckland is 23 November 11:00 to 24 November 11:00 UTC.
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:h1\r\nDTSTART;VALUE=DATE:20251124\r\nRRULE:FREQ=YEARLY\r\nSUMMARY:Founders\\, Day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".to_string();
+    let train = TRAIN.replace("{name: production}]", "{name: production}, {name: hotfix}]");
+    let turnover = format!(
+        "{train}{}{}",
+        turnover("hotfix", "2026-11-23T08:00:00Z"),
+        started()
+    );
+    let files = |ics: &str| {
+        vec![
+            ("environments/hotfix.yaml", env.clone()),
+            ("calendars/holidays.ics", ics.to_string()),
+            ("repo.yaml", turnover.clone()),
+        ]
+    };
+    let plans = run_files(&files(&ics), &StatusMap::new(), &Facts::unverified(), now());
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(
+        blocked(t, "deploying"),
+        [
+            "environment `hotfix` is frozen from 2026-11-23T11:00:00Z to 2026-11-24T11:00:00Z: Public holiday: Founders, Day (FREQ=YEARLY from 00:00 for 1d, Pacific/Auckland)",
+            "the next allowed start is 2026-11-24T11:00:00Z",
+        ]
+    );
+    // Another year's day: nothing holds it.
+    let plans = run_files(
+        &files(&ics.replace("20251124", "20251125")),
+        &StatusMap::new(),
+        &Facts::unverified(),
+        now(),
+    );
+    assert_eq!(
+        object(&plans, Kind::Turnover, "to1").status.phase,
+        "deploying"
+    );
+}
+
+#[test]
 fn guard_requested_closes_a_deployed_turnover() {
     let base = format!(
         "{TRAIN}{}{}{}",

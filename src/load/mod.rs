@@ -5,6 +5,7 @@
 //! ([`parse_files`]) is a pure function of the files' bytes, so that a git tree (for
 //! `--rev` and `reconcile`) can feed the same pipeline.
 
+mod calendars;
 mod parse;
 mod settings;
 mod worktree;
@@ -191,7 +192,11 @@ pub(super) fn assemble(
         ..Loaded::default()
     };
     let mut config_seen = false;
+    let mut calendars = std::collections::BTreeMap::new();
     for result in results {
+        if let (Some(calendar), Some(source)) = (&result.calendar, &result.source) {
+            calendars.insert(source.path.to_string(), calendar.clone());
+        }
         loaded.sources.extend(result.source);
         loaded.diagnostics.extend(result.diagnostics);
         for document in result.documents {
@@ -219,6 +224,7 @@ pub(super) fn assemble(
             loaded.documents.push(document);
         }
     }
+    calendars::join(&mut loaded, &calendars);
     if loaded.documents.is_empty() && loaded.diagnostics.is_empty() {
         loaded.diagnostics.push(
             Diagnostic::error(

@@ -127,7 +127,17 @@ impl ParseCache {
             .filter(|d| paths.contains(d.path.as_str()))
             .count();
         let added: usize = results.iter().map(|r| r.documents.len()).sum();
-        let beyond = results.iter().any(|r| r.documents.iter().any(config))
+        // Calendars and the environments that name them are joined across files.
+        let calendars = paths.iter().any(|p| super::calendars::is_calendar(p))
+            || results
+                .iter()
+                .any(|r| r.documents.iter().any(super::calendars::names_a_calendar))
+            || loaded
+                .documents
+                .iter()
+                .any(|d| paths.contains(d.path.as_str()) && super::calendars::names_a_calendar(d));
+        let beyond = calendars
+            || results.iter().any(|r| r.documents.iter().any(config))
             || loaded
                 .diagnostics
                 .iter()
@@ -201,6 +211,8 @@ pub struct FileResult {
     pub(super) source: Option<SourceFile>,
     pub(super) documents: Vec<Document>,
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// An iCalendar file's events (`.ics`), for the freezes that name it.
+    pub(super) calendar: Option<std::sync::Arc<super::calendars::CalendarFile>>,
 }
 
 pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
@@ -209,6 +221,7 @@ pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
         source: None,
         documents: Vec::new(),
         diagnostics: Vec::new(),
+        calendar: None,
     };
     let too_large = |size: u64| size > settings.max_file_bytes;
     let bytes = match &raw.content {
@@ -254,6 +267,13 @@ pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
         }
     };
     let source = SourceFile::new(path, text);
+    if super::calendars::is_calendar(path) {
+        result.calendar = Some(std::sync::Arc::new(super::calendars::CalendarFile::read(
+            text,
+        )));
+        result.source = Some(source);
+        return result;
+    }
     let parsed = yaml::parse(text, settings.yaml);
     for error in &parsed.errors {
         result.diagnostics.push(yaml_diagnostic(path, error));

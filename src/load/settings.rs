@@ -166,11 +166,12 @@ impl Selection {
             || format!("{path}/") == self.status_prefix
     }
 
-    /// True when the file at `path` (relative, `/`-separated) is a manifest file.
+    /// True when the file at `path` (relative, `/`-separated) is a manifest file, or an
+    /// iCalendar file (`.ics`) that freezes may name.
     pub fn is_manifest(&self, path: &str) -> bool {
         !path.starts_with(&self.status_prefix)
             && !self.pages.iter().any(|page| page == path)
             && !path.starts_with(".github/")
-            && self.globs.is_match(path)
+            && (self.globs.is_match(path) || super::calendars::is_calendar(path))
     }
 }

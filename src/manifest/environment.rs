@@ -27,6 +27,11 @@ pub struct EnvironmentSpec {
     /// Periods in which no deployment may start.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub freezes: Vec<Freeze>,
+    /// The freezes of the calendar files its `freezes` name, one per event, as the loader
+    /// read them (never written in a manifest).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub holidays: Vec<Freeze>,
     /// The only times a deployment may start here, when there are any (e.g. Tuesday to
     /// Thursday, 10:00 to 16:00): each a recurring period.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -89,7 +94,13 @@ pub struct Freeze {
     /// A freeze that comes back: every Friday 16:00 for 64h, every 20 December for 15d.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recur: Option<Recurrence>,
-    /// Why deployments stop, shown in the plan.
+    /// Freezes from a committed iCalendar file of holidays, by its path from the
+    /// repository root (`calendars/holidays-de.ics`): each event freezes its days (or its
+    /// period), recurring with its `RRULE`. Not with `from`/`to` or `recur`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// Why deployments stop, shown in the plan (with a calendar's events: before each
+    /// event's summary, `Public holiday: Christmas Day`).
     pub reason: String,
     /// An `emergency` train may still deploy during this freeze.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -9,6 +9,7 @@
 //! instant), and its end is the start's wall-clock time plus the duration, turned the same
 //! way. [`openings`] puts an environment's freezes and windows together.
 
+pub mod holidays;
 pub mod openings;
 
 use std::sync::OnceLock;

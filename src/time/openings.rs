@@ -75,6 +75,7 @@ impl Openings {
         let freezes = environment
             .freezes
             .iter()
+            .chain(&environment.holidays)
             .filter_map(|freeze| {
                 let when = match (&freeze.recur, freeze.from, freeze.to) {
                     (Some(recur), _, _) => {
