@@ -193,6 +193,10 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
             });
         }
         for reservation in spec.environments.iter().flatten() {
+            if reservation.recur.is_some() {
+                recurring_reservation(catalog, name, &spec, reservation, out);
+                continue;
+            }
             let (Some(from), Some(to)) = (reservation.from, reservation.to) else {
                 continue;
             };
@@ -206,6 +210,55 @@ fn trains(catalog: &Catalog<'_>, out: &mut Vec<Event>) {
                 occurrences: None,
             });
         }
+    }
+}
+
+/// At most this many periods of one recurring reservation are listed.
+const MAX_RESERVED_PERIODS: usize = 366;
+
+/// A recurring reservation: one event per period the train holds the environment, within
+/// the reservation's dates (or the train's schedule); none when either end is open.
+fn recurring_reservation(
+    catalog: &Catalog<'_>,
+    name: &str,
+    spec: &ReleaseTrainSpec,
+    reservation: &crate::manifest::Reservation,
+    out: &mut Vec<Event>,
+) {
+    let schedule = spec.schedule.as_ref();
+    let from = reservation
+        .from
+        .or_else(|| schedule.map(|s| Moment::Date(s.start)));
+    let to = reservation
+        .to
+        .or_else(|| schedule.map(|s| Moment::Date(s.end)));
+    let (Some(from), Some(to)) = (from, to) else {
+        return;
+    };
+    let environment = catalog.get::<EnvironmentSpec>(reservation.name.as_str());
+    let zone = zone_of(&[
+        environment.and_then(|e| e.manifest.spec.timezone.as_deref()),
+        catalog.settings.timezone.as_deref(),
+    ]);
+    let Some(Ok(rule)) =
+        crate::time::reservation_rule(reservation, schedule.map(|s| s.start), &zone)
+    else {
+        return;
+    };
+    let periods = rule.periods(from.start(), to.end(), MAX_RESERVED_PERIODS);
+    for (k, period) in periods.iter().enumerate() {
+        out.push(Event {
+            uid: format!("train-{name}-reserves-{}-{k}@railyard", reservation.name),
+            category: "reservation",
+            summary: format!("Train {name} reserves {}", reservation.name),
+            description: None,
+            environment: Some(reservation.name.to_string()),
+            when: When::Instants {
+                start: period.start.max(from.start()),
+                end: Some(period.end.min(to.end())),
+            },
+            occurrences: None,
+        });
     }
 }
 

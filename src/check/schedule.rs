@@ -1,5 +1,5 @@
 //! Time and place: ranges that end after they start, environments reserved by one train at a
-//! time, and a promotion path without cycles that promoted turnovers follow.
+//! time (recurring reservations compared occurrence by occurrence), and a promotion path without cycles that promoted turnovers follow.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use crate::graph;
 use crate::manifest::{
     ApplicationReleaseSpec, EnvironmentSpec, Moment, ReleaseSpec, ReleaseTrainSpec, TurnoverSpec,
 };
+use crate::time::{Period, Rule, reservation_rule, zone_of};
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     date_order(c, out);
@@ -113,12 +114,69 @@ fn date_order(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// One reservation: the train, where it is written, and the period it covers.
+/// One reservation: the train, where it is written, the period it covers and, when it
+/// recurs, the periods within it that the train holds the environment.
 struct Booking<'a> {
     train: Item<'a, ReleaseTrainSpec>,
     index: usize,
     from: jiff::Timestamp,
     to: jiff::Timestamp,
+    rule: Option<Rule>,
+}
+
+/// How far two recurring reservations are compared: the first two years in which both hold
+/// (a rule that repeats within them overlaps within them too, or never does for most rules
+/// people write; see the README).
+const COMPARED_DAYS: i64 = 732;
+
+impl Booking<'_> {
+    /// The periods it holds within `from..to`.
+    fn periods(&self, from: jiff::Timestamp, to: jiff::Timestamp) -> Vec<Period> {
+        match &self.rule {
+            Some(rule) => rule.periods(from, to, 20_000),
+            None => vec![Period {
+                start: from,
+                end: to,
+            }],
+        }
+    }
+
+    /// The first instant both hold the environment, if any.
+    fn overlap(&self, other: &Booking<'_>) -> Option<jiff::Timestamp> {
+        let from = self.from.max(other.from);
+        let to = self.to.min(other.to);
+        if from >= to {
+            return None;
+        }
+        if self.rule.is_none() && other.rule.is_none() {
+            return Some(from);
+        }
+        // Unbounded before: from the first occurrence either rule has.
+        let first = [&self.rule, &other.rule]
+            .into_iter()
+            .flatten()
+            .filter_map(|rule| rule.periods(from, to, 1).first().map(|p| p.start))
+            .min()?
+            .max(from);
+        let to = to.min(
+            first
+                .checked_add(jiff::SignedDuration::from_hours(24 * COMPARED_DAYS))
+                .unwrap_or(jiff::Timestamp::MAX),
+        );
+        let (mine, theirs) = (self.periods(first, to), other.periods(first, to));
+        let (mut i, mut k) = (0, 0);
+        while let (Some(a), Some(b)) = (mine.get(i), theirs.get(k)) {
+            if a.start < b.end && b.start < a.end {
+                return Some(a.start.max(b.start));
+            }
+            if a.end <= b.end {
+                i += 1;
+            } else {
+                k += 1;
+            }
+        }
+        None
+    }
 }
 
 fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
@@ -138,6 +196,21 @@ fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                 .to
                 .or_else(|| schedule.map(|s| Moment::Date(s.end)))
                 .map_or(jiff::Timestamp::MAX, Moment::end);
+            let zone = c
+                .get::<EnvironmentSpec>(reservation.name.as_str())
+                .map(|e| {
+                    zone_of(&[
+                        e.manifest.spec.timezone.as_deref(),
+                        c.settings.timezone.as_deref(),
+                    ])
+                })
+                .unwrap_or_else(|| zone_of(&[c.settings.timezone.as_deref()]));
+            // A rule that does not parse is reported where it is written ([`super::times`]).
+            let rule = reservation_rule(reservation, schedule.map(|s| s.start), &zone)
+                .and_then(Result::ok);
+            if reservation.recur.is_some() && rule.is_none() {
+                continue;
+            }
             by_environment
                 .entry(reservation.name.to_string())
                 .or_default()
@@ -146,28 +219,43 @@ fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                     index,
                     from,
                     to,
+                    rule,
                 });
         }
     }
     for (environment, bookings) in &by_environment {
         for (i, later) in bookings.iter().enumerate() {
-            if let Some(earlier) = bookings[..i].iter().find(|b| {
-                b.train.name() != later.train.name() && b.from < later.to && later.from < b.to
-            }) {
-                let own = train_pointer(later);
-                let mut d = later
-                    .train
-                    .error(Code::ReservationOverlap, &own, format!("environment `{environment}` is reserved by trains `{}` and `{}` over overlapping dates", earlier.train.name(), later.train.name()))
-                    .with_label("overlaps another train's reservation")
-                    .with_hint("give the reservations `from`/`to` dates that do not overlap, or reserve another environment");
-                let other = train_pointer(earlier);
-                d = d.with_related(
-                    earlier.train.path(),
-                    earlier.train.span(&other),
-                    format!("reserved by `{}` here", earlier.train.name()),
-                );
-                out.push(d);
-            }
+            let Some((earlier, at)) = bookings[..i].iter().find_map(|b| {
+                (b.train.name() != later.train.name())
+                    .then(|| b.overlap(later).map(|at| (b, at)))
+                    .flatten()
+            }) else {
+                continue;
+            };
+            let own = train_pointer(later);
+            let (trains, what) = (
+                format!(
+                    "trains `{}` and `{}`",
+                    earlier.train.name(),
+                    later.train.name()
+                ),
+                match earlier.rule.is_some() || later.rule.is_some() {
+                    true => format!("at overlapping times (both from {at})"),
+                    false => "over overlapping dates".to_string(),
+                },
+            );
+            let mut d = later
+                .train
+                .error(Code::ReservationOverlap, &own, format!("environment `{environment}` is reserved by {trains} {what}"))
+                .with_label("overlaps another train's reservation")
+                .with_hint("give the reservations `from`/`to` dates (or `recur` periods) that do not overlap, or reserve another environment");
+            let other = train_pointer(earlier);
+            d = d.with_related(
+                earlier.train.path(),
+                earlier.train.span(&other),
+                format!("reserved by `{}` here", earlier.train.name()),
+            );
+            out.push(d);
         }
     }
 }
@@ -285,6 +373,41 @@ mod tests {
                 "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: dev}\nspec:\n  tier: development\n  freezes: [{from: 2026-12-24, to: 2026-12-24, reason: eve}]\n"
             ),
             vec![]
+        );
+    }
+
+    #[test]
+    fn recurring_reservations_overlap_only_where_their_periods_do() {
+        let train = |name: &str, extra: &str| {
+            format!(
+                "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata: {{name: {name}}}\nspec:\n  type: patch\n  manager: rita\n  environments: [{{name: production, from: 2027-01-01, to: 2027-01-31{extra}}}]\n"
+            )
+        };
+        let evenings = |day: &str, start: &str| {
+            format!(
+                ", recur: {{rrule: \"FREQ=WEEKLY;BYDAY={day}\", start: \"{start}\", duration: 4h}}"
+            )
+        };
+        let both = |a: &str, b: &str| with(&format!("{}---\n{}", train("p1", a), train("p2", b)));
+        // Tuesday and Thursday evenings of the same month share no hour.
+        assert_eq!(
+            both(&evenings("TU", "20:00"), &evenings("TH", "20:00")),
+            vec![]
+        );
+        // Tuesday 20:00-24:00 and 22:00-02:00 do, from the first Tuesday of January.
+        assert_eq!(
+            both(&evenings("TU", "20:00"), &evenings("TU", "22:00")),
+            vec![("reservation-overlap", "environment `production` is reserved by trains `p1` and `p2` at overlapping times (both from 2027-01-05T22:00:00Z)".to_string())]
+        );
+        // A whole-month reservation holds every one of the other's evenings.
+        assert_eq!(
+            both("", &evenings("FR", "20:00")),
+            vec![("reservation-overlap", "environment `production` is reserved by trains `p1` and `p2` at overlapping times (both from 2027-01-01T20:00:00Z)".to_string())]
+        );
+        // A rule that does not parse is reported where it is written, and compared with nothing.
+        assert_eq!(
+            both("", ", recur: {rrule: FREQ=FORTNIGHTLY, duration: 4h}"),
+            vec![("invalid-recurrence", "`FREQ=FORTNIGHTLY` is not an RFC 5545 RRULE: RRule parsing error: `FORTNIGHTLY` is not a valid frequency.".to_string())]
         );
     }
 

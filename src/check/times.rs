@@ -3,7 +3,9 @@
 
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::manifest::{ConfigSpec, EnvironmentSpec, Recurrence};
+use crate::manifest::{
+    ConfigSpec, EnvironmentSpec, Recurrence, ReleaseTrainSpec, Reservation, TrainTemplateSpec,
+};
 use crate::time::{Rule, zone, zone_of};
 
 /// How far after its `since` a window must open at least once.
@@ -14,6 +16,17 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(name) = &config.manifest.spec.timezone {
             time_zone(&config, name, out);
         }
+    }
+    for train in c.all::<ReleaseTrainSpec>() {
+        reservations(c, &train, train.manifest.spec.environments.as_deref(), out);
+    }
+    for template in c.all::<TrainTemplateSpec>() {
+        reservations(
+            c,
+            &template,
+            template.manifest.spec.environments.as_deref(),
+            out,
+        );
     }
     for env in c.all::<EnvironmentSpec>() {
         let spec = &env.manifest.spec;
@@ -59,6 +72,32 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                 never_opens(&env, window, &rule, &pointer, out);
             }
         }
+    }
+}
+
+/// Every recurring reservation's rule parses, in the reserved environment's zone.
+fn reservations<S>(
+    c: &Catalog<'_>,
+    item: &Item<'_, S>,
+    reservations: Option<&[Reservation]>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, reservation) in reservations.unwrap_or_default().iter().enumerate() {
+        let Some(recur) = &reservation.recur else {
+            continue;
+        };
+        let environment = c.get::<EnvironmentSpec>(reservation.name.as_str());
+        let zone = zone_of(&[
+            environment.and_then(|e| e.manifest.spec.timezone.as_deref()),
+            c.settings.timezone.as_deref(),
+        ]);
+        rule(
+            item,
+            recur,
+            &zone,
+            &format!("/spec/environments/{i}/recur"),
+            out,
+        );
     }
 }
 

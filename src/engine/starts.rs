@@ -104,6 +104,14 @@ pub(super) fn not_frozen(ctx: &Ctx<'_, '_>, verdict: &mut Verdict) {
                         "the scheduled time {at} is outside train `{train}`'s reservation of `{}`",
                         environment.name()
                     ));
+                } else if let Some(outside) =
+                    outside_periods(ctx, &environment, spec, reservation, at)
+                {
+                    open = false;
+                    verdict.missing.push(format!(
+                        "the scheduled time {at} is outside train `{train}`'s periods on `{}` ({outside})",
+                        environment.name()
+                    ));
                 }
             }
         }
@@ -153,6 +161,52 @@ fn overridden(
     verdict.rejections.extend(tally.rejections);
     verdict.overrides = tally.asks.and_then(|i| passage.approvals.get(i)).cloned();
     false
+}
+
+/// When the train's reservation recurs (`recur`) and `at` is in none of its periods: the
+/// rule, and the next period's start when there is one. The next start or end of a period is
+/// noted for the timer (`at` is the clock when the turnover has no schedule).
+fn outside_periods(
+    ctx: &Ctx<'_, '_>,
+    environment: &crate::catalog::Item<'_, crate::manifest::EnvironmentSpec>,
+    train: &crate::manifest::ReleaseTrainSpec,
+    reservation: &crate::manifest::Reservation,
+    at: jiff::Timestamp,
+) -> Option<String> {
+    let repository = ctx.repository;
+    let settings = repository.catalog.settings;
+    let zone = crate::time::zone_of(&[
+        environment.manifest.spec.timezone.as_deref(),
+        settings.timezone.as_deref(),
+    ]);
+    let start = train.schedule.as_ref().map(|s| s.start);
+    // A rule that does not parse is an error of the train: nothing starts on it.
+    let rule = match crate::time::reservation_rule(reservation, start, &zone)? {
+        Ok(rule) => rule,
+        Err(why) => return Some(why),
+    };
+    let soon = at
+        .checked_add(jiff::SignedDuration::from_hours(
+            24 * crate::time::openings::HORIZON_DAYS,
+        ))
+        .unwrap_or(jiff::Timestamp::MAX);
+    let periods = rule.periods(at, soon, 2);
+    if let Some(next) = periods
+        .iter()
+        .flat_map(|p| [p.start, p.end])
+        .find(|&t| t > repository.now())
+    {
+        ctx.timer.note(repository.now(), next);
+    }
+    let described = crate::time::describe(
+        reservation.recur.as_ref()?,
+        zone.iana_name().unwrap_or("UTC"),
+    );
+    match periods.first() {
+        Some(period) if period.contains(at) => None,
+        Some(period) => Some(format!("{described}; the next starts at {}", period.start)),
+        None => Some(described),
+    }
 }
 
 /// Whether a promoted turnover's source has been deployed for the soak the environment

@@ -1042,6 +1042,31 @@ fn a_freeze_from_a_committed_holiday_calendar_holds_the_turnover_in_the_environm
 }
 
 #[test]
+fn a_recurring_reservation_holds_the_environment_only_in_its_periods() {
+    // 2026-11-23 is a Monday: the train holds `test` on Mondays from 06:00 for 4h.
+    let train = |start: &str| {
+        TRAIN.replace(
+            "{name: test}",
+            &format!("{{name: test, recur: {{rrule: \"FREQ=WEEKLY;BYDAY=MO\", start: \"{start}\", duration: 4h}}}}"),
+        )
+    };
+    let ready = format!("{}{}", turnover("test", "2026-11-23T08:00:00Z"), started());
+    let plans = run(&format!("{}{ready}", train("06:00")));
+    assert_eq!(
+        object(&plans, Kind::Turnover, "to1").status.phase,
+        "deploying"
+    );
+    let plans = run(&format!("{}{ready}", train("09:00")));
+    let t = object(&plans, Kind::Turnover, "to1");
+    assert_eq!(
+        blocked(t, "deploying"),
+        [
+            "the scheduled time 2026-11-23T08:00:00Z is outside train `t1`'s periods on `test` (FREQ=WEEKLY;BYDAY=MO from 09:00 for 4h, UTC; the next starts at 2026-11-23T09:00:00Z)"
+        ]
+    );
+}
+
+#[test]
 fn guard_requested_closes_a_deployed_turnover() {
     let base = format!(
         "{TRAIN}{}{}{}",

@@ -143,6 +143,11 @@ pub struct Reservation {
     /// When the reservation ends: a date or an instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Moment>,
+    /// Within `from`..`to` (or the train's schedule), the train holds the environment only
+    /// in these periods, in the environment's zone: `{rrule: "FREQ=WEEKLY;BYDAY=TU", start:
+    /// "20:00", duration: 4h}`. Its `since` defaults to the reservation's first day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recur: Option<super::environment::Recurrence>,
 }
 
 /// The stage gates of a train.

@@ -213,5 +213,38 @@ impl Rule {
     }
 }
 
+/// `FREQ=WEEKLY;BYDAY=FR from 16:00 for 64h, Europe/Berlin`.
+pub fn describe(recurrence: &Recurrence, zone: &str) -> String {
+    let start = recurrence
+        .start
+        .map_or_else(|| "00:00".to_string(), |t| t.to_string());
+    format!(
+        "{} from {start} for {}, {zone}",
+        recurrence.rrule.trim().trim_start_matches("RRULE:"),
+        recurrence.duration
+    )
+}
+
+/// The rule of a train's recurring reservation (`recur`), in the reserved environment's
+/// `zone`: its `since` defaults to the reservation's first day (`from`, else the train's
+/// `start`). `None` without `recur`.
+pub fn reservation_rule(
+    reservation: &crate::manifest::Reservation,
+    start: Option<crate::manifest::Date>,
+    zone: &TimeZone,
+) -> Option<Result<Rule, String>> {
+    let mut recurrence = reservation.recur.clone()?;
+    if recurrence.since.is_none() {
+        recurrence.since = match reservation.from {
+            Some(crate::manifest::Moment::Date(date)) => Some(date),
+            Some(crate::manifest::Moment::Instant(at)) => {
+                Some(crate::manifest::Date(at.0.to_zoned(zone.clone()).date()))
+            }
+            None => start,
+        };
+    }
+    Some(Rule::new(&recurrence, zone))
+}
+
 #[cfg(test)]
 mod tests;

@@ -8,9 +8,9 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::{Period, Rule, zone_of};
+use super::{Period, Rule, describe, zone_of};
 use crate::load::Settings;
-use crate::manifest::{EnvironmentSpec, Freeze, Recurrence};
+use crate::manifest::{EnvironmentSpec, Freeze};
 
 /// How far ahead freezes and windows are expanded at most.
 pub const HORIZON_DAYS: i64 = 366;
@@ -259,18 +259,6 @@ fn next_start(
             .min()?;
     }
     None
-}
-
-/// `FREQ=WEEKLY;BYDAY=FR from 16:00 for 64h, Europe/Berlin`.
-fn describe(recurrence: &Recurrence, zone: &str) -> String {
-    let start = recurrence
-        .start
-        .map_or_else(|| "00:00".to_string(), |t| t.to_string());
-    format!(
-        "{} from {start} for {}, {zone}",
-        recurrence.rrule.trim().trim_start_matches("RRULE:"),
-        recurrence.duration
-    )
 }
 
 /// `from 2026-12-20 to 2027-01-02`, with the zone when it is not UTC.
