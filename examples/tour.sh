@@ -111,6 +111,9 @@ commit dan 2026-11-02T11:00:00Z "Application releases for December" \
 commit sol 2026-11-02T12:00:00Z "The payments gateway release record" \
     releases/payments-gateway.yaml releases/standard-release.yaml
 commit raj 2026-11-03T09:00:00Z "Turnovers to dev, test, staging and production" turnovers
+commit rita 2026-11-03T10:00:00Z "Halt staging: its refresh failed" \
+    halts/2026-11-staging-refresh.yaml
+commit marco 2026-11-03T15:00:00Z "Lift the staging halt" halts/2026-11-staging-refresh-lifted.yaml
 
 step "2. railyard reconciles: every object gets its phase, and status is committed"
 ry rita 2026-11-05T09:00:00Z reconcile

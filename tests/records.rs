@@ -19,7 +19,7 @@ const DAN: (&str, &str) = ("Dan Kowalski", "dan.kowalski@acme.example");
 fn sample() -> tempfile::TempDir {
     let repo = git_repo();
     copy_tree(&root().join("examples/acme"), repo.path());
-    for records in ["approvals", "reports"] {
+    for records in ["approvals", "reports", "halts"] {
         std::fs::remove_dir_all(repo.path().join(records)).expect("removed");
     }
     git_as(repo.path(), &["add", "-A"], RITA, "2026-11-01T10:00:00Z");
