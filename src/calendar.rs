@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::halts::Halt;
 use crate::manifest::{EnvironmentSpec, Moment, ReleaseTrainSpec, TurnoverSpec};
-use crate::time::{Rule, zone_of};
+use crate::time::{Rule, environment_zone};
 
 /// One calendar entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -236,10 +236,10 @@ fn recurring_reservation(
         return;
     };
     let environment = catalog.get::<EnvironmentSpec>(reservation.name.as_str());
-    let zone = zone_of(&[
-        environment.and_then(|e| e.manifest.spec.timezone.as_deref()),
+    let zone = environment_zone(
+        environment.map(|e| &e.manifest.spec),
         catalog.settings.timezone.as_deref(),
-    ]);
+    );
     let Some(Ok(rule)) =
         crate::time::reservation_rule(reservation, schedule.map(|s| s.start), &zone)
     else {
@@ -269,10 +269,7 @@ fn environment_events(
     spec: &EnvironmentSpec,
     out: &mut Vec<Event>,
 ) {
-    let zone = zone_of(&[
-        spec.timezone.as_deref(),
-        catalog.settings.timezone.as_deref(),
-    ]);
+    let zone = environment_zone(Some(spec), catalog.settings.timezone.as_deref());
     let zone_name = zone.iana_name().unwrap_or("UTC").to_string();
     let recurring = |recurrence| {
         let rule = Rule::new(recurrence, &zone).ok()?;
@@ -362,22 +359,6 @@ pub fn name(catalog: &Catalog<'_>) -> String {
         .all::<crate::manifest::ConfigSpec>()
         .next()
         .map_or_else(|| "releases".to_string(), |c| c.name().to_string())
-}
-
-/// The calendar of the working tree at `root` at `now` (halts in force then).
-pub fn of_worktree(
-    root: &std::path::Path,
-    now: Timestamp,
-) -> Result<Calendar, crate::error::Error> {
-    let mut tree = crate::reconcile::Worktree::read(root)?;
-    let plan = tree.plan(now);
-    let errors = plan.error_count();
-    let (catalog, _) = Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
-    Ok(Calendar {
-        name: name(&catalog),
-        events: events(&catalog, &plan.halts),
-        errors,
-    })
 }
 
 /// The calendar as iCalendar text: CRLF line ends, lines folded at 75 octets.

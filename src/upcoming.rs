@@ -17,7 +17,7 @@ use crate::catalog::Catalog;
 use crate::escape;
 use crate::halts::Halt;
 use crate::manifest::EnvironmentSpec;
-use crate::time::zone_of;
+use crate::time::{environment_zone, zone_of};
 
 /// How many days the section shows.
 pub const DAYS: i64 = 14;
@@ -42,10 +42,10 @@ pub fn section(catalog: &Catalog<'_>, halts: &[Halt], now: Timestamp) -> String 
     environments.sort_by(|a, b| a.name().cmp(b.name()));
     let mut charts = String::new();
     for environment in environments {
-        let zone = zone_of(&[
-            environment.manifest.spec.timezone.as_deref(),
+        let zone = environment_zone(
+            Some(&environment.manifest.spec),
             catalog.settings.timezone.as_deref(),
-        ]);
+        );
         let chart = Chart {
             zone: &zone,
             from,

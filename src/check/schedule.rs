@@ -9,7 +9,7 @@ use crate::graph;
 use crate::manifest::{
     ApplicationReleaseSpec, EnvironmentSpec, Moment, ReleaseSpec, ReleaseTrainSpec, TurnoverSpec,
 };
-use crate::time::{Period, Rule, reservation_rule, zone_of};
+use crate::time::{Period, Rule, environment_zone, reservation_rule};
 
 pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
     date_order(c, out);
@@ -196,15 +196,11 @@ fn reservation_overlaps(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                 .to
                 .or_else(|| schedule.map(|s| Moment::Date(s.end)))
                 .map_or(jiff::Timestamp::MAX, Moment::end);
-            let zone = c
-                .get::<EnvironmentSpec>(reservation.name.as_str())
-                .map(|e| {
-                    zone_of(&[
-                        e.manifest.spec.timezone.as_deref(),
-                        c.settings.timezone.as_deref(),
-                    ])
-                })
-                .unwrap_or_else(|| zone_of(&[c.settings.timezone.as_deref()]));
+            let zone = environment_zone(
+                c.get::<EnvironmentSpec>(reservation.name.as_str())
+                    .map(|e| &e.manifest.spec),
+                c.settings.timezone.as_deref(),
+            );
             // A rule that does not parse is reported where it is written ([`super::times`]).
             let rule = reservation_rule(reservation, schedule.map(|s| s.start), &zone)
                 .and_then(Result::ok);

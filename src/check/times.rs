@@ -6,7 +6,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{
     ConfigSpec, EnvironmentSpec, Recurrence, ReleaseTrainSpec, Reservation, TrainTemplateSpec,
 };
-use crate::time::{Rule, zone, zone_of};
+use crate::time::{Rule, environment_zone, zone};
 
 /// How far after its `since` a window must open at least once.
 const WINDOW_YEARS: i16 = 10;
@@ -33,7 +33,7 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(name) = &spec.timezone {
             time_zone(&env, name, out);
         }
-        let zone = zone_of(&[spec.timezone.as_deref(), c.settings.timezone.as_deref()]);
+        let zone = environment_zone(Some(spec), c.settings.timezone.as_deref());
         for (i, freeze) in spec.freezes.iter().enumerate() {
             let pointer = format!("/spec/freezes/{i}");
             let dated = freeze.from.is_some() || freeze.to.is_some();
@@ -87,10 +87,10 @@ fn reservations<S>(
             continue;
         };
         let environment = c.get::<EnvironmentSpec>(reservation.name.as_str());
-        let zone = zone_of(&[
-            environment.and_then(|e| e.manifest.spec.timezone.as_deref()),
+        let zone = environment_zone(
+            environment.map(|e| &e.manifest.spec),
             c.settings.timezone.as_deref(),
-        ]);
+        );
         rule(
             item,
             recur,

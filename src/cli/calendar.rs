@@ -26,7 +26,7 @@ pub fn run(global: &Global, args: &CalendarArgs) -> anyhow::Result<ExitCode> {
         name,
         mut events,
         errors,
-    } = railyard::calendar::of_worktree(&global.repo, now)?;
+    } = of_worktree(&global.repo, now)?;
     if let Some(days) = args.expand {
         let to = now
             .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
@@ -49,4 +49,21 @@ pub fn run(global: &Global, args: &CalendarArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_ERRORS));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The calendar of the working tree at `root` at `now` (halts in force then).
+fn of_worktree(
+    root: &std::path::Path,
+    now: jiff::Timestamp,
+) -> Result<railyard::calendar::Calendar, railyard::error::Error> {
+    let mut tree = railyard::reconcile::Worktree::read(root)?;
+    let plan = tree.plan(now);
+    let errors = plan.error_count();
+    let (catalog, _) =
+        railyard::catalog::Catalog::build(&tree.loaded.settings, &tree.loaded.documents);
+    Ok(railyard::calendar::Calendar {
+        name: railyard::calendar::name(&catalog),
+        events: railyard::calendar::events(&catalog, &plan.halts),
+        errors,
+    })
 }

@@ -200,7 +200,7 @@ impl<'a> Repository<'a> {
                     .all::<EnvironmentSpec>()
                     .filter_map(|e| {
                         let openings = crate::time::openings::Openings::of(
-                            self.catalog.settings,
+                            self.catalog.settings.timezone.as_deref(),
                             &e.manifest.spec,
                         );
                         (!openings.is_empty())

@@ -175,10 +175,10 @@ fn outside_periods(
 ) -> Option<String> {
     let repository = ctx.repository;
     let settings = repository.catalog.settings;
-    let zone = crate::time::zone_of(&[
-        environment.manifest.spec.timezone.as_deref(),
+    let zone = crate::time::environment_zone(
+        Some(&environment.manifest.spec),
         settings.timezone.as_deref(),
-    ]);
+    );
     let start = train.schedule.as_ref().map(|s| s.start);
     // A rule that does not parse is an error of the train: nothing starts on it.
     let rule = match crate::time::reservation_rule(reservation, start, &zone)? {

@@ -50,10 +50,10 @@ pub(super) fn join(loaded: &mut Loaded, calendars: &BTreeMap<String, Arc<Calenda
             continue;
         };
         let mut environment = environment.clone();
-        let zone = crate::time::zone_of(&[
-            environment.spec.timezone.as_deref(),
+        let zone = crate::time::environment_zone(
+            Some(&environment.spec),
             loaded.settings.timezone.as_deref(),
-        ]);
+        );
         let mut holidays = Vec::new();
         for (i, freeze) in environment.spec.freezes.iter().enumerate() {
             let Some(path) = &freeze.calendar else {

@@ -54,7 +54,7 @@ pub struct EmergencyOverride {
     /// The approvals it needs, asked in order (each `count` distinct members of the team of
     /// `role`); records say `subject: Turnover/<name>` and `gate: <gate>`.
     #[schemars(length(min = 1))]
-    pub approvals: Vec<super::workflow::ApprovalGuard>,
+    pub approvals: Vec<super::approval::ApprovalGuard>,
 }
 
 /// `promotion`: what a promoted turnover waits for before it may start here.

@@ -3,6 +3,7 @@
 //! from them, so a document that passes its schema always deserializes.
 
 mod application;
+mod approval;
 mod config;
 mod environment;
 mod itil;
@@ -23,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use application::*;
+pub use approval::*;
 pub use config::*;
 pub use environment::*;
 pub use itil::*;

@@ -49,6 +49,15 @@ pub fn zone_of(names: &[Option<&str>]) -> TimeZone {
         .unwrap_or(TimeZone::UTC)
 }
 
+/// The zone an environment's dates and times of day are in: its own `timezone`, else the
+/// Config's (`config`), else UTC.
+pub fn environment_zone(
+    environment: Option<&crate::manifest::EnvironmentSpec>,
+    config: Option<&str>,
+) -> TimeZone {
+    zone_of(&[environment.and_then(|e| e.timezone.as_deref()), config])
+}
+
 /// A period of time: from `start` up to, not including, `end`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {

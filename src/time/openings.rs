@@ -8,8 +8,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::{Period, Rule, describe, zone_of};
-use crate::load::Settings;
+use super::{Period, Rule, describe, environment_zone};
 use crate::manifest::{EnvironmentSpec, Freeze};
 
 /// How far ahead freezes and windows are expanded at most.
@@ -66,11 +65,8 @@ impl Openings {
     /// The freezes and windows of `environment` in its zone (its own, the Config's, or
     /// UTC). A recurrence that is not a rule railyard can expand is left out: the checks
     /// report it.
-    pub fn of(settings: &Settings, environment: &EnvironmentSpec) -> Openings {
-        let zone = zone_of(&[
-            environment.timezone.as_deref(),
-            settings.timezone.as_deref(),
-        ]);
+    pub fn of(config_zone: Option<&str>, environment: &EnvironmentSpec) -> Openings {
+        let zone = environment_zone(Some(environment), config_zone);
         let name = zone.iana_name().unwrap_or("UTC").to_string();
         let freezes = environment
             .freezes

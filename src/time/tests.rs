@@ -207,8 +207,6 @@ fn rules_and_zones_that_do_not_parse_say_why() {
 
 #[test]
 fn openings_say_which_freeze_or_window_blocks_and_the_next_allowed_start() {
-    let mut settings = crate::load::Settings::from_spec(&Default::default());
-    settings.timezone = Some("Europe/Berlin".into());
     let env: EnvironmentSpec = serde_json::from_value(serde_json::json!({
         "tier": "production",
         "freezes": [
@@ -218,7 +216,7 @@ fn openings_say_which_freeze_or_window_blocks_and_the_next_allowed_start() {
         "windows": [{"rrule": "FREQ=WEEKLY;BYDAY=TU,WE,TH", "start": "10:00", "duration": "6h"}],
     }))
     .expect("an environment spec");
-    let openings = Openings::of(&settings, &env);
+    let openings = Openings::of(Some("Europe/Berlin"), &env);
     let table = [
         // Friday 17:00 Berlin: the weekend freeze, and outside the windows: Tuesday 10:00.
         (
