@@ -185,49 +185,60 @@ impl Holiday {
 
     /// The freeze's bounds in `zone`: `from`/`to`, or a recurrence.
     fn freeze(&self, zone: &TimeZone) -> Result<Bounds, String> {
-        if let Some(rrule) = &self.rrule {
-            let (since, time) = match &self.start {
-                Stamp::Date(date) => (*date, None),
-                Stamp::Floating(at) => (at.date(), Some(at.time())),
-                Stamp::Zoned(at, tz) if tz.iana_name() == zone.iana_name() => {
-                    (at.date(), Some(at.time()))
-                }
-                Stamp::Zoned(..) | Stamp::Utc(_) => {
-                    return Err(format!(
-                        "recurs at a time of day in another zone than the environment's ({}): give it the environment's TZID, no zone, or make it an all-day event",
-                        zone.iana_name().unwrap_or("UTC")
-                    ));
-                }
-            };
-            let seconds = match (&self.start, &self.end) {
-                (_, End::For(seconds)) => *seconds,
-                (Stamp::Date(_), End::Default) => 86_400,
-                (Stamp::Date(first), End::At(Stamp::Date(last))) => {
-                    (*last - *first).get_days() as i64 * 86_400
-                }
-                (_, End::At(end)) => {
-                    let end = local(end, zone);
-                    let start = since.to_datetime(time.unwrap_or_default());
-                    start.duration_until(end).as_secs()
-                }
-                (_, End::Default) => 0,
-            };
-            if seconds <= 0 {
-                return Err(
-                    "lasts no time: give it a DTEND after its DTSTART or a DURATION".into(),
-                );
+        match &self.rrule {
+            Some(rrule) => Ok((None, None, Some(self.recurrence(rrule, zone)?))),
+            None => {
+                let (from, to) = self.period(zone)?;
+                Ok((Some(from), Some(to), None))
             }
-            let recurrence = Recurrence {
-                rrule: rrule.clone(),
-                start: time.map(manifest::TimeOfDay),
-                duration: manifest::Duration {
-                    seconds: seconds as u64,
-                },
-                since: Some(manifest::Date(since)),
-            };
-            super::Rule::new(&recurrence, zone)?;
-            return Ok((None, None, Some(recurrence)));
         }
+    }
+
+    /// A recurring event as a freeze's `recur`, counted from its DTSTART.
+    fn recurrence(&self, rrule: &str, zone: &TimeZone) -> Result<Recurrence, String> {
+        let (since, time) = match &self.start {
+            Stamp::Date(date) => (*date, None),
+            Stamp::Floating(at) => (at.date(), Some(at.time())),
+            Stamp::Zoned(at, tz) if tz.iana_name() == zone.iana_name() => {
+                (at.date(), Some(at.time()))
+            }
+            Stamp::Zoned(..) | Stamp::Utc(_) => {
+                return Err(format!(
+                    "recurs at a time of day in another zone than the environment's ({}): give it the environment's TZID, no zone, or make it an all-day event",
+                    zone.iana_name().unwrap_or("UTC")
+                ));
+            }
+        };
+        let seconds = match (&self.start, &self.end) {
+            (_, End::For(seconds)) => *seconds,
+            (Stamp::Date(_), End::Default) => 86_400,
+            (Stamp::Date(first), End::At(Stamp::Date(last))) => {
+                (*last - *first).get_days() as i64 * 86_400
+            }
+            (_, End::At(end)) => {
+                let end = local(end, zone);
+                let start = since.to_datetime(time.unwrap_or_default());
+                start.duration_until(end).as_secs()
+            }
+            (_, End::Default) => 0,
+        };
+        if seconds <= 0 {
+            return Err("lasts no time: give it a DTEND after its DTSTART or a DURATION".into());
+        }
+        let recurrence = Recurrence {
+            rrule: rrule.to_string(),
+            start: time.map(manifest::TimeOfDay),
+            duration: manifest::Duration {
+                seconds: seconds as u64,
+            },
+            since: Some(manifest::Date(since)),
+        };
+        super::Rule::new(&recurrence, zone)?;
+        Ok(recurrence)
+    }
+
+    /// A single event's `from` and `to`: whole local days, or instants.
+    fn period(&self, zone: &TimeZone) -> Result<(Moment, Moment), String> {
         let (from, to) = match (&self.start, &self.end) {
             (Stamp::Date(first), End::Default) => (
                 Moment::Date(manifest::Date(*first)),
@@ -273,7 +284,7 @@ impl Holiday {
                 )
             }
         };
-        Ok((Some(from), Some(to), None))
+        Ok((from, to))
     }
 }
 
