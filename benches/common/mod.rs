@@ -17,6 +17,16 @@ pub fn write(root: &Path, path: &str, text: &str) {
 /// application releases, 40 turnovers of ten tasks (a DAG), and approvals for the rest.
 /// Returns the number of files.
 pub fn generate(root: &Path, manifests: usize) -> usize {
+    generate_with(root, manifests, "")
+}
+
+/// [`generate`] with every date and instant quoted (the same strings to railyard; a YAML 1.1
+/// reader such as ajv-cli's would otherwise read timestamps).
+pub fn generate_quoted(root: &Path, manifests: usize) -> usize {
+    generate_with(root, manifests, "\"")
+}
+
+fn generate_with(root: &Path, manifests: usize, q: &str) -> usize {
     let count = std::cell::Cell::new(0usize);
     let put = |path: String, text: String| {
         write(root, &path, &text);
@@ -52,7 +62,9 @@ pub fn generate(root: &Path, manifests: usize) -> usize {
     }
     put(
         "environments/production.yaml".into(),
-        "apiVersion: railyard/v1\nkind: Environment\nmetadata:\n  name: production\nspec:\n  tier: production\n  freezes:\n    - from: 2026-12-21\n      to: 2027-01-04\n      reason: Year-end freeze\n".into(),
+        format!(
+            "apiVersion: railyard/v1\nkind: Environment\nmetadata:\n  name: production\nspec:\n  tier: production\n  freezes:\n    - from: {q}2026-12-21{q}\n      to: {q}2027-01-04{q}\n      reason: Year-end freeze\n"
+        ),
     );
     let fixed = count.get();
     let per_train = 100;
@@ -70,7 +82,7 @@ pub fn generate(root: &Path, manifests: usize) -> usize {
         put(
             format!("trains/{train}.yaml"),
             format!(
-                "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata:\n  name: {train}\nspec:\n  type: minor\n  purpose: Generated train {t}\n  manager: rita\n  schedule:\n    start: {start}\n    end: {end}\n  environments:\n    - name: test\n    - name: staging\n    - name: production\n  gates:\n    scoping:\n      criteria:\n        - id: scope-agreed\n          description: Scope agreed\n    construction:\n      criteria:\n        - id: releases-complete\n          description: Releases complete\n          check:\n            releasesIn: complete\n"
+                "apiVersion: railyard/v1\nkind: ReleaseTrain\nmetadata:\n  name: {train}\nspec:\n  type: minor\n  purpose: Generated train {t}\n  manager: rita\n  schedule:\n    start: {q}{start}{q}\n    end: {q}{end}{q}\n  environments:\n    - name: test\n    - name: staging\n    - name: production\n  gates:\n    scoping:\n      criteria:\n        - id: scope-agreed\n          description: Scope agreed\n    construction:\n      criteria:\n        - id: releases-complete\n          description: Releases complete\n          check:\n            releasesIn: complete\n"
             ),
         );
         left = left.saturating_sub(1);
@@ -98,7 +110,7 @@ pub fn generate(root: &Path, manifests: usize) -> usize {
                 format!("  releases: [{release}]\n")
             };
             let mut text = format!(
-                "apiVersion: railyard/v1\nkind: Turnover\nmetadata:\n  name: {train}-turnover-{n:02}\nspec:\n  environment: test\n{target}  scheduledAt: {start}T20:00:00Z\n  tasks:\n"
+                "apiVersion: railyard/v1\nkind: Turnover\nmetadata:\n  name: {train}-turnover-{n:02}\nspec:\n  environment: test\n{target}  scheduledAt: {q}{start}T20:00:00Z{q}\n  tasks:\n"
             );
             for k in 0..10 {
                 let kind = if k % 4 == 3 {
