@@ -36,7 +36,7 @@ impl<'a, S> Item<'a, S> {
     /// The span of the node at `pointer` (a JSON pointer into the document), or of the
     /// deepest node on the way there.
     pub fn span(&self, pointer: &str) -> Span {
-        self.document.root.locate(pointer).node.span
+        self.document.root().locate(pointer).node.span
     }
 
     /// An error located at `pointer` in this object's document.
@@ -97,7 +97,7 @@ impl<'a> Catalog<'a> {
         let diagnostics = duplicates
             .into_iter()
             .map(|(again, first)| {
-                let span = |d: &Document| d.root.locate("/metadata/name").node.span;
+                let span = |d: &Document| d.root().locate("/metadata/name").node.span;
                 let (document, first_doc) = (&documents[again], &documents[first]);
                 let (kind, name) = (
                     document.kind.unwrap_or(Kind::Config),

@@ -109,7 +109,7 @@ fn members(loaded: &Loaded) -> BTreeMap<String, BTreeMap<String, Member>> {
     let mut teams: BTreeMap<String, BTreeMap<String, Member>> = BTreeMap::new();
     for document in of_kind(loaded, Kind::Team) {
         let team = teams.entry(document.0.to_string()).or_default();
-        let spec = document.1.root.to_json();
+        let spec = document.1.root().to_json();
         for member in spec["spec"]["members"].as_array().into_iter().flatten() {
             let Some(id) = member["id"].as_str() else {
                 continue;
@@ -211,7 +211,7 @@ fn changed_specs(base: &Loaded, head: &Loaded, kind: Kind, warnings: &mut Vec<St
             .map(|(name, d)| {
                 (
                     name.to_string(),
-                    (d.path.clone(), d.root.to_json()["spec"].clone()),
+                    (d.path.clone(), d.root().to_json()["spec"].clone()),
                 )
             })
             .collect()

@@ -69,7 +69,7 @@ fn the_sample_repository_validates_against_the_committed_schemas() {
     assert!(loaded.documents.len() > 20);
     for document in &loaded.documents {
         let kind = document.kind.expect("a kind").as_str();
-        let instance = document.root.to_json();
+        let instance = document.root().to_json();
         assert!(
             validator(kind).is_valid(&instance),
             "{} against {kind}.json",

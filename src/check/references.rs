@@ -251,7 +251,7 @@ fn task_plans(c: &Catalog<'_>, model: Item<'_, ReleaseModelSpec>, out: &mut Vec<
             );
             let span = model
                 .document
-                .root
+                .root()
                 .locate("/spec/taskPlans")
                 .node
                 .entry(plan)

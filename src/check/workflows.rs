@@ -26,7 +26,7 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                 .with_label("this one is ignored")
                 .with_related(
                     &first.path,
-                    first.root.locate("/spec/appliesTo").node.span,
+                    first.root().locate("/spec/appliesTo").node.span,
                     "the workflow in force",
                 )
                 .with_hint("keep one Workflow per kind"),
@@ -100,7 +100,7 @@ struct Check<'w> {
 
 impl Check<'_> {
     fn at(&self, pointer: &str) -> Option<crate::yaml::Span> {
-        Some(self.document.root.locate(pointer).node.span)
+        Some(self.document.root().locate(pointer).node.span)
     }
 
     fn duplicate_phases(&self, out: &mut Vec<Diagnostic>) {
@@ -109,7 +109,7 @@ impl Check<'_> {
             if let Some(first) = seen.insert(phase.name.as_str(), i) {
                 let first_span = self
                     .document
-                    .root
+                    .root()
                     .locate(&format!("/spec/phases/{first}/name"))
                     .node
                     .span;

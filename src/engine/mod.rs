@@ -356,7 +356,7 @@ fn invalid_objects(
         let Some(errors) = errors.get(document.path.as_str()) else {
             continue;
         };
-        let span = document.root.span;
+        let span = document.span;
         let broken = errors.iter().any(|d| {
             d.span.is_none_or(|s| {
                 s.start.line >= span.start.line

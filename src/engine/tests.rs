@@ -1625,14 +1625,7 @@ fn dummy_document() -> crate::load::Document {
         .documents
         .remove(0)
         .root;
-    crate::load::Document {
-        path: "x.yaml".into(),
-        root: root.into(),
-        kind: None,
-        name: None,
-        object: None,
-        view: Default::default(),
-    }
+    crate::load::Document::with_tree("x.yaml".into(), root)
 }
 
 #[test]

@@ -61,7 +61,7 @@ pub(super) fn join(loaded: &mut Loaded, calendars: &BTreeMap<String, Arc<Calenda
             };
             let Some((key, calendar)) = calendars.get_key_value(path.as_str()) else {
                 let span = document
-                    .root
+                    .root()
                     .locate(&format!("/spec/freezes/{i}/calendar"))
                     .node
                     .span;

@@ -56,8 +56,15 @@ pub struct RawFile {
 #[derive(Clone, Debug)]
 pub struct Document {
     pub path: String,
-    /// Shared: a watcher's cache hands the same parsed tree to every round.
-    pub root: std::sync::Arc<Node>,
+    /// The document's YAML tree, with a position for every node: kept from the parse for a
+    /// document with problems; for a valid one (the great majority) dropped once its typed
+    /// object is made, and read again from its file's text the first time something asks
+    /// for it (a cross-object diagnostic's position). See [`Document::root`].
+    tree: std::sync::OnceLock<std::sync::Arc<Node>>,
+    /// Where the tree is read again from.
+    origin: Option<Origin>,
+    /// Where the document stands in its file.
+    pub span: crate::yaml::Span,
     /// The kind it claims, when `kind` names one.
     pub kind: Option<Kind>,
     /// The name it claims, when `metadata.name` is a string.
@@ -67,6 +74,103 @@ pub struct Document {
     /// What the engine derives from the object alone (its digest, the fields its workflow
     /// reads), made once: shared by the clones a watcher's cache hands to every round.
     pub view: std::sync::Arc<std::sync::OnceLock<SpecView>>,
+}
+
+/// Where a document's tree is read again from: its file, and its place among the file's
+/// documents.
+#[derive(Clone, Debug)]
+struct Origin {
+    file: std::sync::Arc<FileTrees>,
+    index: usize,
+}
+
+/// A file's text (shared with its [`SourceFile`]) and the limits it was parsed under, and
+/// its documents' trees once one of them was asked for: a file is parsed again at most once
+/// however many of its documents are (a file of ten thousand documents with a diagnostic
+/// each must not be parsed ten thousand times).
+#[derive(Debug)]
+pub(crate) struct FileTrees {
+    text: std::sync::Arc<str>,
+    limits: crate::yaml::Limits,
+    trees: std::sync::OnceLock<Vec<std::sync::Arc<Node>>>,
+}
+
+impl FileTrees {
+    pub(crate) fn new(text: std::sync::Arc<str>, limits: crate::yaml::Limits) -> FileTrees {
+        FileTrees {
+            text,
+            limits,
+            trees: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The same text and limits, without the trees read so far.
+    fn emptied(&self) -> FileTrees {
+        FileTrees::new(self.text.clone(), self.limits)
+    }
+
+    fn tree(&self, index: usize) -> Option<std::sync::Arc<Node>> {
+        let trees = self.trees.get_or_init(|| {
+            crate::yaml::parse(&self.text, self.limits)
+                .documents
+                .into_iter()
+                .map(|d| std::sync::Arc::new(d.root))
+                .collect()
+        });
+        trees.get(index).cloned()
+    }
+}
+
+impl Document {
+    /// A document whose tree is kept as it is (no file to read it again from).
+    pub fn with_tree(path: String, root: Node) -> Document {
+        Document {
+            path,
+            span: root.span,
+            tree: std::sync::OnceLock::from(std::sync::Arc::new(root)),
+            origin: None,
+            kind: None,
+            name: None,
+            object: None,
+            view: Default::default(),
+        }
+    }
+
+    /// The document's YAML tree: the one kept, or its file's text parsed again (the same
+    /// text and limits give the same tree, positions included).
+    pub fn root(&self) -> &Node {
+        self.tree.get_or_init(|| {
+            self.origin
+                .as_ref()
+                .and_then(|origin| origin.file.tree(origin.index))
+                .unwrap_or_else(|| {
+                    std::sync::Arc::new(Node {
+                        span: self.span,
+                        value: Value::Null,
+                        plain: false,
+                    })
+                })
+        })
+    }
+
+    /// Notes where the tree is read again from: document `index` of `file`.
+    pub(super) fn read_again_from(&mut self, file: std::sync::Arc<FileTrees>, index: usize) {
+        self.origin = Some(Origin { file, index });
+    }
+
+    /// Lets the tree go now (it is read again when asked for); `span` stays known.
+    pub(super) fn forget_tree(&mut self, span: crate::yaml::Span) {
+        self.span = span;
+        self.tree = std::sync::OnceLock::new();
+    }
+
+    /// Drops the tree when it can be read again from the file's text.
+    fn drop_tree(&mut self) -> Option<std::sync::Arc<Node>> {
+        match self.origin {
+            Some(_) => self.tree.take(),
+            None => None,
+        }
+    }
 }
 
 /// A document's parsed object, compared by identity. A watcher's parse cache hands out the
@@ -126,18 +230,22 @@ impl Loaded {
         let trees: Vec<_> = self
             .documents
             .iter_mut()
-            .map(|document| {
-                let span = document.root.span;
-                std::mem::replace(
-                    &mut document.root,
-                    std::sync::Arc::new(Node {
-                        span,
-                        value: Value::Null,
-                        plain: false,
-                    }),
-                )
-            })
+            .filter_map(Document::drop_tree)
             .collect();
+        // The trees files were read again for go too; the documents of one file keep
+        // sharing one (empty) entry.
+        let mut emptied: std::collections::HashMap<*const FileTrees, std::sync::Arc<FileTrees>> =
+            std::collections::HashMap::new();
+        for origin in self.documents.iter_mut().filter_map(|d| d.origin.as_mut()) {
+            if origin.file.trees.get().is_none() {
+                continue;
+            }
+            let fresh = emptied
+                .entry(std::sync::Arc::as_ptr(&origin.file))
+                .or_insert_with(|| std::sync::Arc::new(origin.file.emptied()))
+                .clone();
+            origin.file = fresh;
+        }
         crate::reclaim::soon(trees);
     }
 }
@@ -205,9 +313,9 @@ pub(super) fn assemble(
                 config_seen |= document.path == CONFIG_FILE;
                 if misplaced {
                     let span = document
-                        .root
+                        .root()
                         .entry("kind")
-                        .map_or(document.root.span, |e| e.value.span);
+                        .map_or(document.span, |e| e.value.span);
                     let message = if document.path == CONFIG_FILE {
                         "a second `Config` in railyard.yaml"
                     } else {

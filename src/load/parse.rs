@@ -285,17 +285,19 @@ pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
         )
     });
     let mut any = false;
-    for doc in parsed.documents {
+    let file = std::sync::Arc::new(super::FileTrees::new(source.text.clone(), settings.yaml));
+    for (index, doc) in parsed.documents.into_iter().enumerate() {
         if doc.root.value == Value::Null {
             continue;
         }
         any = true;
-        let document = check_document(
+        let mut document = check_document(
             doc.root,
             &source,
             !broken_documents,
             &mut result.diagnostics,
         );
+        document.read_again_from(file.clone(), index);
         result.documents.push(document);
     }
     if !any && parsed.errors.is_empty() {
@@ -418,27 +420,43 @@ pub(super) fn check_document(
     out: &mut Vec<Diagnostic>,
 ) -> Document {
     let path = source.path.as_str();
-    let mut document = Document {
-        path: path.to_string(),
-        kind: None,
-        name: root
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-            .map(String::from),
-        object: None,
-        root: std::sync::Arc::new(root),
-        view: Default::default(),
-    };
-    let root = &document.root;
-    let kind = match manifest_kind(root, path) {
-        Ok(kind) => kind,
-        Err(diagnostic) => {
-            out.push(*diagnostic);
-            return document;
+    let name = root
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str)
+        .map(String::from);
+    let (kind, object, errors) = match manifest_kind(&root, path) {
+        Ok(kind) => {
+            let (object, errors) = typed(kind, &root, source, sound);
+            (Some(kind), object, errors)
         }
+        Err(diagnostic) => (None, None, vec![*diagnostic]),
     };
-    document.kind = Some(kind);
+    // A valid document's tree is read again from the text when something asks for it.
+    let keep = !errors.is_empty() || object.is_none();
+    let span = root.span;
+    let mut document = Document::with_tree(path.to_string(), root);
+    if !keep {
+        document.forget_tree(span);
+    }
+    document.name = name;
+    document.kind = kind;
+    document.object = object;
+    out.extend(errors);
+    document
+}
+
+/// The document's schema errors, and its typed object when it has none.
+fn typed(
+    kind: Kind,
+    root: &Node,
+    source: &SourceFile,
+    sound: bool,
+) -> (
+    Option<std::sync::Arc<crate::manifest::Object>>,
+    Vec<Diagnostic>,
+) {
+    let path = source.path.as_str();
     let mut errors = Vec::new();
     if let Some(version) = root.get("apiVersion")
         && version.as_str() != Some(API_VERSION)
@@ -464,9 +482,10 @@ pub(super) fn check_document(
             errors.push(diagnostic);
         }
     }
+    let mut object = None;
     if errors.is_empty() && sound {
         match kind.object(instance) {
-            Ok(object) => document.object = Some(std::sync::Arc::new(object)),
+            Ok(typed) => object = Some(std::sync::Arc::new(typed)),
             Err(error) => errors.push(Diagnostic::error(
                 Code::InvalidValue,
                 path,
@@ -475,8 +494,7 @@ pub(super) fn check_document(
             )),
         }
     }
-    out.extend(errors);
-    document
+    (object, errors)
 }
 
 /// The result of parsing `railyard.yaml`, kept so that it is parsed only once.
@@ -524,7 +542,7 @@ pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut
             || value.starts_with(".git/")
             || value == ".git";
         if escapes {
-            let span = document.root.locate(&format!("/spec/{field}")).node.span;
+            let span = document.root().locate(&format!("/spec/{field}")).node.span;
             out.push(
                 Diagnostic::error(
                     Code::InvalidPath,
@@ -547,7 +565,7 @@ pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut
         };
         if let Some(problem) = problem {
             let span = document
-                .root
+                .root()
                 .locate(&format!("/spec/manifests/{index}"))
                 .node
                 .span;

@@ -59,7 +59,7 @@ impl PlacedTask<'_> {
 
     pub fn span(&self, suffix: &str) -> crate::yaml::Span {
         self.document
-            .root
+            .root()
             .locate(&format!("{}{suffix}", self.pointer()))
             .node
             .span

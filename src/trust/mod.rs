@@ -311,7 +311,7 @@ pub fn changed_records(documents: &[crate::load::Document], facts: &Facts) -> Ve
             Diagnostic::error(
                 Code::RecordChanged,
                 &document.path,
-                Some(document.root.locate("/metadata/name").node.span),
+                Some(document.root().locate("/metadata/name").node.span),
                 format!(
                     "{kind} `{name}` was changed after it was added: added in {} by {} <{}>, changed in {} by {} <{}>; it does not count",
                     short(&added.id),
@@ -364,7 +364,7 @@ pub fn check_keys(catalog: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
             Diagnostic::error(
                 Code::InvalidValue,
                 &config.path,
-                Some(config.root.locate("/spec/trust/signatures").node.span),
+                Some(config.root().locate("/spec/trust/signatures").node.span),
                 format!(
                     "`trust.signatures: {}` trusts a status file only when a key in `bot.signingKeys` signed it, and none is listed",
                     if mode == SignatureMode::Verify { "verify" } else { "require" }
@@ -386,7 +386,7 @@ pub fn check_keys(catalog: &Catalog<'_>, out: &mut Vec<Diagnostic>) {
                     Diagnostic::error(
                         Code::InvalidFormat,
                         &config.path,
-                        Some(config.root.locate(&format!("{pointer}/{k}")).node.span),
+                        Some(config.root().locate(&format!("{pointer}/{k}")).node.span),
                         why,
                     )
                     .with_label("not a key railyard can check"),
