@@ -132,8 +132,13 @@ pub struct Outcome {
 /// The reconcile of `inputs`, starting from what `cache` kept of the last round.
 pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome {
     let started = inputs.started;
-    let lap =
-        |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    let lap = |what: &str| {
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            peak_kib = crate::reclaim::peak_kib(),
+            "{what}"
+        )
+    };
     let Inputs {
         mut loaded,
         own_files,

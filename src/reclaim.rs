@@ -150,3 +150,17 @@ mod tests {
         set_mode(Mode::Inline);
     }
 }
+
+/// The process's peak resident memory so far, in KiB (Linux `VmHWM`), for the debug log's
+/// laps; `None` where the kernel does not say.
+pub fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}

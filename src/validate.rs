@@ -37,8 +37,20 @@ impl Validation {
 
 /// Validates the working tree at `root`.
 pub fn validate_dir(root: &Path) -> Result<Validation, LoadError> {
+    let started = std::time::Instant::now();
     let loaded = load::read_worktree(root, None)?;
-    Ok(validate_loaded(loaded))
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        peak_kib = crate::reclaim::peak_kib(),
+        "read and parsed the manifests"
+    );
+    let validation = validate_loaded(loaded);
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        peak_kib = crate::reclaim::peak_kib(),
+        "checked them"
+    );
+    Ok(validation)
 }
 
 /// Validates what was loaded: the loader's diagnostics plus every cross-object check.

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::parse::{ParseCache, settings_from};
+use super::parse::{FileResult, ParseCache, parse_file, settings_from};
 use super::settings::{Selection, Settings};
-use super::{CONFIG_FILE, Content, LoadError, Loaded, RawFile, parse_files};
+use super::{CONFIG_FILE, Content, LoadError, Loaded, RawFile};
 use crate::diagnostics::{self, Code, Diagnostic};
 
 /// Reads the working tree at `root`: `railyard.yaml` first (it says which files are
@@ -51,8 +51,19 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
     };
     let mut loaded = match cache {
         None => {
-            let all: Vec<(String, PathBuf)> = paths.into_iter().map(|(r, f, _)| (r, f)).collect();
-            parse_files(settings, config_result, read(&all))
+            // Each file read and parsed in one step: the bytes of all of them are never held
+            // at once (a hundred thousand manifests are a hundred megabytes).
+            let results: Vec<FileResult> = paths
+                .into_par_iter()
+                .map(|(relative, full, _)| {
+                    let raw = RawFile {
+                        path: relative,
+                        content: read_limited(&full, max),
+                    };
+                    parse_file(&raw, &settings)
+                })
+                .collect();
+            super::assemble(settings, config_result, results)
         }
         Some(cache) => {
             let fulls: std::collections::HashMap<String, PathBuf> = paths
