@@ -110,6 +110,20 @@ pub fn settle(limit: Duration) -> bool {
     freed.recv_timeout(limit).is_ok()
 }
 
+/// The process's peak resident memory so far, in KiB (Linux `VmHWM`), for the debug log's
+/// laps; `None` where the kernel does not say.
+pub fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,18 +163,4 @@ mod tests {
         assert_eq!(count(), 104, "one-shot: freed soon, or never at the end");
         set_mode(Mode::Inline);
     }
-}
-
-/// The process's peak resident memory so far, in KiB (Linux `VmHWM`), for the debug log's
-/// laps; `None` where the kernel does not say.
-pub fn peak_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
 }
