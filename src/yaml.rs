@@ -142,11 +142,6 @@ impl Node {
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
-            Value::Null => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
@@ -154,6 +149,7 @@ impl Node {
                     .map(|e| (e.key.to_string(), e.value.to_json()))
                     .collect(),
             ),
+            scalar => scalar_json(scalar.clone()),
         }
     }
 
@@ -180,14 +176,7 @@ impl Node {
 
     /// The source text of a scalar the way a person wrote it, for messages.
     pub fn scalar_text(&self) -> Option<String> {
-        match &self.value {
-            Value::Null => Some("null".into()),
-            Value::Bool(b) => Some(b.to_string()),
-            Value::Int(i) => Some(i.to_string()),
-            Value::Float(f) => Some(f.to_string()),
-            Value::Str(s) => Some(s.to_string()),
-            Value::Seq(_) | Value::Map(_) => None,
-        }
+        scalar_text(&self.value)
     }
 
     /// Follows an RFC 6901 JSON pointer; returns the node and, when the last step was a
@@ -223,6 +212,49 @@ impl Node {
             exact,
         }
     }
+}
+
+/// A scalar as JSON (a collection is `null`: [`Node::to_json`] builds those).
+fn scalar_json(value: Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        Value::Bool(b) => J::Bool(b),
+        Value::Int(i) => J::from(i),
+        Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
+        Value::Str(s) => J::String(s.into_string()),
+        Value::Null | Value::Seq(_) | Value::Map(_) => J::Null,
+    }
+}
+
+/// A scalar's text the way a person wrote it (and the key it makes); `None` for a collection.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => Some("null".into()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Str(s) => Some(s.to_string()),
+        Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+/// The value of a scalar event under the YAML 1.2 core schema; `None` when the text does
+/// not fit its tag.
+fn scalar_value(
+    text: Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&Cow<'_, Tag>>,
+) -> Option<Value> {
+    let core_tag = tag.filter(|t| t.is_yaml_core_schema());
+    Some(
+        match Scalar::parse_from_cow_and_metadata(text, style, core_tag)? {
+            Scalar::Null => Value::Null,
+            Scalar::Boolean(b) => Value::Bool(b),
+            Scalar::Integer(i) => Value::Int(i),
+            Scalar::FloatingPoint(f) => Value::Float(f.into_inner()),
+            Scalar::String(s) => Value::Str(s.into()),
+        },
+    )
 }
 
 /// The result of [`Node::locate`].
@@ -455,13 +487,8 @@ impl Builder {
         span: Span,
     ) -> Node {
         self.check_tag(tag, span);
-        let core_tag = tag.filter(|t| t.is_yaml_core_schema());
-        let value = match Scalar::parse_from_cow_and_metadata(text.clone(), style, core_tag) {
-            Some(Scalar::Null) => Value::Null,
-            Some(Scalar::Boolean(b)) => Value::Bool(b),
-            Some(Scalar::Integer(i)) => Value::Int(i),
-            Some(Scalar::FloatingPoint(f)) => Value::Float(f.into_inner()),
-            Some(Scalar::String(s)) => Value::Str(s.into()),
+        let value = match scalar_value(text.clone(), style, tag) {
+            Some(value) => value,
             None => {
                 self.parsed.errors.push(Error {
                     kind: ErrorKind::UnsupportedTag,
@@ -569,13 +596,100 @@ fn find_key(entries: &[Entry], index: &Option<HashMap<String, usize>>, key: &str
 
 fn collection(start: Span, end: Span, value: Value) -> Node {
     Node {
-        span: Span {
-            start: start.start,
-            end: end.end.max(start.end),
-        },
+        span: joined(start, end),
         value,
         plain: false,
     }
+}
+
+/// A collection's span from its start and end events.
+fn joined(start: Span, end: Span) -> Span {
+    Span {
+        start: start.start,
+        end: end.end.max(start.end),
+    }
+}
+
+/// One document of a plain YAML text, straight as JSON: what [`Node::to_json`] makes of the
+/// tree [`parse`] builds, and the root's span.
+#[derive(Debug)]
+pub struct JsonDocument {
+    pub root: serde_json::Value,
+    pub span: Span,
+}
+
+/// The documents of `text` as JSON without building their trees, for the common text that
+/// [`parse`] reads without a single error: `None` as soon as the text has anything else
+/// (a syntax error, a tag, an anchor or alias, a complex or repeated key, nesting at the
+/// limit). The caller then reads it with [`parse`], which explains what it found; so a
+/// text this reads gives the same JSON and spans as [`parse`] would, and any other text
+/// goes the one way that reports problems.
+pub fn parse_plain_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>> {
+    use serde_json::Value as J;
+    enum Open {
+        Seq(Span, Vec<J>),
+        Map(Span, serde_json::Map<String, J>, Option<String>),
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let mut documents = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.ok()?;
+        let span = Span::from_saphyr(span);
+        let (value, span) = match event {
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd => continue,
+            Event::Alias(_) => return None,
+            Event::Scalar(text, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                let value = scalar_value(text, style, None)?;
+                if let Some(Open::Map(_, _, key @ None)) = stack.last_mut() {
+                    *key = Some(match value {
+                        Value::Str(text) => text.into_string(),
+                        other => scalar_text(&other)?,
+                    });
+                    continue;
+                }
+                // A scalar document other than an empty one is not a manifest: [`parse`]
+                // explains that (and `.nan` would pass here for an empty one).
+                if stack.is_empty() && value != Value::Null {
+                    return None;
+                }
+                (scalar_json(value), span)
+            }
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                let key_expected = matches!(stack.last(), Some(Open::Map(_, _, None)));
+                if anchor != 0 || tag.is_some() || stack.len() >= limits.max_depth || key_expected {
+                    return None;
+                }
+                stack.push(match event {
+                    Event::SequenceStart(..) => Open::Seq(span, Vec::new()),
+                    _ => Open::Map(span, serde_json::Map::new(), None),
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop()? {
+                Open::Seq(start, items) => (J::Array(items), joined(start, span)),
+                Open::Map(start, entries, None) => (J::Object(entries), joined(start, span)),
+                Open::Map(_, _, Some(_)) => return None,
+            },
+        };
+        match stack.last_mut() {
+            None => documents.push(JsonDocument { root: value, span }),
+            Some(Open::Seq(_, items)) => items.push(value),
+            Some(Open::Map(_, entries, key)) => {
+                if entries.insert(key.take()?, value).is_some() {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(documents)
 }
 
 #[cfg(test)]

@@ -136,6 +136,26 @@ impl Document {
         }
     }
 
+    /// A document whose tree is read again from `file` (document `index` of it) when asked
+    /// for.
+    pub(super) fn read_later(
+        path: String,
+        span: crate::yaml::Span,
+        file: std::sync::Arc<FileTrees>,
+        index: usize,
+    ) -> Document {
+        Document {
+            path,
+            span,
+            tree: std::sync::OnceLock::new(),
+            origin: Some(Origin { file, index }),
+            kind: None,
+            name: None,
+            object: None,
+            view: Default::default(),
+        }
+    }
+
     /// The document's YAML tree: the one kept, or its file's text parsed again (the same
     /// text and limits give the same tree, positions included).
     pub fn root(&self) -> &Node {

@@ -274,7 +274,18 @@ pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
         result.source = Some(source);
         return result;
     }
-    let parsed = yaml::parse(text, settings.yaml);
+    if let Some(documents) = plain_manifests(&source, settings) {
+        result.documents = documents;
+        result.source = Some(source);
+        return result;
+    }
+    explained(source, settings, result)
+}
+
+/// Reads a file's text into its documents with a YAML tree each, and every problem found.
+fn explained(source: SourceFile, settings: &Settings, mut result: FileResult) -> FileResult {
+    let path = source.path.as_str();
+    let parsed = yaml::parse(&source.text, settings.yaml);
     for error in &parsed.errors {
         result.diagnostics.push(yaml_diagnostic(path, error));
     }
@@ -313,6 +324,41 @@ pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
     }
     result.source = Some(source);
     result
+}
+
+/// The documents of a file in which every one is a valid manifest, read the quick way:
+/// straight to JSON, checked against the schema without collecting errors, and typed, with
+/// no YAML tree built (it is read again if something asks for a position). `None` when
+/// anything in the file is not so; the caller then reads it the way that explains every
+/// problem, so diagnostics come from one place whichever way a file is read.
+fn plain_manifests(source: &SourceFile, settings: &Settings) -> Option<Vec<Document>> {
+    let parsed = yaml::parse_plain_json(&source.text, settings.yaml)?;
+    let file = std::sync::Arc::new(super::FileTrees::new(source.text.clone(), settings.yaml));
+    let mut documents = Vec::new();
+    for (index, doc) in parsed.into_iter().enumerate() {
+        if doc.root.is_null() {
+            continue;
+        }
+        let kind: Kind = doc.root.get("kind")?.as_str()?.parse().ok()?;
+        let version = doc.root.get("apiVersion");
+        if version.is_some_and(|v| v.as_str() != Some(API_VERSION))
+            || !schema::accepts(kind, &doc.root)
+        {
+            return None;
+        }
+        let name = doc
+            .root
+            .pointer("/metadata/name")
+            .and_then(serde_json::Value::as_str)
+            .map(String::from);
+        let object = kind.object(doc.root).ok()?;
+        let mut document = Document::read_later(source.path.clone(), doc.span, file.clone(), index);
+        document.kind = Some(kind);
+        document.name = name;
+        document.object = Some(std::sync::Arc::new(object));
+        documents.push(document);
+    }
+    (!documents.is_empty()).then_some(documents)
 }
 
 pub(super) fn too_large_result(
@@ -578,6 +624,139 @@ pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut
                 )
                 .with_label("not a usable glob"),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every manifest of the sample repository, as (path, text).
+    fn samples() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut out = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("examples").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    // One invalid sample is not UTF-8 on purpose: it never gets this far.
+                    let Ok(text) = String::from_utf8(std::fs::read(&path).expect("a sample"))
+                    else {
+                        continue;
+                    };
+                    let name = path.strip_prefix(&root).expect("below examples");
+                    out.push((name.to_string_lossy().replace('\\', "/"), text));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Lines that make a manifest invalid, or YAML that only the explaining reader handles.
+    const EDITS: &[&str] = &[
+        "  bogus: 1",
+        "kind: Bogus",
+        "apiVersion: railyard.dev/v0",
+        "  name: &anchor x",
+        "  copy: *anchor",
+        "  tagged: !!str 12",
+        "  custom: !mine x",
+        "  ? [a, b]",
+        "  : 1",
+        "  nan: .nan",
+        "---",
+        "--- .nan",
+        "--- ~",
+        "--- 3",
+        "  name: [unclosed",
+        "metadata:",
+        "  \"quoted\": 'x'",
+        "  1: one",
+        "  deep: {a: {b: {c: {d: [1, [2, [3]]]}}}}",
+        "\tindented: tab",
+        "spec: {}",
+        "",
+    ];
+
+    fn reads_the_same(path: &str, text: &str) -> Result<(), TestCaseError> {
+        let settings = Settings::default();
+        let source = SourceFile::new(path, text);
+        let Some(quick) = plain_manifests(&source, &settings) else {
+            return Ok(());
+        };
+        let empty = FileResult {
+            source: None,
+            documents: Vec::new(),
+            diagnostics: Vec::new(),
+            calendar: None,
+        };
+        let slow = explained(source, &settings, empty);
+        prop_assert!(slow.diagnostics.is_empty(), "{:?}", slow.diagnostics);
+        prop_assert_eq!(quick.len(), slow.documents.len());
+        for (quick, slow) in quick.iter().zip(&slow.documents) {
+            prop_assert_eq!(&quick.path, &slow.path);
+            prop_assert_eq!(quick.span, slow.span);
+            prop_assert_eq!(quick.kind, slow.kind);
+            prop_assert_eq!(&quick.name, &slow.name);
+            prop_assert_eq!(&quick.object, &slow.object);
+            prop_assert_eq!(quick.root(), slow.root());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_sample_is_read_the_quick_way_alike() {
+        let samples = samples();
+        assert!(samples.len() > 20, "{} samples", samples.len());
+        let quick = samples
+            .iter()
+            .filter(|(path, text)| {
+                plain_manifests(&SourceFile::new(path, text.as_str()), &Settings::default())
+                    .is_some()
+            })
+            .count();
+        // The valid sample repository is read the quick way; `examples/invalid` is not.
+        assert!(
+            quick * 3 > samples.len() * 2,
+            "{quick} of {}",
+            samples.len()
+        );
+        for (path, text) in &samples {
+            reads_the_same(path, text).expect("the same documents");
+        }
+    }
+
+    proptest! {
+        /// Whatever an edit does to a sample, a file the quick reader accepts reads the same
+        /// as the explaining reader makes of it, with no diagnostic.
+        #[test]
+        fn the_quick_reader_agrees_with_the_explaining_one(
+            sample in any::<prop::sample::Index>(),
+            edits in prop::collection::vec(
+                (any::<prop::sample::Index>(), any::<prop::sample::Index>(), any::<bool>()),
+                0..4,
+            ),
+        ) {
+            let samples = samples();
+            let (path, text) = &samples[sample.index(samples.len())];
+            let mut lines: Vec<&str> = text.lines().collect();
+            for (at, edit, replace) in edits {
+                let at = at.index(lines.len() + 1);
+                let edit = EDITS[edit.index(EDITS.len())];
+                if replace && at < lines.len() {
+                    lines[at] = edit;
+                } else {
+                    lines.insert(at, edit);
+                }
+            }
+            let text = lines.join("\n") + "\n";
+            reads_the_same(path, &text)?;
         }
     }
 }

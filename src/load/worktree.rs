@@ -38,7 +38,13 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
             content: read_limited(&config_path, Settings::default().max_file_bytes),
         });
     let (settings, config_result) = settings_from(config_file.as_ref());
-    let (paths, walk_errors) = manifest_paths(root, &Selection::new(&settings));
+    let started = std::time::Instant::now();
+    let (paths, walk_errors) = manifest_paths(root, &Selection::new(&settings), cache.is_some());
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        files = paths.len(),
+        "listed the manifest files"
+    );
     let max = settings.max_file_bytes;
     let read = |wanted: &[(String, PathBuf)]| -> Vec<RawFile> {
         wanted
@@ -89,8 +95,13 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
 type Found = (String, PathBuf, Option<Vec<u8>>);
 
 /// The manifest files under `root` in name order (regular files only: no symlink is
-/// followed), and the errors met listing them.
-fn manifest_paths(root: &Path, selection: &Selection) -> (Vec<Found>, Vec<Diagnostic>) {
+/// followed), with their stamps when `stamps` (a parse cache's keys), and the errors met
+/// listing them.
+fn manifest_paths(
+    root: &Path,
+    selection: &Selection,
+    stamps: bool,
+) -> (Vec<Found>, Vec<Diagnostic>) {
     let mut paths = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
@@ -122,7 +133,9 @@ fn manifest_paths(root: &Path, selection: &Selection) -> (Vec<Found>, Vec<Diagno
             continue;
         };
         if relative != CONFIG_FILE && selection.is_manifest(&relative) {
-            let stamp = entry.metadata().ok().and_then(|m| stamp(&m));
+            let stamp = stamps
+                .then(|| entry.metadata().ok().and_then(|m| stamp(&m)))
+                .flatten();
             paths.push((relative, entry.into_path(), stamp));
         }
     }
@@ -175,12 +188,14 @@ pub fn read_limited(path: &Path, max: u64) -> Content {
         Ok(file) => file,
         Err(error) => return Content::Unreadable(error.to_string()),
     };
-    match file.metadata() {
+    let size = match file.metadata() {
         Ok(meta) if meta.len() > max => return Content::TooLarge { size: meta.len() },
-        Ok(_) => {}
+        Ok(meta) => meta.len(),
         Err(error) => return Content::Unreadable(error.to_string()),
-    }
-    let mut bytes = Vec::new();
+    };
+    // Room for the whole file and the byte that would show it grew past the limit: one
+    // allocation, where growing from empty reallocates a small file's buffer several times.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     match file.take(max + 1).read_to_end(&mut bytes) {
         Ok(_) if bytes.len() as u64 > max => Content::TooLarge {
             size: bytes.len() as u64,

@@ -196,6 +196,11 @@ fn compiled(kind: Kind) -> Option<&'static Compiled> {
     all.get(index)?.as_ref()
 }
 
+/// Whether a document of `kind` passes its schema: [`validate`] finds nothing in it.
+pub fn accepts(kind: Kind, instance: &Value) -> bool {
+    compiled(kind).is_some_and(|compiled| compiled.validator.is_valid(instance))
+}
+
 /// Validates one document of `kind`; returns a diagnostic per problem, located at the
 /// offending node (for unknown fields, at the key itself).
 pub fn validate(kind: Kind, root: &Node, instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
