@@ -5,6 +5,8 @@
 //! and never recurse on untrusted depth. Positions are 1-based lines and 1-based columns
 //! counted in characters (saphyr's markers count columns from 0).
 
+mod plain;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -625,6 +627,15 @@ pub struct JsonDocument {
 /// text this reads gives the same JSON and spans as [`parse`] would, and any other text
 /// goes the one way that reports problems.
 pub fn parse_plain_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>> {
+    match plain::read(text, limits) {
+        Some(document) => Some(vec![document]),
+        None => events_json(text, limits),
+    }
+}
+
+/// [`parse_plain_json`] from saphyr's events, for plain YAML outside the subset that
+/// [`plain::read`] knows (several documents, block scalars, flow mappings, escapes, …).
+fn events_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>> {
     use serde_json::Value as J;
     enum Open {
         Seq(Span, Vec<J>),
