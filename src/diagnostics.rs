@@ -214,16 +214,27 @@ pub fn render_human(
     sources: &[SourceFile],
     style: HumanStyle,
 ) -> String {
+    // Only the files the diagnostics point into: the renderer indexes every line of each
+    // file it is given, and a clean repository of a hundred thousand files has none.
+    let named: std::collections::HashSet<&str> = diagnostics
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.file.as_str()).chain(d.related.iter().map(|r| r.file.as_str()))
+        })
+        .collect();
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
-    for source in sources {
+    for source in sources.iter().filter(|s| named.contains(s.path.as_str())) {
         ids.insert(
             source.path.as_str(),
             files.add(source.path.clone(), source.text.clone()),
         );
     }
-    let by_path: HashMap<&str, &SourceFile> =
-        sources.iter().map(|s| (s.path.as_str(), s)).collect();
+    let by_path: HashMap<&str, &SourceFile> = sources
+        .iter()
+        .filter(|s| named.contains(s.path.as_str()))
+        .map(|s| (s.path.as_str(), s))
+        .collect();
     let mut buffer = if style.color {
         termcolor::Buffer::ansi()
     } else {
