@@ -84,90 +84,110 @@ pub fn messages(
     plans: &[std::sync::Arc<ObjectPlan>],
     repository_url: Option<&str>,
 ) -> (Vec<Message>, Vec<String>) {
-    let mut out = Vec::new();
+    use rayon::prelude::*;
+    // Each plan's messages on its own, on every core; then joined in the plans' order into
+    // a list of exactly their number (a hundred thousand objects ask for as many messages).
+    let each: Vec<(Vec<Message>, Vec<String>)> = plans
+        .par_iter()
+        .map(|plan| plan_messages(catalog, plan, repository_url))
+        .collect();
+    let mut out = Vec::with_capacity(each.iter().map(|(m, _)| m.len()).sum());
     let mut unresolved = Vec::new();
-    for plan in plans {
-        // One message per event and phase; the engine lists one line per recipient.
-        type Key<'p> = (&'p str, &'p str, Option<&'p str>, Option<&'p str>);
-        let mut grouped: BTreeMap<Key<'_>, Vec<&str>> = BTreeMap::new();
-        for n in &plan.notifications {
-            grouped
-                .entry((
-                    n.event.as_str(),
-                    n.phase.as_str(),
-                    n.task.as_deref(),
-                    n.gate.as_deref(),
-                ))
-                .or_default()
-                .push(n.to.as_str());
-        }
-        for ((event, phase, task, gate), to) in grouped {
-            let mut recipients = Vec::new();
-            for name in to {
-                let found = members(catalog, name);
-                if found.is_empty() {
-                    unresolved.push(format!(
-                        "{}/{}: `{event}` of `{phase}` is for `{name}`, which names no team and no member: nobody gets it",
-                        plan.kind, plan.name
-                    ));
-                }
-                recipients.extend(found);
+    for (messages, sentences) in each {
+        out.extend(messages);
+        unresolved.extend(sentences);
+    }
+    (out, unresolved)
+}
+
+/// The messages of one plan, and a sentence for each of its recipients that names nobody.
+fn plan_messages(
+    catalog: &Catalog<'_>,
+    plan: &ObjectPlan,
+    repository_url: Option<&str>,
+) -> (Vec<Message>, Vec<String>) {
+    let mut unresolved = Vec::new();
+    // One message per event and phase; the engine lists one line per recipient.
+    type Key<'p> = (&'p str, &'p str, Option<&'p str>, Option<&'p str>);
+    let mut grouped: BTreeMap<Key<'_>, Vec<&str>> = BTreeMap::new();
+    for n in &plan.notifications {
+        grouped
+            .entry((
+                n.event.as_str(),
+                n.phase.as_str(),
+                n.task.as_deref(),
+                n.gate.as_deref(),
+            ))
+            .or_default()
+            .push(n.to.as_str());
+    }
+    let mut out = Vec::with_capacity(grouped.len());
+    for ((event, phase, task, gate), to) in grouped {
+        let mut recipients = Vec::new();
+        for name in to {
+            let found = members(catalog, name);
+            if found.is_empty() {
+                unresolved.push(format!(
+                    "{}/{}: `{event}` of `{phase}` is for `{name}`, which names no team and no member: nobody gets it",
+                    plan.kind, plan.name
+                ));
             }
-            recipients.sort();
-            recipients.dedup();
-            let since = plan.status.since;
-            let id = format!(
-                "{}/{}#{event}@{phase}{}:{}",
-                plan.kind,
-                plan.name,
-                task.or(gate).map(|t| format!("/{t}")).unwrap_or_default(),
-                since.map_or_else(|| "unknown".to_string(), |s| s.to_string())
+            recipients.extend(found);
+        }
+        recipients.sort();
+        recipients.dedup();
+        recipients.shrink_to_fit();
+        let since = plan.status.since;
+        let id = format!(
+            "{}/{}#{event}@{phase}{}:{}",
+            plan.kind,
+            plan.name,
+            task.or(gate).map(|t| format!("/{t}")).unwrap_or_default(),
+            since.map_or_else(|| "unknown".to_string(), |s| s.to_string())
+        );
+        let link = repository_url.map(|u| {
+            format!(
+                "{}/{}",
+                u.trim_end_matches('/'),
+                crate::escape::url_path(&plan.path)
+            )
+        });
+        let mut next =
+            Vec::with_capacity(plan.status.next.iter().map(|n| n.blocked_by.len()).sum());
+        for n in &plan.status.next {
+            next.extend(
+                n.blocked_by
+                    .iter()
+                    .map(|b| format!("to `{}`: {b}", n.phase)),
             );
-            let link = repository_url.map(|u| {
-                format!(
-                    "{}/{}",
-                    u.trim_end_matches('/'),
-                    crate::escape::url_path(&plan.path)
-                )
-            });
-            let next: Vec<String> = plan
-                .status
-                .next
-                .iter()
-                .flat_map(|n| {
-                    n.blocked_by
-                        .iter()
-                        .map(move |b| format!("to `{}`: {b}", n.phase))
-                })
-                .collect();
-            let what = describe(event, phase, task.or(gate));
-            // Slack's markup: names and reasons escaped, the link (percent-encoded) kept.
-            let slack = crate::escape::slack;
-            let mut text = format!("*{}/{}* {}", plan.kind, slack(&plan.name), slack(&what));
-            if let Some(first) = next.first() {
-                text.push_str(&format!(" — next {}", slack(first)));
-            }
-            if let Some(link) = &link {
-                text.push_str(&format!(" <{link}>"));
-            }
-            out.push(Message {
-                id,
-                event: event.to_string(),
-                subject: Subject {
-                    kind: plan.kind.to_string(),
-                    name: plan.name.clone(),
-                    path: plan.path.clone(),
-                },
-                phase: phase.to_string(),
-                task: task.map(str::to_string),
-                gate: gate.map(str::to_string),
-                since,
-                recipients,
-                next,
-                link,
-                text,
-            });
         }
+        let what = describe(event, phase, task.or(gate));
+        // Slack's markup: names and reasons escaped, the link (percent-encoded) kept.
+        let slack = crate::escape::slack;
+        let mut text = format!("*{}/{}* {}", plan.kind, slack(&plan.name), slack(&what));
+        if let Some(first) = next.first() {
+            text.push_str(&format!(" — next {}", slack(first)));
+        }
+        if let Some(link) = &link {
+            text.push_str(&format!(" <{link}>"));
+        }
+        out.push(Message {
+            id,
+            event: event.to_string(),
+            subject: Subject {
+                kind: plan.kind.to_string(),
+                name: plan.name.clone(),
+                path: plan.path.clone(),
+            },
+            phase: phase.to_string(),
+            task: task.map(str::to_string),
+            gate: gate.map(str::to_string),
+            since,
+            recipients,
+            next,
+            link,
+            text,
+        });
     }
     (out, unresolved)
 }

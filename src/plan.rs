@@ -3,7 +3,7 @@
 //! for a GitHub job summary.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::Write;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -181,13 +181,21 @@ impl Plan {
     /// blocked.
     pub fn render_human(&self) -> String {
         let mut out = String::new();
+        let _ = self.write_human(&mut out);
+        out
+    }
+
+    /// [`Plan::render_human`] written as it is made: a plan of a hundred thousand objects is
+    /// some thirty megabytes of text, which `reconcile --dry-run` streams to its output
+    /// instead of holding it whole.
+    pub fn write_human(&self, out: &mut impl Write) -> std::fmt::Result {
         for halt in &self.halts {
-            out.push_str(&format!("HALTED: {}\n", halt.sentence(&halt.on())));
+            writeln!(out, "HALTED: {}", halt.sentence(&halt.on()))?;
         }
         if !self.halts.is_empty() {
-            out.push('\n');
+            out.write_char('\n')?;
         }
-        self.human_table(&mut out);
+        self.human_table(out)?;
         for o in &self.objects {
             if o.transitions.is_empty()
                 && o.status.next.is_empty()
@@ -196,12 +204,12 @@ impl Plan {
             {
                 continue;
             }
-            human_detail(o, &mut out);
+            human_detail(o, out)?;
         }
         if !self.verified {
-            out.push_str("\nnote: no git history: approvals and task reports were counted by their `by` field, authorship not verified\n");
+            out.write_str("\nnote: no git history: approvals and task reports were counted by their `by` field, authorship not verified\n")?;
         } else if self.signatures == crate::manifest::SignatureMode::Off {
-            out.push_str("\nnote: authorship was taken from commit author emails, which anyone can set; `trust.signatures` makes signatures count\n");
+            out.write_str("\nnote: authorship was taken from commit author emails, which anyone can set; `trust.signatures` makes signatures count\n")?;
         }
         let moved = self
             .objects
@@ -209,7 +217,7 @@ impl Plan {
             .filter(|o| !o.transitions.is_empty())
             .count();
         let transitions: usize = self.objects.iter().map(|o| o.transitions.len()).sum();
-        let _ = writeln!(
+        writeln!(
             out,
             "\n{} object{}, {transitions} transition{} in {moved}; {} file{} railyard writes would change{}",
             self.objects.len(),
@@ -222,61 +230,52 @@ impl Plan {
             } else {
                 ""
             }
-        );
-        out
+        )
     }
 
-    /// One row per object: its phase, where it moved from, and whether it is blocked.
-    fn human_table(&self, out: &mut String) {
-        let rows: Vec<[String; 4]> = self
-            .objects
-            .iter()
-            .map(|o| {
-                let moved = if o.transitions.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "← {}",
-                        o.transitions
-                            .first()
-                            .map(|t| t.from.as_str())
-                            .unwrap_or_default()
-                    )
-                };
-                let state = if o.invalid {
-                    "INVALID".to_string()
-                } else if o.status.holds("Overdue") {
-                    "overdue".to_string()
-                } else if o.status.holds("Blocked") {
-                    "blocked".to_string()
-                } else {
-                    String::new()
-                };
-                [
-                    format!("{}/{}", o.kind, o.name),
-                    o.status.phase.clone(),
-                    moved,
-                    state,
-                ]
-            })
-            .collect();
-        let width = |i: usize| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(["OBJECT", "PHASE", "MOVED", ""][i].len())
+    /// One row per object: its phase, where it moved from, and whether it is blocked. The
+    /// columns' widths are measured in a first pass, then each row is written.
+    fn human_table(&self, out: &mut impl Write) -> std::fmt::Result {
+        fn moved(o: &ObjectPlan) -> Option<&str> {
+            o.transitions.first().map(|t| t.from.as_str())
+        }
+        let state = |o: &ObjectPlan| {
+            if o.invalid {
+                "INVALID"
+            } else if o.status.holds("Overdue") {
+                "overdue"
+            } else if o.status.holds("Blocked") {
+                "blocked"
+            } else {
+                ""
+            }
         };
-        let (w0, w1, w2) = (width(0), width(1), width(2));
-        let _ = writeln!(
+        let (mut w0, mut w1, mut w2) = ("OBJECT".len(), "PHASE".len(), "MOVED".len());
+        for o in &self.objects {
+            w0 = w0.max(o.kind.as_str().chars().count() + 1 + o.name.chars().count());
+            w1 = w1.max(o.status.phase.chars().count());
+            // "← " and the phase moved from.
+            w2 = w2.max(moved(o).map_or(0, |from| 2 + from.chars().count()));
+        }
+        writeln!(
             out,
             "{:w0$}  {:w1$}  {:w2$}  STATE",
             "OBJECT", "PHASE", "MOVED"
-        );
-        for row in &rows {
-            let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3]);
-            let _ = writeln!(out, "{}", line.trim_end());
+        )?;
+        let mut line = String::new();
+        for o in &self.objects {
+            line.clear();
+            let object = format!("{}/{}", o.kind, o.name);
+            let moved = moved(o).map(|from| format!("← {from}")).unwrap_or_default();
+            let _ = write!(
+                line,
+                "{object:w0$}  {:w1$}  {moved:w2$}  {}",
+                o.status.phase,
+                state(o)
+            );
+            writeln!(out, "{}", line.trim_end())?;
         }
+        Ok(())
     }
 
     /// The plan as Markdown, for `$GITHUB_STEP_SUMMARY` and pull-request comments.
@@ -443,14 +442,14 @@ impl Plan {
 }
 
 /// One object's transitions, conditions, what blocks it and whom it notifies.
-fn human_detail(o: &ObjectPlan, out: &mut String) {
-    let _ = writeln!(
+fn human_detail(o: &ObjectPlan, out: &mut impl Write) -> std::fmt::Result {
+    writeln!(
         out,
         "\n{}/{} — {} ({})",
         o.kind, o.name, o.status.phase, o.path
-    );
+    )?;
     for t in &o.transitions {
-        let _ = writeln!(out, "  → {} → {}: {}", t.from, t.to, t.reason);
+        writeln!(out, "  → {} → {}: {}", t.from, t.to, t.reason)?;
     }
     for c in o
         .status
@@ -459,22 +458,19 @@ fn human_detail(o: &ObjectPlan, out: &mut String) {
         .filter(|c| c.status == "True")
         .filter(|c| matches!(c.kind.as_str(), "Invalid" | "Overdue" | "Returned"))
     {
-        let _ = writeln!(out, "  ! {}: {}", c.kind, c.message);
+        writeln!(out, "  ! {}: {}", c.kind, c.message)?;
     }
     for n in &o.status.next {
-        let _ = writeln!(out, "  to {} needs:", n.phase);
+        writeln!(out, "  to {} needs:", n.phase)?;
         for reason in &n.blocked_by {
-            let _ = writeln!(out, "    - {reason}");
+            writeln!(out, "    - {reason}")?;
         }
     }
     for n in &o.notifications {
         match &n.gate {
-            Some(gate) => {
-                let _ = writeln!(out, "  ✉ {} ({} {}: `{gate}`)", n.to, n.event, n.phase);
-            }
-            None => {
-                let _ = writeln!(out, "  ✉ {} ({} {})", n.to, n.event, n.phase);
-            }
+            Some(gate) => writeln!(out, "  ✉ {} ({} {}: `{gate}`)", n.to, n.event, n.phase)?,
+            None => writeln!(out, "  ✉ {} ({} {})", n.to, n.event, n.phase)?,
         }
     }
+    Ok(())
 }

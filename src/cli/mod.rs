@@ -302,3 +302,42 @@ pub fn init_tracing(cli: &Cli) {
             .try_init(),
     };
 }
+
+/// Text written as it is made (`std::fmt::Write`) into a byte stream, buffered; the first
+/// I/O error is kept for [`TextOut::finish`] (a closed pipe must fail the command, not be
+/// lost in a `fmt::Error`).
+pub struct TextOut<W: std::io::Write> {
+    inner: std::io::BufWriter<W>,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> TextOut<W> {
+    pub fn new(inner: W) -> TextOut<W> {
+        TextOut {
+            inner: std::io::BufWriter::with_capacity(64 * 1024, inner),
+            error: None,
+        }
+    }
+
+    /// Flushes, and gives the first error met.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        match self.error.take() {
+            Some(error) => Err(error),
+            None => self.inner.flush(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::fmt::Write for TextOut<W> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        use std::io::Write;
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.inner.write_all(text.as_bytes()).map_err(|error| {
+            self.error = Some(error);
+            std::fmt::Error
+        })
+    }
+}

@@ -89,7 +89,12 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     }
     let mut stdout = std::io::stdout().lock();
     match global.format {
-        Format::Human => stdout.write_all(plan.render_human().as_bytes())?,
+        Format::Human => {
+            let mut out = super::TextOut::new(&mut stdout);
+            // A write error is kept by `out` and reported by `finish`.
+            let _ = plan.write_human(&mut out);
+            out.finish()?;
+        }
         Format::Json => {
             let mut writer = std::io::BufWriter::new(&mut stdout);
             serde_json::to_writer_pretty(&mut writer, &plan.json())?;

@@ -311,6 +311,7 @@ fn explained(source: SourceFile, settings: &Settings, mut result: FileResult) ->
         document.read_again_from(file.clone(), index);
         result.documents.push(document);
     }
+    result.documents.shrink_to_fit();
     if !any && parsed.errors.is_empty() {
         result.diagnostics.push(
             Diagnostic::error(
@@ -334,7 +335,9 @@ fn explained(source: SourceFile, settings: &Settings, mut result: FileResult) ->
 fn plain_manifests(source: &SourceFile, settings: &Settings) -> Option<Vec<Document>> {
     let parsed = yaml::parse_plain_json(&source.text, settings.yaml)?;
     let file = std::sync::Arc::new(super::FileTrees::new(source.text.clone(), settings.yaml));
-    let mut documents = Vec::new();
+    // Exactly as many as the file holds: a pushed-to vector starts with room for four, and
+    // most files hold one document.
+    let mut documents = Vec::with_capacity(parsed.len());
     for (index, doc) in parsed.into_iter().enumerate() {
         if doc.root.is_null() {
             continue;

@@ -142,7 +142,7 @@ macro_rules! kinds {
 
             /// Deserializes a document that passed this kind's schema.
             pub fn object(self, value: serde_json::Value) -> Result<Object, serde_json::Error> {
-                match self { $(Kind::$kind => serde_json::from_value(value).map(Object::$kind),)* }
+                match self { $(Kind::$kind => serde_json::from_value(value).map(|m| Object::$kind(Box::new(m))),)* }
             }
         }
 
@@ -153,11 +153,11 @@ macro_rules! kinds {
             }
         })*
 
-        /// A document of any kind, deserialized. (Variants differ in size; documents are
-        /// few enough that boxing would cost more than it saves.)
+        /// A document of any kind, deserialized. Each variant is boxed: the kinds differ in
+        /// size (an approval 272 bytes, an ITIL release 744), and a repository of 100,000
+        /// manifests would otherwise spend the largest kind's size on every one.
         #[derive(Clone, Debug, PartialEq)]
-        #[allow(clippy::large_enum_variant)]
-        pub enum Object { $($kind(Manifest<$spec>),)* }
+        pub enum Object { $($kind(Box<Manifest<$spec>>),)* }
 
         impl Object {
             pub fn kind(&self) -> Kind {

@@ -36,7 +36,7 @@ pub const NAME_MAX: usize = 63;
 /// The name of an object: 1–63 characters of `[a-z0-9-.]`, starting and ending with a letter
 /// or digit, with no `..` (it becomes a file name under the status dir).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Name(String);
+pub struct Name(compact_str::CompactString);
 
 impl Name {
     pub fn as_str(&self) -> &str {
@@ -78,7 +78,7 @@ impl FromStr for Name {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match Name::problem(text) {
             Some(problem) => Err(problem),
-            None => Ok(Name(text.to_string())),
+            None => Ok(Name(text.into())),
         }
     }
 }
@@ -118,7 +118,7 @@ pub const ID_PATTERN: &str = "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$";
 /// An id that is unique within its list: a task, a member, a milestone, a criterion.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Id(pub String);
+pub struct Id(pub compact_str::CompactString);
 
 impl Id {
     pub fn as_str(&self) -> &str {
