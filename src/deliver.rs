@@ -24,6 +24,13 @@ pub const MAX_ATTEMPTS: u32 = 10;
 /// Tries within one run, and the pause before each retry.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(800)];
 
+/// True when one of `sinks` can receive something (a webhook or an email address).
+pub fn delivers(sinks: &[NotifySink]) -> bool {
+    sinks
+        .iter()
+        .any(|s| s.webhook.is_some() || s.email.is_some())
+}
+
 /// Puts each message into its object's outbox for the sinks that take it; a message already
 /// there is not added again. Returns a warning per sink that can receive nothing.
 pub fn enqueue(

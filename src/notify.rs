@@ -77,39 +77,58 @@ pub struct Recipient {
     pub github: Option<String>,
 }
 
-/// The messages of a reconcile's plans, and a sentence for each recipient that names no
-/// team and no member (a diagnostic for the plan, never a crash).
-pub fn messages(
-    catalog: &Catalog<'_>,
-    plans: &[std::sync::Arc<ObjectPlan>],
-    repository_url: Option<&str>,
-) -> (Vec<Message>, Vec<String>) {
-    use rayon::prelude::*;
-    // Each plan's messages on its own, on every core; then joined in the plans' order into
-    // a list of exactly their number (a hundred thousand objects ask for as many messages).
-    let each: Vec<(Vec<Message>, Vec<String>)> = plans
-        .par_iter()
-        .map(|plan| plan_messages(catalog, plan, repository_url))
-        .collect();
-    let mut out = Vec::with_capacity(each.iter().map(|(m, _)| m.len()).sum());
-    let mut unresolved = Vec::new();
-    for (messages, sentences) in each {
-        out.extend(messages);
-        unresolved.extend(sentences);
-    }
-    (out, unresolved)
+/// The Team members notifications reach, team by team, made once from the catalog: messages
+/// are worked out from plans and this alone, so that a plan can make them when something
+/// asks (a pull request's Markdown, the outbox) long after the catalog is gone, and a plan
+/// that nobody reads as messages never builds them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Directory {
+    teams: Vec<(String, Vec<Recipient>)>,
 }
 
-/// The messages of one plan, and a sentence for each of its recipients that names nobody.
-fn plan_messages(
-    catalog: &Catalog<'_>,
-    plan: &ObjectPlan,
-    repository_url: Option<&str>,
-) -> (Vec<Message>, Vec<String>) {
-    let mut unresolved = Vec::new();
-    // One message per event and phase; the engine lists one line per recipient.
-    type Key<'p> = (&'p str, &'p str, Option<&'p str>, Option<&'p str>);
-    let mut grouped: BTreeMap<Key<'_>, Vec<&str>> = BTreeMap::new();
+impl Directory {
+    pub fn of(catalog: &Catalog<'_>) -> Directory {
+        let teams = catalog
+            .all::<TeamSpec>()
+            .map(|team| {
+                let members = team
+                    .manifest
+                    .spec
+                    .members
+                    .iter()
+                    .map(|member| Recipient {
+                        id: member.id.to_string(),
+                        name: member.name.clone(),
+                        emails: member.emails.clone(),
+                        github: member
+                            .github
+                            .as_ref()
+                            .map(|g| g.trim_start_matches('@').to_string()),
+                    })
+                    .collect();
+                (team.name().to_string(), members)
+            })
+            .collect();
+        Directory { teams }
+    }
+
+    /// The members a notification `to` names: every member of the team of that name, or
+    /// the member with that id.
+    fn members(&self, to: &str) -> impl Iterator<Item = &Recipient> {
+        self.teams.iter().flat_map(move |(team, members)| {
+            members
+                .iter()
+                .filter(move |member| team == to || member.id == to)
+        })
+    }
+}
+
+/// One message per event and phase (and task or gate) of a plan, and who it is for: the
+/// engine lists one line per recipient.
+type Groups<'p> = BTreeMap<(&'p str, &'p str, Option<&'p str>, Option<&'p str>), Vec<&'p str>>;
+
+fn groups(plan: &ObjectPlan) -> Groups<'_> {
+    let mut grouped: Groups<'_> = BTreeMap::new();
     for n in &plan.notifications {
         grouped
             .entry((
@@ -121,19 +140,58 @@ fn plan_messages(
             .or_default()
             .push(n.to.as_str());
     }
+    grouped
+}
+
+/// A sentence for each recipient of the plans' notifications that names no team and no
+/// member (a warning of the plan, never a crash): nobody gets those.
+pub fn unresolved(directory: &Directory, plans: &[std::sync::Arc<ObjectPlan>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for plan in plans {
+        for ((event, phase, _, _), to) in groups(plan) {
+            for name in to {
+                if directory.members(name).next().is_none() {
+                    out.push(format!(
+                        "{}/{}: `{event}` of `{phase}` is for `{name}`, which names no team and no member: nobody gets it",
+                        plan.kind, plan.name
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The messages of a reconcile's plans, recipients resolved, in the plans' order.
+pub fn messages(
+    directory: &Directory,
+    plans: &[std::sync::Arc<ObjectPlan>],
+    repository_url: Option<&str>,
+) -> Vec<Message> {
+    use rayon::prelude::*;
+    // Each plan's messages on its own, on every core; then joined in the plans' order.
+    let each: Vec<Vec<Message>> = plans
+        .par_iter()
+        .map(|plan| plan_messages(directory, plan, repository_url))
+        .collect();
+    let mut out = Vec::with_capacity(each.iter().map(Vec::len).sum());
+    out.extend(each.into_iter().flatten());
+    out
+}
+
+/// The messages of one plan.
+fn plan_messages(
+    directory: &Directory,
+    plan: &ObjectPlan,
+    repository_url: Option<&str>,
+) -> Vec<Message> {
+    let grouped = groups(plan);
     let mut out = Vec::with_capacity(grouped.len());
     for ((event, phase, task, gate), to) in grouped {
-        let mut recipients = Vec::new();
-        for name in to {
-            let found = members(catalog, name);
-            if found.is_empty() {
-                unresolved.push(format!(
-                    "{}/{}: `{event}` of `{phase}` is for `{name}`, which names no team and no member: nobody gets it",
-                    plan.kind, plan.name
-                ));
-            }
-            recipients.extend(found);
-        }
+        let mut recipients: Vec<Recipient> = to
+            .into_iter()
+            .flat_map(|name| directory.members(name).cloned())
+            .collect();
         recipients.sort();
         recipients.dedup();
         recipients.shrink_to_fit();
@@ -189,7 +247,7 @@ fn plan_messages(
             text,
         });
     }
-    (out, unresolved)
+    out
 }
 
 /// What happened, in a few words: `entered \`deploying\``, `failed (entered \`failed\`)`….
@@ -224,28 +282,6 @@ pub fn accepts(
     (filter.events.is_empty() || filter.events.contains(&message.event))
         && (filter.kinds.is_empty() || filter.kinds.contains(&message.subject.kind))
         && filter.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
-}
-
-/// The members a notification `to` names: every member of the team of that name, or the
-/// member with that id.
-fn members(catalog: &Catalog<'_>, to: &str) -> Vec<Recipient> {
-    let mut found = Vec::new();
-    for team in catalog.all::<TeamSpec>() {
-        for member in &team.manifest.spec.members {
-            if team.name() == to || member.id.as_str() == to {
-                found.push(Recipient {
-                    id: member.id.to_string(),
-                    name: member.name.clone(),
-                    emails: member.emails.clone(),
-                    github: member
-                        .github
-                        .as_ref()
-                        .map(|g| g.trim_start_matches('@').to_string()),
-                });
-            }
-        }
-    }
-    found
 }
 
 /// `status-tampered`: the release managers (the team that holds that role) hear that an
@@ -336,26 +372,26 @@ spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj
         })
     }
 
-    fn with_catalog(run: impl FnOnce(&Catalog<'_>)) {
+    fn with_directory(run: impl FnOnce(&Directory)) {
         let files = vec![RawFile {
             path: "teams.yaml".into(),
             content: Content::Bytes(TEAMS.as_bytes().to_vec()),
         }];
         let loaded = crate::load::parse_files(Settings::default(), None, files);
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
-        run(&catalog);
+        run(&Directory::of(&catalog));
     }
 
     #[test]
     fn one_message_per_event_with_members_resolved_and_a_stable_id() {
-        with_catalog(|catalog| {
+        with_directory(|directory| {
             let plans = [plan(&[
                 ("release-engineers", "phase-entered", "awaiting-acceptance"),
                 ("eve", "phase-entered", "awaiting-acceptance"),
                 ("ghosts", "phase-entered", "awaiting-acceptance"),
             ])];
-            let (messages, unresolved) =
-                messages(catalog, &plans, Some("https://git.example/releases/"));
+            let messages = messages(directory, &plans, Some("https://git.example/releases/"));
+            let unresolved = unresolved(directory, &plans);
             assert_eq!(messages.len(), 1);
             let m = &messages[0];
             assert_eq!(
@@ -378,16 +414,16 @@ spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj
             // The same plan gives the same id: a retried reconcile does not make a new one.
             assert_eq!(
                 messages,
-                super::messages(catalog, &plans, Some("https://git.example/releases/")).0
+                super::messages(directory, &plans, Some("https://git.example/releases/"))
             );
         });
     }
 
     #[test]
     fn filters_match_events_kinds_and_labels() {
-        with_catalog(|catalog| {
-            let (messages, _) = messages(
-                catalog,
+        with_directory(|directory| {
+            let messages = messages(
+                directory,
                 &[plan(&[("eve", "deadline-missed", "awaiting-acceptance")])],
                 None,
             );

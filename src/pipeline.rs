@@ -12,7 +12,7 @@ use crate::engine::{self, ObjectPlan};
 use crate::git::OwnFiles;
 use crate::load::Loaded;
 use crate::manifest::SignatureMode;
-use crate::notify::Message;
+use crate::notify::Directory;
 use crate::status::StatusMap;
 use crate::status::recorded::Recorded;
 use crate::status_files::{self, Trusted};
@@ -116,8 +116,8 @@ pub struct Outcome {
     /// railyard's own files someone else changed, recipients that name nobody, sinks that
     /// can receive nothing: one sentence each.
     pub warnings: Vec<String>,
-    /// The notifications of this reconcile, recipients resolved.
-    pub messages: Vec<Message>,
+    /// Who the notifications reach: the plans' messages are made from it when asked.
+    pub directory: Directory,
     /// Each of railyard's own files to write (its bytes; empty for a new file without
     /// [`Inputs::render_new`]) or to delete (`None`), by path.
     pub changes: Vec<(String, Option<Vec<u8>>)>,
@@ -194,7 +194,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
     );
     crate::notify::hand_edits(settings, &mut plans, &distrusted);
     let mut warnings = warnings;
-    let messages = notifications(&catalog, &mut plans, &mut warnings);
+    let directory = notifications(&catalog, &mut plans, &mut warnings);
     lap("reconciled");
     let run_lists = match recorded {
         Some(_) => run_lists(&catalog, &plans),
@@ -231,7 +231,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         halts,
         diagnostics,
         warnings,
-        messages,
+        directory,
         changes,
         run_lists,
         signatures,
@@ -289,20 +289,27 @@ fn trusted_and_checked(
 /// The notifications of `plans`, recipients resolved, each put into its object's outbox for
 /// the sinks that take it; a name that is no team or member, or a sink that can receive
 /// nothing, is a warning.
+///
+/// The messages themselves are made only when a sink would take them: a plan makes them
+/// again from the returned [`Directory`] when something reads them.
 fn notifications(
     catalog: &Catalog<'_>,
     plans: &mut [Arc<ObjectPlan>],
     warnings: &mut Vec<String>,
-) -> Vec<Message> {
+) -> Directory {
     let settings = catalog.settings;
-    let (messages, unresolved) =
-        crate::notify::messages(catalog, plans, settings.repository_url.as_deref());
-    warnings.extend(unresolved);
+    let directory = Directory::of(catalog);
+    warnings.extend(crate::notify::unresolved(&directory, plans));
+    let messages = if crate::deliver::delivers(&settings.notify) {
+        crate::notify::messages(&directory, plans, settings.repository_url.as_deref())
+    } else {
+        Vec::new()
+    };
     warnings.extend(crate::deliver::enqueue(
         catalog,
         plans,
         &messages,
         &settings.notify,
     ));
-    messages
+    directory
 }

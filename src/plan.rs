@@ -28,8 +28,10 @@ pub struct Plan {
     pub signatures: crate::manifest::SignatureMode,
     /// railyard's own files that someone else changed last (they are recomputed).
     pub warnings: Vec<String>,
-    /// The notifications this reconcile would send, recipients resolved.
-    pub messages: Vec<crate::notify::Message>,
+    /// Who the notifications reach ([`Plan::messages`]).
+    pub directory: crate::notify::Directory,
+    /// `Config.repositoryUrl`, for the messages' links.
+    pub repository_url: Option<String>,
 }
 
 /// `reconcile --format json`.
@@ -98,6 +100,17 @@ pub fn status_path(status_dir: &str, kind: &str, name: &str) -> String {
 }
 
 impl Plan {
+    /// The notifications this reconcile would send, recipients resolved: made when asked
+    /// (a plan of a hundred thousand objects would otherwise hold as many messages that
+    /// only the Markdown plan reads).
+    pub fn messages(&self) -> Vec<crate::notify::Message> {
+        crate::notify::messages(
+            &self.directory,
+            &self.objects,
+            self.repository_url.as_deref(),
+        )
+    }
+
     /// True when some diagnostic is an error.
     /// How many of its diagnostics are errors.
     pub fn error_count(&self) -> usize {
@@ -313,7 +326,7 @@ impl Plan {
             );
         }
         let notifications: Vec<String> = self
-            .messages
+            .messages()
             .iter()
             .map(|m| {
                 let what = crate::notify::describe(

@@ -182,7 +182,8 @@ pub fn plan_loaded(
         changes,
         verified: facts.verified,
         warnings: outcome.warnings,
-        messages: outcome.messages,
+        directory: outcome.directory,
+        repository_url: loaded.settings.repository_url.clone(),
     }
 }
 
