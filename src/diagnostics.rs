@@ -222,19 +222,20 @@ pub fn render_human(
             std::iter::once(d.file.as_str()).chain(d.related.iter().map(|r| r.file.as_str()))
         })
         .collect();
-    let mut files = SimpleFiles::new();
-    let mut ids = HashMap::new();
-    for source in sources.iter().filter(|s| named.contains(s.path.as_str())) {
-        ids.insert(
-            source.path.as_str(),
-            files.add(source.path.clone(), source.text.clone()),
-        );
-    }
-    let by_path: HashMap<&str, &SourceFile> = sources
+    // Their texts, held (a valid file's text is read again here; one that changed since it
+    // was parsed is left out, and its diagnostics name the file alone).
+    let held: Vec<SourceFile> = sources
         .iter()
         .filter(|s| named.contains(s.path.as_str()))
-        .map(|s| (s.path.as_str(), s))
+        .filter_map(SourceFile::held)
         .collect();
+    let mut files = SimpleFiles::new();
+    let mut ids = HashMap::new();
+    for source in &held {
+        let text = source.text().unwrap_or_default();
+        ids.insert(source.path.as_str(), files.add(source.path.clone(), text));
+    }
+    let by_path: HashMap<&str, &SourceFile> = held.iter().map(|s| (s.path.as_str(), s)).collect();
     let mut buffer = if style.color {
         termcolor::Buffer::ansi()
     } else {

@@ -90,13 +90,13 @@ struct Origin {
 /// each must not be parsed ten thousand times).
 #[derive(Debug)]
 pub(crate) struct FileTrees {
-    text: std::sync::Arc<str>,
+    text: crate::source::Text,
     limits: crate::yaml::Limits,
     trees: std::sync::OnceLock<Vec<std::sync::Arc<Node>>>,
 }
 
 impl FileTrees {
-    pub(crate) fn new(text: std::sync::Arc<str>, limits: crate::yaml::Limits) -> FileTrees {
+    pub(crate) fn new(text: crate::source::Text, limits: crate::yaml::Limits) -> FileTrees {
         FileTrees {
             text,
             limits,
@@ -109,9 +109,14 @@ impl FileTrees {
         FileTrees::new(self.text.clone(), self.limits)
     }
 
-    fn tree(&self, index: usize) -> Option<std::sync::Arc<Node>> {
+    /// Document `index` of the file at `path`.
+    fn tree(&self, path: &str, index: usize) -> Option<std::sync::Arc<Node>> {
         let trees = self.trees.get_or_init(|| {
-            crate::yaml::parse(&self.text, self.limits)
+            // A text that cannot be had again gives no trees: the document's span stands.
+            let Some(text) = self.text.get(path) else {
+                return Vec::new();
+            };
+            crate::yaml::parse(&text, self.limits)
                 .documents
                 .into_iter()
                 .map(|d| std::sync::Arc::new(d.root))
@@ -162,7 +167,7 @@ impl Document {
         self.tree.get_or_init(|| {
             self.origin
                 .as_ref()
-                .and_then(|origin| origin.file.tree(origin.index))
+                .and_then(|origin| origin.file.tree(&self.path, origin.index))
                 .unwrap_or_else(|| {
                     std::sync::Arc::new(Node {
                         span: self.span,
@@ -485,6 +490,60 @@ mod tests {
         );
         assert_eq!(load(&mut cache), (1, "devs,qa,new".to_string()));
         assert_eq!(load(&mut cache), (1, "devs,qa,new".to_string()));
+    }
+
+    #[test]
+    fn a_valid_files_text_is_read_again_from_the_working_tree_only_while_unchanged() {
+        let dir = tempfile::tempdir().expect("temp");
+        let turnover = "apiVersion: railyard/v1\nkind: Turnover\nmetadata:\n  name: t1\nspec:\n  environment: nowhere\n  releases: [web]\n";
+        std::fs::write(dir.path().join("t1.yaml"), turnover).expect("write");
+        std::fs::write(dir.path().join("team.yaml"), TEAM).expect("write");
+        let validation = crate::validate::validate_dir(dir.path()).expect("loads");
+        // The turnover is a valid document whose references do not resolve: its diagnostics
+        // point into its text, which was let go and is read again for them.
+        let unresolved: Vec<_> = validation
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::UnresolvedReference)
+            .map(|d| (d.file.as_str(), d.line(), d.column()))
+            .collect();
+        assert_eq!(unresolved, [("t1.yaml", 6, 16), ("t1.yaml", 7, 14)]);
+        let source = |path: &str| {
+            validation
+                .loaded
+                .sources
+                .iter()
+                .find(|s| s.path == path)
+                .expect("a source")
+                .clone()
+        };
+        assert_eq!(source("t1.yaml").text().as_deref(), Some(turnover));
+        let rendered = crate::diagnostics::render_human(
+            &validation.diagnostics,
+            &validation.loaded.sources,
+            Default::default(),
+        );
+        assert!(
+            rendered.contains("6 │   environment: nowhere"),
+            "{rendered}"
+        );
+        // Changed on disk since: not taken for the text that was parsed. The diagnostic
+        // names the file alone, and the document keeps its span.
+        let loaded = read_worktree(dir.path(), None).expect("loads");
+        let team = loaded
+            .documents
+            .iter()
+            .find(|d| d.path == "team.yaml")
+            .expect("the team");
+        std::fs::write(dir.path().join("team.yaml"), TEAM.replace("ann", "bob")).expect("write");
+        let team_source = loaded
+            .sources
+            .iter()
+            .find(|s| s.path == "team.yaml")
+            .expect("a source");
+        assert_eq!(team_source.text(), None);
+        assert_eq!(team.root().value, Value::Null);
+        assert_eq!(team.root().span, team.span);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::{CONFIG_FILE, Content, Document, Loaded, RawFile, assemble};
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::manifest::{API_VERSION, Kind, Object};
 use crate::schema;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Text};
 use crate::suggest;
 use crate::yaml::{self, Node, Value};
 
@@ -216,6 +216,16 @@ pub struct FileResult {
 }
 
 pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
+    parse_file_from(raw, settings, None)
+}
+
+/// [`parse_file`]; a file whose documents are all valid manifests lets its text go when it
+/// can be read again from `again` (see [`crate::source::Reread`]).
+pub(super) fn parse_file_from(
+    raw: &RawFile,
+    settings: &Settings,
+    again: Option<&std::sync::Arc<dyn crate::source::Reread>>,
+) -> FileResult {
     let path = raw.path.as_str();
     let mut result = FileResult {
         source: None,
@@ -266,26 +276,35 @@ pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
             return result;
         }
     };
-    let source = SourceFile::new(path, text);
     if super::calendars::is_calendar(path) {
         result.calendar = Some(std::sync::Arc::new(super::calendars::CalendarFile::read(
             text,
         )));
-        result.source = Some(source);
+        result.source = Some(SourceFile::new(path, text));
         return result;
     }
-    if let Some(documents) = plain_manifests(&source, settings) {
+    let stored = match again {
+        Some(from) => Text::again(text, from.clone()),
+        None => Text::Held(text.into()),
+    };
+    if let Some(documents) = plain_manifests(path, text, &stored, settings) {
         result.documents = documents;
-        result.source = Some(source);
+        result.source = Some(SourceFile::with_text(path, stored));
         return result;
     }
-    explained(source, settings, result)
+    // A file with problems keeps its text: its diagnostics show it.
+    let text = match stored {
+        Text::Held(text) => text,
+        Text::Again(_) => text.into(),
+    };
+    explained(SourceFile::new(path, text), settings, result)
 }
 
 /// Reads a file's text into its documents with a YAML tree each, and every problem found.
 fn explained(source: SourceFile, settings: &Settings, mut result: FileResult) -> FileResult {
     let path = source.path.as_str();
-    let parsed = yaml::parse(&source.text, settings.yaml);
+    let text = source.text().unwrap_or_default();
+    let parsed = yaml::parse(&text, settings.yaml);
     for error in &parsed.errors {
         result.diagnostics.push(yaml_diagnostic(path, error));
     }
@@ -296,7 +315,7 @@ fn explained(source: SourceFile, settings: &Settings, mut result: FileResult) ->
         )
     });
     let mut any = false;
-    let file = std::sync::Arc::new(super::FileTrees::new(source.text.clone(), settings.yaml));
+    let file = std::sync::Arc::new(super::FileTrees::new(Text::Held(text), settings.yaml));
     for (index, doc) in parsed.documents.into_iter().enumerate() {
         if doc.root.value == Value::Null {
             continue;
@@ -332,9 +351,14 @@ fn explained(source: SourceFile, settings: &Settings, mut result: FileResult) ->
 /// no YAML tree built (it is read again if something asks for a position). `None` when
 /// anything in the file is not so; the caller then reads it the way that explains every
 /// problem, so diagnostics come from one place whichever way a file is read.
-fn plain_manifests(source: &SourceFile, settings: &Settings) -> Option<Vec<Document>> {
-    let parsed = yaml::parse_plain_json(&source.text, settings.yaml)?;
-    let file = std::sync::Arc::new(super::FileTrees::new(source.text.clone(), settings.yaml));
+fn plain_manifests(
+    path: &str,
+    text: &str,
+    stored: &Text,
+    settings: &Settings,
+) -> Option<Vec<Document>> {
+    let parsed = yaml::parse_plain_json(text, settings.yaml)?;
+    let file = std::sync::Arc::new(super::FileTrees::new(stored.clone(), settings.yaml));
     // Exactly as many as the file holds: a pushed-to vector starts with room for four, and
     // most files hold one document.
     let mut documents = Vec::with_capacity(parsed.len());
@@ -355,7 +379,7 @@ fn plain_manifests(source: &SourceFile, settings: &Settings) -> Option<Vec<Docum
             .and_then(serde_json::Value::as_str)
             .map(String::from);
         let object = kind.object(doc.root).ok()?;
-        let mut document = Document::read_later(source.path.clone(), doc.span, file.clone(), index);
+        let mut document = Document::read_later(path.to_string(), doc.span, file.clone(), index);
         document.kind = Some(kind);
         document.name = name;
         document.object = Some(std::sync::Arc::new(object));
@@ -690,7 +714,7 @@ mod tests {
     fn reads_the_same(path: &str, text: &str) -> Result<(), TestCaseError> {
         let settings = Settings::default();
         let source = SourceFile::new(path, text);
-        let Some(quick) = plain_manifests(&source, &settings) else {
+        let Some(quick) = plain_manifests(path, text, &Text::Held(text.into()), &settings) else {
             return Ok(());
         };
         let empty = FileResult {
@@ -720,8 +744,8 @@ mod tests {
         let quick = samples
             .iter()
             .filter(|(path, text)| {
-                plain_manifests(&SourceFile::new(path, text.as_str()), &Settings::default())
-                    .is_some()
+                let held = Text::Held(text.as_str().into());
+                plain_manifests(path, text, &held, &Settings::default()).is_some()
             })
             .count();
         // The valid sample repository is read the quick way; `examples/invalid` is not.

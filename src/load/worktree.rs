@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::parse::{FileResult, ParseCache, parse_file, settings_from};
+use super::parse::{FileResult, ParseCache, parse_file_from, settings_from};
 use super::settings::{Selection, Settings};
 use super::{CONFIG_FILE, Content, LoadError, Loaded, RawFile};
 use crate::diagnostics::{self, Code, Diagnostic};
@@ -58,7 +58,14 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
     let mut loaded = match cache {
         None => {
             // Each file read and parsed in one step: the bytes of all of them are never held
-            // at once (a hundred thousand manifests are a hundred megabytes).
+            // at once (a hundred thousand manifests are a hundred megabytes), and a file of
+            // valid manifests lets its text go, to be read again from here if a diagnostic
+            // asks for a position in it.
+            let again: std::sync::Arc<dyn crate::source::Reread> =
+                std::sync::Arc::new(WorkingTree {
+                    root: root.to_path_buf(),
+                    max,
+                });
             let results: Vec<FileResult> = paths
                 .into_par_iter()
                 .map(|(relative, full, _)| {
@@ -66,7 +73,7 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
                         path: relative,
                         content: read_limited(&full, max),
                     };
-                    parse_file(&raw, &settings)
+                    parse_file_from(&raw, &settings, Some(&again))
                 })
                 .collect();
             super::assemble(settings, config_result, results)
@@ -89,6 +96,36 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
     loaded.diagnostics.extend(walk_errors);
     diagnostics::sort(&mut loaded.diagnostics);
     Ok(loaded)
+}
+
+/// The working tree a file's text is read again from (see [`crate::source::Reread`]), within
+/// the same size limit; the path is checked against the repository's root as when listed.
+#[derive(Debug)]
+struct WorkingTree {
+    root: PathBuf,
+    max: u64,
+}
+
+impl crate::source::Reread for WorkingTree {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let relative = Path::new(path);
+        if relative.is_absolute()
+            || relative
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return None;
+        }
+        let full = self.root.join(relative);
+        // A regular file only, as when it was listed: never a link.
+        if !std::fs::symlink_metadata(&full).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        match read_limited(&full, self.max) {
+            Content::Bytes(bytes) => Some(bytes),
+            Content::TooLarge { .. } | Content::Unreadable(_) => None,
+        }
+    }
 }
 
 /// A manifest file found: its path in the repository, on disk, and its stamp.

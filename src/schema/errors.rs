@@ -176,11 +176,14 @@ fn wrong_type(at: &At<'_>, kind: &jsonschema::error::TypeKind) -> Diagnostic {
                 | crate::yaml::Value::Bool(_)
                 | crate::yaml::Value::Null
         );
-    if expected.contains("string") && looks_like_a_string {
-        let text = &at.source.text[at.source.range(node.span)];
-        diagnostic.with_hint(format!("quote it to keep it as written: `\"{text}\"`"))
-    } else {
-        diagnostic
+    let written = at
+        .source
+        .text()
+        .filter(|_| expected.contains("string") && looks_like_a_string)
+        .and_then(|text| text.get(at.source.range(node.span)).map(str::to_string));
+    match written {
+        Some(text) => diagnostic.with_hint(format!("quote it to keep it as written: `\"{text}\"`")),
+        None => diagnostic,
     }
 }
 
