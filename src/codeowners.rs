@@ -363,7 +363,7 @@ fn task_owner(catalog: &Catalog<'_>, spec: &TaskReportSpec) -> Option<String> {
             .find(|t| t.id == spec.task)?,
         _ => return None,
     };
-    task.owner
+    task.owner.map(String::from)
 }
 
 #[cfg(test)]

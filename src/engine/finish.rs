@@ -212,7 +212,7 @@ fn tasks_of(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Option<S
     let owners = board
         .tasks
         .iter()
-        .filter_map(|t| Some((t.id.to_string(), t.owner.clone()?)))
+        .filter_map(|t| Some((t.id.to_string(), t.owner.as_ref()?.to_string())))
         .collect();
     let active = phase
         .transitions

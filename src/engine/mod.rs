@@ -149,7 +149,7 @@ pub fn reconcile(
         .map(|memo| memo.round(catalog, &invalid, previous, facts, now));
     laps.lap("compared the inputs with the last round");
     let reused = |kind: Kind, name: &str| reuse.as_ref().is_some_and(|r| r.reused(kind, name));
-    let (mut plans, subjects) = subjects(&repository, &invalid, previous, &reused);
+    let (plans, subjects) = subjects(&repository, &invalid, previous, &reused);
     laps.lap("found the objects");
     let mut states = start(&mut repository, subjects, &laps);
     laps.lap("started the objects");
@@ -157,24 +157,32 @@ pub fn reconcile(
     laps.lap("settled");
     // Each object's plan (its task board, next steps, conditions) reads the settled
     // repository and nothing else: made in parallel.
-    let finished: Vec<(ObjectPlan, Option<jiff::Timestamp>)> = {
+    // Shared: a watcher's memo keeps them for the next round, and what changes a plan later
+    // (an outbox entry) copies it first. Each is made shared where it is made: a hundred
+    // thousand plans are not held twice.
+    let finished: Vec<(Arc<ObjectPlan>, Option<jiff::Timestamp>)> = {
         use rayon::prelude::*;
         let repository = &repository;
         states
             .into_par_iter()
-            .map(|state| finish::finish(repository, state, previous))
+            .map(|state| {
+                let (plan, timer) = finish::finish(repository, state, previous);
+                (Arc::new(plan), timer)
+            })
             .collect()
     };
     let mut timers = foldhash::HashMap::default();
+    let mut plans: Vec<Arc<ObjectPlan>> = {
+        let mut all = Vec::with_capacity(plans.len() + finished.len());
+        all.extend(plans.into_iter().map(Arc::new));
+        all
+    };
     for (plan, timer) in finished {
         if let Some(timer) = timer {
             timers.insert((plan.kind, plan.name.clone()), timer);
         }
         plans.push(plan);
     }
-    // Shared: a watcher's memo keeps them for the next round, and what changes a plan later
-    // (an outbox entry) copies it first.
-    let mut plans: Vec<Arc<ObjectPlan>> = plans.into_iter().map(Arc::new).collect();
     if let (Some(memo), Some(reuse)) = (memo, reuse) {
         memo.record(reuse, &mut plans, &timers);
         tracing::debug!(

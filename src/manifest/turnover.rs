@@ -54,17 +54,21 @@ pub struct Task {
     /// The task's id, unique in the turnover.
     pub id: Id,
     /// The task's title.
-    pub title: String,
+    // Titles, owners and arguments are short: stored inline up to 24 bytes (a turnover of
+    // ten tasks would otherwise make some thirty allocations).
+    #[schemars(with = "String")]
+    pub title: compact_str::CompactString,
     /// `manual` (a person reports it) or `automated` (`reconcile --execute` runs it).
     #[serde(rename = "type")]
     pub task_type: TaskType,
     /// The team or member who performs a manual task and reports its outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub owner: Option<compact_str::CompactString>,
     /// The command of an automated task, as an argv list (no shell).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
-    pub run: Option<Vec<String>>,
+    #[schemars(length(min = 1), with = "Option<Vec<String>>")]
+    pub run: Option<Vec<compact_str::CompactString>>,
     /// Ids of the tasks that must succeed before this one starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Id>,

@@ -196,6 +196,8 @@ pub fn settle_conditions(
             },
         });
     }
+    // Room was made for every kind of condition; most objects hold one or two.
+    out.shrink_to_fit();
     out
 }
 

@@ -225,7 +225,7 @@ pub fn titles(catalog: &Catalog<'_>, kind: Kind, name: &str) -> BTreeMap<String,
         Kind::Turnover => {
             if let Some(turnover) = catalog.get::<TurnoverSpec>(name) {
                 for placed in turnover_tasks(catalog, turnover) {
-                    titles.insert(placed.task.id.to_string(), placed.task.title.clone());
+                    titles.insert(placed.task.id.to_string(), placed.task.title.to_string());
                 }
             }
         }
@@ -240,7 +240,7 @@ pub fn titles(catalog: &Catalog<'_>, kind: Kind, name: &str) -> BTreeMap<String,
             {
                 titles
                     .entry(task.id.to_string())
-                    .or_insert_with(|| task.title.clone());
+                    .or_insert_with(|| task.title.to_string());
             }
         }
         _ => {}

@@ -212,9 +212,12 @@ pub fn run_lists<'p>(
                 let task = by_id.get(id.as_str())?;
                 Some(RunTask {
                     id: id.clone(),
-                    title: task.title.clone(),
+                    title: task.title.to_string(),
                     run: match task.task_type {
-                        TaskType::Automated => task.run.clone(),
+                        TaskType::Automated => task
+                            .run
+                            .as_ref()
+                            .map(|argv| argv.iter().map(|a| a.to_string()).collect()),
                         TaskType::Manual => None,
                     },
                     timeout: task.timeout.map_or(catalog.settings.task_timeout, |t| {
