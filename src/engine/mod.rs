@@ -285,17 +285,23 @@ fn start<'a>(
         .into_par_iter()
         .zip(views)
         .map(|((kind, flow, name, document, before, _), view)| {
+            let (pruned, digest) = match view {
+                std::borrow::Cow::Borrowed(view) => {
+                    (std::borrow::Cow::Borrowed(&view.spec), view.digest.clone())
+                }
+                std::borrow::Cow::Owned(view) => (std::borrow::Cow::Owned(view.spec), view.digest),
+            };
             let subject = Subject {
                 kind,
                 name,
                 document,
-                spec: run_spec(catalog, kind, name, &view.spec),
+                spec: run_spec(catalog, kind, name, pruned),
             };
             let started = match before.filter(|b| flow.phase(&b.phase).is_some()) {
                 Some(known) => Started::Resumed(Box::new(resume(subject, flow, known, now))),
                 None => Started::New(subject, flow),
             };
-            (started, view.digest.clone())
+            (started, digest)
         })
         .collect();
     let mut states: Vec<State<'_>> = Vec::with_capacity(starts.len());
@@ -326,18 +332,19 @@ fn settle(repository: &mut Repository<'_>, states: &mut [State<'_>]) {
         !states.par_iter().any(|state| can_move(repository, state))
     };
     let rounds = if settled { 0 } else { bound };
-    for _ in 0..rounds {
-        let mut moved = false;
+    for round in 0..rounds {
+        let mut moved = 0usize;
         for state in states.iter_mut() {
             if step(repository, state) {
-                moved = true;
+                moved += 1;
                 repository.phases.insert(
                     (state.subject.kind, state.subject.name.to_string()),
                     state.status.phase.clone(),
                 );
             }
         }
-        if !moved {
+        tracing::debug!(round, moved, "engine: a round over every object");
+        if moved == 0 {
             break;
         }
     }
@@ -391,7 +398,7 @@ fn invalid_objects(
                     kind,
                     name,
                     document,
-                    spec: Value::Null,
+                    spec: std::borrow::Cow::Owned(Value::Null),
                 };
                 let parent_bad = repository
                     .parent(&probe)

@@ -61,8 +61,9 @@ pub struct Subject<'a> {
     pub name: &'a str,
     pub document: &'a Document,
     /// The spec as JSON, for field guards: only the fields the workflow reads (a list of
-    /// objects keeps its length and the item fields the workflow names).
-    pub spec: Value,
+    /// objects keeps its length and the item fields the workflow names). Borrowed from the
+    /// document's [`crate::load::SpecView`] unless the engine had to change it.
+    pub spec: std::borrow::Cow<'a, Value>,
 }
 
 impl Subject<'_> {
@@ -334,7 +335,7 @@ impl<'a> Repository<'a> {
                         kind: WorkflowKind::Turnover,
                         name: t.name(),
                         document: t.document,
-                        spec: Value::Null,
+                        spec: std::borrow::Cow::Owned(Value::Null),
                     };
                     self.parent(&probe).as_deref() == Some(subject.name)
                 })

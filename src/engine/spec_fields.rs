@@ -14,28 +14,35 @@ use crate::manifest::{WorkflowKind, WorkflowSpec};
 use crate::status::{ObjectStatus, digest_json};
 
 /// The spec the engine reads: the pruned spec, with a turnover's tasks as the ones it will
-/// run (`tasksFrom` included; only their number matters).
-pub(super) fn run_spec(
+/// run (`tasksFrom` included; only their number matters). The pruned spec itself, shared,
+/// when that changes nothing (a hundred thousand objects do not each copy theirs).
+pub(super) fn run_spec<'v>(
     catalog: &Catalog<'_>,
     kind: WorkflowKind,
     name: &str,
-    pruned: &Value,
-) -> Value {
-    let mut spec = pruned.clone();
-    if kind == WorkflowKind::Turnover
-        && let (Some(turnover), Value::Object(map)) = (
-            catalog.get::<crate::manifest::TurnoverSpec>(name),
-            &mut spec,
-        )
-        && (map.contains_key("tasks") || turnover.manifest.spec.tasks_from.is_some())
-    {
-        let count = crate::tasks::turnover_tasks(catalog, turnover).len();
-        map.insert(
-            "tasks".into(),
-            Value::Array(vec![Value::Object(serde_json::Map::new()); count]),
-        );
+    pruned: std::borrow::Cow<'v, Value>,
+) -> std::borrow::Cow<'v, Value> {
+    if kind != WorkflowKind::Turnover {
+        return pruned;
     }
-    spec
+    let (Some(turnover), Value::Object(map)) =
+        (catalog.get::<crate::manifest::TurnoverSpec>(name), &*pruned)
+    else {
+        return pruned;
+    };
+    if !map.contains_key("tasks") && turnover.manifest.spec.tasks_from.is_none() {
+        return pruned;
+    }
+    let count = crate::tasks::turnover_tasks(catalog, turnover).len();
+    let tasks = Value::Array(vec![Value::Object(serde_json::Map::new()); count]);
+    if map.get("tasks") == Some(&tasks) {
+        return pruned;
+    }
+    let mut spec = pruned.into_owned();
+    if let Value::Object(map) = &mut spec {
+        map.insert("tasks".into(), tasks);
+    }
+    std::borrow::Cow::Owned(spec)
 }
 
 /// The spec fields a workflow reads (dotted paths), plus those the guards always consult.
@@ -185,9 +192,9 @@ pub(super) fn effective<'v>(
     status: &ObjectStatus,
 ) -> std::borrow::Cow<'v, Value> {
     if status.defaults.is_empty() && status.recorded.is_empty() {
-        return std::borrow::Cow::Borrowed(&subject.spec);
+        return std::borrow::Cow::Borrowed(&*subject.spec);
     }
-    let mut values = subject.spec.clone();
+    let mut values = subject.spec.clone().into_owned();
     for (field, value) in &status.defaults {
         if field_values(&values, field)
             .first()

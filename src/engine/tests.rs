@@ -1612,7 +1612,9 @@ fn seed_evaluate_emergency_is_severe_unless_set() {
                 kind: crate::manifest::WorkflowKind::Release,
                 name: "r1",
                 document: &dummy_document(),
-                spec: serde_json::json!({"urgency": "moderate-disruption"})
+                spec: std::borrow::Cow::Owned(
+                    serde_json::json!({"urgency": "moderate-disruption"})
+                )
             },
             &r.status
         )["urgency"],
