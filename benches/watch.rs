@@ -2,6 +2,7 @@
 //! generated 10,000-manifest repository.
 //!
 //! cargo bench --bench watch [-- --manifests N --commits N --debounce-ms N]
+//! cargo bench --bench watch -- --commits 1000          # is the watcher's memory flat?
 //!
 //! The repository is generated, committed and reconciled once; then `railyard watch` starts
 //! (JSON log lines on stderr). Each measured commit changes one application release's
@@ -11,7 +12,10 @@
 //! line of each round gives its own duration and how many files it parsed again. The next
 //! commit waits until that round has ended (it goes on to update the working tree after the
 //! branch moved) and the watcher has seen its own commit: each latency is that of a commit
-//! to an idle watcher.
+//! to an idle watcher. After each round the watcher's resident memory (VmRSS) is read: the
+//! bench prints it after the first round, a tenth, half and all of the rounds, and the
+//! growth per hundred rounds over the second half (flat memory is what a long-running
+//! watcher must have).
 
 mod common;
 
@@ -79,6 +83,7 @@ fn main() {
     }
     let tip = || std::fs::read_to_string(root.join(".git/refs/heads/main")).unwrap_or_default();
     let mut latencies = Vec::new();
+    let mut resident: Vec<u64> = Vec::new();
     for i in 0..commits {
         let path = root.join("releases/train-0000/app-00.yaml");
         let text = std::fs::read_to_string(&path).expect("a release");
@@ -124,6 +129,7 @@ fn main() {
             std::thread::sleep(Duration::from_millis(5));
         }
         std::thread::sleep(Duration::from_millis(debounce_ms * 3));
+        resident.push(rss_kib(watch.id()));
     }
     let _ = Command::new("kill")
         .args(["-TERM", &watch.id().to_string()])
@@ -156,8 +162,40 @@ fn main() {
         took.get(took.len() / 2).copied().unwrap_or(0),
         parsed
     );
+    let at = |fraction: f64| {
+        let i = ((resident.len() as f64 * fraction) as usize).clamp(1, resident.len()) - 1;
+        (i + 1, resident[i] as f64 / 1024.0)
+    };
+    let half = resident.len() / 2;
+    let growth = if resident.len() >= 4 {
+        let span = (resident.len() - 1 - half) as f64;
+        (resident[resident.len() - 1] as f64 - resident[half] as f64) / 1024.0 / span * 100.0
+    } else {
+        0.0
+    };
+    println!(
+        "watch's resident memory: {}; over the second half {growth:+.2} MiB per 100 rounds",
+        [0.0, 0.1, 0.5, 1.0]
+            .iter()
+            .map(|&f| {
+                let (round, mib) = at(f);
+                format!("{mib:.0} MiB after round {round}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     if std::env::var_os("BENCH_LOG").is_some() {
         let _ = std::fs::copy(&log, "target/watch-bench.log");
     }
     let _ = std::fs::remove_file(&log);
+}
+
+/// The resident memory of process `pid` in KiB (`VmRSS` of /proc), 0 where it cannot be read.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }

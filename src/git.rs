@@ -18,6 +18,12 @@ mod raw;
 mod test_trees;
 use crate::load::{self, CONFIG_FILE, Content, RawFile};
 
+/// A long-running process (`watch`) starts a round: git trees read or written by the rounds
+/// before the last are let go (see `raw::next_round`), so that its memory stays flat.
+pub fn next_round() {
+    raw::next_round();
+}
+
 /// Why git could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

@@ -350,6 +350,7 @@ impl Rounds {
 
     async fn run(&mut self, trigger: String, only_branch: bool) -> Round {
         let started = Instant::now();
+        crate::git::next_round();
         let (outcome, parsed) = self.attempt(only_branch).await;
         match &outcome {
             Outcome::Failed(_) => self.failures += 1,

@@ -111,27 +111,75 @@ pub fn name_order(a: &[u8], a_folder: bool, b: &[u8], b_folder: bool) -> Orderin
 
 /// Trees read or written lately, by id. Objects never change under their id, so whatever
 /// is found here is right for any repository; a watch round reads the same large folders
-/// (thousands of status files) several times, and each read inflated them again. Bounded:
-/// emptied when it holds more than [`CACHED_BYTES`].
+/// (thousands of status files) several times, and each read inflated them again.
+///
+/// Two generations: the trees used since [`next_round`] and those of the round before. A
+/// tree used again moves to the current generation; [`next_round`] lets go of what the
+/// last two rounds did not use, so a watcher holds the trees of its recent commits and no
+/// more however many rounds it runs (it kept every status folder it wrote until 64 MiB:
+/// 15 MiB more every hundred rounds on 10,000 manifests). Bounded as well: a generation
+/// over [`CACHED_BYTES`] is let go.
 static TREES: std::sync::Mutex<Option<Trees>> = std::sync::Mutex::new(None);
 
-/// How many bytes of trees [`TREES`] holds at most.
+/// How many bytes of trees one generation of [`TREES`] holds at most.
 const CACHED_BYTES: usize = 64 << 20;
 
 #[derive(Default)]
 struct Trees {
+    current: Generation,
+    previous: Generation,
+}
+
+#[derive(Default)]
+struct Generation {
     by_id: foldhash::HashMap<Oid, std::sync::Arc<[u8]>>,
     bytes: usize,
 }
 
+impl Generation {
+    fn insert(&mut self, id: Oid, data: std::sync::Arc<[u8]>) {
+        if self.bytes + data.len() > CACHED_BYTES {
+            *self = Generation::default();
+        }
+        self.bytes += data.len();
+        if let Some(old) = self.by_id.insert(id, data) {
+            self.bytes -= old.len();
+        }
+    }
+}
+
+impl Trees {
+    /// A tree, moved to the current generation when it was in the previous one.
+    fn recall(&mut self, id: Oid) -> Option<std::sync::Arc<[u8]>> {
+        if let Some(data) = self.current.by_id.get(&id) {
+            return Some(data.clone());
+        }
+        let data = self.previous.by_id.remove(&id)?;
+        self.previous.bytes -= data.len();
+        self.current.insert(id, data.clone());
+        Some(data)
+    }
+
+    fn next_round(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+}
+
 fn remember(id: Oid, data: std::sync::Arc<[u8]>) {
     let Ok(mut trees) = TREES.lock() else { return };
-    let trees = trees.get_or_insert_with(Trees::default);
-    if trees.bytes + data.len() > CACHED_BYTES {
-        *trees = Trees::default();
+    trees
+        .get_or_insert_with(Trees::default)
+        .current
+        .insert(id, data);
+}
+
+/// Starts a new generation of the tree cache (a `watch` round): the trees the round before
+/// last used and the last one did not are let go.
+pub fn next_round() {
+    let Ok(mut trees) = TREES.lock() else { return };
+    if let Some(trees) = trees.as_mut() {
+        trees.next_round();
     }
-    trees.bytes += data.len();
-    trees.by_id.insert(id, data);
 }
 
 /// The bytes of tree `id`: from the cache of recent trees, or read (and kept there).
@@ -139,7 +187,7 @@ pub fn read(odb: &Odb<'_>, id: Oid) -> Result<std::sync::Arc<[u8]>, git2::Error>
     let known = TREES
         .lock()
         .ok()
-        .and_then(|trees| trees.as_ref()?.by_id.get(&id).cloned());
+        .and_then(|mut trees| trees.as_mut()?.recall(id));
     if let Some(data) = known {
         return Ok(data);
     }
@@ -382,6 +430,41 @@ mod tests {
             vec!["one", "two", "three"],
             14,
         )
+    }
+
+    #[test]
+    fn the_tree_cache_keeps_what_the_last_two_rounds_used() {
+        let id = |n: u8| Oid::from_bytes(&[n; 20]).expect("an id");
+        let data = |n: usize| -> std::sync::Arc<[u8]> { vec![0u8; n].into() };
+        let mut trees = Trees::default();
+        let held = |trees: &Trees| {
+            let mut ids: Vec<u8> = trees
+                .current
+                .by_id
+                .keys()
+                .chain(trees.previous.by_id.keys())
+                .map(|id| id.as_bytes()[0])
+                .collect();
+            ids.sort();
+            (ids, trees.current.bytes + trees.previous.bytes)
+        };
+        trees.current.insert(id(1), data(10));
+        trees.current.insert(id(2), data(20));
+        trees.next_round();
+        // Round two uses tree 1 again and writes tree 3.
+        assert!(trees.recall(id(1)).is_some());
+        trees.current.insert(id(3), data(30));
+        assert_eq!(held(&trees), (vec![1, 2, 3], 60));
+        trees.next_round();
+        // Tree 2 was not used in round two: gone after round three starts.
+        assert_eq!(held(&trees), (vec![1, 3], 40));
+        trees.next_round();
+        assert_eq!(held(&trees), (vec![], 0));
+        assert!(trees.recall(id(1)).is_none());
+        // A generation over the bound starts again rather than grow.
+        trees.current.insert(id(4), data(CACHED_BYTES));
+        trees.current.insert(id(5), data(1));
+        assert_eq!(held(&trees), (vec![5], 1));
     }
 
     proptest! {

@@ -324,6 +324,12 @@ pub(super) fn assemble(
         settings,
         ..Loaded::default()
     };
+    // Sized once: a hundred thousand documents pushed one by one would grow the list (and
+    // hold the old one while it copies) seventeen times.
+    loaded
+        .documents
+        .reserve_exact(results.iter().map(|r| r.documents.len()).sum());
+    loaded.sources.reserve_exact(results.len());
     let mut config_seen = false;
     let mut calendars = std::collections::BTreeMap::new();
     for result in results {
