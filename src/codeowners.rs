@@ -375,6 +375,7 @@ mod tests {
         let files = vec![RawFile {
             path: "repo.yaml".into(),
             content: Content::Bytes(text.as_bytes().to_vec()),
+            again: None,
         }];
         let loaded = crate::load::parse_files(Settings::default(), None, files);
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
@@ -515,6 +516,7 @@ spec: {subject: ReleaseTrain/q4, gate: close, decision: approve, by: eve}
         let at = |path: &str, text: &str| RawFile {
             path: path.into(),
             content: Content::Bytes(text.as_bytes().to_vec()),
+            again: None,
         };
         let approval = |name: &str| {
             format!(

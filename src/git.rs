@@ -144,6 +144,27 @@ fn blob_ids(keys: &[(String, Vec<u8>)]) -> Vec<(String, git2::Oid)> {
 }
 
 /// A blob's bytes, unless larger than `max` or unreadable.
+/// A manifest's blob, read again by its id when a diagnostic asks for a position in a file
+/// that let its text go (see [`crate::source::Reread`]); the repository is opened again, as
+/// libgit2 handles are not shared between threads. A blob's id names its bytes: what is
+/// read is what was parsed.
+#[derive(Debug)]
+struct Blob {
+    git_dir: Arc<Path>,
+    oid: git2::Oid,
+    max: u64,
+}
+
+impl crate::source::Reread for Blob {
+    fn read(&self, _path: &str) -> Option<Vec<u8>> {
+        let repo = Repository::open(&*self.git_dir).ok()?;
+        match read_blob(&repo, self.oid, self.max) {
+            Content::Bytes(bytes) => Some(bytes),
+            Content::TooLarge { .. } | Content::Unreadable(_) => None,
+        }
+    }
+}
+
 fn read_blob(repo: &Repository, oid: git2::Oid, max: u64) -> Content {
     match repo.find_blob(oid) {
         Ok(blob) if blob.size() as u64 > max => Content::TooLarge {
@@ -631,6 +652,7 @@ impl GitRepo {
             .map(|(p, oid)| RawFile {
                 path: p.clone(),
                 content: self.read_blob(*oid, load::Settings::default().max_file_bytes),
+                again: None,
             });
         let (settings, config_result) = load::settings_from(config.as_ref());
         let places = Places::new(&settings);
@@ -644,7 +666,7 @@ impl GitRepo {
         }
         let max = settings.max_file_bytes;
         let own: OwnFiles = self
-            .read_blobs(&owned, load::MAX_OWN_FILE_BYTES)
+            .read_blobs(&owned, load::MAX_OWN_FILE_BYTES, false)
             .into_iter()
             .filter_map(|f| match f.content {
                 Content::Bytes(bytes) => Some((f.path, Arc::new(bytes))),
@@ -659,10 +681,14 @@ impl GitRepo {
                     .map(|(p, oid)| (p.clone(), oid.as_bytes().to_vec()))
                     .collect();
                 cache.parse.load(settings, config_result, keys, |missing| {
-                    self.read_blobs(&blob_ids(missing), max)
+                    self.read_blobs(&blob_ids(missing), max, true)
                 })
             }
-            None => load::parse_files(settings, config_result, self.read_blobs(&manifests, max)),
+            None => load::parse_files(
+                settings,
+                config_result,
+                self.read_blobs(&manifests, max, true),
+            ),
         };
         lap("parsed the manifests");
         let (loaded, own) = (Arc::new(loaded), Arc::new(own));
@@ -718,7 +744,7 @@ impl GitRepo {
         if !manifests.is_empty() {
             // The last round let go of its share: this updates in place.
             let updated = cache.update(Arc::make_mut(&mut loaded), &manifests, |missing| {
-                self.read_blobs(&blob_ids(missing), max)
+                self.read_blobs(&blob_ids(missing), max, true)
             });
             if !updated {
                 return Ok(None);
@@ -731,7 +757,7 @@ impl GitRepo {
                 files.remove(&path);
                 wanted.extend(oid.map(|oid| (path, oid)));
             }
-            for file in self.read_blobs(&wanted, load::MAX_OWN_FILE_BYTES) {
+            for file in self.read_blobs(&wanted, load::MAX_OWN_FILE_BYTES, false) {
                 if let Content::Bytes(bytes) = file.content {
                     files.insert(file.path, Arc::new(bytes));
                 }
@@ -752,8 +778,11 @@ impl GitRepo {
     /// Reads blobs: a few through this handle, many in parallel. libgit2 handles are not
     /// shared between threads, so each chunk opens the repository again (cheap next to
     /// inflating thousands of objects, not next to reading the one a commit changed).
-    fn read_blobs(&self, blobs: &[(String, git2::Oid)], max: u64) -> Vec<RawFile> {
+    /// `manifests`: each file can be read again by its blob id ([`Blob`]), so that a file of
+    /// valid manifests need not hold its text.
+    fn read_blobs(&self, blobs: &[(String, git2::Oid)], max: u64, manifests: bool) -> Vec<RawFile> {
         use rayon::prelude::*;
+        let git_dir: Arc<Path> = self.repo.path().into();
         let read =
             |repo: Result<&Repository, &git2::Error>, (path, oid): &(String, git2::Oid)| RawFile {
                 path: path.clone(),
@@ -761,6 +790,13 @@ impl GitRepo {
                     Ok(repo) => read_blob(repo, *oid, max),
                     Err(e) => Content::Unreadable(e.message().to_string()),
                 },
+                again: manifests.then(|| {
+                    Arc::new(Blob {
+                        git_dir: git_dir.clone(),
+                        oid: *oid,
+                        max,
+                    }) as Arc<dyn crate::source::Reread>
+                }),
             };
         if blobs.len() <= 16 {
             return blobs
@@ -796,6 +832,7 @@ impl GitRepo {
                 Ok(blob) => Some(RawFile {
                     path: CONFIG_FILE.to_string(),
                     content: Content::Bytes(blob.content().to_vec()),
+                    again: None,
                 }),
                 Err(_) => None,
             },
@@ -1402,6 +1439,58 @@ pub enum Worktree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_committed_valid_files_text_is_read_again_from_its_blob() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let repo = Repository::init(dir.path()).expect("a repository");
+        let turnover = "apiVersion: railyard/v1\nkind: Turnover\nmetadata:\n  name: t1\nspec:\n  environment: nowhere\n  releases: [web]\n";
+        let broken = "kind: [unclosed\n";
+        let tree = test_trees::tree_of(
+            &repo,
+            [
+                ("t1.yaml".to_string(), turnover.to_string()),
+                ("broken.yaml".to_string(), broken.to_string()),
+            ],
+        );
+        let tree = repo.find_tree(tree).expect("a tree");
+        let who =
+            git2::Signature::new("Ann", "ann@example.com", &git2::Time::new(1_700_000_000, 0))
+                .expect("a signature");
+        repo.commit(Some("HEAD"), &who, &who, "files", &tree, &[])
+            .expect("a commit");
+        let git = GitRepo::discover(dir.path()).expect("discovered");
+        let (loaded, _) = git.read_tree("HEAD").expect("read");
+        let source = |path: &str| {
+            loaded
+                .sources
+                .iter()
+                .find(|s| s.path == path)
+                .expect("a source")
+        };
+        // Both texts are had: the broken file's held, the valid one's read again.
+        assert!(!source("t1.yaml").is_held());
+        assert!(source("broken.yaml").is_held());
+        assert_eq!(source("t1.yaml").text().as_deref(), Some(turnover));
+        assert_eq!(source("broken.yaml").text().as_deref(), Some(broken));
+        let document = loaded
+            .documents
+            .iter()
+            .find(|d| d.path == "t1.yaml")
+            .expect("the turnover");
+        let environment = document
+            .root()
+            .entry("spec")
+            .and_then(|spec| spec.value.entry("environment"))
+            .expect("its environment, read again");
+        assert_eq!(
+            (
+                environment.value.span.start.line,
+                environment.value.span.start.column
+            ),
+            (6, 16)
+        );
+    }
 
     #[test]
     fn a_pack_index_sorts_ids_fans_out_and_keeps_far_offsets_in_their_own_table() {

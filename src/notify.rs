@@ -376,6 +376,7 @@ spec: {members: [{id: eve, name: Eve, emails: [eve@x], github: eve-gh}, {id: raj
         let files = vec![RawFile {
             path: "teams.yaml".into(),
             content: Content::Bytes(TEAMS.as_bytes().to_vec()),
+            again: None,
         }];
         let loaded = crate::load::parse_files(Settings::default(), None, files);
         let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);

@@ -98,6 +98,11 @@ impl SourceFile {
         self.text.get(&self.path)
     }
 
+    /// Whether the text is held in memory (not let go to be read again).
+    pub fn is_held(&self) -> bool {
+        matches!(self.text, Text::Held(_))
+    }
+
     /// The same file with its text held, when it can be had.
     pub fn held(&self) -> Option<SourceFile> {
         Some(SourceFile::new(self.path.clone(), self.text()?))

@@ -222,6 +222,7 @@ mod tests {
         let raw = vec![RawFile {
             path: "repo.yaml".into(),
             content: Content::Bytes(text.as_bytes().to_vec()),
+            again: None,
         }];
         let loaded = crate::load::parse_files(Settings::default(), None, raw);
         assert_eq!(crate::validate::check_loaded(&loaded, None), vec![]);

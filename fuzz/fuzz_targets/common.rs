@@ -9,6 +9,7 @@ pub fn file(path: &str, bytes: &[u8]) -> RawFile {
     RawFile {
         path: path.to_string(),
         content: Content::Bytes(bytes.to_vec()),
+        again: None,
     }
 }
 

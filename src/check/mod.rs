@@ -158,6 +158,7 @@ pub(crate) mod testing {
             .map(|(path, text)| RawFile {
                 path: (*path).to_string(),
                 content: Content::Bytes(text.as_bytes().to_vec()),
+                again: None,
             })
             .collect();
         let loaded = crate::load::parse_files(Settings::default(), None, raw);

@@ -451,6 +451,7 @@ mod tests {
                         .map(|(path, bytes)| crate::load::RawFile {
                             path: path.clone(),
                             content: crate::load::Content::Bytes(bytes.clone()),
+                            again: None,
                         })
                         .collect()
                 });

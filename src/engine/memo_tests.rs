@@ -294,6 +294,7 @@ fn load(cache: &mut ParseCache, files: &BTreeMap<String, String>) -> crate::load
             .map(|(path, bytes)| RawFile {
                 path: path.clone(),
                 content: Content::Bytes(bytes.clone()),
+                again: None,
             })
             .collect()
     })

@@ -74,6 +74,7 @@ fn run_with(
     let files = vec![RawFile {
         path: "repo.yaml".into(),
         content: Content::Bytes(text.into_bytes()),
+        again: None,
     }];
     run_loaded(files, previous, facts, at)
 }
@@ -91,6 +92,7 @@ fn run_files(
         .map(|(path, text)| RawFile {
             path: path.into(),
             content: Content::Bytes(text.into_bytes()),
+            again: None,
         })
         .collect();
     run_loaded(raw, previous, facts, at)
@@ -836,6 +838,7 @@ fn a_promoted_turnover_waits_for_its_source_to_soak() {
         let files = vec![RawFile {
             path: "repo.yaml".into(),
             content: Content::Bytes(format!("{base}---\n{soaking}").into_bytes()),
+            again: None,
         }];
         run_loaded(
             files,

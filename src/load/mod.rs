@@ -50,6 +50,9 @@ pub enum Content {
 pub struct RawFile {
     pub path: String,
     pub content: Content,
+    /// Where the text can be read again (the working tree, a git blob): a file whose
+    /// documents are all valid then lets its text go (see [`crate::source::Reread`]).
+    pub again: Option<std::sync::Arc<dyn crate::source::Reread>>,
 }
 
 /// One YAML document of a file, and what became of it.
@@ -396,6 +399,7 @@ mod tests {
         RawFile {
             path: path.into(),
             content: Content::Bytes(text.as_bytes().to_vec()),
+            again: None,
         }
     }
 
@@ -523,6 +527,10 @@ mod tests {
                 .expect("a source")
                 .clone()
         };
+        assert!(
+            !source("t1.yaml").is_held(),
+            "a valid file's text is let go"
+        );
         assert_eq!(source("t1.yaml").text().as_deref(), Some(turnover));
         let rendered = crate::diagnostics::render_human(
             &validation.diagnostics,
@@ -615,6 +623,7 @@ mod tests {
             RawFile {
                 path: "bin.yaml".into(),
                 content: Content::Bytes(b"a: 1\nb: \xff\xfe\n".to_vec()),
+                again: None,
             },
         ]);
         assert_eq!(codes(&loaded), vec!["not-utf8", "empty-file"]);
@@ -629,6 +638,7 @@ mod tests {
         let loaded = load(vec![RawFile {
             path: "locked.yaml".into(),
             content: Content::Unreadable("permission denied".into()),
+            again: None,
         }]);
         assert_eq!(codes(&loaded), vec!["io-error"]);
         assert_eq!(

@@ -215,17 +215,9 @@ pub struct FileResult {
     pub(super) calendar: Option<std::sync::Arc<super::calendars::CalendarFile>>,
 }
 
+/// A file's documents and diagnostics; a file whose documents are all valid manifests lets
+/// its text go when it can be read again (`raw.again`, see [`crate::source::Reread`]).
 pub(super) fn parse_file(raw: &RawFile, settings: &Settings) -> FileResult {
-    parse_file_from(raw, settings, None)
-}
-
-/// [`parse_file`]; a file whose documents are all valid manifests lets its text go when it
-/// can be read again from `again` (see [`crate::source::Reread`]).
-pub(super) fn parse_file_from(
-    raw: &RawFile,
-    settings: &Settings,
-    again: Option<&std::sync::Arc<dyn crate::source::Reread>>,
-) -> FileResult {
     let path = raw.path.as_str();
     let mut result = FileResult {
         source: None,
@@ -283,7 +275,7 @@ pub(super) fn parse_file_from(
         result.source = Some(SourceFile::new(path, text));
         return result;
     }
-    let stored = match again {
+    let stored = match &raw.again {
         Some(from) => Text::again(text, from.clone()),
         None => Text::Held(text.into()),
     };

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::parse::{FileResult, ParseCache, parse_file_from, settings_from};
+use super::parse::{FileResult, ParseCache, parse_file, settings_from};
 use super::settings::{Selection, Settings};
 use super::{CONFIG_FILE, Content, LoadError, Loaded, RawFile};
 use crate::diagnostics::{self, Code, Diagnostic};
@@ -36,6 +36,7 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
         .then(|| RawFile {
             path: CONFIG_FILE.to_string(),
             content: read_limited(&config_path, Settings::default().max_file_bytes),
+            again: None,
         });
     let (settings, config_result) = settings_from(config_file.as_ref());
     let started = std::time::Instant::now();
@@ -52,6 +53,7 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
             .map(|(relative, full)| RawFile {
                 path: relative.clone(),
                 content: read_limited(full, max),
+                again: None,
             })
             .collect()
     };
@@ -72,8 +74,9 @@ pub fn read_worktree(root: &Path, cache: Option<&mut ParseCache>) -> Result<Load
                     let raw = RawFile {
                         path: relative,
                         content: read_limited(&full, max),
+                        again: Some(again.clone()),
                     };
-                    parse_file_from(&raw, &settings, Some(&again))
+                    parse_file(&raw, &settings)
                 })
                 .collect();
             super::assemble(settings, config_result, results)

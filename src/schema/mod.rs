@@ -362,6 +362,7 @@ mod tests {
         let files = vec![crate::load::RawFile {
             path: "env.yaml".into(),
             content: crate::load::Content::Bytes(text.as_bytes().to_vec()),
+            again: None,
         }];
         let loaded = crate::load::parse_files(crate::load::Settings::default(), None, files);
         let hints: Vec<Option<&str>> = loaded

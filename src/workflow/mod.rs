@@ -37,6 +37,7 @@ pub fn builtin_documents() -> &'static load::Loaded {
             .map(|(path, text)| RawFile {
                 path: (*path).to_string(),
                 content: Content::Bytes(text.as_bytes().to_vec()),
+                again: None,
             })
             .collect();
         load::parse_files_here(Settings::default(), files)
