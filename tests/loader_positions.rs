@@ -91,3 +91,40 @@ fn every_diagnostic_keeps_its_file_line_column_and_message() {
     let human = run("human");
     insta::assert_snapshot!("generated_human", stdout(&human));
 }
+
+/// The same repository committed: its diagnostics, read from git (a valid file's text read
+/// again from its blob when a diagnostic points into it), are those of the working tree.
+#[test]
+fn a_committed_tree_gives_the_working_trees_diagnostics() {
+    let repo = broken();
+    let date = "2026-11-20T10:00:00Z";
+    common::git(repo.path(), &["init", "-q", "-b", "main"], "rita", date);
+    common::git(repo.path(), &["add", "-A"], "rita", date);
+    common::git(
+        repo.path(),
+        &["commit", "-q", "-m", "manifests"],
+        "rita",
+        date,
+    );
+    let diagnostics = |args: &[&str]| -> Vec<serde_json::Value> {
+        let output = railyard()
+            .args(["--format", "json", "--now", "2026-11-25T12:00:00Z"])
+            .args(args)
+            .arg("--repo")
+            .arg(repo.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("railyard runs");
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&output)).expect("a JSON document");
+        json["diagnostics"].as_array().cloned().unwrap_or_default()
+    };
+    let worktree = diagnostics(&["validate"]);
+    let committed = diagnostics(&["reconcile", "--dry-run", "--rev", "HEAD"]);
+    assert!(
+        worktree.iter().any(|d| d["code"] == "unresolved-reference"
+            && d["file"] == "turnovers/train-0000/t-03.yaml"),
+        "{worktree:?}"
+    );
+    assert_eq!(committed, worktree);
+}
