@@ -21,9 +21,10 @@ pub(crate) enum Text {
 }
 
 /// Where the text of a file that was let go is read from again: the working tree it was
-/// read from. A file whose every document is a valid manifest (the great majority) needs
-/// its text only for a position that a cross-object diagnostic asks for, so a repository of
-/// a hundred thousand manifests does not hold its hundred megabytes of YAML.
+/// read from, or its git blob. A file whose every document is a valid manifest (the great
+/// majority) needs its text only for a position that a cross-object diagnostic asks for,
+/// so a repository of a hundred thousand manifests does not hold its eighty megabytes of
+/// YAML.
 pub trait Reread: Send + Sync + std::fmt::Debug {
     /// The bytes of the file at `path` (relative to the repository root) now, if readable.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
@@ -31,7 +32,8 @@ pub trait Reread: Send + Sync + std::fmt::Debug {
 
 /// A text let go: where to read it again, and the length and hash of the text that was
 /// parsed, so that a file changed since is not taken for it (its positions would be wrong:
-/// the diagnostic then names the file alone).
+/// the document's tree is then not had, and its diagnostics point at the document as a
+/// whole, with no source line shown).
 #[derive(Debug)]
 pub(crate) struct Again {
     from: Arc<dyn Reread>,
