@@ -87,10 +87,10 @@ struct Origin {
     index: usize,
 }
 
-/// A file's text (shared with its [`SourceFile`]) and the limits it was parsed under, and
-/// its documents' trees once one of them was asked for: a file is parsed again at most once
-/// however many of its documents are (a file of ten thousand documents with a diagnostic
-/// each must not be parsed ten thousand times).
+/// A file's text (shared with its [`SourceFile`]: held, or let go to be read again), the
+/// limits it was parsed under, and its documents' trees once one of them was asked for: a
+/// file is parsed again at most once however many of its documents are (a file of ten
+/// thousand documents with a diagnostic each must not be parsed ten thousand times).
 #[derive(Debug)]
 pub(crate) struct FileTrees {
     text: crate::source::Text,
@@ -165,7 +165,10 @@ impl Document {
     }
 
     /// The document's YAML tree: the one kept, or its file's text parsed again (the same
-    /// text and limits give the same tree, positions included).
+    /// text and limits give the same tree, positions included). A valid file's text may
+    /// itself have been let go and is then read again (working tree or git blob, see
+    /// [`crate::source::Reread`]); when it cannot be had unchanged, the tree is an empty
+    /// node at the document's span.
     pub fn root(&self) -> &Node {
         self.tree.get_or_init(|| {
             self.origin
