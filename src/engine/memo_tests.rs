@@ -370,6 +370,35 @@ fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
             model.now,
             Some(&mut memo),
         );
+        // The settle that steps again only what may move, in groups on every core, against
+        // the plain one that steps every object in order (and against groups of one, where
+        // no step is ever overtaken).
+        for (name, settle) in [
+            ("in order", &super::settle_in_order as super::Settle<'_>),
+            ("in groups of one", &|r: &mut _, s: &mut _| {
+                super::settle(r, s, 1)
+            }),
+            ("in groups of two", &|r: &mut _, s: &mut _| {
+                super::settle(r, s, 2)
+            }),
+        ] {
+            let other = super::reconcile_with(
+                &catalog,
+                &keys,
+                &diagnostics,
+                &previous,
+                &facts,
+                model.now,
+                None,
+                settle,
+            );
+            prop_assert!(
+                full == other,
+                "round {round} ({op:?}) at {}: the plans settled {name} differ:\n{}",
+                model.now,
+                first_difference(&full, &other)
+            );
+        }
         tally.reused += memo.reused;
         tally.transitions += full.iter().map(|p| p.transitions.len()).sum::<usize>();
         prop_assert!(

@@ -18,7 +18,7 @@ mod step;
 mod verdict;
 
 use spec_fields::{needed_fields, run_spec, spec_view};
-use step::{can_move, enter, reevaluate, step};
+use step::{Stepped, can_move, enter, reevaluate, step};
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -33,7 +33,7 @@ use crate::status::{Condition, ObjectStatus};
 use crate::tasks::TasksView;
 use crate::trust::facts::Facts;
 
-use repository::{Repository, Subject, Timer};
+use repository::{PhaseKey, Repository, Subject, Timer, reading};
 
 pub use crate::status::StatusMap;
 
@@ -97,6 +97,7 @@ pub struct ObjectPlan {
 }
 
 /// The engine's state for one object during a reconcile.
+#[derive(Clone)]
 struct State<'a> {
     subject: Subject<'a>,
     flow: &'a WorkflowSpec,
@@ -125,6 +126,35 @@ pub fn reconcile(
     facts: &Facts,
     now: jiff::Timestamp,
     memo: Option<&mut memo::PlanMemo>,
+) -> Vec<Arc<ObjectPlan>> {
+    let settle = |repository: &mut Repository<'_>, states: &mut [State<'_>]| {
+        settle(repository, states, TOGETHER)
+    };
+    reconcile_with(
+        catalog,
+        keys,
+        diagnostics,
+        previous,
+        facts,
+        now,
+        memo,
+        &settle,
+    )
+}
+
+/// How a reconcile settles the objects (tests hold other ways up against [`settle`]).
+type Settle<'f> = &'f dyn Fn(&mut Repository<'_>, &mut [State<'_>]);
+
+#[allow(clippy::too_many_arguments)]
+fn reconcile_with(
+    catalog: &Catalog<'_>,
+    keys: &crate::trust::Keyring,
+    diagnostics: &[Diagnostic],
+    previous: &StatusMap,
+    facts: &Facts,
+    now: jiff::Timestamp,
+    memo: Option<&mut memo::PlanMemo>,
+    settle: Settle<'_>,
 ) -> Vec<Arc<ObjectPlan>> {
     let laps = Laps(std::time::Instant::now());
     let mut repository = Repository::new(catalog, keys, facts, now);
@@ -311,10 +341,7 @@ fn start<'a>(
             Started::New(subject, flow) => begin(repository, subject, flow),
         };
         state.status.spec_digest = digest;
-        repository.phases.insert(
-            (state.subject.kind, state.subject.name.to_string()),
-            state.status.phase.clone(),
-        );
+        repository.set_phase(state.key(), state.status.phase.clone());
         states.push(state);
     }
     states
@@ -322,31 +349,134 @@ fn start<'a>(
 
 /// Rounds until no object moves; each round can only move objects forward through a finite
 /// workflow, so this ends (the bound is a guard against a workflow that cycles).
-fn settle(repository: &mut Repository<'_>, states: &mut [State<'_>]) {
+///
+/// The answer is that of stepping every object, in order, round after round, each seeing
+/// the phases as the objects before it left them — but an object's step depends only on
+/// the object and on the phases it reads ([`reading`]), so only the objects that may step
+/// differently are stepped again: those never stepped, those cut short, and those that read
+/// a phase written since. Those are stepped on every core at once, a few thousand at a time,
+/// each on a copy and on the phases as the group found them; in order, a step that read a
+/// phase an earlier object of its group wrote is thrown away and taken again on the spot.
+fn settle(repository: &mut Repository<'_>, states: &mut [State<'_>], together: usize) {
+    use rayon::prelude::*;
     let bound: usize = states.iter().map(|s| s.flow.phases.len()).sum::<usize>() + 2;
     // When no object can move (a reconcile with nothing new) the rounds would only find
     // that out one object at a time: it is found out on every core first.
     let settled = {
-        use rayon::prelude::*;
         let repository = &*repository;
         !states.par_iter().any(|state| can_move(repository, state))
     };
-    let rounds = if settled { 0 } else { bound };
-    for round in 0..rounds {
-        let mut moved = 0usize;
-        for state in states.iter_mut() {
-            if step(repository, state) {
-                moved += 1;
-                repository.phases.insert(
-                    (state.subject.kind, state.subject.name.to_string()),
-                    state.status.phase.clone(),
-                );
-            }
-        }
-        tracing::debug!(round, moved, "engine: a round over every object");
-        if moved == 0 {
+    if settled {
+        return;
+    }
+    // Each object's last step: how many phases had been written before it, what it read,
+    // and whether the workflow's bound cut it short.
+    let mut last: Vec<Option<LastStep>> = vec![None; states.len()];
+    // The number of phases written so far, and the count at each object's latest write.
+    let mut writes = 0u64;
+    let mut written: foldhash::HashMap<PhaseKey, u64> = foldhash::HashMap::default();
+    for round in 0..bound {
+        let stale: Vec<usize> = (0..states.len())
+            .filter(|&i| match &last[i] {
+                None => true,
+                Some(step) => {
+                    step.cut
+                        || step
+                            .read
+                            .iter()
+                            .any(|key| written.get(key).is_some_and(|&w| w > step.writes))
+                }
+            })
+            .collect();
+        if stale.is_empty() {
             break;
         }
+        let (mut moved, mut again) = (0usize, 0usize);
+        for group in stale.chunks(together.max(1)) {
+            let before = writes;
+            let tried: Vec<(State<'_>, Stepped, Vec<PhaseKey>)> = {
+                let (repository, states) = (&*repository, &*states);
+                group
+                    .par_iter()
+                    .map(|&i| {
+                        let mut state = states[i].clone();
+                        let (stepped, read) = reading(|| step(repository, &mut state));
+                        (state, stepped, read)
+                    })
+                    .collect()
+            };
+            for (&i, (state, stepped, read)) in group.iter().zip(tried) {
+                let overtaken = read
+                    .iter()
+                    .any(|key| written.get(key).is_some_and(|&w| w > before));
+                let (stepped, read) = if overtaken {
+                    again += 1;
+                    reading(|| step(repository, &mut states[i]))
+                } else {
+                    states[i] = state;
+                    (stepped, read)
+                };
+                last[i] = Some(LastStep {
+                    writes,
+                    read,
+                    cut: stepped == Stepped::Cut,
+                });
+                if stepped != Stepped::Stayed {
+                    moved += 1;
+                    writes += 1;
+                    let key = states[i].key();
+                    written.insert(key.clone(), writes);
+                    repository.set_phase(key, states[i].status.phase.clone());
+                }
+            }
+        }
+        tracing::debug!(
+            round,
+            stepped = stale.len(),
+            again,
+            moved,
+            "engine: a round over the objects that may move"
+        );
+    }
+}
+
+/// The plain form of [`settle`], which it must answer like: every object stepped, in
+/// order, round after round, until a round moves none.
+#[cfg(test)]
+fn settle_in_order(repository: &mut Repository<'_>, states: &mut [State<'_>]) {
+    let bound: usize = states.iter().map(|s| s.flow.phases.len()).sum::<usize>() + 2;
+    for _ in 0..bound {
+        let mut moved = false;
+        for state in states.iter_mut() {
+            if step(repository, state) != Stepped::Stayed {
+                moved = true;
+                repository.set_phase(state.key(), state.status.phase.clone());
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+}
+
+/// How many objects are stepped at once on the same phases (see [`settle`]): enough to
+/// keep every core busy, few enough that the copies stay small.
+const TOGETHER: usize = 2048;
+
+/// An object's last step in a settle.
+#[derive(Clone)]
+struct LastStep {
+    /// How many phases had been written before it.
+    writes: u64,
+    /// The objects whose phase it read.
+    read: Vec<PhaseKey>,
+    /// The workflow's bound stopped it while a transition may still hold.
+    cut: bool,
+}
+
+impl State<'_> {
+    fn key(&self) -> PhaseKey {
+        (self.subject.kind, self.subject.name.to_string())
     }
 }
 

@@ -33,6 +33,14 @@ impl Default for Timer {
     }
 }
 
+impl Clone for Timer {
+    fn clone(&self) -> Timer {
+        Timer(std::sync::atomic::AtomicI64::new(
+            self.0.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
+}
+
 impl Timer {
     /// Notes that an answer depends on whether the clock (`now`) has reached `at`.
     pub fn note(&self, now: jiff::Timestamp, at: jiff::Timestamp) {
@@ -52,6 +60,35 @@ impl Timer {
             ),
         }
     }
+}
+
+/// An object as the engine keys its phase.
+pub type PhaseKey = (WorkflowKind, String);
+
+thread_local! {
+    /// The phases read on this thread while [`reading`] records them.
+    static READ: std::cell::RefCell<Option<Vec<PhaseKey>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, the objects whose phase it read on this thread
+/// (through [`Repository::phase_of`]): what its answer depends on among the things a settle
+/// changes. Nests: an outer recording goes on after an inner one ends.
+pub fn reading<T>(f: impl FnOnce() -> T) -> (T, Vec<PhaseKey>) {
+    /// Puts the outer recording back, even when `f` unwinds.
+    struct Restore(Option<Option<Vec<PhaseKey>>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(outer) = self.0.take() {
+                READ.set(outer);
+            }
+        }
+    }
+    let mut restore = Restore(Some(READ.replace(Some(Vec::new()))));
+    let out = f();
+    let outer = restore.0.take().unwrap_or_default();
+    let read = READ.replace(outer).unwrap_or_default();
+    (out, read)
 }
 
 /// An object the engine drives.
@@ -88,8 +125,9 @@ pub struct Repository<'a> {
     /// its [`Timer`]), so an incremental reconcile knows when the answer can change.
     now: jiff::Timestamp,
     pub workflows: BTreeMap<WorkflowKind, &'a WorkflowSpec>,
-    /// (kind, name) → the phase the object is in right now.
-    pub phases: BTreeMap<(WorkflowKind, String), String>,
+    /// (kind, name) → the phase the object is in right now. Read through
+    /// [`Repository::phase_of`], which tells [`reading`] what was read.
+    phases: BTreeMap<PhaseKey, String>,
     approvals: Approvals<'a>,
     reports: crate::catalog::BySubject<'a, TaskReportSpec>,
     /// The runs `reconcile --execute` recorded, by subject (`Kind/name`) and task id.
@@ -225,10 +263,21 @@ impl<'a> Repository<'a> {
         self.now >= at
     }
 
+    /// The phase object `name` of `kind` is in right now (none when it is not run: invalid).
     pub fn phase_of(&self, kind: WorkflowKind, name: &str) -> Option<&str> {
-        self.phases
-            .get(&(kind, name.to_string()))
-            .map(String::as_str)
+        let key = (kind, name.to_string());
+        let phase = self.phases.get(&key).map(String::as_str);
+        READ.with_borrow_mut(|read| {
+            if let Some(read) = read {
+                read.push(key);
+            }
+        });
+        phase
+    }
+
+    /// Records the phase an object is in now.
+    pub fn set_phase(&mut self, key: PhaseKey, phase: String) {
+        self.phases.insert(key, phase);
     }
 
     /// True when `phase` of `kind`'s workflow is `target` or comes after it (reachable from

@@ -139,16 +139,36 @@ pub(super) fn ctx<'s, 'a>(
     }
 }
 
-/// Takes transitions until none holds; true when the object moved.
-pub(super) fn step(repository: &Repository<'_>, state: &mut State<'_>) -> bool {
+/// What [`step`] did to an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Stepped {
+    /// No transition held.
+    Stayed,
+    /// It moved, and no transition out of the phase it reached holds.
+    Moved,
+    /// It moved as many times as its workflow has phases and was stopped there (a
+    /// workflow that cycles): a transition may still hold.
+    Cut,
+}
+
+/// Takes transitions until none holds.
+pub(super) fn step(repository: &Repository<'_>, state: &mut State<'_>) -> Stepped {
     let mut moved = false;
     for _ in 0..=state.flow.phases.len() {
         let Some(phase) = state.flow.phase(&state.status.phase) else {
-            break;
+            return if moved {
+                Stepped::Moved
+            } else {
+                Stepped::Stayed
+            };
         };
         let values = effective(&state.subject, &state.status);
         let Some((transition, verdict)) = first_open(repository, state, &values, phase) else {
-            break;
+            return if moved {
+                Stepped::Moved
+            } else {
+                Stepped::Stayed
+            };
         };
         let fields: BTreeMap<String, String> = transition
             .when
@@ -192,7 +212,7 @@ pub(super) fn step(repository: &Repository<'_>, state: &mut State<'_>) -> bool {
         }
         moved = true;
     }
-    moved
+    Stepped::Cut
 }
 
 /// The first transition out of `phase` whose guards hold, with their verdict.

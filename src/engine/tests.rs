@@ -2415,3 +2415,24 @@ mod properties {
            }
        }
 }
+
+#[test]
+fn a_train_moves_in_the_same_run_when_its_releases_complete_after_it() {
+    // Trains are stepped before their releases: t1 reaches construction and waits there for
+    // a1, which then enters development (its train is in construction) and completes. The
+    // train read a1's phase, which changed after: it is stepped again and moves on.
+    let release = "---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: a1}\nspec: {train: t1, application: a1, version: '1.0', workItems: [{id: w1, type: defect, title: Fix, done: true}]}\n";
+    let plans = run(&format!(
+        "{TRAIN}{}{}{release}",
+        approval("a1", "ReleaseTrain/t1", "train", "approve", "rita"),
+        approval("a2", "ReleaseTrain/t1", "development", "approve", "marco"),
+    ));
+    assert_eq!(
+        path(object(&plans, Kind::ApplicationRelease, "a1")),
+        ["planning", "development", "complete"]
+    );
+    assert_eq!(
+        path(object(&plans, Kind::ReleaseTrain, "t1")),
+        ["scoping", "construction", "verification"]
+    );
+}
