@@ -37,8 +37,8 @@ impl Diagram {
             .order
             .iter()
             .map(|id| DiagramNode {
-                id: id.clone(),
-                detail: task_title(id),
+                id: id.to_string(),
+                detail: task_title(id.as_str()),
                 state: tasks
                     .states
                     .get(id)
@@ -222,8 +222,8 @@ mod tests {
             order: vec!["a".into(), "b".into()],
             waves: vec![vec!["a".into()], vec!["b".into()]],
             states: [
-                ("a".to_string(), crate::tasks::TaskState::Succeeded),
-                ("b".to_string(), crate::tasks::TaskState::Waiting),
+                ("a".into(), crate::tasks::TaskState::Succeeded),
+                ("b".into(), crate::tasks::TaskState::Waiting),
             ]
             .into(),
             dependencies: vec![vec![], vec![0]],

@@ -75,9 +75,9 @@ struct JsonBlocked<'a> {
 
 #[derive(Serialize)]
 struct JsonTasks<'a> {
-    order: &'a [String],
-    waves: &'a [Vec<String>],
-    states: &'a BTreeMap<String, crate::tasks::TaskState>,
+    order: &'a [crate::manifest::Id],
+    waves: &'a [Vec<crate::manifest::Id>],
+    states: &'a BTreeMap<crate::manifest::Id, crate::tasks::TaskState>,
 }
 
 #[derive(Serialize)]
@@ -429,7 +429,7 @@ impl Plan {
             }
             // What `--execute` saw of each run of this attempt.
             for id in &tasks.order {
-                let Some(run) = o.status.runs.get(id).filter(|r| r.attempt == tasks.attempt) else {
+                let Some(run) = o.status.runs.get(id.as_str()).filter(|r| r.attempt == tasks.attempt) else {
                     continue;
                 };
                 let mut line = format!("  run {id}: {}", run.state.as_str());

@@ -230,27 +230,27 @@ fn waiting(
     view: &TasksView,
     owners: &BTreeMap<String, String>,
 ) {
-    let waiting: Vec<(&String, &String)> = if view.active {
+    let waiting: Vec<(&str, &String)> = if view.active {
         view.order
             .iter()
             .filter(|id| view.states.get(*id) == Some(&TaskState::Waiting))
-            .filter_map(|id| Some((id, owners.get(id)?)))
+            .filter_map(|id| Some((id.as_str(), owners.get(id.as_str())?)))
             .collect()
     } else {
         Vec::new()
     };
     for &(task, owner) in &waiting {
-        if !before.is_some_and(|b| b.waiting.contains(task)) {
+        if !before.is_some_and(|b| b.waiting.iter().any(|w| w == task)) {
             notifications.push(Notification {
                 to: owner.clone(),
                 event: "task-waiting".into(),
                 phase: status.phase.clone(),
-                task: Some(task.clone()),
+                task: Some(task.to_string()),
                 gate: None,
             });
         }
     }
-    status.waiting = waiting.into_iter().map(|(task, _)| task.clone()).collect();
+    status.waiting = waiting.into_iter().map(|(task, _)| task.to_string()).collect();
 }
 
 /// What [`conditions`] reads of the object's state, and where it adds a notification.

@@ -138,6 +138,18 @@ impl std::borrow::Borrow<str> for Id {
     }
 }
 
+impl From<&str> for Id {
+    fn from(id: &str) -> Id {
+        Id(id.into())
+    }
+}
+
+impl From<String> for Id {
+    fn from(id: String) -> Id {
+        Id(id.into())
+    }
+}
+
 impl JsonSchema for Id {
     fn schema_name() -> Cow<'static, str> {
         "Id".into()

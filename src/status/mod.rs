@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use crate::manifest::Id;
 
 /// Status of every object from the last reconcile, by (kind, name).
 pub type StatusMap = BTreeMap<(crate::manifest::Kind, String), std::sync::Arc<ObjectStatus>>;
@@ -258,11 +259,14 @@ pub struct StatusFile {
 #[schemars(deny_unknown_fields)]
 pub struct TasksStatus {
     /// Task ids in run order.
-    pub order: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub order: Vec<Id>,
     /// Tasks that may run at the same time, wave by wave.
-    pub waves: Vec<Vec<String>>,
+    #[schemars(with = "Vec<Vec<String>>")]
+    pub waves: Vec<Vec<Id>>,
     /// Each task's state by id.
-    pub states: BTreeMap<String, crate::tasks::state::TaskState>,
+    #[schemars(with = "BTreeMap<String, crate::tasks::state::TaskState>")]
+    pub states: BTreeMap<Id, crate::tasks::state::TaskState>,
 }
 
 /// The first lines of every status file. A reconcile keeps a trusted status file whose

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::catalog::{Catalog, Item};
-use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
+use crate::manifest::{Id, Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
 
 pub mod runner;
 pub mod runs;
@@ -27,14 +27,15 @@ pub struct TasksView {
     /// Whether the tasks run in the current phase (it waits for them to succeed): only then
     /// does `reconcile --execute` start ready ones.
     pub active: bool,
-    pub order: Vec<String>,
-    pub waves: Vec<Vec<String>>,
-    pub states: BTreeMap<String, TaskState>,
+    /// Task ids (short ones are held inline: a plan of many turnovers has many).
+    pub order: Vec<Id>,
+    pub waves: Vec<Vec<Id>>,
+    pub states: BTreeMap<Id, TaskState>,
     /// For each task of `order`, the positions in `order` of its dependencies (for
     /// diagrams; positions keep a large plan small).
     pub dependencies: Vec<Vec<u32>>,
     /// The longest chain by timeout.
-    pub critical_path: Vec<String>,
+    pub critical_path: Vec<Id>,
 }
 
 /// A task and the place it was written.
@@ -157,7 +158,7 @@ impl TasksView {
     /// The plan's view of a task board: ids instead of indexes, dependencies by position in
     /// the run order.
     pub fn of(board: &TaskBoard<'_>, attempt: u32, plan: Option<&str>, active: bool) -> TasksView {
-        let id = |i: usize| board.tasks[i].id.to_string();
+        let id = |i: usize| board.tasks[i].id.clone();
         let mut position = vec![0u32; board.tasks.len()];
         for (k, &i) in board.order.iter().enumerate() {
             position[i] = k as u32;
@@ -176,7 +177,7 @@ impl TasksView {
                 .tasks
                 .iter()
                 .zip(&board.states)
-                .map(|(t, &state)| (t.id.to_string(), state))
+                .map(|(t, &state)| (t.id.clone(), state))
                 .collect(),
             dependencies: board
                 .order

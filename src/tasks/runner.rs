@@ -211,7 +211,7 @@ pub fn run_lists<'p>(
             .filter_map(|(k, id)| {
                 let task = by_id.get(id.as_str())?;
                 Some(RunTask {
-                    id: id.clone(),
+                    id: id.to_string(),
                     title: task.title.to_string(),
                     run: match task.task_type {
                         TaskType::Automated => task
