@@ -429,7 +429,12 @@ impl Plan {
             }
             // What `--execute` saw of each run of this attempt.
             for id in &tasks.order {
-                let Some(run) = o.status.runs.get(id.as_str()).filter(|r| r.attempt == tasks.attempt) else {
+                let Some(run) = o
+                    .status
+                    .runs
+                    .get(id.as_str())
+                    .filter(|r| r.attempt == tasks.attempt)
+                else {
                     continue;
                 };
                 let mut line = format!("  run {id}: {}", run.state.as_str());

@@ -250,7 +250,10 @@ fn waiting(
             });
         }
     }
-    status.waiting = waiting.into_iter().map(|(task, _)| task.to_string()).collect();
+    status.waiting = waiting
+        .into_iter()
+        .map(|(task, _)| task.to_string())
+        .collect();
 }
 
 /// What [`conditions`] reads of the object's state, and where it adds a notification.

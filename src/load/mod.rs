@@ -506,6 +506,38 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_read_whole_or_found_too_large_whatever_its_size() {
+        let dir = tempfile::tempdir().expect("temp");
+        let first = 64 * 1024;
+        // Around the first read's size, and limits below and above it.
+        for size in [0, 1, first - 1, first, first + 1, 3 * first + 7] {
+            let path = dir.path().join(format!("f{size}"));
+            let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            std::fs::write(&path, &bytes).expect("write");
+            for max in [0, 1, 100, first as u64 - 1, first as u64, 4 * first as u64] {
+                match read_limited(&path, max) {
+                    Content::Bytes(read) => {
+                        assert!(
+                            size as u64 <= max,
+                            "{size} bytes read under a limit of {max}"
+                        );
+                        assert!(read == bytes, "{size} bytes under {max} read differently");
+                    }
+                    Content::TooLarge { size: found } => {
+                        assert!(size as u64 > max, "{size} bytes refused under {max}");
+                        assert_eq!(found, size as u64, "the size told for {size} under {max}");
+                    }
+                    Content::Unreadable(error) => panic!("{size} under {max}: {error}"),
+                }
+            }
+        }
+        assert!(matches!(
+            read_limited(&dir.path().join("missing"), 10),
+            Content::Unreadable(_)
+        ));
+    }
+
+    #[test]
     fn a_valid_files_text_is_read_again_from_the_working_tree_only_while_unchanged() {
         let dir = tempfile::tempdir().expect("temp");
         let turnover = "apiVersion: railyard/v1\nkind: Turnover\nmetadata:\n  name: t1\nspec:\n  environment: nowhere\n  releases: [web]\n";

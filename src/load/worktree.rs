@@ -222,23 +222,46 @@ pub(super) fn relative_slash_path(path: &Path) -> Option<String> {
 }
 
 /// Reads a file unless it is larger than `max` bytes.
+///
+/// A repository is mostly small files, and on a virtual machine each system call costs
+/// microseconds: a file is opened, read once into this thread's buffer and closed, without
+/// asking its size first or reading again to find its end (5 calls become 3; at 100,000
+/// files that is a tenth of a second on two cores). A read of a regular file that returns
+/// less than it asked for has reached the end. Only a file that fills the buffer is read on
+/// (within the limit), and only one past the limit has its size asked, for the message.
 pub fn read_limited(path: &Path, max: u64) -> Content {
     use std::io::Read;
-    let file = match std::fs::File::open(path) {
+    /// The first read's size: most manifests fit.
+    const FIRST: usize = 64 * 1024;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(error) => return Content::Unreadable(error.to_string()),
     };
-    let size = match file.metadata() {
-        Ok(meta) if meta.len() > max => return Content::TooLarge { size: meta.len() },
-        Ok(meta) => meta.len(),
-        Err(error) => return Content::Unreadable(error.to_string()),
+    let first = usize::try_from(max.saturating_add(1)).map_or(FIRST, |limit| limit.min(FIRST));
+    let start = BUFFER.with_borrow_mut(|buffer| {
+        buffer.resize(first, 0);
+        loop {
+            match file.read(&mut buffer[..first]) {
+                Ok(n) if n < first => return Ok(Content::Bytes(buffer[..n].to_vec())),
+                Ok(n) => return Err(buffer[..n].to_vec()),
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Ok(Content::Unreadable(error.to_string())),
+            }
+        }
+    });
+    let mut bytes = match start {
+        Ok(content) => return content,
+        Err(bytes) => bytes,
     };
-    // Room for the whole file and the byte that would show it grew past the limit: one
-    // allocation, where growing from empty reallocates a small file's buffer several times.
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    match file.take(max + 1).read_to_end(&mut bytes) {
+    let rest = max.saturating_add(1).saturating_sub(bytes.len() as u64);
+    match (&mut file).take(rest).read_to_end(&mut bytes) {
         Ok(_) if bytes.len() as u64 > max => Content::TooLarge {
-            size: bytes.len() as u64,
+            size: file.metadata().map_or(bytes.len() as u64, |meta| {
+                meta.len().max(bytes.len() as u64)
+            }),
         },
         Ok(_) => Content::Bytes(bytes),
         Err(error) => Content::Unreadable(error.to_string()),

@@ -5,9 +5,9 @@ pub mod recorded;
 
 use std::collections::BTreeMap;
 
+use crate::manifest::Id;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use crate::manifest::Id;
 
 /// Status of every object from the last reconcile, by (kind, name).
 pub type StatusMap = BTreeMap<(crate::manifest::Kind, String), std::sync::Arc<ObjectStatus>>;
