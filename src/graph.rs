@@ -140,17 +140,20 @@ pub fn order(nodes: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<Vec<usi
         }
     }
     let mut wave_of = vec![0usize; nodes];
-    let mut ready: std::collections::BTreeSet<usize> =
-        (0..nodes).filter(|&n| blocking[n] == 0).collect();
+    // The ready nodes, earliest declared first (each enters once: when its last dependency
+    // is taken).
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..nodes)
+        .filter(|&n| blocking[n] == 0)
+        .map(std::cmp::Reverse)
+        .collect();
     let mut order = Vec::with_capacity(nodes);
-    while let Some(&next) = ready.iter().next() {
-        ready.remove(&next);
+    while let Some(std::cmp::Reverse(next)) = ready.pop() {
         order.push(next);
         for &dependent in &dependents[next] {
             wave_of[dependent] = wave_of[dependent].max(wave_of[next] + 1);
             blocking[dependent] -= 1;
             if blocking[dependent] == 0 {
-                ready.insert(dependent);
+                ready.push(std::cmp::Reverse(dependent));
             }
         }
     }

@@ -116,7 +116,7 @@ pub fn turnover_tasks<'a>(
     let chain = tasks_from_chain(catalog, turnover).items;
     let mut tasks: Vec<PlacedTask<'a>> = Vec::new();
     // Where each id stands in `tasks`: lists of thousands of tasks merge in linear time.
-    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut at: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     for item in chain.into_iter().rev() {
         for (index, task) in item.manifest.spec.tasks.iter().enumerate() {
             let placed = PlacedTask {
