@@ -304,17 +304,51 @@ impl StatusFile {
 /// A stable 64-bit FNV-1a hash, as 16 hex digits: the same input gives the same digest on
 /// every machine and Rust version.
 pub fn digest(bytes: &[u8]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    let mut hash = Fnv::default();
+    hash.add(bytes);
+    hash.hex()
 }
 
-/// The digest of a JSON value (keys in document order, which `preserve_order` keeps).
+/// The digest of a JSON value (keys in document order, which `preserve_order` keeps): that
+/// of its compact JSON text, hashed as it is written rather than kept.
 pub fn digest_json(value: &serde_json::Value) -> String {
-    digest(serde_json::to_string(value).unwrap_or_default().as_bytes())
+    let mut hash = Fnv::default();
+    // Writing into the hash cannot fail, nor can a `Value` fail to serialize.
+    let _ = serde_json::to_writer(&mut hash, value);
+    hash.hex()
+}
+
+/// FNV-1a over the bytes written so far.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn add(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+impl std::io::Write for Fnv {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.add(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -432,6 +466,20 @@ mod tests {
         assert_ne!(
             digest_json(&serde_json::json!({"a": 1})),
             digest_json(&serde_json::json!({"a": 2}))
+        );
+        // A spec's digest is that of its compact JSON text, whatever pieces it is written
+        // in: status files committed by earlier versions keep their digests.
+        let spec = serde_json::json!({
+            "scheduledAt": "2026-11-25T12:00:00Z",
+            "tasks": [{"id": "a", "run": ["./deploy.sh", "--step", "1"]}, {}],
+            "notes": "quotes \" and \\ and \u{e9}t\u{e9} and \n",
+            "count": 3, "ratio": 0.5, "none": null, "on": true,
+        });
+        let text = serde_json::to_string(&spec).expect("json");
+        assert_eq!(digest_json(&spec), digest(text.as_bytes()));
+        assert_eq!(
+            digest_json(&serde_json::json!({"a": [1, "b"]})),
+            digest(br#"{"a":[1,"b"]}"#)
         );
     }
 }
