@@ -113,6 +113,28 @@ pub fn turnover_tasks<'a>(
     catalog: &Catalog<'a>,
     turnover: Item<'a, TurnoverSpec>,
 ) -> Vec<PlacedTask<'a>> {
+    if let Some(own) = own_tasks_only(turnover) {
+        return own
+            .iter()
+            .enumerate()
+            .map(|(index, task)| PlacedTask {
+                task,
+                path: turnover.path(),
+                list: "/spec/tasks".into(),
+                index,
+                document: turnover.document,
+            })
+            .collect();
+    }
+    merged_tasks(catalog, turnover)
+}
+
+/// [`turnover_tasks`] the long way: the lists of the `tasksFrom` chain merged, source first,
+/// a later task of an id taking the earlier one's place, each `order` applied in turn.
+fn merged_tasks<'a>(
+    catalog: &Catalog<'a>,
+    turnover: Item<'a, TurnoverSpec>,
+) -> Vec<PlacedTask<'a>> {
     let chain = tasks_from_chain(catalog, turnover).items;
     let mut tasks: Vec<PlacedTask<'a>> = Vec::new();
     // Where each id stands in `tasks`: lists of thousands of tasks merge in linear time.
@@ -152,6 +174,29 @@ pub fn turnover_tasks<'a>(
         }
     }
     tasks
+}
+
+/// A turnover's own task list when it is the whole answer of [`turnover_tasks`]: no
+/// `tasksFrom`, no `order` and no id twice (a later task of the same id would take the
+/// earlier one's place). Most turnovers, and found without a map.
+fn own_tasks_only(turnover: Item<'_, TurnoverSpec>) -> Option<&[Task]> {
+    let spec = &turnover.manifest.spec;
+    if spec.tasks_from.is_some() || spec.order.is_some() {
+        return None;
+    }
+    let tasks = spec.tasks.as_slice();
+    let unique = match tasks.len() {
+        // Pairwise below a few dozen: no allocation, fewer comparisons than hashing.
+        0..=32 => tasks
+            .iter()
+            .enumerate()
+            .all(|(i, task)| tasks[..i].iter().all(|before| before.id != task.id)),
+        _ => {
+            let mut seen = foldhash::HashSet::default();
+            tasks.iter().all(|task| seen.insert(task.id.as_str()))
+        }
+    };
+    unique.then_some(tasks)
 }
 
 impl TasksView {
@@ -201,6 +246,9 @@ pub fn phase_tasks<'a>(
     match kind {
         Kind::Turnover => {
             let turnover = catalog.get::<TurnoverSpec>(name)?;
+            if let Some(own) = own_tasks_only(turnover) {
+                return Some(own.iter().collect());
+            }
             Some(
                 turnover_tasks(catalog, turnover)
                     .into_iter()
@@ -247,4 +295,93 @@ pub fn titles(catalog: &Catalog<'_>, kind: Kind, name: &str) -> BTreeMap<String,
         _ => {}
     }
     titles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Content, RawFile, Settings};
+
+    fn turnover(name: &str, extra: &str, ids: &[&str]) -> String {
+        let tasks: Vec<String> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| format!("    - {{id: {id}, title: T{i}, type: manual, owner: ops}}\n"))
+            .collect();
+        let tasks = if tasks.is_empty() {
+            " []\n".to_string()
+        } else {
+            format!("\n{}", tasks.concat())
+        };
+        format!(
+            "apiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: {name}}}\nspec:\n  environment: test\n  releases: [r]\n{extra}  tasks:{tasks}---\n"
+        )
+    }
+
+    #[test]
+    fn a_turnovers_own_list_is_taken_as_it_is_only_when_nothing_merges_into_it() {
+        let many: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+        let mut many_twice: Vec<&str> = many.iter().map(String::as_str).collect();
+        many_twice[37] = "t3";
+        let text = [
+            turnover("plain", "", &["a", "b", "c"]),
+            turnover("twice", "", &["a", "b", "a"]),
+            turnover(
+                "long",
+                "",
+                &many.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+            turnover("long-twice", "", &many_twice),
+            turnover("ordered", "  order: [c, a]\n", &["a", "b", "c"]),
+            turnover("copied", "  tasksFrom: plain\n", &["b", "d"]),
+            turnover("empty", "", &[]),
+        ]
+        .concat();
+        let files = vec![RawFile {
+            path: "turnovers.yaml".into(),
+            content: Content::Bytes(text.into_bytes()),
+            again: None,
+        }];
+        let loaded = crate::load::parse_files(Settings::default(), None, files);
+        let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+        let ids = |tasks: &[PlacedTask<'_>]| -> Vec<(String, String, usize)> {
+            tasks
+                .iter()
+                .map(|t| (t.task.id.to_string(), t.task.title.to_string(), t.index))
+                .collect()
+        };
+        let mut taken = Vec::new();
+        for name in [
+            "plain",
+            "twice",
+            "long",
+            "long-twice",
+            "ordered",
+            "copied",
+            "empty",
+        ] {
+            let item = catalog.get::<TurnoverSpec>(name).expect(name);
+            let tasks = turnover_tasks(&catalog, item);
+            assert_eq!(ids(&tasks), ids(&merged_tasks(&catalog, item)), "{name}");
+            let phase: Vec<&str> = phase_tasks(&catalog, Kind::Turnover, name, None)
+                .expect(name)
+                .iter()
+                .map(|t| t.id.as_str())
+                .collect();
+            let placed: Vec<&str> = tasks.iter().map(|t| t.task.id.as_str()).collect();
+            assert_eq!(phase, placed, "{name}");
+            if own_tasks_only(item).is_some() {
+                taken.push(name);
+            }
+        }
+        assert_eq!(taken, ["plain", "long", "empty"]);
+        let twice = turnover_tasks(
+            &catalog,
+            catalog.get::<TurnoverSpec>("twice").expect("twice"),
+        );
+        assert_eq!(
+            ids(&twice),
+            [("a".into(), "T2".into(), 2), ("b".into(), "T1".into(), 1)]
+        );
+    }
 }
