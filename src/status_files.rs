@@ -136,12 +136,7 @@ pub fn trusted_previous(
             Some((kept, file)) if Arc::ptr_eq(kept, bytes) || kept == *bytes => {
                 (Some(file.clone()), false)
             }
-            _ => (
-                StatusFile::parse(bytes)
-                    .filter(|file| file.render().as_bytes() == bytes.as_slice())
-                    .map(Arc::new),
-                true,
-            ),
+            _ => (StatusFile::read_back(bytes).map(Arc::new), true),
         })
         .collect();
     for ((path, _, (kind, name)), (file, _)) in trusted.iter().zip(&found) {

@@ -282,6 +282,25 @@ impl StatusFile {
         format!("{HEADER}{}", crate::yaml_out::to_yaml(&value))
     }
 
+    /// Reads a status file back only when it is exactly what [`StatusFile::render`] writes
+    /// for what it reads as (`render` gives back `bytes`): a file railyard wrote, not edited
+    /// since nor written by a railyard that writes other bytes.
+    pub fn read_back(bytes: &[u8]) -> Option<StatusFile> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        if let Some(value) = text
+            .strip_prefix(HEADER)
+            .and_then(crate::yaml_out::from_yaml)
+        {
+            // This text is the YAML of `value` (`from_yaml` makes sure), so the file renders
+            // as these bytes when it serializes to `value` again, keys in the same order:
+            // cheaper to ask than writing the YAML again. Otherwise the bytes say.
+            let file = StatusFile::deserialize(&value).ok()?;
+            let same = serde_json::to_value(&file).is_ok_and(|again| same_in_order(&again, &value));
+            return (same || file.render().as_bytes() == bytes).then_some(file);
+        }
+        Self::parse(bytes).filter(|file| file.render().as_bytes() == bytes)
+    }
+
     /// Reads a status file back; `None` when it is not one.
     pub fn parse(bytes: &[u8]) -> Option<StatusFile> {
         let text = std::str::from_utf8(bytes).ok()?;
@@ -298,6 +317,24 @@ impl StatusFile {
             return None;
         }
         serde_json::from_value(parsed.documents.first()?.root.to_json()).ok()
+    }
+}
+
+/// Equal values with their keys in the same order (`Value`'s own equality does not look at
+/// the order, which YAML text does).
+fn same_in_order(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_in_order(va, vb))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_in_order(a, b))
+        }
+        (a, b) => a == b,
     }
 }
 
@@ -396,6 +433,64 @@ mod tests {
             StatusFile::parse(format!("{HEADER}phase: [broken").as_bytes()),
             None
         );
+    }
+
+    #[test]
+    fn a_status_file_is_read_back_only_as_railyard_writes_it() {
+        let file = StatusFile {
+            status: std::sync::Arc::new(ObjectStatus {
+                phase: "deploying".into(),
+                since: "2026-11-25T12:00:00Z".parse().ok(),
+                spec_digest: "0123456789abcdef".into(),
+                attempts: BTreeMap::from([("deploying".to_string(), 2)]),
+                waiting: vec!["rita".into()],
+                ..ObjectStatus::default()
+            }),
+            tasks: Some(TasksStatus {
+                order: vec!["a".into(), "b".into()],
+                waves: vec![vec!["a".into()], vec!["b".into()]],
+                states: BTreeMap::from([
+                    ("a".into(), crate::tasks::state::TaskState::Succeeded),
+                    ("b".into(), crate::tasks::state::TaskState::Ready),
+                ]),
+            }),
+        };
+        let text = file.render();
+        assert_eq!(StatusFile::read_back(text.as_bytes()), Some(file.clone()));
+        // The same fields, one key moved: the YAML reads as the same status, but railyard
+        // writes other bytes for it.
+        let moved = text
+            .replace("phase: deploying\n", "")
+            .replace("waiting:\n", "phase: deploying\nwaiting:\n");
+        assert_ne!(moved, text);
+        assert_eq!(
+            StatusFile::parse(moved.as_bytes()).map(|f| f.status.phase.clone()),
+            Some("deploying".to_string())
+        );
+        assert_eq!(StatusFile::read_back(moved.as_bytes()), None);
+        // Quoted where railyard writes a plain word, or without the header.
+        let quoted = text.replace("phase: deploying", "phase: \"deploying\"");
+        assert!(StatusFile::parse(quoted.as_bytes()).is_some());
+        assert_eq!(StatusFile::read_back(quoted.as_bytes()), None);
+        // A time written another way reads as the same instant, which railyard writes as
+        // it always does.
+        let offset = text.replace("2026-11-25T12:00:00Z", "2026-11-25T12:00:00+00:00");
+        assert_eq!(
+            StatusFile::parse(offset.as_bytes()).and_then(|f| f.status.since),
+            file.status.since
+        );
+        assert_eq!(StatusFile::read_back(offset.as_bytes()), None);
+        let bare = text.strip_prefix(HEADER).expect("header");
+        assert_eq!(StatusFile::read_back(bare.as_bytes()), None);
+        // Another phase, written as railyard writes it, is read back (who wrote it is the
+        // history's question, not the format's).
+        let edited = text.replace("phase: deploying", "phase: done");
+        let read = StatusFile::read_back(edited.as_bytes()).expect("canonical");
+        assert_eq!(
+            (read.status.phase.as_str(), read.render()),
+            ("done", edited)
+        );
+        assert_eq!(StatusFile::read_back(b"\xff"), None);
     }
 
     #[test]
