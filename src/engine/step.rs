@@ -2,7 +2,7 @@
 //! phase's `onEnter`), again until none holds; re-evaluation when a field an earlier
 //! transition required empties; and who is notified of what.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
@@ -11,7 +11,7 @@ use super::repository::{Repository, field_values, is_empty};
 use super::spec_fields::effective;
 use super::{Notification, State, TransitionTaken};
 use crate::manifest::{Phase, WorkflowKind};
-use crate::status::{HistoryEntry, digest_json};
+use crate::status::{FieldDigests, HistoryEntry, digest_json};
 
 /// Re-evaluation (seed 004): when a field that an earlier transition required has changed
 /// or emptied, the object returns to the phase that required it. The history only grows:
@@ -68,7 +68,7 @@ pub(super) fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
             to: back_to.clone(),
             at: now,
             reason: reason.clone(),
-            fields: BTreeMap::new(),
+            fields: FieldDigests::default(),
         });
         state.status.since = Some(now);
         state.transitions.push(TransitionTaken {
@@ -170,7 +170,7 @@ pub(super) fn step(repository: &Repository<'_>, state: &mut State<'_>) -> Steppe
                 Stepped::Stayed
             };
         };
-        let fields: BTreeMap<String, String> = transition
+        let fields: FieldDigests = transition
             .when
             .fields
             .iter()

@@ -1331,7 +1331,7 @@ fn verified_approvals_carry_an_object_through_several_phases_in_one_run() {
         to: to.into(),
         at: left,
         reason: "test".into(),
-        fields: BTreeMap::new(),
+        fields: crate::status::FieldDigests::default(),
     };
     previous.insert(
         (Kind::Turnover, "to1".into()),

@@ -231,8 +231,74 @@ pub struct HistoryEntry {
     /// Kept while the transition stands: a re-evaluation that goes back past it leaves the
     /// entry in the history (the audit trail only grows) and empties its `fields`, since
     /// what it required no longer holds the object anywhere.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "FieldDigests::is_empty")]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub fields: FieldDigests,
+}
+
+/// Digests of fields by field name, in name order: what a `BTreeMap` of them holds, in a
+/// list of the exact length. An entry names a field or two, and a repository's histories
+/// have tens of thousands of entries: a map's smallest node is some 550 bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldDigests(Vec<(String, String)>);
+
+impl FieldDigests {
+    /// (field, digest) in field order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(field, digest)| (field, digest))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0 = Vec::new();
+    }
+}
+
+/// As a map is built: in field order, a field given twice keeps its last digest.
+impl FromIterator<(String, String)> for FieldDigests {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut pairs: Vec<(String, String)> = pairs.into_iter().collect();
+        // Latest first, so that the stable sort keeps each field's last digest first.
+        pairs.reverse();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        pairs.dedup_by(|later, kept| later.0 == kept.0);
+        pairs.shrink_to_fit();
+        FieldDigests(pairs)
+    }
+}
+
+impl Serialize for FieldDigests {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldDigests {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = FieldDigests;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of field names to digests")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FieldDigests, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(pairs.into_iter().collect())
+            }
+        }
+        deserializer.deserialize_map(Pairs)
+    }
 }
 
 /// A status file: the object's status and, for turnovers and releases with a task plan, its
@@ -403,7 +469,7 @@ mod tests {
                     to: "deploying".into(),
                     at: "2026-11-25T12:00:00Z".parse().expect("time"),
                     reason: "`scheduledAt` reached".into(),
-                    fields: BTreeMap::from([(
+                    fields: FieldDigests::from_iter([(
                         "scheduledAt".to_string(),
                         "0123456789abcdef".to_string(),
                     )]),
@@ -433,6 +499,29 @@ mod tests {
             StatusFile::parse(format!("{HEADER}phase: [broken").as_bytes()),
             None
         );
+    }
+
+    proptest::proptest! {
+        /// Field digests hold, write and read what a `BTreeMap` of them would.
+        #[test]
+        fn field_digests_are_a_map(
+            pairs in proptest::collection::vec(("[a-c.]{0,3}", "[0-9a-f]{0,4}"), 0..12)
+        ) {
+            let map: BTreeMap<String, String> = pairs.iter().cloned().collect();
+            let digests: FieldDigests = pairs.iter().cloned().collect();
+            proptest::prop_assert!(map.iter().eq(digests.iter()));
+            proptest::prop_assert_eq!(map.is_empty(), digests.is_empty());
+            let written = serde_json::to_string(&map).expect("json");
+            proptest::prop_assert_eq!(&serde_json::to_string(&digests).expect("json"), &written);
+            // Read from a map in any order (the text's, reversed here).
+            let mut reversed = serde_json::Map::new();
+            for (field, digest) in map.iter().rev() {
+                reversed.insert(field.clone(), serde_json::Value::from(digest.clone()));
+            }
+            let read: FieldDigests =
+                serde_json::from_value(serde_json::Value::Object(reversed)).expect("a map");
+            proptest::prop_assert_eq!(&read, &digests);
+        }
     }
 
     #[test]
