@@ -302,9 +302,9 @@ pub fn hand_edits(
             // A plan the engine's memo shares is copied before it changes.
             let plan = std::sync::Arc::make_mut(plan);
             plan.notifications.push(crate::engine::Notification {
-                to: team.clone(),
+                to: team.as_str().into(),
                 event: "status-tampered".into(),
-                phase: plan.status.phase.clone(),
+                phase: plan.status.phase.as_str().into(),
                 task: None,
                 gate: None,
             });

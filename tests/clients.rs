@@ -140,8 +140,8 @@ fn conditions(dir: &std::path::Path) -> Vec<(String, String, String)> {
         .iter()
         .map(|c| {
             (
-                c.kind.clone(),
-                c.status.clone(),
+                c.kind.to_string(),
+                c.status.to_string(),
                 c.since.map(|s| s.to_string()).unwrap_or_default(),
             )
         })

@@ -126,7 +126,7 @@ pub fn create(root: &Path, now: jiff::Timestamp, what: &What) -> Result<Created,
         filled: drafted.filled,
         phase: object.map(|o| o.status.phase.clone()).unwrap_or_default(),
         moves: object
-            .map(|o| o.transitions.iter().map(|t| t.to.clone()).collect())
+            .map(|o| o.transitions.iter().map(|t| t.to.to_string()).collect())
             .unwrap_or_default(),
         next: next.map(|n| n.phase.clone()),
         blocked_by: next.map(|n| n.blocked_by.clone()).unwrap_or_default(),

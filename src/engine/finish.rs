@@ -81,6 +81,14 @@ pub(super) fn finish(
     state.status.conditions =
         crate::status::settle_conditions(before, conditions, false, repository.now());
     let timer = state.timer.get();
+    // Lists pushed to while stepping keep room for more (a first push makes room for four),
+    // and a plan is held to the end of the run: the room is given back.
+    state.status.history.shrink_to_fit();
+    state.status.next.shrink_to_fit();
+    state.transitions.shrink_to_fit();
+    state.notifications.shrink_to_fit();
+    verdicts.ways_out.shrink_to_fit();
+    asks.shrink_to_fit();
     let plan = ObjectPlan {
         ways_out: verdicts.ways_out,
         asks,
@@ -242,10 +250,10 @@ fn waiting(
     for &(task, owner) in &waiting {
         if !before.is_some_and(|b| b.waiting.iter().any(|w| w == task)) {
             notifications.push(Notification {
-                to: owner.clone(),
+                to: owner.as_str().into(),
                 event: "task-waiting".into(),
-                phase: status.phase.clone(),
-                task: Some(task.to_string()),
+                phase: status.phase.as_str().into(),
+                task: Some(task.into()),
                 gate: None,
             });
         }
@@ -326,9 +334,9 @@ fn conditions(
                 .unwrap_or_default();
             for recipient in recipients(repository, values, &notify) {
                 state.notifications.push(Notification {
-                    to: recipient,
+                    to: recipient.into(),
                     event: "deadline-missed".into(),
-                    phase: state.status.phase.clone(),
+                    phase: state.status.phase.as_str().into(),
                     task: None,
                     gate: None,
                 });

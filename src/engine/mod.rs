@@ -23,6 +23,7 @@ use step::{Stepped, can_move, enter, reevaluate, step};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -40,24 +41,26 @@ pub use crate::status::StatusMap;
 /// A transition taken in this reconcile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransitionTaken {
-    pub from: String,
-    pub to: String,
+    pub from: CompactString,
+    pub to: CompactString,
     pub reason: String,
 }
 
-/// Someone to tell about something.
+/// Someone to tell about something. Its words are short (names, events, phases) and a
+/// repository's plans hold hundreds of thousands of them: each is kept inline up to 24
+/// bytes, without an allocation.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Notification {
     /// A member id or a team name.
-    pub to: String,
+    pub to: CompactString,
     /// `phase-entered`, `approval-needed`, `deadline-missed`, `task-waiting`, or a phase's own
     /// event.
-    pub event: String,
-    pub phase: String,
+    pub event: CompactString,
+    pub phase: CompactString,
     /// The task a `task-waiting` notification is about.
-    pub task: Option<String>,
+    pub task: Option<CompactString>,
     /// The approval an `approval-needed` notification asks for.
-    pub gate: Option<String>,
+    pub gate: Option<CompactString>,
 }
 
 /// A way out of the current phase with what holds and what does not (for `explain`).

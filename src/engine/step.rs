@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use compact_str::CompactString;
 use serde_json::Value;
 
 use super::guards::{self, Ctx};
@@ -37,7 +38,10 @@ pub(super) fn reevaluate(state: &mut State<'_>, now: jiff::Timestamp) {
         });
     if let Some((index, field)) = changed {
         let back_to = state.status.history[index].from.clone();
-        let from = std::mem::replace(&mut state.status.phase, back_to.clone());
+        let from = CompactString::from(std::mem::replace(
+            &mut state.status.phase,
+            back_to.to_string(),
+        ));
         let reason = format!("`{field}` changed since the transition that required it");
         let set_by = |entries: &[HistoryEntry]| -> BTreeSet<String> {
             entries
@@ -188,19 +192,16 @@ pub(super) fn step(repository: &Repository<'_>, state: &mut State<'_>) -> Steppe
         } else {
             verdict.held.join("; ")
         };
-        let from = state.status.phase.clone();
+        let from = CompactString::from(state.status.phase.as_str());
+        let to = CompactString::from(transition.to.as_str());
         state.status.history.push(HistoryEntry {
             from: from.clone(),
-            to: transition.to.clone(),
+            to: to.clone(),
             at: repository.now(),
             reason: reason.clone(),
             fields,
         });
-        state.transitions.push(TransitionTaken {
-            from,
-            to: transition.to.clone(),
-            reason,
-        });
+        state.transitions.push(TransitionTaken { from, to, reason });
         for (field, value) in &transition.set {
             state.status.recorded.insert(field.clone(), value.clone());
         }
@@ -265,9 +266,9 @@ pub(super) fn enter(repository: &Repository<'_>, state: &mut State<'_>, phase: &
     let event = on_enter.event.as_deref().unwrap_or("phase-entered");
     for recipient in recipients(repository, &values, &on_enter.notify) {
         state.notifications.push(Notification {
-            to: recipient,
+            to: recipient.into(),
             event: event.into(),
-            phase: phase.name.clone(),
+            phase: phase.name.as_str().into(),
             task: None,
             gate: None,
         });
@@ -286,11 +287,11 @@ pub(super) fn approvals_needed(repository: &Repository<'_>, state: &mut State<'_
         };
         for to in approvers(repository, &values, first) {
             let notification = Notification {
-                to,
+                to: to.into(),
                 event: "approval-needed".into(),
-                phase: phase.name.clone(),
+                phase: phase.name.as_str().into(),
                 task: None,
-                gate: Some(first.gate.to_string()),
+                gate: Some(first.gate.as_str().into()),
             };
             if !state.notifications.contains(&notification) && !asked.contains(&notification) {
                 asked.push(notification);
@@ -346,11 +347,11 @@ pub(super) fn ask_later(
         }
         for to in approvers(repository, values, approval) {
             notifications.push(Notification {
-                to,
+                to: to.into(),
                 event: "approval-needed".into(),
-                phase: phase.name.clone(),
+                phase: phase.name.as_str().into(),
                 task: None,
-                gate: Some(gate.clone()),
+                gate: Some(gate.as_str().into()),
             });
         }
         asked.push(gate);

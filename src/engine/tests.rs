@@ -152,7 +152,11 @@ fn blocked(plan: &ObjectPlan, to: &str) -> Vec<String> {
 }
 
 fn path(plan: &ObjectPlan) -> Vec<String> {
-    let mut phases: Vec<String> = plan.transitions.iter().map(|t| t.from.clone()).collect();
+    let mut phases: Vec<String> = plan
+        .transitions
+        .iter()
+        .map(|t| t.from.to_string())
+        .collect();
     phases.push(plan.status.phase.clone());
     phases
 }
@@ -1135,7 +1139,13 @@ fn approvals_are_asked_in_order_executive_after_qa() {
         plan.notifications
             .iter()
             .filter(|n| n.event == "approval-needed")
-            .map(|n| (n.to.clone(), n.phase.clone(), n.gate.clone()))
+            .map(|n| {
+                (
+                    n.to.to_string(),
+                    n.phase.to_string(),
+                    n.gate.as_ref().map(|g| g.to_string()),
+                )
+            })
             .collect()
     };
     assert_eq!(
@@ -2196,7 +2206,7 @@ mod properties {
                    prop_assert_eq!(&taken.from, &phase);
                    let declared = flow.phase(&taken.from).is_some_and(|p| p.transitions.iter().any(|t| t.to == taken.to));
                    prop_assert!(declared, "{} → {} is not declared", taken.from, taken.to);
-                   phase = taken.to.clone();
+                   phase = taken.to.to_string();
                }
                prop_assert_eq!(&phase, &r.status.phase);
                // A fixed point: no way out holds any more.
@@ -2298,7 +2308,7 @@ mod properties {
                                "deploy on a report not of this visit's attempt {visit}: {reports:?}, log {log:?}"
                            );
                        }
-                       log.push((taken.from.clone(), taken.to.clone(), now));
+                       log.push((taken.from.to_string(), taken.to.to_string(), now));
                    }
                    let grown = &r.status.history;
                    prop_assert!(grown.len() >= history.len());

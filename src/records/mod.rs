@@ -231,7 +231,7 @@ impl Desk {
                 Some(
                     o.transitions[start..]
                         .iter()
-                        .map(|t| t.to.clone())
+                        .map(|t| t.to.to_string())
                         .collect(),
                 )
             })

@@ -118,16 +118,21 @@ pub struct Pending {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct Condition {
+    // Type, status and reason are single words, held inline: every object has a few
+    // conditions.
     /// The condition's type: `Ready`, `Blocked`, `Returned`, `Overdue` or `Invalid`.
     #[serde(rename = "type")]
-    #[schemars(extend("enum" = CONDITIONS))]
-    pub kind: String,
+    #[schemars(with = "String", extend("enum" = CONDITIONS))]
+    pub kind: compact_str::CompactString,
     /// Whether the condition holds: `True`, `False`, or `Unknown`.
-    #[schemars(extend("enum" = ["True", "False", "Unknown"]))]
-    pub status: String,
+    #[schemars(with = "String", extend("enum" = ["True", "False", "Unknown"]))]
+    pub status: compact_str::CompactString,
     /// Why, as one CamelCase word (`GuardsNotMet`, `DeadlineMissed`…).
-    #[schemars(regex(pattern = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"))]
-    pub reason: String,
+    #[schemars(
+        with = "String",
+        regex(pattern = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
+    )]
+    pub reason: compact_str::CompactString,
     /// Why, in a sentence for people.
     pub message: String,
     /// When `status` last changed; absent when railyard never saw it change.
@@ -186,9 +191,9 @@ pub fn settle_conditions(
             ("False", reason, message.to_string())
         };
         out.push(Condition {
-            kind: kind.to_string(),
-            status: status.to_string(),
-            reason: reason.to_string(),
+            kind: kind.into(),
+            status: status.into(),
+            reason: reason.into(),
             message,
             since: if was.status == status {
                 was.since
@@ -218,10 +223,13 @@ pub struct NextStep {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct HistoryEntry {
+    // Phase names are short: held inline, in every entry of every history.
     /// The phase left.
-    pub from: String,
+    #[schemars(with = "String")]
+    pub from: compact_str::CompactString,
     /// The phase entered.
-    pub to: String,
+    #[schemars(with = "String")]
+    pub to: compact_str::CompactString,
     /// When railyard took the transition.
     #[schemars(with = "crate::manifest::Instant")]
     pub at: jiff::Timestamp,
