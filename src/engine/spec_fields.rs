@@ -118,7 +118,10 @@ pub(super) fn prune(value: &Value, paths: &[String]) -> Value {
 pub(super) fn prune_steps(value: &Value, paths: &[&[&str]]) -> Value {
     match value {
         Value::Object(map) => {
-            let mut kept = serde_json::Map::new();
+            // Gathered first and made a map of the exact size: a pruned spec is kept for
+            // every object for the whole run, and a map grown one entry at a time keeps
+            // room for half as many again.
+            let mut kept: Vec<(String, Value)> = Vec::new();
             for (key, child) in map {
                 let rest: Vec<&[&str]> = paths
                     .iter()
@@ -137,9 +140,9 @@ pub(super) fn prune_steps(value: &Value, paths: &[&[&str]]) -> Value {
                 } else {
                     prune_steps(child, &deeper)
                 };
-                kept.insert(key.clone(), pruned);
+                kept.push((key.clone(), pruned));
             }
-            Value::Object(kept)
+            Value::Object(kept.into_iter().collect())
         }
         Value::Array(items) => {
             Value::Array(items.iter().map(|item| prune_steps(item, paths)).collect())
