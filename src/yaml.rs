@@ -247,6 +247,19 @@ fn scalar_value(
     style: ScalarStyle,
     tag: Option<&Cow<'_, Tag>>,
 ) -> Option<Value> {
+    // Most plain scalars of a manifest are words (`automated`, `step-0`, `developers`): one
+    // that starts with a letter that none of the core schema's null, bool, int and float
+    // forms start with (nor Rust's `inf` and `nan`) is a string, said without trying each
+    // form in turn.
+    let word = style == ScalarStyle::Plain
+        && tag.is_none()
+        && text
+            .as_bytes()
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() && !b"nNtTfFiI".contains(b));
+    if word {
+        return Some(Value::Str(text.into()));
+    }
     let core_tag = tag.filter(|t| t.is_yaml_core_schema());
     Some(
         match Scalar::parse_from_cow_and_metadata(text, style, core_tag)? {
@@ -706,6 +719,55 @@ fn events_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// A plain scalar's value is the YAML 1.2 core schema's, as saphyr resolves it, words
+        /// taken the short way included.
+        #[test]
+        fn a_plain_scalar_is_what_the_core_schema_says(
+            text in "[a-zA-Z0-9.~+_/-][a-zA-Z0-9 .+_-]{0,8}|(?i:null|true|false|inf|infinity|nan|\\.inf|\\.nan)|[+-]?[0-9]{1,4}([.][0-9]{0,3})?([eE][+-]?[0-9]{1,2})?"
+        ) {
+            let ours = scalar_value(Cow::Borrowed(text.as_str()), ScalarStyle::Plain, None);
+            let theirs = Scalar::parse_from_cow_and_metadata(
+                Cow::Borrowed(text.as_str()),
+                ScalarStyle::Plain,
+                None,
+            )
+            .map(|scalar| match scalar {
+                Scalar::Null => Value::Null,
+                Scalar::Boolean(b) => Value::Bool(b),
+                Scalar::Integer(i) => Value::Int(i),
+                Scalar::FloatingPoint(f) => Value::Float(f.into_inner()),
+                Scalar::String(s) => Value::Str(s.into()),
+            });
+            // NaN is not equal to itself: compared by its text.
+            proptest::prop_assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+        }
+    }
+
+    #[test]
+    fn words_take_the_short_way_and_the_rest_do_not() {
+        for (text, expected) in [
+            ("automated", Value::Str("automated".into())),
+            ("step-0", Value::Str("step-0".into())),
+            ("Null", Value::Null),
+            ("TRUE", Value::Bool(true)),
+            ("false", Value::Bool(false)),
+            ("inf", Value::Str("inf".into())),
+            ("nan", Value::Str("nan".into())),
+            ("0x1F", Value::Int(31)),
+            ("1e3", Value::Float(1000.0)),
+        ] {
+            let value = scalar_value(Cow::Borrowed(text), ScalarStyle::Plain, None);
+            assert_eq!(
+                format!("{value:?}"),
+                format!("{:?}", Some(expected)),
+                "{text}"
+            );
+        }
+    }
 
     fn one(text: &str) -> Node {
         let parsed = parse(text, Limits::default());
