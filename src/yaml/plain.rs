@@ -24,24 +24,39 @@ const MAX_DEPTH: usize = 64;
 pub(super) fn read(text: &str, limits: Limits) -> Option<JsonDocument> {
     // Spans end on the line after the last newline; a text without one, or with a
     // character whose meaning depends on more than this reader looks at, goes the long way.
-    if !text.ends_with('\n') || text.contains(['\t', '\r']) {
+    // Bytes, not characters: both are ASCII, and a manifest's lines are short, so a plain
+    // loop over bytes beats the character searchers (a tenth of a validate's instructions).
+    let bytes = text.as_bytes();
+    if bytes.last() != Some(&b'\n') || bytes.iter().any(|&b| b == b'\t' || b == b'\r') {
         return None;
     }
     let mut lines = Vec::new();
-    for (index, line) in text.split('\n').enumerate() {
+    // The lines between newlines, the empty one after the last included (as `split` gives).
+    let mut start = 0;
+    let mut newlines = 0u32;
+    loop {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |at| start + at);
+        let line = &text[start..end];
         if line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
             return None;
         }
-        let content = line.trim_start_matches(' ');
-        let content = content.trim_end_matches(' ');
-        if content.is_empty() || content.starts_with('#') {
-            continue;
+        let indented = line.trim_start_matches(' ');
+        let content = indented.trim_end_matches(' ');
+        if !content.is_empty() && !content.starts_with('#') {
+            lines.push(Line {
+                number: newlines.checked_add(1)?,
+                indent: line.len() - indented.len(),
+                content,
+            });
         }
-        lines.push(Line {
-            number: u32::try_from(index + 1).ok()?,
-            indent: line.len() - line.trim_start_matches(' ').len(),
-            content,
-        });
+        if end == bytes.len() {
+            break;
+        }
+        newlines = newlines.checked_add(1)?;
+        start = end + 1;
     }
     let first = lines.first()?;
     if first.indent != 0 {
@@ -64,7 +79,6 @@ pub(super) fn read(text: &str, limits: Limits) -> Option<JsonDocument> {
     if reader.at != reader.lines.len() {
         return None;
     }
-    let newlines = u32::try_from(text.matches('\n').count()).ok()?;
     let end = Pos {
         line: newlines + 1,
         column: 1,
