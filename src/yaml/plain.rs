@@ -326,26 +326,61 @@ fn scalar(text: &str, flow: bool) -> Option<(J, &str)> {
         return Some((scalar_json(value), &text[close + 1..]));
     }
     // Indicators that start something else (`-` only when a space or nothing follows).
-    if "[]{},#&*!|>'\"%@`?:".contains(first) || text == "-" || text.starts_with("- ") {
+    if matches!(
+        first,
+        '[' | ']'
+            | '{'
+            | '}'
+            | ','
+            | '#'
+            | '&'
+            | '*'
+            | '!'
+            | '|'
+            | '>'
+            | '\''
+            | '"'
+            | '%'
+            | '@'
+            | '`'
+            | '?'
+            | ':'
+    ) || text == "-"
+        || text.starts_with("- ")
+    {
         return None;
     }
+    // The searches below are for ASCII bytes in short texts: plain loops over the bytes
+    // (a string searcher's setup costs more than the search).
+    let bytes = text.as_bytes();
     let (plain, rest) = if flow {
-        let end = text.find([',', ']']).unwrap_or(text.len());
+        let end = bytes
+            .iter()
+            .position(|&b| b == b',' || b == b']')
+            .unwrap_or(text.len());
         let plain = &text[..end];
-        if plain.contains([':', '#', '[', '{', '}']) {
+        if plain
+            .bytes()
+            .any(|b| matches!(b, b':' | b'#' | b'[' | b'{' | b'}'))
+        {
             return None;
         }
         (plain.trim_end_matches(' '), &text[end..])
     } else {
-        let end = text.find(" #").unwrap_or(text.len());
+        let end = pair_at(bytes, b" #").unwrap_or(text.len());
         let plain = text[..end].trim_end_matches(' ');
-        if plain.contains(": ") || plain.ends_with(':') {
+        if pair_at(plain.as_bytes(), b": ").is_some() || plain.ends_with(':') {
             return None;
         }
         (plain, &text[end..])
     };
     let value = scalar_value(Cow::Borrowed(plain), ScalarStyle::Plain, None)?;
     Some((scalar_json(value), rest))
+}
+
+/// Where the two bytes `pair` first stand together in `bytes`.
+fn pair_at(bytes: &[u8], pair: &[u8; 2]) -> Option<usize> {
+    bytes.windows(2).position(|two| two == pair)
 }
 
 #[cfg(test)]
