@@ -126,20 +126,37 @@ fn kind_words(kind: Kind) -> &'static str {
 
 /// Reports ids used twice in one list; `ids` are (id, JSON pointer of the id).
 fn unique_ids<S>(item: &Item<'_, S>, what: &str, ids: &[(&Id, String)], out: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for (id, pointer) in ids {
+    let just_ids: Vec<&Id> = ids.iter().map(|(id, _)| *id).collect();
+    unique_ids_at(item, what, &just_ids, |i| ids[i].1.clone(), out);
+}
+
+/// [`unique_ids`] for ids whose pointers (`pointer` of each one's place) are made only for
+/// a diagnostic: a turnover's tasks, hundreds of thousands in a large repository.
+fn unique_ids_at<S>(
+    item: &Item<'_, S>,
+    what: &str,
+    ids: &[&Id],
+    pointer: impl Fn(usize) -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (at, id) in ids.iter().enumerate() {
         match seen.get(id.as_str()) {
-            Some(first) => out.push(
+            Some(&first) => out.push(
                 item.error(
                     Code::DuplicateId,
-                    pointer,
+                    &pointer(at),
                     format!("{what} id `{id}` is used twice"),
                 )
                 .with_label("used again here")
-                .with_related(item.path(), item.span(first), "first used here"),
+                .with_related(
+                    item.path(),
+                    item.span(&pointer(first)),
+                    "first used here",
+                ),
             ),
             None => {
-                seen.insert(id.as_str(), pointer.as_str());
+                seen.insert(id.as_str(), at);
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{unique_ids, unresolved};
+use super::{unique_ids, unique_ids_at, unresolved};
 use crate::catalog::{Catalog, Item};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::graph;
@@ -98,7 +98,8 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mu
     for model in c.all::<ReleaseModelSpec>() {
         for (plan, tasks) in &model.manifest.spec.task_plans {
             let key = plan.replace('~', "~0").replace('/', "~1");
-            let plan_tasks = placed(c, &model, tasks, &format!("/spec/taskPlans/{key}"), out);
+            let list = format!("/spec/taskPlans/{key}").into();
+            let plan_tasks = placed(c, &model, tasks, list, out);
             dependencies(
                 &plan_tasks,
                 |_| true,
@@ -114,7 +115,7 @@ pub(super) fn check(c: &Catalog<'_>, out: &mut Vec<Diagnostic>, memo: Option<&mu
 /// A turnover's own tasks: their fields, unique ids, `order`, and dependencies.
 fn check_turnover(c: &Catalog<'_>, turnover: &Item<'_, TurnoverSpec>, out: &mut Vec<Diagnostic>) {
     let spec = &turnover.manifest.spec;
-    placed(c, turnover, &spec.tasks, "/spec/tasks", out);
+    placed(c, turnover, &spec.tasks, "/spec/tasks".into(), out);
     let effective = turnover_tasks(c, *turnover);
     if let Some(order) = &spec.order {
         let order_ids: Vec<_> = order
@@ -145,7 +146,7 @@ fn placed<'a, S>(
     c: &Catalog<'_>,
     item: &Item<'a, S>,
     tasks: &'a [Task],
-    list: &str,
+    list: std::borrow::Cow<'a, str>,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<PlacedTask<'a>> {
     let placed: Vec<PlacedTask<'a>> = tasks
@@ -154,17 +155,21 @@ fn placed<'a, S>(
         .map(|(i, task)| PlacedTask {
             task,
             path: item.path(),
-            list: list.to_string().into(),
+            list: list.clone(),
             index: i,
             document: item.document,
         })
         .collect();
     task_fields(c, item, &placed, out);
-    let ids: Vec<_> = placed
-        .iter()
-        .map(|t| (&t.task.id, format!("{}/id", t.pointer())))
-        .collect();
-    unique_ids(item, "task", &ids, out);
+    // Each task's pointer is made only for a diagnostic.
+    let ids: Vec<&crate::manifest::Id> = placed.iter().map(|t| &t.task.id).collect();
+    unique_ids_at(
+        item,
+        "task",
+        &ids,
+        |i| format!("{}/id", placed[i].pointer()),
+        out,
+    );
     placed
 }
 
@@ -431,6 +436,25 @@ mod tests {
     }
 
     const T: &str = "    - {id: a, title: A, type: automated, run: [ok]}\n    - {id: b, title: B, type: automated, run: [ok], dependsOn: [a]}\n";
+
+    #[test]
+    fn a_task_id_used_twice_points_at_both_places() {
+        let mut text = crate::check::testing::BASE.to_string();
+        text.push_str("---\n");
+        let tasks = "    - {id: a, title: A, type: automated, run: [ok]}\n    - {id: b, title: B, type: automated, run: [ok]}\n    - {id: a, title: C, type: automated, run: [ok]}\n";
+        text.push_str(&turnover("t1", "", tasks));
+        let twice: Vec<_> = crate::check::testing::diagnostics(&[("repo.yaml", &text)])
+            .into_iter()
+            .filter(|d| d.message == "task id `a` is used twice")
+            .collect();
+        assert_eq!(twice.len(), 1, "{twice:?}");
+        let line_of =
+            |needle: &str| text.lines().position(|l| l.contains(needle)).expect(needle) + 1;
+        let span = twice[0].span.expect("a span");
+        assert_eq!(span.start.line as usize, line_of("title: C"));
+        let first = twice[0].related.first().expect("the first use");
+        assert_eq!(first.span.start.line as usize, line_of("title: A"));
+    }
 
     /// Checks one repository state after another, as a watcher does: through a parse cache
     /// (unchanged files keep their objects) and the checks' memo, against a fresh check.
