@@ -323,26 +323,8 @@ fn scalar(text: &str, flow: bool) -> Option<(J, &str)> {
         return Some((scalar_json(value), &text[close + 1..]));
     }
     // Indicators that start something else (`-` only when a space or nothing follows).
-    if matches!(
-        first,
-        '[' | ']'
-            | '{'
-            | '}'
-            | ','
-            | '#'
-            | '&'
-            | '*'
-            | '!'
-            | '|'
-            | '>'
-            | '\''
-            | '"'
-            | '%'
-            | '@'
-            | '`'
-            | '?'
-            | ':'
-    ) || text == "-"
+    if first.is_ascii() && INDICATORS.contains(&(first as u8))
+        || text == "-"
         || text.starts_with("- ")
     {
         return None;
@@ -374,6 +356,9 @@ fn scalar(text: &str, flow: bool) -> Option<(J, &str)> {
     let value = scalar_value(Cow::Borrowed(plain), ScalarStyle::Plain, None)?;
     Some((scalar_json(value), rest))
 }
+
+/// The characters that start something other than a plain scalar.
+const INDICATORS: &[u8] = b"[]{},#&*!|>'\"%@`?:";
 
 /// Where the two bytes `pair` first stand together in `bytes`.
 fn pair_at(bytes: &[u8], pair: &[u8; 2]) -> Option<usize> {
