@@ -265,15 +265,25 @@ fn trusted_and_checked(
     let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
     let (trusted, mut diagnostics) = rayon::join(
         || {
-            status_files::trusted_previous(
+            let started = std::time::Instant::now();
+            let trusted = status_files::trusted_previous(
                 settings,
                 keys,
                 own_files,
                 facts,
                 cache.as_deref_mut().map(|c| &mut c.statuses),
-            )
+            );
+            let took_ms = started.elapsed().as_millis() as u64;
+            tracing::debug!(took_ms, "read the previous status");
+            trusted
         },
-        || validate::check_catalog(loaded, catalog, names, checks.as_mut()),
+        || {
+            let started = std::time::Instant::now();
+            let checked = validate::check_catalog(loaded, catalog, names, checks.as_mut());
+            let took_ms = started.elapsed().as_millis() as u64;
+            tracing::debug!(took_ms, "checked the manifests");
+            checked
+        },
     );
     if let (Some(cache), Some(checks)) = (cache, checks) {
         cache.checks = checks;

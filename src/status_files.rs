@@ -309,20 +309,28 @@ pub fn owned_files<'f>(
     // beside them.
     let (found, dashboard) = rayon::join(
         || {
-            plans
+            let started = std::time::Instant::now();
+            let found = plans
                 .par_iter()
                 .filter_map(|object| {
                     observe(object, status_dir, (own_files, before), known, render_new)
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            let took_ms = started.elapsed().as_millis() as u64;
+            tracing::debug!(took_ms, "rendered the status files");
+            found
         },
         || {
-            if render_new || own_files.contains_key(summary) {
+            let started = std::time::Instant::now();
+            let page = if render_new || own_files.contains_key(summary) {
                 let around = (pages.banner.as_str(), pages.upcoming.as_str());
                 crate::summary::render_with(catalog, plans, around, rows).into_bytes()
             } else {
                 Vec::new()
-            }
+            };
+            let took_ms = started.elapsed().as_millis() as u64;
+            tracing::debug!(took_ms, "rendered the summary");
+            page
         },
     );
     // Every own file but the pages is some object's status file (each object has one
