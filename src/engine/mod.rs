@@ -13,6 +13,7 @@ pub mod guards;
 pub mod memo;
 pub mod repository;
 mod spec_fields;
+mod spec_shape;
 mod starts;
 mod step;
 mod verdict;

@@ -89,15 +89,27 @@ pub(super) fn spec_view<'d>(
     fields: &Arc<[String]>,
 ) -> std::borrow::Cow<'d, SpecView> {
     let make = || {
-        let full = document
-            .object
-            .as_deref()
-            .map_or(Value::Null, crate::manifest::Object::spec_json);
-        SpecView {
-            digest: digest_json(&full),
-            fields: fields.clone(),
-            spec: prune(&full, fields),
-        }
+        let object = document.object.as_deref();
+        // Made from the typed spec when every shape in it is modelled, else from its JSON:
+        // the same view either way.
+        let direct = object.and_then(|object| {
+            let spec = object.spec();
+            let split: Vec<Vec<&str>> = fields.iter().map(|p| p.split('.').collect()).collect();
+            let paths: Vec<&[&str]> = split.iter().map(Vec::as_slice).collect();
+            Some(SpecView {
+                digest: crate::status::digest_serialized(&spec)?,
+                fields: fields.clone(),
+                spec: super::spec_shape::pruned(&spec, &paths)?,
+            })
+        });
+        direct.unwrap_or_else(|| {
+            let full = object.map_or(Value::Null, crate::manifest::Object::spec_json);
+            SpecView {
+                digest: digest_json(&full),
+                fields: fields.clone(),
+                spec: prune(&full, fields),
+            }
+        })
     };
     let kept = document.view.get_or_init(make);
     if kept.fields == *fields {

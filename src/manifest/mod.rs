@@ -170,7 +170,21 @@ macro_rules! kinds {
 
             /// The spec as JSON, as the model reads it (empty optional fields left out).
             pub fn spec_json(&self) -> serde_json::Value {
-                match self { $(Object::$kind(m) => serde_json::to_value(&m.spec).unwrap_or_default(),)* }
+                serde_json::to_value(self.spec()).unwrap_or_default()
+            }
+
+            /// The spec alone, for any serializer.
+            pub fn spec(&self) -> Spec<'_> {
+                Spec(self)
+            }
+        }
+
+        /// An object's spec, serialized as its kind's spec type serializes.
+        pub struct Spec<'a>(&'a Object);
+
+        impl Serialize for Spec<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self.0 { $(Object::$kind(m) => m.spec.serialize(serializer),)* }
             }
         }
     };

@@ -429,6 +429,18 @@ pub fn digest_json(value: &serde_json::Value) -> String {
     hash.hex()
 }
 
+/// [`digest_json`] of `value`'s JSON without that JSON: hashed as serde_json writes it from
+/// `value` itself, which is the same text (a `Value` writes its keys in the order `value`
+/// gave them) unless `value` names a key twice in one map, which a `Value` keeps once. No
+/// spec type does (plain structs, maps keyed by string, lists: no `flatten`); the engine's
+/// `spec_shape` tests hold every sample spec's digest to its JSON's. `None` when it does
+/// not serialize.
+pub fn digest_serialized<T: serde::Serialize + ?Sized>(value: &T) -> Option<String> {
+    let mut hash = Fnv::default();
+    serde_json::to_writer(&mut hash, value).ok()?;
+    Some(hash.hex())
+}
+
 /// FNV-1a over the bytes written so far.
 struct Fnv(u64);
 
