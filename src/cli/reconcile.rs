@@ -129,11 +129,14 @@ pub fn run(global: &Global, args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot write the comment to {}: {e}", path.display()))?;
     }
     stdout.flush()?;
-    Ok(if plan.has_errors() {
+    let code = if plan.has_errors() {
         ExitCode::from(EXIT_ERRORS)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    // Every object's plan, about to be given back whole by the exit.
+    railyard::reclaim::at_end(plan);
+    Ok(code)
 }
 
 pub fn explain(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> {

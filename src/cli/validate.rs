@@ -46,11 +46,14 @@ pub fn run(global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     stdout.flush()?;
-    Ok(if validation.has_io_errors() {
+    let code = if validation.has_io_errors() {
         ExitCode::from(EXIT_FAILURE)
     } else if validation.has_errors() {
         ExitCode::from(EXIT_ERRORS)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    // Every document read, about to be given back whole by the exit.
+    railyard::reclaim::at_end(validation);
+    Ok(code)
 }
