@@ -62,9 +62,19 @@ pub enum When {
 
 /// Every event of the repository in `catalog`, with `halts` (those in force), by UID.
 pub fn events(catalog: &Catalog<'_>, halts: &[Halt]) -> Vec<Event> {
+    events_with(catalog, halts, true)
+}
+
+/// [`events`] but the scheduled turnovers: a repository keeps thousands of them, and a
+/// reader of a few days of them takes them from the catalog.
+pub fn events_but_turnovers(catalog: &Catalog<'_>, halts: &[Halt]) -> Vec<Event> {
+    events_with(catalog, halts, false)
+}
+
+fn events_with(catalog: &Catalog<'_>, halts: &[Halt], turnovers: bool) -> Vec<Event> {
     let mut out = Vec::new();
     trains(catalog, &mut out);
-    for turnover in catalog.all::<TurnoverSpec>() {
+    for turnover in catalog.all::<TurnoverSpec>().filter(|_| turnovers) {
         if let Some(at) = turnover.manifest.spec.scheduled_at {
             out.push(Event {
                 uid: format!("turnover-{}@railyard", turnover.name()),

@@ -16,7 +16,7 @@ use crate::calendar::{Event, When};
 use crate::catalog::Catalog;
 use crate::escape;
 use crate::halts::Halt;
-use crate::manifest::EnvironmentSpec;
+use crate::manifest::{EnvironmentSpec, TurnoverSpec};
 use crate::time::{environment_zone, zone_of};
 
 /// How many days the section shows.
@@ -36,8 +36,16 @@ pub fn section(catalog: &Catalog<'_>, halts: &[Halt], now: Timestamp) -> String 
     };
     let from = bound(today);
     let to = bound(last.tomorrow().unwrap_or(last));
-    let mut events = crate::calendar::events(catalog, &[]);
+    let mut events = crate::calendar::events_but_turnovers(catalog, &[]);
     crate::calendar::expand(&mut events, from, to);
+    // The scheduled turnovers, in the calendar's order, with no event made of each.
+    let scheduled: Vec<(&str, &str, Timestamp)> = catalog
+        .all::<TurnoverSpec>()
+        .filter_map(|t| {
+            let spec = &t.manifest.spec;
+            Some((spec.environment.as_str(), t.name(), spec.scheduled_at?.0))
+        })
+        .collect();
     let mut environments: Vec<_> = catalog.all::<EnvironmentSpec>().collect();
     environments.sort_by(|a, b| a.name().cmp(b.name()));
     let mut charts = String::new();
@@ -61,7 +69,11 @@ pub fn section(catalog: &Catalog<'_>, halts: &[Halt], now: Timestamp) -> String 
         chart.bars(&mut rows, "Freezes", "crit, ", own("freeze"));
         chart.bars(&mut rows, "Windows", "", own("window"));
         chart.halts(&mut rows, halts.iter().filter(|h| h.stops(name)));
-        chart.turnovers(&mut rows, own("turnover"));
+        let turnovers = scheduled
+            .iter()
+            .filter(|(environment, _, _)| *environment == name)
+            .map(|&(_, turnover, at)| (turnover, at));
+        chart.turnovers(&mut rows, turnovers);
         if rows.is_empty() {
             continue;
         }
@@ -160,16 +172,19 @@ impl Chart<'_> {
         rows(out, "Halts", lines);
     }
 
-    fn turnovers<'e>(&self, out: &mut String, events: impl Iterator<Item = &'e Event>) {
+    /// The scheduled turnovers (name, when) of the chart's environment: each numbered among
+    /// all of them, as the calendar lists them, and shown when it falls in the days shown.
+    fn turnovers<'t>(
+        &self,
+        out: &mut String,
+        turnovers: impl Iterator<Item = (&'t str, Timestamp)>,
+    ) {
         let mut lines = Vec::new();
-        for (i, event) in events.enumerate() {
-            let When::Instants { start, .. } = event.when else {
-                continue;
-            };
+        for (i, (name, start)) in turnovers.enumerate() {
             if self.from <= start && start < self.to {
                 lines.push(format!(
                     "  {} :milestone, t{i}, {}, 0d",
-                    escape::mermaid(short(event)),
+                    escape::mermaid(name),
                     self.local(start)
                 ));
             }
@@ -179,7 +194,7 @@ impl Chart<'_> {
 }
 
 /// An event's summary without what its chart already says (the environment): a freeze's
-/// reason, "window", a turnover's name.
+/// reason, "window".
 fn short(event: &Event) -> &str {
     let summary = event.summary.as_str();
     match event.category {
@@ -187,10 +202,6 @@ fn short(event: &Event) -> &str {
             .split_once(": ")
             .map_or(summary, |(_, reason)| reason),
         "window" => "window",
-        "turnover" => summary
-            .strip_prefix("Turnover ")
-            .and_then(|rest| rest.rsplit_once(" to "))
-            .map_or(summary, |(name, _)| name),
         _ => summary,
     }
 }
@@ -290,5 +301,37 @@ mod tests {
         );
         let quiet = "apiVersion: railyard/v1\nkind: Environment\nmetadata: {name: test}\nspec: {tier: test}\n";
         assert_eq!(section_of(quiet, "2026-11-02T12:00:00Z", &[]), "");
+    }
+
+    /// A turnover's number in its chart counts every scheduled turnover of its environment
+    /// (as the calendar lists them), shown or not: the same chart whatever else changes.
+    #[test]
+    fn a_turnover_keeps_its_number_among_its_environments_scheduled_turnovers() {
+        let turnover = |name: &str, environment: &str, at: Option<&str>| {
+            let at = at.map_or(String::new(), |at| format!(", scheduledAt: {at}"));
+            format!(
+                "---\napiVersion: railyard/v1\nkind: Turnover\nmetadata: {{name: {name}}}\nspec: {{environment: {environment}, releases: [r1]{at}, tasks: []}}\n"
+            )
+        };
+        let text = [
+            PRODUCTION.to_string(),
+            turnover("ta", "test", Some("2026-12-20T10:00:00Z")),
+            turnover("tb", "production", Some("2026-11-04T10:00:00Z")),
+            turnover("tc", "test", None),
+            turnover("td", "test", Some("2026-11-05T10:00:00Z")),
+            turnover("te", "test", Some("2026-11-06T09:30:00Z")),
+            "---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: r1}\nspec: {application: api, version: 1.0.0}\n".to_string(),
+        ]
+        .concat();
+        let text = section_of(&text, "2026-11-02T12:00:00Z", &[]);
+        let test = &text[text.find("### `test`").expect("a chart of test")..];
+        assert_eq!(
+            test,
+            "### `test`\n\n```mermaid\ngantt\n  title test (UTC)\n  dateFormat YYYY-MM-DD HH:mm\n  axisFormat %a %d\n  section Turnovers\n  td :milestone, t1, 2026-11-05 10:00, 0d\n  te :milestone, t2, 2026-11-06 09:30, 0d\n```\n"
+        );
+        assert!(
+            text.contains("  section Turnovers\n  tb :milestone, t0, 2026-11-04 11:00, 0d\n"),
+            "{text}"
+        );
     }
 }
