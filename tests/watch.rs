@@ -106,9 +106,16 @@ fn a_commit_from_another_process_gets_its_status_commit() {
     let logs = tempfile::tempdir().expect("temp");
     let log = logs.path().join("watch.log");
     let mut watch = start(dir, &log, &["--now", "2026-11-25T12:00:00Z"]);
-    eventually("the first round committed status", || {
-        head(dir).starts_with("railyard[bot]")
+    // The round has ended once it is logged: after its commit it writes the working tree
+    // and the index, and a `git add` meanwhile would find the index locked.
+    eventually("the first round committed status and ended", || {
+        rounds(&log).iter().any(|l| {
+            l["fields"]["commit"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
+        })
     });
+    assert!(head(dir).starts_with("railyard[bot]"));
     commit(
         dir,
         &[("approvals/q4-train.yaml", APPROVAL)],
