@@ -121,31 +121,24 @@ impl ParseCache {
         let paths: std::collections::HashSet<&str> =
             changed.iter().map(|change| change.path.as_str()).collect();
         let config = |document: &Document| document.kind == Some(Kind::Config);
-        let removed = loaded
-            .documents
-            .iter()
-            .filter(|d| paths.contains(d.path.as_str()))
-            .count();
+        // The documents of the changed files, found by path (a few files of many thousands).
+        let places = Places::of(&loaded.documents, &paths, |d| d.path.as_str());
+        let gone = || places.items(&loaded.documents, &paths, |d: &Document| d.path.as_str());
+        let removed = gone().count();
         let added: usize = results.iter().map(|r| r.documents.len()).sum();
         // Calendars and the environments that name them are joined across files.
         let calendars = paths.iter().any(|p| super::calendars::is_calendar(p))
             || results
                 .iter()
                 .any(|r| r.documents.iter().any(super::calendars::names_a_calendar))
-            || loaded
-                .documents
-                .iter()
-                .any(|d| paths.contains(d.path.as_str()) && super::calendars::names_a_calendar(d));
+            || gone().any(super::calendars::names_a_calendar);
         let beyond = calendars
             || results.iter().any(|r| r.documents.iter().any(config))
             || loaded
                 .diagnostics
                 .iter()
                 .any(|d| d.code == Code::MisplacedConfig && paths.contains(d.file.as_str()))
-            || loaded
-                .documents
-                .iter()
-                .any(|d| config(d) && paths.contains(d.path.as_str()))
+            || gone().any(config)
             || loaded.documents.is_empty()
             || loaded.documents.len() - removed + added == 0;
         if beyond {
@@ -161,22 +154,93 @@ impl ParseCache {
                 (sources, documents, diagnostics)
             },
         );
-        loaded.sources = merge(std::mem::take(&mut loaded.sources), &paths, sources, |s| {
-            s.path.as_str()
-        });
+        let sources_at = Places::of(&loaded.sources, &paths, |s| s.path.as_str());
+        sources_at.replace(&mut loaded.sources, &paths, sources, |s| s.path.as_str());
         let documents = documents.into_iter().flatten().collect();
-        loaded.documents = merge(
-            std::mem::take(&mut loaded.documents),
-            &paths,
-            documents,
-            |d| d.path.as_str(),
-        );
+        places.replace(&mut loaded.documents, &paths, documents, |d| {
+            d.path.as_str()
+        });
         loaded
             .diagnostics
             .retain(|d| !paths.contains(d.file.as_str()));
         loaded.diagnostics.extend(diagnostics);
         diagnostics::sort(&mut loaded.diagnostics);
         true
+    }
+}
+
+/// Where the items of a few changed paths stand in a list of many (the config file's items
+/// first, then the rest in path order, as [`ParseCache::load`] makes it): found by binary
+/// search, not by looking at every item. `None` when a changed path is the config file's,
+/// or more than [`Places::FEW`] paths changed: [`merge`] then walks the list once.
+struct Places<'p>(Option<Vec<(&'p str, std::ops::Range<usize>)>>);
+
+impl<'p> Places<'p> {
+    /// Beyond this many changed paths, one walk over the list beats a search and a shift of
+    /// its tail for each.
+    const FEW: usize = 16;
+
+    fn of<T>(
+        items: &[T],
+        changed: &std::collections::HashSet<&'p str>,
+        path: impl Fn(&T) -> &str,
+    ) -> Places<'p> {
+        if changed.len() > Self::FEW || changed.contains(CONFIG_FILE) {
+            return Places(None);
+        }
+        let config = items.iter().take_while(|i| path(i) == CONFIG_FILE).count();
+        let rest = &items[config..];
+        let mut places: Vec<(&str, std::ops::Range<usize>)> = changed
+            .iter()
+            .map(|&changed| {
+                let start = config + rest.partition_point(|i| path(i) < changed);
+                let end = config + rest.partition_point(|i| path(i) <= changed);
+                (changed, start..end)
+            })
+            .collect();
+        places.sort_unstable_by_key(|&(path, _)| path);
+        Places(Some(places))
+    }
+
+    /// The items of the changed paths.
+    fn items<'t, T>(
+        &self,
+        items: &'t [T],
+        changed: &'t std::collections::HashSet<&str>,
+        path: impl Fn(&T) -> &str + 't,
+    ) -> Box<dyn Iterator<Item = &'t T> + 't> {
+        match &self.0 {
+            Some(places) => {
+                let ranges: Vec<std::ops::Range<usize>> =
+                    places.iter().map(|(_, r)| r.clone()).collect();
+                Box::new(ranges.into_iter().flat_map(move |r| &items[r]))
+            }
+            None => Box::new(items.iter().filter(move |i| changed.contains(path(i)))),
+        }
+    }
+
+    /// `items` with the changed paths' items replaced by `fresh` (in path order, only
+    /// changed paths): what [`merge`] makes of them.
+    fn replace<T>(
+        &self,
+        items: &mut Vec<T>,
+        changed: &std::collections::HashSet<&str>,
+        mut fresh: Vec<T>,
+        path: impl Fn(&T) -> &str,
+    ) {
+        let Some(places) = &self.0 else {
+            *items = merge(std::mem::take(items), changed, fresh, path);
+            return;
+        };
+        // From the last path to the first, so that the places found stay right: each
+        // path's fresh items (the tail of `fresh` by then) take the place of its old ones.
+        for (changed, range) in places.iter().rev() {
+            let from = fresh.partition_point(|f| path(f) < *changed);
+            let these = fresh.split_off(from);
+            items.splice(range.clone(), these);
+        }
+        debug_assert!(fresh.is_empty(), "fresh items of paths that did not change");
+        items.extend(fresh);
     }
 }
 
