@@ -5,8 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::catalog::Catalog;
 use crate::diagram::Diagram;
@@ -14,19 +13,39 @@ use crate::engine::ObjectPlan;
 use crate::escape;
 use crate::manifest::{Kind, ReleaseTrainSpec, TurnoverSpec};
 
-/// The table's rows as a watcher's last render wrote them, by the plan each was written for
-/// (held here, so that an address names that one plan): the next render writes again only
-/// the rows of plans that are not those same allocations (thousands of rows a round).
+/// The table's rows as a watcher's last render wrote them: in runs of [`RUN`] rows (each
+/// with where its rows end), beside the plans they were written for (held here, so that an
+/// address names that one plan). The next render writes again only the rows of plans that
+/// are not those same allocations (thousands of rows a round), finding each plan at its
+/// place of last time or, when objects came or went, by its address.
 #[derive(Default)]
 pub struct Rows {
-    text: String,
-    by_plan: HashMap<usize, (Arc<ObjectPlan>, Range<usize>)>,
+    runs: Vec<(String, Vec<usize>)>,
+    plans: Vec<Arc<ObjectPlan>>,
+    /// Each plan's place in `plans` by address: made only when a render finds one moved.
+    moved: OnceLock<HashMap<usize, usize>>,
 }
 
+/// Rows written together (on one core, into one string).
+const RUN: usize = 512;
+
 impl Rows {
-    fn get(&self, plan: &Arc<ObjectPlan>) -> Option<&str> {
-        let (held, range) = self.by_plan.get(&(Arc::as_ptr(plan) as usize))?;
-        Arc::ptr_eq(held, plan).then(|| &self.text[range.clone()])
+    /// The row kept for `plan`, the `at`-th plan of this render.
+    fn get(&self, at: usize, plan: &Arc<ObjectPlan>) -> Option<&str> {
+        let k = match self.plans.get(at) {
+            Some(held) if Arc::ptr_eq(held, plan) => at,
+            _ => *self
+                .moved
+                .get_or_init(|| {
+                    let addresses = self.plans.iter().map(|p| Arc::as_ptr(p) as usize);
+                    addresses.zip(0..).collect()
+                })
+                .get(&(Arc::as_ptr(plan) as usize))?,
+        };
+        let (text, ends) = self.runs.get(k / RUN)?;
+        let j = k % RUN;
+        let start = if j == 0 { 0 } else { ends[j - 1] };
+        Some(&text[start..ends[j]])
     }
 }
 
@@ -54,12 +73,13 @@ pub fn render_with(
     let runs: Vec<(String, Vec<usize>)> = {
         use rayon::prelude::*;
         plans
-            .par_chunks(512)
-            .map(|chunk| {
+            .par_chunks(RUN)
+            .enumerate()
+            .map(|(run, chunk)| {
                 let mut text = String::with_capacity(chunk.len() * 160);
                 let mut ends = Vec::with_capacity(chunk.len());
-                for plan in chunk {
-                    match known.and_then(|k| k.get(plan)) {
+                for (j, plan) in chunk.iter().enumerate() {
+                    match known.and_then(|k| k.get(run * RUN + j, plan)) {
                         Some(kept) => text.push_str(kept),
                         None => row(&mut text, plan),
                     }
@@ -75,7 +95,7 @@ pub fn render_with(
     out.push_str(TITLE);
     out.push_str(banner);
     out.push_str(TABLE);
-    join_rows(&mut out, &runs, plans, rows);
+    join_rows(&mut out, runs, plans, rows);
     let trains: Vec<&ObjectPlan> = plans
         .iter()
         .map(Arc::as_ref)
@@ -129,30 +149,17 @@ pub fn render_with(
 /// each by the plan it was written for.
 fn join_rows(
     out: &mut String,
-    runs: &[(String, Vec<usize>)],
+    runs: Vec<(String, Vec<usize>)>,
     plans: &[Arc<ObjectPlan>],
     rows: Option<&mut Rows>,
 ) {
-    match rows {
-        Some(rows) => {
-            let table: usize = runs.iter().map(|(text, _)| text.len()).sum();
-            let mut text = String::with_capacity(table);
-            let mut by_plan = HashMap::with_capacity(plans.len());
-            let mut plans = plans.iter();
-            let mut start = 0;
-            for (run, ends) in runs {
-                let offset = text.len();
-                text.push_str(run);
-                for (end, plan) in ends.iter().zip(plans.by_ref()) {
-                    let range = start..offset + end;
-                    start = range.end;
-                    by_plan.insert(Arc::as_ptr(plan) as usize, (plan.clone(), range));
-                }
-            }
-            out.push_str(&text);
-            *rows = Rows { text, by_plan };
-        }
-        None => runs.iter().for_each(|(run, _)| out.push_str(run)),
+    runs.iter().for_each(|(run, _)| out.push_str(run));
+    if let Some(rows) = rows {
+        *rows = Rows {
+            runs,
+            plans: plans.to_vec(),
+            moved: OnceLock::new(),
+        };
     }
 }
 
@@ -342,7 +349,7 @@ mod tests {
             let kept = render_with(&catalog, plans, ("", ""), Some(&mut rows));
             assert_eq!(kept, render(&catalog, plans));
             assert_eq!(
-                rows.by_plan.len(),
+                rows.plans.len(),
                 plans.len(),
                 "only this round's rows are kept"
             );
@@ -350,7 +357,9 @@ mod tests {
         // The kept rows are what a render takes (a row tampered with in the memo shows).
         let plans = vec![a.clone(), b.clone()];
         render_with(&catalog, &plans, ("", ""), Some(&mut rows));
-        rows.text = rows.text.replace("planning", "PLANNING");
+        for (text, _) in &mut rows.runs {
+            *text = text.replace("planning", "PLANNING");
+        }
         let taken = render_with(&catalog, &plans, ("", ""), Some(&mut rows));
         assert!(taken.contains("| `a` | PLANNING |"), "{taken}");
         // Another plan at the same name is written afresh.
@@ -361,5 +370,27 @@ mod tests {
             Some(&mut rows),
         );
         assert!(fresh.contains("| `a` | planning |"), "{fresh}");
+    }
+
+    /// Runs of rows past the first: each row found at its place, or by address once the
+    /// plans before it moved, and rows written afresh wherever they fall.
+    #[test]
+    fn rows_are_found_across_runs_when_objects_come_and_go() {
+        let settings = crate::load::Settings::default();
+        let (catalog, _) = Catalog::build(&settings, &[]);
+        let all: Vec<Arc<ObjectPlan>> = (0..RUN * 2 + 100)
+            .map(|i| plan(&format!("r{i:04}"), "planning", &format!("waits for {i}")))
+            .collect();
+        let mut changed = all.clone();
+        changed[RUN + 7] = plan("r0519", "complete", "");
+        let mut fewer = changed.clone();
+        fewer.remove(3);
+        let mut more = fewer.clone();
+        more.insert(RUN, plan("new", "planning", "new"));
+        let mut rows = Rows::default();
+        for plans in [&all, &all, &changed, &fewer, &more, &all] {
+            let kept = render_with(&catalog, plans, ("", ""), Some(&mut rows));
+            assert_eq!(kept, render(&catalog, plans));
+        }
     }
 }
