@@ -299,38 +299,27 @@ impl<'a> ser::Serializer for Shaper<'a> {
     }
 }
 
-impl ser::SerializeSeq for Items<'_> {
-    type Ok = Value;
-    type Error = Unmodelled;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unmodelled> {
-        self.item(value)
-    }
-    fn end(self) -> Result<Value, Unmodelled> {
-        Ok(Value::Array(self.items))
-    }
+/// A list's items, whichever of serde's list shapes gives them.
+macro_rules! items {
+    ($($shape:ident :: $method:ident),*) => {$(
+        impl ser::$shape for Items<'_> {
+            type Ok = Value;
+            type Error = Unmodelled;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unmodelled> {
+                self.item(value)
+            }
+            fn end(self) -> Result<Value, Unmodelled> {
+                Ok(Value::Array(self.items))
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Items<'_> {
-    type Ok = Value;
-    type Error = Unmodelled;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unmodelled> {
-        self.item(value)
-    }
-    fn end(self) -> Result<Value, Unmodelled> {
-        Ok(Value::Array(self.items))
-    }
-}
-
-impl ser::SerializeTupleStruct for Items<'_> {
-    type Ok = Value;
-    type Error = Unmodelled;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unmodelled> {
-        self.item(value)
-    }
-    fn end(self) -> Result<Value, Unmodelled> {
-        Ok(Value::Array(self.items))
-    }
-}
+items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl ser::SerializeStruct for Fields<'_> {
     type Ok = Value;
