@@ -56,15 +56,6 @@ pub enum Manifests<'a> {
     Owned(&'a mut Loaded),
 }
 
-impl Manifests<'_> {
-    fn get(&self) -> &Loaded {
-        match self {
-            Manifests::Shared(loaded) => loaded,
-            Manifests::Owned(loaded) => loaded,
-        }
-    }
-}
-
 /// What a reconcile starts from.
 pub struct Inputs<'a> {
     pub loaded: Manifests<'a>,
@@ -140,7 +131,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         )
     };
     let Inputs {
-        mut loaded,
+        loaded,
         own_files,
         facts,
         now,
@@ -150,29 +141,37 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         started: _,
     } = inputs;
     let mut cache = cache;
-    // The catalog and the signing keys its teams list, for the checks.
-    let (keys, trusted, diagnostics) = {
-        let loaded = loaded.get();
-        let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
-        let keys = crate::trust::Keyring::build(&catalog);
-        lap("built the catalog");
-        let (trusted, diagnostics) = trusted_and_checked(
-            loaded,
-            (&catalog, &keys),
-            names,
-            own_files,
-            facts,
-            cache.as_deref_mut(),
-        );
-        (keys, trusted, diagnostics)
+    // The catalog and the signing keys its teams list, for the checks; then the previous
+    // status and the manifests' diagnostics.
+    let checked =
+        |loaded: &Loaded, catalog: &Catalog<'_>, names, cache: Option<&mut Incremental>| {
+            let keys = crate::trust::Keyring::build(catalog);
+            lap("built the catalog");
+            let (trusted, diagnostics) =
+                trusted_and_checked(loaded, (catalog, &keys), names, own_files, facts, cache);
+            (keys, trusted, diagnostics)
+        };
+    let (loaded, catalog, keys, trusted, diagnostics) = match loaded {
+        // Shared manifests keep their trees: one catalog serves the checks and the engine.
+        Manifests::Shared(loaded) => {
+            let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
+            let (keys, trusted, diagnostics) =
+                checked(loaded, &catalog, names, cache.as_deref_mut());
+            (loaded, catalog, keys, trusted, diagnostics)
+        }
+        Manifests::Owned(loaded) => {
+            let (keys, trusted, diagnostics) = {
+                let (catalog, names) = Catalog::build(&loaded.settings, &loaded.documents);
+                checked(loaded, &catalog, names, cache.as_deref_mut())
+            };
+            loaded.release_trees();
+            let loaded: &Loaded = loaded;
+            // The catalog again for the engine (it borrowed what was freed).
+            let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+            (loaded, catalog, keys, trusted, diagnostics)
+        }
     };
-    if let Manifests::Owned(loaded) = &mut loaded {
-        loaded.release_trees();
-    }
-    let loaded = loaded.get();
     let settings = &loaded.settings;
-    // The catalog again for the engine (a millisecond; it borrowed what was freed).
-    let (catalog, _) = Catalog::build(settings, &loaded.documents);
     let Trusted {
         mut previous,
         files: before,
