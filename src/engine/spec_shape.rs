@@ -1,8 +1,8 @@
 //! A typed spec serialized straight to what [`super::spec_fields::prune`] makes of its JSON
 //! (its digest is hashed as its JSON is written, [`crate::status::digest_serialized`]): no
-//! JSON tree of the whole spec is built. Only the
-//! fields on the paths are serialized, and a field read whole (a turnover's task list) is
-//! taken in as its shape (how many items, which of them are objects), never as JSON.
+//! JSON tree of the whole spec is built. Only the fields on the paths are serialized, and a
+//! field read whole (a turnover's task list) is taken in as its shape (how many items,
+//! which of them are objects), never as JSON.
 //!
 //! Serializing to a `serde_json::Value` and pruning it was a sixth of a dry-run's work on a
 //! repository of turnovers. Whatever shape this module does not model (a map whose keys are
