@@ -13,7 +13,7 @@ use crate::engine::ObjectPlan;
 use crate::escape;
 use crate::manifest::{Kind, ReleaseTrainSpec, TurnoverSpec};
 
-/// The table's rows as a watcher's last render wrote them: in runs of [`RUN`] rows (each
+/// The table's rows as a watcher's last render wrote them: in runs of 512 rows (each
 /// with where its rows end), beside the plans they were written for (held here, so that an
 /// address names that one plan). The next render writes again only the rows of plans that
 /// are not those same allocations (thousands of rows a round), finding each plan at its
