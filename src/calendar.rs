@@ -74,24 +74,26 @@ pub fn events_but_turnovers(catalog: &Catalog<'_>, halts: &[Halt]) -> Vec<Event>
 fn events_with(catalog: &Catalog<'_>, halts: &[Halt], turnovers: bool) -> Vec<Event> {
     let mut out = Vec::new();
     trains(catalog, &mut out);
-    for turnover in catalog.all::<TurnoverSpec>().filter(|_| turnovers) {
-        if let Some(at) = turnover.manifest.spec.scheduled_at {
-            out.push(Event {
-                uid: format!("turnover-{}@railyard", turnover.name()),
-                category: "turnover",
-                summary: format!(
-                    "Turnover {} to {}",
-                    turnover.name(),
-                    turnover.manifest.spec.environment
-                ),
-                description: None,
-                environment: Some(turnover.manifest.spec.environment.to_string()),
-                when: When::Instants {
-                    start: at.0,
-                    end: None,
-                },
-                occurrences: None,
-            });
+    if turnovers {
+        for turnover in catalog.all::<TurnoverSpec>() {
+            if let Some(at) = turnover.manifest.spec.scheduled_at {
+                out.push(Event {
+                    uid: format!("turnover-{}@railyard", turnover.name()),
+                    category: "turnover",
+                    summary: format!(
+                        "Turnover {} to {}",
+                        turnover.name(),
+                        turnover.manifest.spec.environment
+                    ),
+                    description: None,
+                    environment: Some(turnover.manifest.spec.environment.to_string()),
+                    when: When::Instants {
+                        start: at.0,
+                        end: None,
+                    },
+                    occurrences: None,
+                });
+            }
         }
     }
     for environment in catalog.all::<EnvironmentSpec>() {

@@ -309,28 +309,24 @@ pub fn owned_files<'f>(
     // beside them.
     let (found, dashboard) = rayon::join(
         || {
-            let started = std::time::Instant::now();
-            let found = plans
-                .par_iter()
-                .filter_map(|object| {
-                    observe(object, status_dir, (own_files, before), known, render_new)
-                })
-                .collect::<Vec<_>>();
-            let took_ms = started.elapsed().as_millis() as u64;
-            tracing::debug!(took_ms, "rendered the status files");
-            found
+            crate::pipeline::timed("rendered the status files", || {
+                plans
+                    .par_iter()
+                    .filter_map(|object| {
+                        observe(object, status_dir, (own_files, before), known, render_new)
+                    })
+                    .collect::<Vec<_>>()
+            })
         },
         || {
-            let started = std::time::Instant::now();
-            let page = if render_new || own_files.contains_key(summary) {
-                let around = (pages.banner.as_str(), pages.upcoming.as_str());
-                crate::summary::render_with(catalog, plans, around, rows).into_bytes()
-            } else {
-                Vec::new()
-            };
-            let took_ms = started.elapsed().as_millis() as u64;
-            tracing::debug!(took_ms, "rendered the summary");
-            page
+            crate::pipeline::timed("rendered the summary", || {
+                if render_new || own_files.contains_key(summary) {
+                    let around = (pages.banner.as_str(), pages.upcoming.as_str());
+                    crate::summary::render_with(catalog, plans, around, rows).into_bytes()
+                } else {
+                    Vec::new()
+                }
+            })
         },
     );
     // Every own file but the pages is some object's status file (each object has one

@@ -61,9 +61,15 @@ fn unmodelled(what: &str) -> Unmodelled {
     Unmodelled(format!("{what} is left to the JSON"))
 }
 
-/// A scalar is its JSON in every shape.
-fn scalar(made: Result<Value, serde_json::Error>) -> Result<Value, Unmodelled> {
-    made.map_err(|e| Unmodelled(e.to_string()))
+/// Serializer methods for scalars, each the JSON serde_json makes of it.
+macro_rules! scalars {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<Value, Unmodelled> {
+            serde_json::value::Serializer
+                .$method(v)
+                .map_err(|e| Unmodelled(e.to_string()))
+        }
+    )*};
 }
 
 struct Shaper<'a>(Shape<'a>);
@@ -173,54 +179,25 @@ impl<'a> ser::Serializer for Shaper<'a> {
     type SerializeStruct = Fields<'a>;
     type SerializeStructVariant = ser::Impossible<Value, Unmodelled>;
 
-    fn serialize_bool(self, v: bool) -> Result<Value, Unmodelled> {
-        Ok(Value::Bool(v))
-    }
-    fn serialize_i8(self, v: i8) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_i128(self, v: i128) -> Result<Value, Unmodelled> {
-        scalar(serde_json::value::Serializer.serialize_i128(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value, Unmodelled> {
-        Ok(Value::from(v))
-    }
-    fn serialize_u128(self, v: u128) -> Result<Value, Unmodelled> {
-        scalar(serde_json::value::Serializer.serialize_u128(v))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Value, Unmodelled> {
-        scalar(serde_json::value::Serializer.serialize_f32(v))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Value, Unmodelled> {
-        scalar(serde_json::value::Serializer.serialize_f64(v))
-    }
-    fn serialize_char(self, v: char) -> Result<Value, Unmodelled> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn serialize_str(self, v: &str) -> Result<Value, Unmodelled> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Value, Unmodelled> {
-        scalar(serde_json::value::Serializer.serialize_bytes(v))
-    }
+    // A scalar is its JSON in every shape: serde_json makes it.
+    scalars!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128,
+        serialize_f32: f32,
+        serialize_f64: f64,
+        serialize_char: char,
+        serialize_str: &str,
+        serialize_bytes: &[u8]
+    );
     fn serialize_none(self) -> Result<Value, Unmodelled> {
         Ok(Value::Null)
     }
