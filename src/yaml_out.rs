@@ -6,26 +6,71 @@
 
 use serde_json::Value;
 
-/// A YAML scalar that reads back as the same string: plain when that is safe, else a
-/// double-quoted (JSON-escaped) string.
-pub fn scalar(text: &str) -> String {
-    /// Plain words that YAML 1.2's core schema reads as something other than a string.
-    const SPECIAL: [&str; 9] = [
-        "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
-    ];
-    let plain_safe = (text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+/// Plain words that YAML 1.2's core schema reads as something other than a string.
+const SPECIAL: [&str; 9] = [
+    "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+];
+
+/// Whether `text` is written as it is (a plain scalar), not double-quoted.
+fn plain_safe(text: &str) -> bool {
+    (text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
         || text.starts_with("./")
         || text.starts_with("../"))
         && !text.ends_with(' ')
         && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || " ._/-".contains(c))
-        && !SPECIAL.contains(&text);
-    if plain_safe {
-        text.to_string()
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b" ._/-".contains(&c))
+        && !SPECIAL.contains(&text)
+}
+
+/// A YAML scalar that reads back as the same string: plain when that is safe, else a
+/// double-quoted (JSON-escaped) string.
+pub fn scalar(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    write_scalar(&mut out, text);
+    out
+}
+
+/// [`scalar`], written at the end of `out`.
+fn write_scalar(out: &mut String, text: &str) {
+    if plain_safe(text) {
+        out.push_str(text);
     } else {
-        serde_json::to_string(text).unwrap_or_default()
+        write_quoted(out, text);
     }
+}
+
+/// `text` as a JSON string, escaped exactly as `serde_json` escapes it: `"` and `\`, the
+/// five short escapes, `\u00xx` (lower-case hex) for the other control characters, and
+/// everything else as it is.
+fn write_quoted(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            b'\r' => "\\r",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..at]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = at + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }
 
 /// A value as a block-style YAML document (no leading `---`), ending in a newline.
@@ -34,31 +79,37 @@ pub fn to_yaml(value: &Value) -> String {
     match value {
         Value::Object(map) if !map.is_empty() => mapping(&mut out, map, 0),
         other => {
-            out.push_str(&inline(other));
+            inline(&mut out, other);
             out.push('\n');
         }
     }
     out
 }
 
+/// `count` spaces at the end of `out`.
+fn indent_by(out: &mut String, count: usize) {
+    out.extend(std::iter::repeat_n(' ', count));
+}
+
 /// A scalar or an empty collection, on one line.
-fn inline(value: &Value) -> String {
+fn inline(out: &mut String, value: &Value) {
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => scalar(s),
-        Value::Array(a) if a.is_empty() => "[]".into(),
-        Value::Object(o) if o.is_empty() => "{}".into(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_scalar(out, s),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(o) if o.is_empty() => out.push_str("{}"),
         // Only called for scalars and empty collections.
-        other => serde_json::to_string(other).unwrap_or_default(),
+        other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
     }
 }
 
 fn mapping(out: &mut String, map: &serde_json::Map<String, Value>, indent: usize) {
     for (key, value) in map {
-        out.push_str(&" ".repeat(indent));
-        out.push_str(&scalar(key));
+        indent_by(out, indent);
+        write_scalar(out, key);
         out.push(':');
         block_value(out, value, indent);
     }
@@ -77,15 +128,20 @@ fn block_value(out: &mut String, value: &Value, indent: usize) {
         }
         other => {
             out.push(' ');
-            out.push_str(&inline(other));
+            inline(out, other);
             out.push('\n');
         }
     }
 }
 
+/// Whether a list inside a list is written on one line, `- [a, b]`: it holds scalars only.
+fn flow(items: &[Value]) -> bool {
+    items.iter().all(|v| !v.is_array() && !v.is_object())
+}
+
 fn sequence(out: &mut String, items: &[Value], indent: usize) {
     for item in items {
-        out.push_str(&" ".repeat(indent));
+        indent_by(out, indent);
         out.push('-');
         match item {
             Value::Object(map) if !map.is_empty() => {
@@ -96,17 +152,23 @@ fn sequence(out: &mut String, items: &[Value], indent: usize) {
                         out.push(' ');
                         first = false;
                     } else {
-                        out.push_str(&" ".repeat(indent + 2));
+                        indent_by(out, indent + 2);
                     }
-                    out.push_str(&scalar(key));
+                    write_scalar(out, key);
                     out.push(':');
                     block_value(out, value, indent + 2);
                 }
             }
-            Value::Array(inner) if inner.iter().all(|v| !v.is_array() && !v.is_object()) => {
+            Value::Array(inner) if flow(inner) => {
                 // A list of scalars inside a list reads best on one line: `- [a, b]`.
-                let items: Vec<String> = inner.iter().map(inline).collect();
-                out.push_str(&format!(" [{}]\n", items.join(", ")));
+                out.push_str(" [");
+                for (at, item) in inner.iter().enumerate() {
+                    if at > 0 {
+                        out.push_str(", ");
+                    }
+                    inline(out, item);
+                }
+                out.push_str("]\n");
             }
             Value::Array(inner) => {
                 out.push('\n');
@@ -114,7 +176,7 @@ fn sequence(out: &mut String, items: &[Value], indent: usize) {
             }
             other => {
                 out.push(' ');
-                out.push_str(&inline(other));
+                inline(out, other);
                 out.push('\n');
             }
         }
@@ -124,9 +186,11 @@ fn sequence(out: &mut String, items: &[Value], indent: usize) {
 /// Reads back a document [`to_yaml`] wrote, without a YAML parser; `None` for any other
 /// text (then a YAML parser has to read it).
 ///
-/// The value found is written again and must give the same bytes. Since everything `to_yaml`
-/// writes reads back as its value with a YAML parser, a `Some` is always what the parser
-/// would have read, whatever the text: the reader itself may be lenient.
+/// The reader is strict: it takes only text that `to_yaml` writes for the value it reads
+/// (every scalar written as [`scalar`] writes it, a list of scalars inside a list on one
+/// line and nowhere else, no key twice, nothing after the last line), so a `Some` is text
+/// that writes again as the same bytes. Since everything `to_yaml` writes reads back as its
+/// value with a YAML parser, a `Some` is always what the parser would have read.
 pub fn from_yaml(text: &str) -> Option<Value> {
     let mut reader = Reader {
         lines: text.split('\n').collect(),
@@ -134,7 +198,9 @@ pub fn from_yaml(text: &str) -> Option<Value> {
     };
     let value = Value::Object(reader.mapping(0, None, 0)?);
     // Only the empty string after the last newline may be left.
-    (reader.at + 1 == reader.lines.len() && to_yaml(&value) == text).then_some(value)
+    let whole = reader.at + 1 == reader.lines.len() && reader.lines[reader.at].is_empty();
+    debug_assert!(!whole || to_yaml(&value) == text, "{text:?}");
+    whole.then_some(value)
 }
 
 /// Deepest nesting [`from_yaml`] follows (the YAML parser's own limit).
@@ -179,9 +245,15 @@ impl<'t> Reader<'t> {
             let (key, rest) = split_key(content)?;
             let value = match rest {
                 "" => self.block(indent + 2, depth + 1)?,
-                _ => inline_value(rest.strip_prefix(' ')?)?,
+                // A list that holds anything is written on the lines under its key.
+                _ => match inline_value(rest.strip_prefix(' ')?)? {
+                    Value::Array(items) if !items.is_empty() => return None,
+                    value => value,
+                },
             };
-            map.insert(key, value);
+            if map.insert(key, value).is_some() {
+                return None;
+            }
         }
         (!map.is_empty()).then_some(map)
     }
@@ -203,8 +275,13 @@ impl<'t> Reader<'t> {
         let mut items = Vec::new();
         while let Some(rest) = self.line_at(indent).and_then(|c| c.strip_prefix('-')) {
             let item = if rest.is_empty() {
+                // A `-` alone holds a list with a list or a map in it (a map in a list
+                // starts on the dash's line, and scalars alone are written `- [a, b]`).
                 self.at += 1;
-                self.block(indent + 2, depth + 1)?
+                match self.sequence(indent + 2, depth + 1)? {
+                    Value::Array(inner) if flow(&inner) => return None,
+                    inner => inner,
+                }
             } else {
                 let rest = rest.strip_prefix(' ')?;
                 match split_key(rest) {
@@ -227,15 +304,15 @@ impl<'t> Reader<'t> {
     }
 }
 
-/// `key:` and what follows the colon.
+/// `key:` and what follows the colon, the key written as [`scalar`] writes it.
 fn split_key(content: &str) -> Option<(String, &str)> {
     if content.starts_with('"') {
         let end = quoted_end(content)?;
-        let key = serde_json::from_str(&content[..end]).ok()?;
+        let key = quoted(&content[..end])?;
         Some((key, content[end..].strip_prefix(':')?))
     } else {
         let (key, rest) = content.split_once(':')?;
-        Some((key.to_string(), rest))
+        plain_safe(key).then(|| (key.to_string(), rest))
     }
 }
 
@@ -251,6 +328,22 @@ fn quoted_end(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The string in `text`, a double-quoted scalar, when [`scalar`] writes that string so:
+/// one that is not written plain, escaped exactly as [`write_quoted`] escapes.
+fn quoted(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    let string = if inner.contains('\\') {
+        let string: String = serde_json::from_str(text).ok()?;
+        let mut again = String::with_capacity(text.len());
+        write_quoted(&mut again, &string);
+        (again == text).then_some(string)?
+    } else {
+        // Nothing escaped: so nothing that needs it may be there.
+        (!inner.bytes().any(|b| b < 0x20 || b == b'"')).then(|| inner.to_string())?
+    };
+    (!plain_safe(&string)).then_some(string)
 }
 
 /// A scalar, an empty collection or a flow list of scalars: the rest of a line.
@@ -270,7 +363,7 @@ fn inline_value(text: &str) -> Option<Value> {
                 items.push(scalar_value(&inner[..end])?);
                 inner = &inner[end..];
                 if !inner.is_empty() {
-                    inner = inner.strip_prefix(", ")?;
+                    inner = inner.strip_prefix(", ").filter(|next| !next.is_empty())?;
                 }
             }
             Some(Value::Array(items))
@@ -285,13 +378,19 @@ fn scalar_value(text: &str) -> Option<Value> {
         "null" => Value::Null,
         "true" => Value::Bool(true),
         "false" => Value::Bool(false),
-        _ if text.starts_with('"') => Value::String(serde_json::from_str(text).ok()?),
-        // Integers only: the parser reads them exactly; other numbers take the long way.
+        _ if text.starts_with('"') => Value::String(quoted(text)?),
+        // Integers only, as Rust writes them (no `+`, no leading zero, no `-0`): the parser
+        // reads them exactly; other numbers take the long way.
         _ if text.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            let written = digits.bytes().all(|b| b.is_ascii_digit())
+                && (!digits.starts_with('0') || text == "0");
+            if !written {
+                return None;
+            }
             Value::from(text.parse::<i64>().ok()?)
         }
-        _ if text.starts_with(['[', '{']) => return None,
-        _ => Value::String(text.to_string()),
+        _ => plain_safe(text).then(|| Value::String(text.to_string()))?,
     })
 }
 
@@ -389,6 +488,20 @@ mod tests {
             "a:\n  b: 1\n  b: 2\n",
             "? a\n: b\n",
             "a: b\n---\nc: d\n",
+            // Read by the parser as `to_yaml` would read them, but not written so.
+            "a: b\na: c\n",
+            "a: [x, y]\n",
+            "a:\n  -\n    b: 1\n",
+            "a:\n  -\n    - x\n",
+            "a: 007\n",
+            "a: -0\n",
+            "a: Null\n",
+            "a: \"\\u0041\"\n",
+            "a: \"\\/\"\n",
+            "a: \"x\"y\"\n",
+            "\"b\": c\n",
+            "a: b\n c",
+            "a:\n  - [x, ]\n",
         ] {
             assert_eq!(from_yaml(other), None, "{other:?}");
         }
@@ -430,6 +543,17 @@ mod tests {
     }
 
     proptest! {
+        /// Strings are quoted as `serde_json` writes them, and read back only so.
+        #[test]
+        fn strings_are_quoted_as_json_writes_them(text in "\\PC{0,12}|[\\x00-\\x7f]{0,12}") {
+            let json = serde_json::to_string(&text).unwrap();
+            let mut written = String::new();
+            write_quoted(&mut written, &text);
+            prop_assert_eq!(&written, &json);
+            prop_assert_eq!(quoted(&json), (!plain_safe(&text)).then(|| text.clone()));
+            prop_assert_eq!(scalar(&text), if plain_safe(&text) { text.clone() } else { json });
+        }
+
         /// The ground `from_yaml` stands on: the parser reads what `to_yaml` writes as the
         /// value written. The reader gives the same.
         #[test]
@@ -445,7 +569,7 @@ mod tests {
             doc in document_of(value()),
             at in any::<prop::sample::Index>(),
             insert in prop::option::of(prop::sample::select(
-                &[" ", "  ", "-", "- ", ":", ": ", "\"", "\n", "[", "]", ", ", "#", "&a ", "x", "1", "{}"][..],
+                &[" ", "  ", "-", "- ", ":", ": ", "\"", "\n", "[", "]", ", ", "#", "&a ", "x", "1", "0", "{}", "\\", "\t", "null"][..],
             )),
         ) {
             let mut text = to_yaml(&doc);
@@ -461,6 +585,7 @@ mod tests {
                 None => {}
             }
             if let Some(read) = from_yaml(&text) {
+                prop_assert_eq!(to_yaml(&read), text.clone(), "not written so");
                 prop_assert_eq!(Some(read), parsed(&text), "{:?}", text);
             }
         }
