@@ -277,8 +277,7 @@ fn waiting_for(
                     .unwrap_or_default();
             for task in tasks {
                 let owned = task.owner.as_deref().is_some_and(&theirs);
-                let waits =
-                    view.states.get(task.id.as_str()) == Some(&crate::tasks::TaskState::Waiting);
+                let waits = view.state(task.id.as_str()) == Some(crate::tasks::TaskState::Waiting);
                 if owned && waits {
                     waiting.push(format!("task `{}`", task.id));
                 }

@@ -34,23 +34,17 @@ impl Diagram {
         task_title: &dyn Fn(&str) -> String,
     ) -> Diagram {
         let nodes = tasks
-            .order
-            .iter()
-            .map(|id| DiagramNode {
+            .tasks()
+            .enumerate()
+            .map(|(k, (id, state))| DiagramNode {
                 id: id.to_string(),
                 detail: task_title(id.as_str()),
-                state: tasks
-                    .states
-                    .get(id)
-                    .map_or(String::new(), |s| s.as_str().to_string()),
-                critical: tasks.critical_path.contains(id),
+                state: state.as_str().to_string(),
+                critical: tasks.critical_path().contains(&(k as u32)),
             })
             .collect();
-        let edges = tasks
-            .dependencies
-            .iter()
-            .enumerate()
-            .flat_map(|(k, deps)| deps.iter().map(move |&d| (d as usize, k)))
+        let edges = (0..tasks.order.len())
+            .flat_map(|k| tasks.dependencies(k).iter().map(move |&d| (d as usize, k)))
             .collect();
         Diagram {
             title: title.to_string(),
@@ -218,18 +212,8 @@ mod tests {
     }
 
     fn tasks() -> TasksView {
-        TasksView {
-            order: vec!["a".into(), "b".into()],
-            waves: vec![vec!["a".into()], vec!["b".into()]],
-            states: [
-                ("a".into(), crate::tasks::TaskState::Succeeded),
-                ("b".into(), crate::tasks::TaskState::Waiting),
-            ]
-            .into(),
-            dependencies: vec![vec![], vec![0]],
-            critical_path: vec!["a".into(), "b".into()],
-            ..TasksView::default()
-        }
+        use crate::tasks::TaskState::{Succeeded, Waiting};
+        TasksView::listed(&[("a", Succeeded), ("b", Waiting)], &[&[], &[0]], &[0, 1])
     }
 
     #[test]

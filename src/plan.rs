@@ -76,8 +76,24 @@ struct JsonBlocked<'a> {
 #[derive(Serialize)]
 struct JsonTasks<'a> {
     order: &'a [crate::manifest::Id],
-    waves: &'a [Vec<crate::manifest::Id>],
-    states: &'a BTreeMap<crate::manifest::Id, crate::tasks::TaskState>,
+    waves: JsonWaves<'a>,
+    states: BTreeMap<&'a crate::manifest::Id, crate::tasks::TaskState>,
+}
+
+/// A task view's waves as lists of ids, written as they are serialized (a plan of many
+/// turnovers would otherwise hold them twice).
+struct JsonWaves<'a>(&'a crate::tasks::TasksView);
+
+impl Serialize for JsonWaves<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let view = self.0;
+        let mut waves = serializer.serialize_seq(Some(view.waves().len()))?;
+        for wave in view.waves() {
+            waves.serialize_element(&view.ids(wave).collect::<Vec<_>>())?;
+        }
+        waves.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -166,8 +182,8 @@ impl Plan {
                         .collect(),
                     tasks: o.tasks.as_ref().map(|t| JsonTasks {
                         order: &t.order,
-                        waves: &t.waves,
-                        states: &t.states,
+                        waves: JsonWaves(t),
+                        states: t.states_by_id(),
                     }),
                     notifications: o
                         .notifications
@@ -415,14 +431,12 @@ impl Plan {
         }
         if let Some(tasks) = &o.tasks {
             out.push_str("tasks:\n");
-            for (wave, ids) in tasks.waves.iter().enumerate() {
-                let listed: Vec<String> = ids
+            for (wave, places) in tasks.waves().enumerate() {
+                let listed: Vec<String> = places
                     .iter()
-                    .map(|id| {
-                        format!(
-                            "{id} ({})",
-                            tasks.states.get(id).map_or("?", |s| s.as_str())
-                        )
+                    .map(|&k| {
+                        let k = k as usize;
+                        format!("{} ({})", tasks.order[k], tasks.states[k].as_str())
                     })
                     .collect();
                 let _ = writeln!(out, "  wave {}: {}", wave + 1, listed.join(", "));

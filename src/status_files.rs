@@ -14,8 +14,8 @@ use crate::catalog::Catalog;
 use crate::engine::ObjectPlan;
 use crate::manifest::Kind;
 use crate::plan;
+use crate::status::StatusFile;
 use crate::status::StatusMap;
-use crate::status::{StatusFile, TasksStatus};
 
 /// railyard's own status files as parsed before, by path: their bytes and content.
 pub type Statuses = foldhash::HashMap<String, (Arc<Vec<u8>>, Arc<StatusFile>)>;
@@ -470,9 +470,7 @@ fn unchanged<'f>(
     let file = before.get(path)?;
     let tasks = match (&file.tasks, &object.tasks) {
         (None, None) => true,
-        (Some(was), Some(now)) => {
-            was.order == now.order && was.waves == now.waves && was.states == now.states
-        }
+        (Some(was), Some(now)) => now.reads_as(was),
         _ => false,
     };
     (tasks && *file.status == object.status && bytes.starts_with(crate::status::HEADER.as_bytes()))
@@ -482,11 +480,10 @@ fn unchanged<'f>(
 fn status_file(object: &ObjectPlan) -> StatusFile {
     StatusFile {
         status: Arc::new(object.status.clone()),
-        tasks: object.tasks.as_ref().map(|t| TasksStatus {
-            order: t.order.clone(),
-            waves: t.waves.clone(),
-            states: t.states.clone(),
-        }),
+        tasks: object
+            .tasks
+            .as_ref()
+            .map(crate::tasks::TasksView::to_status),
     }
 }
 

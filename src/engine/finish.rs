@@ -239,10 +239,9 @@ fn waiting(
     owners: &BTreeMap<String, String>,
 ) {
     let waiting: Vec<(&str, &String)> = if view.active {
-        view.order
-            .iter()
-            .filter(|id| view.states.get(*id) == Some(&TaskState::Waiting))
-            .filter_map(|id| Some((id.as_str(), owners.get(id.as_str())?)))
+        view.tasks()
+            .filter(|&(_, state)| state == TaskState::Waiting)
+            .filter_map(|(id, _)| Some((id.as_str(), owners.get(id.as_str())?)))
             .collect()
     } else {
         Vec::new()

@@ -402,7 +402,7 @@ fn guard_tasks_succeeded_and_failed_from_the_owners_reports() {
         ]
     );
     assert_eq!(
-        t.tasks.as_ref().map(|v| v.states["check"].as_str()),
+        t.tasks.as_ref().map(|v| v.state("check").unwrap().as_str()),
         Some("waiting")
     );
     // Its owner hears it once: the next reconcile, from this status, says nothing new.
@@ -461,7 +461,7 @@ fn runs_recorded_by_execute_give_automated_tasks_their_states() {
         let view = t.tasks.clone().expect("tasks");
         let line: Vec<String> = ["a", "b", "c"]
             .iter()
-            .map(|id| format!("{id}={}", view.states[*id]))
+            .map(|id| format!("{id}={}", view.state(id).unwrap()))
             .collect();
         (t.status.phase.clone(), line.join(" "), t)
     };
@@ -522,7 +522,10 @@ fn runs_recorded_by_execute_give_automated_tasks_their_states() {
         .clone()
         .expect("tasks");
     assert_eq!(
-        (view.states["a"].as_str(), view.states["c"].as_str()),
+        (
+            view.state("a").unwrap().as_str(),
+            view.state("c").unwrap().as_str()
+        ),
         ("ready", "skipped"),
         "attempt 2 runs the failed task again and skips the one that succeeded"
     );
@@ -554,9 +557,12 @@ fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
     let plans = run(&format!("{retried}{reports}"));
     let t = object(&plans, Kind::Turnover, "to1");
     assert_eq!(t.status.phase, "deploying");
-    let states = &t.tasks.as_ref().expect("tasks").states;
+    let states = t.tasks.as_ref().expect("tasks");
     assert_eq!(
-        (states["a"].as_str(), states["b"].as_str()),
+        (
+            states.state("a").unwrap().as_str(),
+            states.state("b").unwrap().as_str()
+        ),
         ("skipped", "waiting")
     );
     // `rerun: all` runs `a` again.
@@ -567,7 +573,8 @@ fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
             .tasks
             .as_ref()
             .expect("tasks")
-            .states["a"]
+            .state("a")
+            .unwrap()
             .as_str(),
         "waiting"
     );
@@ -597,7 +604,8 @@ fn guard_tasks_retried_needs_a_new_attempt_and_rerun_failed_skips_successes() {
             .tasks
             .as_ref()
             .expect("tasks")
-            .states["b"]
+            .state("b")
+            .unwrap()
             .as_str(),
         "waiting"
     );
@@ -613,7 +621,7 @@ fn a_report_for_an_earlier_attempt_does_not_complete_a_task_of_this_one() {
     let states = |plan: &ObjectPlan| {
         let view = plan.tasks.as_ref().expect("tasks");
         ["migrate", "smoke", "watch"]
-            .map(|id| format!("{id}={}", view.states[id]))
+            .map(|id| format!("{id}={}", view.state(id).unwrap()))
             .join(" ")
     };
     let failed_once = format!("{base}{}", report("migrate", "failed", "dan", 1));
@@ -661,7 +669,12 @@ fn a_report_for_an_earlier_attempt_does_not_complete_a_task_of_this_one() {
     let fresh = run(&late);
     let t = object(&fresh, Kind::Turnover, "to1");
     assert_eq!(
-        t.tasks.as_ref().expect("tasks").states["smoke"].as_str(),
+        t.tasks
+            .as_ref()
+            .expect("tasks")
+            .state("smoke")
+            .unwrap()
+            .as_str(),
         "waiting"
     );
     // What did succeed before the retry is skipped, with the attempt it succeeded in.
@@ -1730,7 +1743,9 @@ fn seed_approve_deployment_resets_a_failed_task_plan() {
     assert_eq!(r.status.phase, "approve-deployment");
     assert_eq!(r.status.attempts.get("approve-deployment"), Some(&2));
     assert_eq!(
-        r.tasks.as_ref().map(|t| t.states["cab-pack"].as_str()),
+        r.tasks
+            .as_ref()
+            .map(|t| t.state("cab-pack").unwrap().as_str()),
         Some("waiting")
     );
 }

@@ -70,7 +70,7 @@ pub fn draft(desk: &Desk, request: &Request<'_>) -> Result<Draft, Error> {
             "task `{id}` of {reference} is reported for attempt {attempt} already ({path})"
         )));
     }
-    let state = view.states.get(id).copied().unwrap_or(TaskState::Pending);
+    let state = view.state(id).unwrap_or(TaskState::Pending);
     if state != TaskState::Waiting {
         return Err(Error::Refused(not_waiting(&reference, task, state, view)));
     }
@@ -146,7 +146,7 @@ fn not_waiting(
                 .iter()
                 .filter(|d| {
                     !matches!(
-                        view.states.get(d.as_str()),
+                        view.state(d.as_str()),
                         Some(TaskState::Succeeded | TaskState::Skipped)
                     )
                 })

@@ -7,36 +7,17 @@
 use std::collections::BTreeMap;
 
 use crate::catalog::{Catalog, Item};
-use crate::manifest::{Id, Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
+use crate::manifest::{Kind, ReleaseModelSpec, ReleaseSpec, Task, TurnoverSpec};
 
 pub mod runner;
 pub mod runs;
 pub mod state;
+mod view;
 
 pub use runs::{RunState, TaskRun};
+pub use view::TasksView;
 
 pub use state::{Attempt, Counted, Layout, TaskBoard, TaskState, layout, states};
-
-/// A task list as the plan shows it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TasksView {
-    /// The attempt the states are for.
-    pub attempt: u32,
-    /// The ReleaseModel task plan (releases only).
-    pub plan: Option<String>,
-    /// Whether the tasks run in the current phase (it waits for them to succeed): only then
-    /// does `reconcile --execute` start ready ones.
-    pub active: bool,
-    /// Task ids (short ones are held inline: a plan of many turnovers has many).
-    pub order: Vec<Id>,
-    pub waves: Vec<Vec<Id>>,
-    pub states: BTreeMap<Id, TaskState>,
-    /// For each task of `order`, the positions in `order` of its dependencies (for
-    /// diagrams; positions keep a large plan small).
-    pub dependencies: Vec<Vec<u32>>,
-    /// The longest chain by timeout.
-    pub critical_path: Vec<Id>,
-}
 
 /// A task and the place it was written.
 #[derive(Clone, Debug)]
@@ -197,41 +178,6 @@ fn own_tasks_only(turnover: Item<'_, TurnoverSpec>) -> Option<&[Task]> {
         }
     };
     unique.then_some(tasks)
-}
-
-impl TasksView {
-    /// The plan's view of a task board: ids instead of indexes, dependencies by position in
-    /// the run order.
-    pub fn of(board: &TaskBoard<'_>, attempt: u32, plan: Option<&str>, active: bool) -> TasksView {
-        let id = |i: usize| board.tasks[i].id.clone();
-        let mut position = vec![0u32; board.tasks.len()];
-        for (k, &i) in board.order.iter().enumerate() {
-            position[i] = k as u32;
-        }
-        TasksView {
-            attempt,
-            plan: plan.map(str::to_string),
-            active,
-            order: board.order.iter().map(|&i| id(i)).collect(),
-            waves: board
-                .waves
-                .iter()
-                .map(|w| w.iter().map(|&i| id(i)).collect())
-                .collect(),
-            states: board
-                .tasks
-                .iter()
-                .zip(&board.states)
-                .map(|(t, &state)| (t.id.clone(), state))
-                .collect(),
-            dependencies: board
-                .order
-                .iter()
-                .map(|&i| board.dependencies[i].iter().map(|&d| position[d]).collect())
-                .collect(),
-            critical_path: board.critical_path.iter().map(|&i| id(i)).collect(),
-        }
-    }
 }
 
 /// The task list of an object's phase: a turnover's tasks (`tasksFrom` included), or the

@@ -195,7 +195,7 @@ pub fn run_lists<'p>(
 ) -> Vec<RunList> {
     let mut run_lists = Vec::new();
     for (kind, name, view) in plans {
-        if !view.active || !view.states.values().any(|&s| s == TaskState::Ready) {
+        if !view.active || !view.states.contains(&TaskState::Ready) {
             continue;
         }
         let Some(definitions) = super::phase_tasks(catalog, kind, name, view.plan.as_deref())
@@ -205,10 +205,9 @@ pub fn run_lists<'p>(
         let by_id: BTreeMap<&str, &Task> =
             definitions.iter().map(|t| (t.id.as_str(), *t)).collect();
         let tasks = view
-            .order
-            .iter()
+            .tasks()
             .enumerate()
-            .filter_map(|(k, id)| {
+            .filter_map(|(k, (id, state))| {
                 let task = by_id.get(id.as_str())?;
                 Some(RunTask {
                     id: id.to_string(),
@@ -223,12 +222,8 @@ pub fn run_lists<'p>(
                     timeout: task.timeout.map_or(catalog.settings.task_timeout, |t| {
                         Duration::from_secs(t.seconds)
                     }),
-                    dependencies: view
-                        .dependencies
-                        .get(k)
-                        .map(|d| d.iter().map(|&p| p as usize).collect())
-                        .unwrap_or_default(),
-                    state: view.states.get(id).copied().unwrap_or(TaskState::Pending),
+                    dependencies: view.dependencies(k).iter().map(|&p| p as usize).collect(),
+                    state,
                 })
             })
             .collect::<Vec<_>>();
