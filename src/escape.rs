@@ -26,53 +26,84 @@ fn one_line(text: &str) -> impl Iterator<Item = char> + '_ {
 /// partly renders), entities, emphasis, links and headings are escaped, and every line break
 /// becomes a space, so one row stays one row.
 pub fn markdown(text: &str) -> String {
-    let line: String = one_line(text).collect();
+    // Most text is one line already: it is read in place.
+    let line: std::borrow::Cow<'_, str> = match one_line_already(text) {
+        true => text.into(),
+        false => one_line(text).collect::<String>().into(),
+    };
+    let bytes = line.as_bytes();
     let mut out = String::with_capacity(line.len() + line.len() / 8);
-    let mut rest = line.as_str();
+    // `line[copied..at]` is text as it is, written out in one piece when something that is
+    // not comes (or the line ends).
+    let mut copied = 0;
+    let mut at = 0;
     let mut at_start = true;
-    while !rest.is_empty() {
-        // A code span: a run of backticks closed by a run of the same length.
-        if rest.starts_with('`') {
-            let ticks = rest.len() - rest.trim_start_matches('`').len();
-            let fence = &rest[..ticks];
-            if let Some(end) = closing_fence(&rest[ticks..], ticks) {
-                let body = &rest[ticks..ticks + end];
-                out.push_str(fence);
-                out.push_str(&body.replace('|', "\\|"));
-                out.push_str(fence);
-                rest = &rest[ticks + end + ticks..];
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let escaped: &str = match byte {
+            // A code span: a run of backticks closed by a run of the same length.
+            b'`' => {
+                out.push_str(&line[copied..at]);
+                let ticks = bytes[at..].iter().take_while(|&&b| b == b'`').count();
+                let fence = &line[at..at + ticks];
+                match closing_fence(&line[at + ticks..], ticks) {
+                    Some(end) => {
+                        let body = &line[at + ticks..at + ticks + end];
+                        out.push_str(fence);
+                        out.push_str(&body.replace('|', "\\|"));
+                        out.push_str(fence);
+                        at += ticks + end + ticks;
+                    }
+                    // No closing run: the backticks are text.
+                    None => {
+                        for _ in 0..ticks {
+                            out.push_str("\\`");
+                        }
+                        at += ticks;
+                    }
+                }
+                copied = at;
                 at_start = false;
                 continue;
             }
-            // No closing run: the backticks are text.
-            for _ in 0..ticks {
-                out.push_str("\\`");
-            }
-            rest = &rest[ticks..];
-            at_start = false;
-            continue;
-        }
-        let c = rest.chars().next().expect("rest is not empty");
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '*' | '_' | '[' | ']' | '~' | '|' => {
-                out.push('\\');
-                out.push(c);
-            }
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\\' => "\\\\",
+            b'*' => "\\*",
+            b'_' => "\\_",
+            b'[' => "\\[",
+            b']' => "\\]",
+            b'~' => "\\~",
+            b'|' => "\\|",
             // A heading or a list marker only where a line (or cell) starts.
-            '#' | '-' | '+' if at_start => {
-                out.push('\\');
-                out.push(c);
+            b'#' if at_start => "\\#",
+            b'-' if at_start => "\\-",
+            b'+' if at_start => "\\+",
+            // Control characters: C0, DEL and C1 (U+0080 to U+009F, two bytes each).
+            0..0x20 | 0x7f => " ",
+            0xc2 if bytes.get(at + 1).is_some_and(|b| (0x80..0xa0).contains(b)) => " ",
+            _ => {
+                at_start = at_start && byte == b' ';
+                at += 1;
+                continue;
             }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-        at_start = at_start && c == ' ';
-        rest = &rest[c.len_utf8()..];
+        };
+        out.push_str(&line[copied..at]);
+        out.push_str(escaped);
+        at += if byte == 0xc2 { 2 } else { 1 };
+        copied = at;
+        at_start = false;
     }
+    out.push_str(&line[copied..]);
     out
+}
+
+/// Whether `text` has no line break for [`one_line`] to replace.
+fn one_line_already(text: &str) -> bool {
+    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+    !text.bytes().any(|b| b == b'\n' || b == b'\r' || b == 0xe2)
+        || !text.contains(['\n', '\r', '\u{2028}', '\u{2029}'])
 }
 
 /// Where the run of exactly `ticks` backticks that closes a code span starts in `text`.
@@ -156,6 +187,70 @@ pub fn url_path(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// The escaping as first written, character by character: [`markdown`] must agree.
+    fn markdown_by_characters(text: &str) -> String {
+        let line: String = one_line(text).collect();
+        let mut out = String::with_capacity(line.len() + line.len() / 8);
+        let mut rest = line.as_str();
+        let mut at_start = true;
+        while !rest.is_empty() {
+            // A code span: a run of backticks closed by a run of the same length.
+            if rest.starts_with('`') {
+                let ticks = rest.len() - rest.trim_start_matches('`').len();
+                let fence = &rest[..ticks];
+                if let Some(end) = closing_fence(&rest[ticks..], ticks) {
+                    let body = &rest[ticks..ticks + end];
+                    out.push_str(fence);
+                    out.push_str(&body.replace('|', "\\|"));
+                    out.push_str(fence);
+                    rest = &rest[ticks + end + ticks..];
+                    at_start = false;
+                    continue;
+                }
+                // No closing run: the backticks are text.
+                for _ in 0..ticks {
+                    out.push_str("\\`");
+                }
+                rest = &rest[ticks..];
+                at_start = false;
+                continue;
+            }
+            let c = rest.chars().next().expect("rest is not empty");
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '\\' | '*' | '_' | '[' | ']' | '~' | '|' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                // A heading or a list marker only where a line (or cell) starts.
+                '#' | '-' | '+' if at_start => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if c.is_control() => out.push(' '),
+                c => out.push(c),
+            }
+            at_start = at_start && c == ' ';
+            rest = &rest[c.len_utf8()..];
+        }
+        out
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Escaping in runs of bytes gives what escaping character by character gave.
+        #[test]
+        fn markdown_agrees_with_the_escaping_by_characters(
+            text in "[a-z `&<>\\\\*_\\[\\]~|#+\\-\\r\\n\\t\\x00\\x7f\\u{80}\\u{9f}\\u{a0}\\u{2028}\\u{2029}é]{0,24}|\\PC{0,12}",
+        ) {
+            prop_assert_eq!(markdown(&text), markdown_by_characters(&text));
+        }
+    }
+
     use super::*;
 
     const HOSTILE: &str =
