@@ -185,12 +185,11 @@ mod tests {
 /// more than its latest dependency's). `edges` are (node, dependency). Nodes on a cycle are
 /// left out (cycles are reported by [`cycles`]).
 pub fn order(nodes: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<Vec<usize>>) {
-    let mut blocking = vec![0usize; nodes];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+    let dependents = Adjacency::of(nodes, edges, |(node, dependency)| (dependency, node));
+    let mut blocking = vec![0u32; nodes];
     for &(node, dependency) in edges {
-        if node < nodes && dependency < nodes && node != dependency {
+        if kept(nodes, node, dependency) {
             blocking[node] += 1;
-            dependents[dependency].push(node);
         }
     }
     let mut wave_of = vec![0usize; nodes];
@@ -203,7 +202,8 @@ pub fn order(nodes: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<Vec<usi
     let mut order = Vec::with_capacity(nodes);
     while let Some(std::cmp::Reverse(next)) = ready.pop() {
         order.push(next);
-        for &dependent in &dependents[next] {
+        for &dependent in dependents.of_node(next) {
+            let dependent = dependent as usize;
             wave_of[dependent] = wave_of[dependent].max(wave_of[next] + 1);
             blocking[dependent] -= 1;
             if blocking[dependent] == 0 {
@@ -211,18 +211,65 @@ pub fn order(nodes: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<Vec<usi
             }
         }
     }
-    let mut waves: Vec<Vec<usize>> = Vec::new();
+    let waves_count = order.iter().map(|&n| wave_of[n] + 1).max().unwrap_or(0);
+    let mut waves: Vec<Vec<usize>> = vec![Vec::new(); waves_count];
     for &node in &order {
-        let wave = wave_of[node];
-        if waves.len() <= wave {
-            waves.resize(wave + 1, Vec::new());
-        }
-        waves[wave].push(node);
+        waves[wave_of[node]].push(node);
     }
     for wave in &mut waves {
         wave.sort_unstable();
     }
     (order, waves)
+}
+
+/// An edge that counts: between two nodes of the graph, and not a self-loop.
+fn kept(nodes: usize, node: usize, dependency: usize) -> bool {
+    node < nodes && dependency < nodes && node != dependency
+}
+
+/// Each node's neighbours along the edges that count, in edge order, held in one vector
+/// (a task graph of ten nodes made a list for each of them, three times over).
+struct Adjacency {
+    /// Node `n`'s neighbours are `targets[starts[n]..starts[n + 1]]`.
+    starts: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Adjacency {
+    /// `pick` turns an edge (node, dependency) into (node, its neighbour) the way wanted.
+    fn of(
+        nodes: usize,
+        edges: &[(usize, usize)],
+        pick: impl Fn((usize, usize)) -> (usize, usize),
+    ) -> Adjacency {
+        let counted = || {
+            edges
+                .iter()
+                .filter(|&&(node, dependency)| kept(nodes, node, dependency))
+                .map(|&edge| pick(edge))
+        };
+        let mut starts = vec![0u32; nodes + 1];
+        for (from, _) in counted() {
+            starts[from + 1] += 1;
+        }
+        for n in 0..nodes {
+            starts[n + 1] += starts[n];
+        }
+        // Filled with `starts[n]` as node n's cursor; afterwards each start is where the
+        // next node's list starts, so they move up one place.
+        let mut targets = vec![0u32; starts[nodes] as usize];
+        for (from, to) in counted() {
+            targets[starts[from] as usize] = to as u32;
+            starts[from] += 1;
+        }
+        starts.copy_within(0..nodes, 1);
+        starts[0] = 0;
+        Adjacency { starts, targets }
+    }
+
+    fn of_node(&self, n: usize) -> &[u32] {
+        &self.targets[self.starts[n] as usize..self.starts[n + 1] as usize]
+    }
 }
 
 /// A DAG worked out: run order, waves, and the critical path.
@@ -238,18 +285,14 @@ pub struct Schedule {
 /// Orders a DAG and finds its critical path; `weights[n]` is node n's expected duration.
 pub fn schedule(nodes: usize, edges: &[(usize, usize)], weights: &[u64]) -> Schedule {
     let (order, waves) = order(nodes, edges);
-    let mut dependencies: Vec<Vec<usize>> = vec![Vec::new(); nodes];
-    for &(node, dependency) in edges {
-        if node < nodes && dependency < nodes && node != dependency {
-            dependencies[node].push(dependency);
-        }
-    }
+    let dependencies = Adjacency::of(nodes, edges, |edge| edge);
     let weight = |n: usize| weights.get(n).copied().unwrap_or(1);
     let mut finish = vec![0u64; nodes];
     let mut via: Vec<Option<usize>> = vec![None; nodes];
     for &node in &order {
         let mut best: Option<usize> = None;
-        for &dependency in &dependencies[node] {
+        for &dependency in dependencies.of_node(node) {
+            let dependency = dependency as usize;
             if best.is_none_or(|b| {
                 (finish[dependency], std::cmp::Reverse(dependency))
                     > (finish[b], std::cmp::Reverse(b))
@@ -341,7 +384,104 @@ mod order_tests {
             })
         }
 
+        /// The scheduling as first written, with a list per node: the flat one must agree.
+        fn order_by_lists(nodes: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<Vec<usize>>) {
+            let mut blocking = vec![0usize; nodes];
+            let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+            for &(node, dependency) in edges {
+                if node < nodes && dependency < nodes && node != dependency {
+                    blocking[node] += 1;
+                    dependents[dependency].push(node);
+                }
+            }
+            let mut wave_of = vec![0usize; nodes];
+            // The ready nodes, earliest declared first (each enters once: when its last dependency
+            // is taken).
+            let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..nodes)
+                .filter(|&n| blocking[n] == 0)
+                .map(std::cmp::Reverse)
+                .collect();
+            let mut order = Vec::with_capacity(nodes);
+            while let Some(std::cmp::Reverse(next)) = ready.pop() {
+                order.push(next);
+                for &dependent in &dependents[next] {
+                    wave_of[dependent] = wave_of[dependent].max(wave_of[next] + 1);
+                    blocking[dependent] -= 1;
+                    if blocking[dependent] == 0 {
+                        ready.push(std::cmp::Reverse(dependent));
+                    }
+                }
+            }
+            let mut waves: Vec<Vec<usize>> = Vec::new();
+            for &node in &order {
+                let wave = wave_of[node];
+                if waves.len() <= wave {
+                    waves.resize(wave + 1, Vec::new());
+                }
+                waves[wave].push(node);
+            }
+            for wave in &mut waves {
+                wave.sort_unstable();
+            }
+            (order, waves)
+        }
+
+        fn schedule_by_lists(nodes: usize, edges: &[(usize, usize)], weights: &[u64]) -> Schedule {
+            let (order, waves) = order_by_lists(nodes, edges);
+            let mut dependencies: Vec<Vec<usize>> = vec![Vec::new(); nodes];
+            for &(node, dependency) in edges {
+                if node < nodes && dependency < nodes && node != dependency {
+                    dependencies[node].push(dependency);
+                }
+            }
+            let weight = |n: usize| weights.get(n).copied().unwrap_or(1);
+            let mut finish = vec![0u64; nodes];
+            let mut via: Vec<Option<usize>> = vec![None; nodes];
+            for &node in &order {
+                let mut best: Option<usize> = None;
+                for &dependency in &dependencies[node] {
+                    if best.is_none_or(|b| {
+                        (finish[dependency], std::cmp::Reverse(dependency))
+                            > (finish[b], std::cmp::Reverse(b))
+                    }) {
+                        best = Some(dependency);
+                    }
+                }
+                finish[node] = weight(node).saturating_add(best.map_or(0, |b| finish[b]));
+                via[node] = best;
+            }
+            let mut end = order
+                .iter()
+                .copied()
+                .max_by_key(|&n| (finish[n], std::cmp::Reverse(n)));
+            let mut critical_path = Vec::new();
+            while let Some(node) = end {
+                critical_path.push(node);
+                end = via[node];
+            }
+            critical_path.reverse();
+            Schedule {
+                order,
+                waves,
+                critical_path,
+            }
+        }
+
+        /// Any graph: cycles, self-loops, edges twice, edges to nodes that do not exist.
+        fn any_graph() -> impl Strategy<Value = (usize, Vec<(usize, usize)>, Vec<u64>)> {
+            (0usize..24).prop_flat_map(|n| {
+                let edges = proptest::collection::vec((0..n + 2, 0..n + 2), 0..n * 3 + 1);
+                let weights = proptest::collection::vec(1u64..6, n);
+                (Just(n), edges, weights)
+            })
+        }
+
         proptest! {
+            #[test]
+            fn the_flat_schedule_is_the_one_made_with_lists((n, edges, weights) in any_graph()) {
+                prop_assert_eq!(schedule(n, &edges, &weights), schedule_by_lists(n, &edges, &weights));
+            }
+
             #[test]
             fn order_respects_every_edge_and_waves_partition((n, edges, weights) in dag()) {
                 let s = schedule(n, &edges, &weights);

@@ -84,19 +84,33 @@ pub struct Layout {
 }
 
 pub fn layout(tasks: &[&Task]) -> Layout {
-    let index: BTreeMap<&str, usize> = tasks
+    // Ids sorted, each with its task's place (the last task of an id, when two share it):
+    // one vector, searched by halves.
+    let mut index: Vec<(&str, usize)> = tasks
         .iter()
         .enumerate()
         .map(|(i, t)| (t.id.as_str(), i))
         .collect();
+    index.sort_unstable();
+    index.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 = later.1;
+        }
+        same
+    });
+    let place = |id: &str| {
+        let found = index.binary_search_by(|(other, _)| (*other).cmp(id)).ok()?;
+        Some(index[found].1)
+    };
     let edges: Vec<(usize, usize)> = tasks
         .iter()
         .enumerate()
         .flat_map(|(i, t)| {
             t.depends_on
                 .iter()
-                .filter_map(|d| index.get(d.as_str()))
-                .map(move |&d| (i, d))
+                .filter_map(|d| place(d.as_str()))
+                .map(move |d| (i, d))
         })
         .collect();
     let weights: Vec<u64> = tasks
@@ -201,5 +215,41 @@ fn ran(run: &TaskRun) -> (TaskState, Option<jiff::Timestamp>) {
         RunState::Running => (TaskState::Running, None),
         RunState::Succeeded => (TaskState::Succeeded, ended),
         RunState::Failed => (TaskState::Failed, ended),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Id, TaskType};
+
+    fn task(id: &str, depends_on: &[&str]) -> Task {
+        Task {
+            id: Id::from(id),
+            title: id.into(),
+            task_type: TaskType::Manual,
+            owner: None,
+            run: None,
+            depends_on: depends_on.iter().map(|&d| Id::from(d)).collect(),
+            timeout: None,
+        }
+    }
+
+    #[test]
+    fn dependencies_are_found_by_id_the_last_task_of_an_id_first() {
+        // `b` needs `a`, declared twice: the later `a` (a list that reached the board with
+        // an id twice is an error elsewhere, but the layout stays the same as ever).
+        let tasks = [
+            task("a", &[]),
+            task("b", &["a", "missing"]),
+            task("c", &["b"]),
+            task("a", &[]),
+        ];
+        let tasks: Vec<&Task> = tasks.iter().collect();
+        let layout = layout(&tasks);
+        assert_eq!(layout.dependencies, [vec![], vec![3], vec![1], vec![]]);
+        assert_eq!(layout.order, [0, 3, 1, 2]);
+        assert_eq!(layout.waves, [vec![0, 3], vec![1], vec![2]]);
+        assert_eq!(layout.critical_path, [3, 1, 2]);
     }
 }
