@@ -213,7 +213,12 @@ mod tests {
 
     fn tasks() -> TasksView {
         use crate::tasks::TaskState::{Succeeded, Waiting};
-        TasksView::listed(&[("a", Succeeded), ("b", Waiting)], &[&[], &[0]], &[0, 1])
+        TasksView::listed(
+            &[("a", Succeeded), ("b", Waiting)],
+            &[&[0], &[1]],
+            &[&[], &[0]],
+            &[0, 1],
+        )
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub mod github;
 pub mod graph;
 pub mod halts;
 pub mod init;
+mod laps;
 pub mod load;
 pub mod manifest;
 mod names;

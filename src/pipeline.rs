@@ -247,16 +247,6 @@ fn run_lists(catalog: &Catalog<'_>, plans: &[Arc<ObjectPlan>]) -> Vec<RunList> {
     crate::tasks::runner::run_lists(catalog, viewed)
 }
 
-/// `work`, its time in the debug log as `what`: one half of work done side by side, where
-/// the laps around both do not tell which one the other waited for.
-pub(crate) fn timed<T>(what: &str, work: impl FnOnce() -> T) -> T {
-    let started = std::time::Instant::now();
-    let done = work();
-    let took_ms = started.elapsed().as_millis() as u64;
-    tracing::debug!(took_ms, "{what}");
-    done
-}
-
 /// railyard's own files as trusted (and the previous status they give), and the manifests'
 /// diagnostics: the cross-object checks run on one core while the status files are parsed
 /// on the others (neither needs the other), then the records changed after they were
@@ -274,13 +264,13 @@ fn trusted_and_checked(
     let mut checks = cache.as_deref_mut().map(|c| std::mem::take(&mut c.checks));
     let (trusted, mut diagnostics) = rayon::join(
         || {
-            timed("read the previous status", || {
+            crate::laps::timed("read the previous status", || {
                 let statuses = cache.as_deref_mut().map(|c| &mut c.statuses);
                 status_files::trusted_previous(settings, keys, own_files, facts, statuses)
             })
         },
         || {
-            timed("checked the manifests", || {
+            crate::laps::timed("checked the manifests", || {
                 validate::check_catalog(loaded, catalog, names, checks.as_mut())
             })
         },

@@ -14,8 +14,8 @@ use crate::catalog::Catalog;
 use crate::engine::ObjectPlan;
 use crate::manifest::Kind;
 use crate::plan;
-use crate::status::StatusFile;
 use crate::status::StatusMap;
+use crate::status::{StatusFile, TasksStatus};
 
 /// railyard's own status files as parsed before, by path: their bytes and content.
 pub type Statuses = foldhash::HashMap<String, (Arc<Vec<u8>>, Arc<StatusFile>)>;
@@ -309,7 +309,7 @@ pub fn owned_files<'f>(
     // beside them.
     let (found, dashboard) = rayon::join(
         || {
-            crate::pipeline::timed("rendered the status files", || {
+            crate::laps::timed("rendered the status files", || {
                 plans
                     .par_iter()
                     .filter_map(|object| {
@@ -319,7 +319,7 @@ pub fn owned_files<'f>(
             })
         },
         || {
-            crate::pipeline::timed("rendered the summary", || {
+            crate::laps::timed("rendered the summary", || {
                 if render_new || own_files.contains_key(summary) {
                     let around = (pages.banner.as_str(), pages.upcoming.as_str());
                     crate::summary::render_with(catalog, plans, around, rows).into_bytes()
@@ -470,7 +470,7 @@ fn unchanged<'f>(
     let file = before.get(path)?;
     let tasks = match (&file.tasks, &object.tasks) {
         (None, None) => true,
-        (Some(was), Some(now)) => now.reads_as(was),
+        (Some(was), Some(now)) => was.shows(now),
         _ => false,
     };
     (tasks && *file.status == object.status && bytes.starts_with(crate::status::HEADER.as_bytes()))
@@ -480,10 +480,7 @@ fn unchanged<'f>(
 fn status_file(object: &ObjectPlan) -> StatusFile {
     StatusFile {
         status: Arc::new(object.status.clone()),
-        tasks: object
-            .tasks
-            .as_ref()
-            .map(crate::tasks::TasksView::to_status),
+        tasks: object.tasks.as_ref().map(TasksStatus::of),
     }
 }
 

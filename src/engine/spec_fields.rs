@@ -148,7 +148,7 @@ pub(super) fn prune_steps(value: &Value, paths: &[&[&str]]) -> Value {
                 let pruned = if deeper.is_empty() {
                     shallow(child)
                 } else if whole {
-                    merge(shallow(child), prune_steps(child, &deeper))
+                    super::spec_shape::merge(shallow(child), prune_steps(child, &deeper))
                 } else {
                     prune_steps(child, &deeper)
                 };
@@ -185,19 +185,6 @@ pub(super) fn shallow(value: &Value) -> Value {
             Value::Object(one)
         }
         other => other.clone(),
-    }
-}
-
-pub(super) fn merge(base: Value, more: Value) -> Value {
-    match (base, more) {
-        (Value::Array(a), Value::Array(b)) => {
-            Value::Array(a.into_iter().zip(b).map(|(x, y)| merge(x, y)).collect())
-        }
-        (Value::Object(mut a), Value::Object(b)) => {
-            a.extend(b);
-            Value::Object(a)
-        }
-        (_, more) => more,
     }
 }
 

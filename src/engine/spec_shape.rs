@@ -18,6 +18,21 @@ pub(super) fn pruned<T: Serialize + ?Sized>(spec: &T, paths: &[&[&str]]) -> Opti
     shaped(spec, Shape::Pruned(paths)).ok()
 }
 
+/// A field's shape (`shallow`) and its pruned fields laid together: lists item by item,
+/// maps key by key (the pruned fields last), anything else the pruned value.
+pub(super) fn merge(base: Value, more: Value) -> Value {
+    match (base, more) {
+        (Value::Array(a), Value::Array(b)) => {
+            Value::Array(a.into_iter().zip(b).map(|(x, y)| merge(x, y)).collect())
+        }
+        (Value::Object(mut a), Value::Object(b)) => {
+            a.extend(b);
+            Value::Object(a)
+        }
+        (_, more) => more,
+    }
+}
+
 /// What a value is serialized into, after what its JSON would be:
 #[derive(Clone, Copy)]
 enum Shape<'a> {
@@ -113,7 +128,7 @@ impl<'a> Fields<'a> {
         let pruned = if deeper.is_empty() {
             shaped(value, Shape::Whole)?
         } else if whole {
-            super::spec_fields::merge(
+            merge(
                 shaped(value, Shape::Whole)?,
                 shaped(value, Shape::Pruned(&deeper))?,
             )

@@ -343,6 +343,35 @@ pub struct TasksStatus {
     pub states: BTreeMap<Id, crate::tasks::state::TaskState>,
 }
 
+impl TasksStatus {
+    /// The tasks of a plan's view as a status file holds them: waves of ids, states by id.
+    pub fn of(view: &crate::tasks::TasksView) -> TasksStatus {
+        TasksStatus {
+            order: view.order.clone(),
+            waves: view
+                .waves()
+                .map(|w| view.ids(w).cloned().collect())
+                .collect(),
+            states: view.tasks().map(|(id, s)| (id.clone(), s)).collect(),
+        }
+    }
+
+    /// Whether these are the tasks of `view` ([`TasksStatus::of`] would be equal), asked
+    /// without making them.
+    pub fn shows(&self, view: &crate::tasks::TasksView) -> bool {
+        self.order == view.order
+            && self.waves.len() == view.waves().len()
+            && self
+                .waves
+                .iter()
+                .zip(view.waves())
+                .all(|(was, now)| was.len() == now.len() && view.ids(now).eq(was))
+            // The ids are unique, so as many entries, each found equal, are the same map.
+            && self.states.len() == view.order.len()
+            && view.tasks().all(|(id, s)| self.states.get(id) == Some(&s))
+    }
+}
+
 /// The first lines of every status file. A reconcile keeps a trusted status file whose
 /// content is unchanged without rendering it again, as long as it starts with this header:
 /// change the header whenever [`StatusFile::render`] writes other bytes for the same status,
@@ -556,6 +585,47 @@ mod tests {
                 serde_json::from_value(serde_json::Value::Object(reversed)).expect("a map");
             proptest::prop_assert_eq!(&read, &digests);
         }
+    }
+
+    #[test]
+    fn a_status_shows_the_view_only_when_it_is_the_same() {
+        use crate::tasks::TaskState::{Pending, Ready, Succeeded};
+        // a; b and c after a.
+        let view = crate::tasks::TasksView::listed(
+            &[("a", Succeeded), ("b", Ready), ("c", Pending)],
+            &[&[0], &[1, 2]],
+            &[&[], &[0], &[0]],
+            &[0, 1],
+        );
+        let status = TasksStatus::of(&view);
+        assert_eq!(
+            status.waves,
+            [vec![Id::from("a")], vec![Id::from("b"), Id::from("c")]]
+        );
+        assert_eq!(status.states.get("c"), Some(&Pending));
+        assert!(status.shows(&view));
+        let mut other = status.clone();
+        other.waves[1].pop();
+        assert!(!other.shows(&view), "a task left out of a wave");
+        let mut other = status.clone();
+        other.waves[1].reverse();
+        assert!(!other.shows(&view), "a wave in another order");
+        let mut other = status.clone();
+        other.waves.push(Vec::new());
+        assert!(!other.shows(&view), "one more wave");
+        let mut other = status.clone();
+        other
+            .states
+            .insert(Id::from("a"), crate::tasks::TaskState::Failed);
+        assert!(!other.shows(&view), "another state");
+        let mut other = status.clone();
+        other
+            .states
+            .insert(Id::from("z"), crate::tasks::TaskState::Failed);
+        assert!(!other.shows(&view), "one more state");
+        let mut other = status;
+        other.order.swap(1, 2);
+        assert!(!other.shows(&view), "another order");
     }
 
     #[test]

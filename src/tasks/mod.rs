@@ -244,9 +244,23 @@ pub fn titles(catalog: &Catalog<'_>, kind: Kind, name: &str) -> BTreeMap<String,
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::load::{Content, RawFile, Settings};
+    use crate::manifest::{Id, TaskType};
+
+    /// A manual task with an id, its title the id, after `depends_on`.
+    pub(crate) fn task(id: &str, depends_on: &[&str]) -> Task {
+        Task {
+            id: Id::from(id),
+            title: id.into(),
+            task_type: TaskType::Manual,
+            owner: None,
+            run: None,
+            depends_on: depends_on.iter().map(|&d| Id::from(d)).collect(),
+            timeout: None,
+        }
+    }
 
     fn turnover(name: &str, extra: &str, ids: &[&str]) -> String {
         let tasks: Vec<String> = ids

@@ -220,20 +220,8 @@ fn ran(run: &TaskRun) -> (TaskState, Option<jiff::Timestamp>) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::task;
     use super::*;
-    use crate::manifest::{Id, TaskType};
-
-    fn task(id: &str, depends_on: &[&str]) -> Task {
-        Task {
-            id: Id::from(id),
-            title: id.into(),
-            task_type: TaskType::Manual,
-            owner: None,
-            run: None,
-            depends_on: depends_on.iter().map(|&d| Id::from(d)).collect(),
-            timeout: None,
-        }
-    }
 
     #[test]
     fn dependencies_are_found_by_id_the_last_task_of_an_id_first() {

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use super::{TaskBoard, TaskState};
 use crate::manifest::Id;
-use crate::status::TasksStatus;
 
 /// A task list as the plan shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -128,38 +127,12 @@ impl TasksView {
         places.iter().map(|&k| &self.order[k as usize])
     }
 
-    /// The tasks as a status file holds them: waves of ids and states by id.
-    pub fn to_status(&self) -> TasksStatus {
-        TasksStatus {
-            order: self.order.clone(),
-            waves: self
-                .waves()
-                .map(|w| self.ids(w).cloned().collect())
-                .collect(),
-            states: self.tasks().map(|(id, s)| (id.clone(), s)).collect(),
-        }
-    }
-
-    /// Whether a status file's tasks are these ([`TasksView::to_status`] would be equal),
-    /// asked without making them.
-    pub fn reads_as(&self, status: &TasksStatus) -> bool {
-        status.order == self.order
-            && status.waves.len() == self.waves.ends.len()
-            && status
-                .waves
-                .iter()
-                .zip(self.waves())
-                .all(|(was, now)| was.len() == now.len() && self.ids(now).eq(was))
-            // The ids are unique, so as many entries, each found equal, are the same map.
-            && status.states.len() == self.order.len()
-            && self.tasks().all(|(id, s)| status.states.get(id) == Some(&s))
-    }
-
-    /// A view of tasks in run order, each with its state, with their dependencies and the
-    /// critical path as places; one wave per task.
+    /// A view of tasks in run order, each with its state, with their waves, dependencies and
+    /// critical path as places.
     #[cfg(test)]
     pub(crate) fn listed(
         tasks: &[(&str, TaskState)],
+        waves: &[&[u32]],
         dependencies: &[&[u32]],
         critical_path: &[u32],
     ) -> TasksView {
@@ -173,11 +146,10 @@ impl TasksView {
                 })
                 .collect(),
         };
-        let places: Vec<u32> = (0..tasks.len() as u32).collect();
         TasksView {
             order: tasks.iter().map(|&(id, _)| Id::from(id)).collect(),
             states: tasks.iter().map(|&(_, state)| state).collect(),
-            waves: lists(places.chunks(1).collect()),
+            waves: lists(waves.to_vec()),
             dependencies: lists(dependencies.to_vec()),
             critical_path: critical_path.to_vec(),
             ..TasksView::default()
@@ -192,20 +164,9 @@ impl TasksView {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::task;
     use super::*;
-    use crate::manifest::{Task, TaskType};
-
-    fn task(id: &str, depends_on: &[&str]) -> Task {
-        Task {
-            id: Id::from(id),
-            title: id.into(),
-            task_type: TaskType::Manual,
-            owner: None,
-            run: None,
-            depends_on: depends_on.iter().map(|&d| Id::from(d)).collect(),
-            timeout: None,
-        }
-    }
+    use crate::manifest::Task;
 
     /// A board of `tasks` in declaration order, states cycling through a few.
     fn board(tasks: &[Task]) -> TaskBoard<'_> {
@@ -252,39 +213,12 @@ mod tests {
         assert_eq!(view.state("c"), Some(TaskState::Succeeded));
         assert_eq!(view.state("a"), Some(TaskState::Ready));
         assert_eq!(view.state("e"), None);
-        let status = view.to_status();
-        assert_eq!(status.waves.len(), 3);
         assert_eq!(
-            status.states.keys().map(Id::as_str).collect::<Vec<_>>(),
+            view.states_by_id()
+                .keys()
+                .map(|id| id.as_str())
+                .collect::<Vec<_>>(),
             ["a", "b", "c", "d"]
         );
-        assert!(view.reads_as(&status));
-    }
-
-    #[test]
-    fn a_status_reads_as_the_view_only_when_it_is_the_same() {
-        let tasks = [task("a", &[]), task("b", &["a"]), task("c", &["a"])];
-        let board = board(&tasks);
-        let view = TasksView::of(&board, 1, None, true);
-        let status = view.to_status();
-        assert!(view.reads_as(&status));
-        let mut other = status.clone();
-        other.waves[1].pop();
-        assert!(!view.reads_as(&other), "a task left out of a wave");
-        let mut other = status.clone();
-        other.waves[1].reverse();
-        assert!(!view.reads_as(&other), "a wave in another order");
-        let mut other = status.clone();
-        other.waves.push(Vec::new());
-        assert!(!view.reads_as(&other), "one more wave");
-        let mut other = status.clone();
-        other.states.insert(Id::from("a"), TaskState::Failed);
-        assert!(!view.reads_as(&other), "another state");
-        let mut other = status.clone();
-        other.states.insert(Id::from("z"), TaskState::Failed);
-        assert!(!view.reads_as(&other), "one more state");
-        let mut other = status;
-        other.order.swap(1, 2);
-        assert!(!view.reads_as(&other), "another order");
     }
 }
