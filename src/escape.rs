@@ -101,7 +101,8 @@ pub fn markdown(text: &str) -> String {
 
 /// Whether `text` has no line break for [`one_line`] to replace.
 fn one_line_already(text: &str) -> bool {
-    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+    // A scan of the bytes answers for most text at once (U+2028 and U+2029 are E2 80 A8 and
+    // E2 80 A9); text with one of those bytes is searched for the characters themselves.
     !text.bytes().any(|b| b == b'\n' || b == b'\r' || b == 0xe2)
         || !text.contains(['\n', '\r', '\u{2028}', '\u{2029}'])
 }
