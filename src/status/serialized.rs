@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// Whether `value` serializes as `expected`, keys in order (see the module doc).
 pub(crate) fn serializes_as<T: Serialize + ?Sized>(value: &T, expected: &Value) -> bool {
-    value.serialize(Expect(expected)).is_ok()
+    value.serialize(Expect::Value(expected)).is_ok()
 }
 
 /// The first difference found, or a shape not followed.
@@ -45,16 +45,30 @@ fn variant<'v>(expected: &'v Value, name: &str) -> Result<&'v Value, Differs> {
     Ok(inner)
 }
 
-/// A serializer that compares what it is given with the JSON value expected there.
-struct Expect<'v>(&'v Value);
+/// A serializer that compares what it is given with what is expected there: a JSON value,
+/// or a map's key. `serde_json` also turns numbers and booleans into keys; only strings
+/// (and chars, unit variants and newtypes of them) are followed as keys here.
+#[derive(Clone, Copy)]
+enum Expect<'v> {
+    Value(&'v Value),
+    Key(&'v str),
+}
 
 impl<'v> Expect<'v> {
+    /// The value expected: a key is none.
+    fn value(self) -> Result<&'v Value, Differs> {
+        match self {
+            Expect::Value(value) => Ok(value),
+            Expect::Key(_) => Err(Differs),
+        }
+    }
+
     fn items(self) -> Result<Items<'v>, Differs> {
-        Ok(Items(self.0.as_array().ok_or(Differs)?.iter()))
+        Ok(Items(self.value()?.as_array().ok_or(Differs)?.iter()))
     }
 
     fn entries(self) -> Result<Entries<'v>, Differs> {
-        let map = self.0.as_object().ok_or(Differs)?;
+        let map = self.value()?.as_object().ok_or(Differs)?;
         Ok(Entries {
             entries: map.iter(),
             value: None,
@@ -66,7 +80,7 @@ impl<'v> Expect<'v> {
 macro_rules! scalars {
     ($($method:ident($type:ty) as $wide:ty;)*) => {
         $(fn $method(self, v: $type) -> Result<(), Differs> {
-            same(*self.0 == <$wide>::from(v))
+            same(*self.value()? == <$wide>::from(v))
         })*
     };
 }
@@ -116,23 +130,26 @@ impl<'v> ser::Serializer for Expect<'v> {
     }
 
     fn serialize_str(self, v: &str) -> Result<(), Differs> {
-        same(self.0.as_str() == Some(v))
+        same(match self {
+            Expect::Value(value) => value.as_str() == Some(v),
+            Expect::Key(key) => key == v,
+        })
     }
 
     fn serialize_none(self) -> Result<(), Differs> {
-        same(self.0.is_null())
+        same(self.value()?.is_null())
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Differs> {
-        v.serialize(self)
+        v.serialize(Expect::Value(self.value()?))
     }
 
     fn serialize_unit(self) -> Result<(), Differs> {
-        same(self.0.is_null())
+        same(self.value()?.is_null())
     }
 
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), Differs> {
-        same(self.0.is_null())
+        same(self.value()?.is_null())
     }
 
     fn serialize_unit_variant(self, _: &'static str, _: u32, name: &str) -> Result<(), Differs> {
@@ -154,7 +171,7 @@ impl<'v> ser::Serializer for Expect<'v> {
         name: &'static str,
         v: &T,
     ) -> Result<(), Differs> {
-        v.serialize(Expect(variant(self.0, name)?))
+        v.serialize(Expect::Value(variant(self.value()?, name)?))
     }
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Items<'v>, Differs> {
@@ -176,7 +193,7 @@ impl<'v> ser::Serializer for Expect<'v> {
         name: &'static str,
         _: usize,
     ) -> Result<Items<'v>, Differs> {
-        Expect(variant(self.0, name)?).items()
+        Expect::Value(variant(self.value()?, name)?).items()
     }
 
     fn serialize_map(self, _: Option<usize>) -> Result<Entries<'v>, Differs> {
@@ -194,7 +211,7 @@ impl<'v> ser::Serializer for Expect<'v> {
         name: &'static str,
         _: usize,
     ) -> Result<Entries<'v>, Differs> {
-        Expect(variant(self.0, name)?).entries()
+        Expect::Value(variant(self.value()?, name)?).entries()
     }
 }
 
@@ -203,7 +220,7 @@ struct Items<'v>(std::slice::Iter<'v, Value>);
 
 impl Items<'_> {
     fn item<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Differs> {
-        v.serialize(Expect(self.0.next().ok_or(Differs)?))
+        v.serialize(Expect::Value(self.0.next().ok_or(Differs)?))
     }
 
     fn done(mut self) -> Result<(), Differs> {
@@ -246,7 +263,7 @@ impl Entries<'_> {
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, v: &T) -> Result<(), Differs> {
         let (expected, value) = self.entries.next().ok_or(Differs)?;
         same(expected == key)?;
-        v.serialize(Expect(value))
+        v.serialize(Expect::Value(value))
     }
 
     fn done(mut self) -> Result<(), Differs> {
@@ -260,13 +277,13 @@ impl ser::SerializeMap for Entries<'_> {
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Differs> {
         let (expected, value) = self.entries.next().ok_or(Differs)?;
-        key.serialize(KeyIs(expected))?;
+        key.serialize(Expect::Key(expected))?;
         self.value = Some(value);
         Ok(())
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Differs> {
-        v.serialize(Expect(self.value.take().ok_or(Differs)?))
+        v.serialize(Expect::Value(self.value.take().ok_or(Differs)?))
     }
 
     fn end(self) -> Result<(), Differs> {
@@ -298,119 +315,6 @@ macro_rules! fields {
 fields! {
     SerializeStruct;
     SerializeStructVariant;
-}
-
-/// A serializer that compares a map key with the string expected there. `serde_json` also
-/// turns numbers and booleans into strings; only strings (and unit variants, and newtypes
-/// of them) are followed here.
-struct KeyIs<'v>(&'v str);
-
-impl ser::Serializer for KeyIs<'_> {
-    type Ok = ();
-    type Error = Differs;
-    type SerializeSeq = ser::Impossible<(), Differs>;
-    type SerializeTuple = ser::Impossible<(), Differs>;
-    type SerializeTupleStruct = ser::Impossible<(), Differs>;
-    type SerializeTupleVariant = ser::Impossible<(), Differs>;
-    type SerializeMap = ser::Impossible<(), Differs>;
-    type SerializeStruct = ser::Impossible<(), Differs>;
-    type SerializeStructVariant = ser::Impossible<(), Differs>;
-
-    fn serialize_str(self, v: &str) -> Result<(), Differs> {
-        same(self.0 == v)
-    }
-
-    fn serialize_char(self, v: char) -> Result<(), Differs> {
-        self.serialize_str(v.encode_utf8(&mut [0; 4]))
-    }
-
-    fn serialize_unit_variant(self, _: &'static str, _: u32, name: &str) -> Result<(), Differs> {
-        self.serialize_str(name)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<(), Differs> {
-        v.serialize(self)
-    }
-
-    not_followed! {
-        serialize_bool(bool);
-        serialize_i8(i8);
-        serialize_i16(i16);
-        serialize_i32(i32);
-        serialize_i64(i64);
-        serialize_u8(u8);
-        serialize_u16(u16);
-        serialize_u32(u32);
-        serialize_u64(u64);
-        serialize_f32(f32);
-        serialize_f64(f64);
-        serialize_bytes(&[u8]);
-        serialize_none();
-        serialize_unit();
-        serialize_unit_struct(&'static str);
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Differs> {
-        Err(Differs)
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Differs> {
-        Err(Differs)
-    }
 }
 
 #[cfg(test)]
@@ -514,7 +418,7 @@ mod tests {
 
     #[test]
     fn typed_shapes_are_compared_field_by_field() {
-        #[derive(serde::Serialize)]
+        #[derive(serde::Serialize, PartialEq, Eq, PartialOrd, Ord)]
         #[serde(rename_all = "camelCase")]
         enum Shape {
             Unit,
@@ -552,6 +456,16 @@ mod tests {
             assert!(!serializes_as(&outer, &other), "{other}");
             assert!(!to_value_in_order(&outer, &other), "{other}");
         }
+        // Keys: strings and unit variants are followed; what serde_json would refuse as a
+        // key (an option) or turn into a string (a number) answers "differs".
+        let keyed = std::collections::BTreeMap::from([(Shape::Unit, 1)]);
+        assert!(serializes_as(&keyed, &serde_json::json!({"unit": 1})));
+        assert!(!serializes_as(&keyed, &serde_json::json!({"newtype": 1})));
+        let optional = std::collections::BTreeMap::from([(Some("k"), 1)]);
+        assert!(serde_json::to_value(&optional).is_err());
+        assert!(!serializes_as(&optional, &serde_json::json!({"k": 1})));
+        let numbered = std::collections::BTreeMap::from([(7u8, 1)]);
+        assert!(!serializes_as(&numbered, &serde_json::json!({"7": 1})));
         // A struct's fields by name and in order.
         #[derive(serde::Serialize)]
         struct Pair {
