@@ -192,7 +192,9 @@ fn kill_nine_at_any_moment_leaves_a_consistent_repository() {
                     // ran or kept every task, and none is left running.
                     assert!(
                         !status.contains("state: running"),
-                        "round {round}: {status}"
+                        "round {round}: {status}\nNEXT {text}\nSTATUS {}\nLOG {}",
+                        git_text(turnover, &["status", "--porcelain"]),
+                        git_text(turnover, &["log", "--format=%h %s", "-8"])
                     );
                 }
                 settled(turnover, &format!("round {round}, after the next execute"));
@@ -308,6 +310,11 @@ fn a_file_behind_in_the_index_and_ahead_in_the_tree_is_repaired_once() {
         std::fs::write(dir.join(".git/railyard-intent"), "index.lock -\n").expect("intent");
         let (code, text) = finish(dir, &["reconcile"]);
         assert_eq!(code, 0, "round {round}: {text}");
+        // Nothing to commit, and the catch-up says what it did.
+        assert!(
+            text.starts_with("up to date\nthe working tree is updated\n"),
+            "round {round}: {text}"
+        );
         assert_eq!(
             git_text(dir, &["status", "--porcelain"]),
             "",
@@ -319,4 +326,89 @@ fn a_file_behind_in_the_index_and_ahead_in_the_tree_is_repaired_once() {
 fn settle(dir: &Path, what: &str) {
     let (code, text) = finish(dir, &["reconcile"]);
     assert_eq!(code, 0, "{what}: {text}");
+}
+
+/// A railyard killed after it moved the branch and before it updated the working tree leaves
+/// the tree and the index one commit behind. When the next run has a commit of its own to
+/// make (here: `three` recorded as interrupted), they are two commits behind by the time
+/// that run updates them, and still railyard's files: the index's difference is put right
+/// with the rest, and no `state: running` is left for a `git commit -a` to bring back.
+#[test]
+fn a_tree_left_behind_is_caught_up_before_the_next_commit() {
+    let repo = started_turnover(&TASKS, "2026-12-01T20:00:00Z");
+    let dir = repo.path();
+    let (code, text) = finish(dir, &["reconcile", "--execute"]);
+    assert_eq!(code, 0, "{text}");
+    let subjects = git_text(dir, &["log", "--format=%s", "-3"]);
+    assert!(
+        subjects.starts_with("railyard: 1 transition\nrailyard: record task runs\n"),
+        "{subjects}"
+    );
+    // The state of a kill between the last record's branch move and its tree update.
+    let recorded = git_text(dir, &["rev-parse", "HEAD~1"]);
+    git(dir, &["reset", "--hard", "HEAD~2"], "nobody", NOW);
+    git(
+        dir,
+        &["update-ref", "refs/heads/main", recorded.trim()],
+        "nobody",
+        NOW,
+    );
+    std::fs::write(
+        dir.join(".git/railyard-intent"),
+        format!("refs/heads/main.lock {}\n", recorded.trim()),
+    )
+    .expect("intent");
+    let behind = std::fs::read_to_string(dir.join("status/Turnover/to.yaml")).expect("status");
+    assert!(behind.contains("state: running"), "{behind}");
+
+    let (code, text) = finish(dir, &["reconcile", "--execute"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        git_text(dir, &["log", "--format=%s", "-1"]).trim(),
+        "railyard: 1 transition"
+    );
+    assert_eq!(
+        git_text(dir, &["status", "--porcelain"]),
+        "",
+        "the tree and the index are the branch's again"
+    );
+    let status = std::fs::read_to_string(dir.join("status/Turnover/to.yaml")).expect("status");
+    assert!(!status.contains("state: running"), "{status}");
+}
+
+/// A railyard killed while git held `index.lock` with the new index already written in it
+/// leaves a binary lock. The next railyard removes it as it removes an empty one: before,
+/// the lock was read as text, the binary one was not recognised, and every later run left
+/// the working tree alone ("index.lock exists") until a person removed it. The same when the
+/// killed railyard was rewriting its intent: only the first line counts.
+#[test]
+fn a_killed_railyards_written_index_lock_is_removed() {
+    let repo = common::train_repo();
+    let dir = repo.path();
+    settle(dir, "the first reconcile");
+    // The intent as a railyard killed while it rewrote it leaves it: its new line over the
+    // start of the old, longer one.
+    let overwritten = "index.lock -\nads/main.lock 0123456789abcdef0123456789abcdef01234567\n";
+    for (round, more, intent) in [
+        (1, false, "index.lock -\n"),
+        (2, true, "index.lock -\n"),
+        (3, true, overwritten),
+    ] {
+        if more {
+            add_release(dir, round);
+        }
+        let index = std::fs::read(dir.join(".git/index")).expect("the index");
+        assert!(std::str::from_utf8(&index).is_err(), "a binary index");
+        std::fs::write(dir.join(".git/index.lock"), &index).expect("a lock");
+        std::fs::write(dir.join(".git/railyard-intent"), intent).expect("intent");
+        let (code, text) = finish(dir, &["reconcile"]);
+        assert_eq!(code, 0, "round {round}: {text}");
+        assert!(!text.contains("left alone"), "round {round}: {text}");
+        settled(dir, &format!("round {round}"));
+        assert_eq!(
+            git_text(dir, &["status", "--porcelain"]),
+            "",
+            "round {round}"
+        );
+    }
 }

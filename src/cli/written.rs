@@ -34,7 +34,13 @@ pub fn report(global: &Global, written: &railyard::writeback::Written) -> anyhow
                     writeln!(stdout, "{worktree}")?;
                 }
             }
-            None => writeln!(stdout, "up to date")?,
+            None => {
+                writeln!(stdout, "up to date")?;
+                // A killed railyard's working tree, caught up (or found changed) now.
+                if !worktree.is_empty() {
+                    writeln!(stdout, "{worktree}")?;
+                }
+            }
         },
     }
     drop(stdout);

@@ -46,22 +46,31 @@ impl Intent {
             .map_err(|e| io(e.into()))?;
         let mut earlier = String::new();
         file.read_to_string(&mut earlier).map_err(io)?;
+        // The first line: a railyard killed while it rewrote the file leaves its new line
+        // over the start of the old one (see below).
+        let earlier = earlier.lines().next().unwrap_or_default();
         if let Some((left, expected)) = earlier.trim().split_once(' ') {
             let stale = dir.join(left);
-            // Empty: killed before git wrote the commit into it.
-            let holds =
-                |held: &str| expected == "-" || held.trim() == expected || held.trim().is_empty();
-            if std::fs::read_to_string(&stale).is_ok_and(|held| holds(&held))
-                && !open_anywhere(&stale)
-            {
+            // Empty: killed before git wrote the commit into it. Read as bytes: an index
+            // lock holds the binary index, and a kill after git wrote it must not leave it.
+            let holds = |held: &[u8]| {
+                expected == "-"
+                    || held.trim_ascii() == expected.as_bytes()
+                    || held.trim_ascii().is_empty()
+            };
+            if std::fs::read(&stale).is_ok_and(|held| holds(&held)) && !open_anywhere(&stale) {
                 tracing::warn!(lock = %stale.display(), "removed the lock a killed railyard left");
                 std::fs::remove_file(&stale).map_err(io)?;
             }
         }
-        file.set_len(0).map_err(io)?;
+        // Overwritten, then cut to length: the file is never empty in between, so a railyard
+        // killed here (just after it moved the branch, say) still leaves an intent. Emptied
+        // first, as before, a kill inside that window left the working tree behind the branch
+        // with nothing telling the next railyard to catch it up.
+        let line = format!("{lock} {}\n", content.unwrap_or("-"));
         file.rewind().map_err(io)?;
-        file.write_all(format!("{lock} {}\n", content.unwrap_or("-")).as_bytes())
-            .map_err(io)?;
+        file.write_all(line.as_bytes()).map_err(io)?;
+        file.set_len(line.len() as u64).map_err(io)?;
         Ok(Intent { file, kept: false })
     }
 }
