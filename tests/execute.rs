@@ -543,3 +543,32 @@ fn github_format_annotates_failed_tasks_and_sets_outputs() {
         .into_owned();
     assert!(log.contains("railyard: record task runs"), "{log}");
 }
+
+/// One-shot commands ask the kernel for no transparent huge pages (`reclaim::set_mode`), a
+/// setting children inherit; `--execute` does not, so a task runs with the huge pages of
+/// the process that started railyard.
+#[test]
+fn a_task_runs_with_the_huge_pages_railyard_was_started_with() {
+    let ours = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("THP_enabled:"))
+                .map(str::to_string)
+        });
+    let Some(ours) = ours else {
+        // No such line before Linux 5.0 (or no /proc): nothing to compare.
+        return;
+    };
+    let repo = setup(&[
+        r#"{id: pages, title: Pages, type: automated, run: [sh, -c, 'grep THP_enabled /proc/self/status']}"#,
+    ]);
+    let dir = repo.path();
+    ok(&execute(dir, &[]));
+    let status = committed_status(dir);
+    assert_eq!(
+        status["runs"]["pages"]["output"],
+        serde_json::json!([ours]),
+        "{status}"
+    );
+}
