@@ -16,6 +16,9 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_tracing(&args);
     railyard::reclaim::set_mode(cli::reclaim_mode(&args.command));
+    if !cli::runs_tasks(&args.command) {
+        railyard::reclaim::without_huge_pages();
+    }
     let code = match cli::run(&args) {
         Ok(code) => code,
         Err(error) => {

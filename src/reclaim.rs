@@ -33,19 +33,23 @@ pub enum Mode {
 
 static MODE: AtomicU8 = AtomicU8::new(Mode::Inline as u8);
 
-/// Sets how this process gives memory back (the binary, once, before any work). A one-shot
-/// command also asks the kernel for no transparent huge pages: mimalloc asks for them on its
-/// arenas, and a one-shot reconcile touches its heap once, each first touch of a huge page
-/// zeroing 2 MiB of which it may use little. On the 2-core VM the kernel's zeroing was a
-/// quarter of a 100,000-manifest dry-run's CPU samples (perf); without huge pages the
-/// system time fell by a fifth to a half and the peak resident memory by 15–20 MiB. The
-/// setting is the process's and passes to its children, so the commands that run tasks
-/// (`--execute`, `watch`) leave it alone: a task runs as the system would run it.
+/// Sets how this process gives memory back (the binary, once, before any work).
 pub fn set_mode(mode: Mode) {
     MODE.store(mode as u8, Ordering::Relaxed);
+}
+
+/// Asks the kernel for no transparent huge pages in this process (the binary, once, before
+/// any work, for a command that runs no task). mimalloc asks for them on its arenas, and a
+/// reconcile touches most of its heap once: each first touch of a huge page zeroes 2 MiB of
+/// which it may use little. On the 2-core VM the kernel's zeroing was a quarter of a
+/// 100,000-manifest dry-run's CPU samples (perf); without huge pages its system time fell
+/// by a fifth to a half and its peak resident memory by 10–20 MiB. The setting is the
+/// process's and passes to its children: a command that runs tasks (`--execute`) leaves it
+/// alone, so that a task runs as the system would run it.
+pub fn without_huge_pages() {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    if mode == Mode::OneShot {
-        // Only a cost when refused (an old kernel): the heap is then as before.
+    {
+        // Refused (a kernel before 3.15): the heap is as before.
         let _ = rustix::thread::disable_transparent_huge_pages(true);
     }
 }

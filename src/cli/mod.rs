@@ -193,6 +193,16 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Whether `command` runs tasks (processes of the user's, which inherit what railyard sets
+/// on itself).
+pub fn runs_tasks(command: &Command) -> bool {
+    match command {
+        Command::Watch(args) => args.execute,
+        Command::Reconcile(args) => args.execute,
+        _ => false,
+    }
+}
+
 /// How the process gives back what a reconcile built: commands that reconcile again and again
 /// free it; one reconcile and out leaves it to the operating system.
 pub fn reclaim_mode(command: &Command) -> railyard::reclaim::Mode {
@@ -339,5 +349,30 @@ impl<W: std::io::Write> std::fmt::Write for TextOut<W> {
             self.error = Some(error);
             std::fmt::Error
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(args: &[&str]) -> Command {
+        Cli::try_parse_from(std::iter::once("railyard").chain(args.iter().copied()))
+            .expect("the arguments parse")
+            .command
+    }
+
+    #[test]
+    fn only_the_commands_that_run_tasks_keep_the_huge_pages() {
+        for (args, runs) in [
+            (&["reconcile", "--execute"][..], true),
+            (&["watch", "--execute"][..], true),
+            (&["reconcile"][..], false),
+            (&["reconcile", "--dry-run"][..], false),
+            (&["watch"][..], false),
+            (&["validate"][..], false),
+        ] {
+            assert_eq!(runs_tasks(&command(args)), runs, "{args:?}");
+        }
     }
 }
