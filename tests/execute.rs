@@ -473,7 +473,8 @@ fn runs_left_running_by_a_killed_railyard_are_failed_as_interrupted_next_time() 
         .arg(dir)
         .output()
         .expect("runs");
-    assert_eq!(stdout(&plain), "up to date\n");
+    // (The kill may fall after the branch moved and before the working tree was updated.)
+    assert!(common::up_to_date(&stdout(&plain)), "{}", stdout(&plain));
     assert_eq!(states(&committed_status(dir)), "long=running");
     // The next execution records it as interrupted; the turnover fails and can be retried.
     let out = ok(&execute(dir, &[]));

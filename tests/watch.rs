@@ -173,7 +173,8 @@ fn a_burst_of_commits_is_folded_into_few_rounds_and_ends_like_one_reconcile() {
         .arg(dir)
         .output()
         .expect("runs");
-    assert_eq!(stdout(&once), "up to date\n");
+    // (A round may have found the index locked by one of the commits and left the tree.)
+    assert!(common::up_to_date(&stdout(&once)), "{}", stdout(&once));
     git(dir, &["fsck", "--strict"], "nobody", "2026-11-25T12:00:00Z");
     no_lock_files(dir);
 }

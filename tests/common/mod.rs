@@ -324,3 +324,10 @@ impl Drop for KillOnDrop {
         }
     }
 }
+
+/// What `reconcile` says when it has nothing to commit: `up to date`, and, when a railyard
+/// before it left the working tree behind the branch (killed, or the index was locked by
+/// another git at the time), that it caught the tree up.
+pub fn up_to_date(said: &str) -> bool {
+    ["up to date\n", "up to date\nthe working tree is updated\n"].contains(&said)
+}
