@@ -36,7 +36,8 @@ pub fn report(global: &Global, written: &railyard::writeback::Written) -> anyhow
             }
             None => {
                 writeln!(stdout, "up to date")?;
-                // A killed railyard's working tree, caught up (or found changed) now.
+                // A working tree an earlier railyard left behind the branch (killed, or the
+                // index locked at the time): caught up now, or found changed and left.
                 if !worktree.is_empty() {
                     writeln!(stdout, "{worktree}")?;
                 }
