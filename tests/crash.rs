@@ -192,7 +192,7 @@ fn kill_nine_at_any_moment_leaves_a_consistent_repository() {
                     // ran or kept every task, and none is left running.
                     assert!(
                         !status.contains("state: running"),
-                        "round {round}: {status}\nNEXT {text}\nSTATUS {}\nLOG {}",
+                        "round {round}: {status}\nthe next execute said: {text}\ngit status: {}\nlog: {}",
                         git_text(turnover, &["status", "--porcelain"]),
                         git_text(turnover, &["log", "--format=%h %s", "-8"])
                     );
@@ -334,7 +334,7 @@ fn settle(dir: &Path, what: &str) {
 /// that run updates them, and still railyard's files: the index's difference is put right
 /// with the rest, and no `state: running` is left for a `git commit -a` to bring back.
 #[test]
-fn a_tree_left_behind_is_caught_up_before_the_next_commit() {
+fn a_tree_two_commits_behind_is_put_right_by_a_run_that_commits() {
     let repo = started_turnover(&TASKS, "2026-12-01T20:00:00Z");
     let dir = repo.path();
     let (code, text) = finish(dir, &["reconcile", "--execute"]);
