@@ -12,6 +12,8 @@
 //!
 //! Which of these the process does is its [`Mode`], set once by the binary. The default,
 //! [`Mode::Inline`], drops values where they fall, as usual.
+//!
+//! How the process takes memory in the first place is here too: [`without_huge_pages`].
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc::{self, Sender};
