@@ -5,7 +5,10 @@
 //! and never recurse on untrusted depth. Positions are 1-based lines and 1-based columns
 //! counted in characters (saphyr's markers count columns from 0).
 
+mod borrowed;
 mod plain;
+
+pub use borrowed::Borrowed;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -240,6 +243,14 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+/// Whether a plain scalar is a string by its first letter alone: one that none of the core
+/// schema's null, bool, int and float forms start with (nor Rust's `inf` and `nan`).
+fn is_word(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() && !b"nNtTfFiI".contains(b))
+}
+
 /// The value of a scalar event under the YAML 1.2 core schema; `None` when the text does
 /// not fit its tag.
 fn scalar_value(
@@ -251,13 +262,7 @@ fn scalar_value(
     // that starts with a letter that none of the core schema's null, bool, int and float
     // forms start with (nor Rust's `inf` and `nan`) is a string, said without trying each
     // form in turn.
-    let word = style == ScalarStyle::Plain
-        && tag.is_none()
-        && text
-            .as_bytes()
-            .first()
-            .is_some_and(|b| b.is_ascii_alphabetic() && !b"nNtTfFiI".contains(b));
-    if word {
+    if style == ScalarStyle::Plain && tag.is_none() && is_word(&text) {
         return Some(Value::Str(text.into()));
     }
     let core_tag = tag.filter(|t| t.is_yaml_core_schema());
@@ -626,10 +631,11 @@ fn joined(start: Span, end: Span) -> Span {
 }
 
 /// One document of a plain YAML text, straight as JSON: what [`Node::to_json`] makes of the
-/// tree [`parse`] builds, and the root's span.
+/// tree [`parse`] builds (its strings borrowed from the text where they can be), and the
+/// root's span.
 #[derive(Debug)]
-pub struct JsonDocument {
-    pub root: serde_json::Value,
+pub struct JsonDocument<'t> {
+    pub root: Borrowed<'t>,
     pub span: Span,
 }
 
@@ -639,7 +645,7 @@ pub struct JsonDocument {
 /// limit). The caller then reads it with [`parse`], which explains what it found; so a
 /// text this reads gives the same JSON and spans as [`parse`] would, and any other text
 /// goes the one way that reports problems.
-pub fn parse_plain_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>> {
+pub fn parse_plain_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument<'_>>> {
     match plain::read(text, limits) {
         Some(document) => Some(vec![document]),
         None => events_json(text, limits),
@@ -648,7 +654,7 @@ pub fn parse_plain_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>>
 
 /// [`parse_plain_json`] from saphyr's events, for plain YAML outside the subset that
 /// [`plain::read`] knows (several documents, block scalars, flow mappings, escapes, …).
-fn events_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>> {
+fn events_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument<'static>>> {
     use serde_json::Value as J;
     enum Open {
         Seq(Span, Vec<J>),
@@ -704,7 +710,10 @@ fn events_json(text: &str, limits: Limits) -> Option<Vec<JsonDocument>> {
             },
         };
         match stack.last_mut() {
-            None => documents.push(JsonDocument { root: value, span }),
+            None => documents.push(JsonDocument {
+                root: Borrowed::from_json(value),
+                span,
+            }),
             Some(Open::Seq(_, items)) => items.push(value),
             Some(Open::Map(_, entries, key)) => {
                 if entries.insert(key.take()?, value).is_some() {

@@ -403,8 +403,9 @@ fn explained(source: SourceFile, settings: &Settings, mut result: FileResult) ->
 }
 
 /// The documents of a file in which every one is a valid manifest, read the quick way:
-/// straight to JSON, checked against the schema without collecting errors, and typed, with
-/// no YAML tree built (it is read again if something asks for a position). `None` when
+/// straight to JSON whose strings point into the text, checked against the schema without
+/// collecting errors, and typed from that JSON, with no YAML tree or `serde_json::Value`
+/// built (it is read again if something asks for a position). `None` when
 /// anything in the file is not so; the caller then reads it the way that explains every
 /// problem, so diagnostics come from one place whichever way a file is read.
 fn plain_manifests(
@@ -431,10 +432,11 @@ fn plain_manifests(
         }
         let name = doc
             .root
-            .pointer("/metadata/name")
-            .and_then(serde_json::Value::as_str)
+            .get("metadata")
+            .and_then(|metadata| metadata.get("name"))
+            .and_then(yaml::Borrowed::as_str)
             .map(String::from);
-        let object = kind.object(doc.root).ok()?;
+        let object = kind.object_from(&doc.root).ok()?;
         let mut document = Document::read_later(path.to_string(), doc.span, file.clone(), index);
         document.kind = Some(kind);
         document.name = name;

@@ -144,6 +144,11 @@ macro_rules! kinds {
             pub fn object(self, value: serde_json::Value) -> Result<Object, serde_json::Error> {
                 match self { $(Kind::$kind => serde_json::from_value(value).map(|m| Object::$kind(Box::new(m))),)* }
             }
+
+            /// [`Kind::object`] of a document read the quick way, without its `Value`.
+            pub fn object_from(self, value: &crate::yaml::Borrowed<'_>) -> Result<Object, serde_json::Error> {
+                match self { $(Kind::$kind => <Manifest<$spec> as serde::Deserialize>::deserialize(value).map(|m| Object::$kind(Box::new(m))),)* }
+            }
         }
 
         $(impl KindSpec for $spec {

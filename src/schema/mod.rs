@@ -2,6 +2,7 @@
 //! documents against them with every error mapped back to the YAML node that caused it
 //! ([`errors`]).
 
+mod borrowed;
 mod errors;
 
 use errors::map_error;
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::Kind;
 use crate::source::SourceFile;
-use crate::yaml::Node;
+use crate::yaml::{Borrowed, Node};
 
 /// The `$id` of a kind's schema (a URN: stable, and never fetched by anything).
 pub fn schema_id(file_stem: &str) -> String {
@@ -170,10 +171,12 @@ pub(crate) fn set_id(schema: &mut Value, id: &str) {
     }
 }
 
-/// A compiled validator and the schema it came from, per kind.
+/// A compiled validator and the schema it came from, per kind; and the same schema
+/// compiled for documents read the quick way ([`accepts`]).
 struct Compiled {
     schema: Value,
     validator: jsonschema::Validator,
+    quick: jsonschema::Validator<borrowed::BorrowedJson>,
 }
 
 fn compiled(kind: Kind) -> Option<&'static Compiled> {
@@ -188,7 +191,16 @@ fn compiled(kind: Kind) -> Option<&'static Compiled> {
                     .should_validate_formats(true)
                     .build(&schema)
                     .ok()?;
-                Some(Compiled { schema, validator })
+                let quick = jsonschema::options_for::<borrowed::BorrowedJson>()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .build(&schema)
+                    .ok()?;
+                Some(Compiled {
+                    schema,
+                    validator,
+                    quick,
+                })
             })
             .collect()
     });
@@ -196,9 +208,10 @@ fn compiled(kind: Kind) -> Option<&'static Compiled> {
     all.get(index)?.as_ref()
 }
 
-/// Whether a document of `kind` passes its schema: [`validate`] finds nothing in it.
-pub fn accepts(kind: Kind, instance: &Value) -> bool {
-    compiled(kind).is_some_and(|compiled| compiled.validator.is_valid(instance))
+/// Whether a document of `kind`, read the quick way, passes its schema: [`validate`] finds
+/// nothing in it.
+pub fn accepts(kind: Kind, instance: &Borrowed<'_>) -> bool {
+    compiled(kind).is_some_and(|compiled| compiled.quick.is_valid(instance))
 }
 
 /// Validates one document of `kind`; returns a diagnostic per problem, located at the
