@@ -9,6 +9,7 @@ mod borrowed;
 mod plain;
 
 pub use borrowed::Borrowed;
+pub(crate) use borrowed::repeats_a_key;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -2,9 +2,14 @@
 //! turnovers). Keys keep the order of the value; every string reads back as written.
 //!
 //! [`from_yaml`] reads that text back without a YAML parser: a reconcile reads thousands of
-//! status files railyard wrote itself, and the general parser was a fifth of its time.
+//! status files railyard wrote itself, and the general parser was a fifth of its time. What
+//! it reads is a [`Borrowed`] tree, its strings pointing into the text.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
+
+use crate::yaml::Borrowed;
 
 /// Plain words that YAML 1.2's core schema reads as something other than a string.
 const SPECIAL: [&str; 9] = [
@@ -139,6 +144,13 @@ fn flow(items: &[Value]) -> bool {
     items.iter().all(|v| !v.is_array() && !v.is_object())
 }
 
+/// [`flow`] of the items [`from_yaml`] read.
+fn flow_items(items: &[Borrowed<'_>]) -> bool {
+    items
+        .iter()
+        .all(|v| !matches!(v, Borrowed::Array(_) | Borrowed::Object(_)))
+}
+
 fn sequence(out: &mut String, items: &[Value], indent: usize) {
     for item in items {
         indent_by(out, indent);
@@ -191,15 +203,15 @@ fn sequence(out: &mut String, items: &[Value], indent: usize) {
 /// line and nowhere else, no key twice, nothing after the last line), so a `Some` is text
 /// that writes again as the same bytes. Since everything `to_yaml` writes reads back as its
 /// value with a YAML parser, a `Some` is always what the parser would have read.
-pub fn from_yaml(text: &str) -> Option<Value> {
+pub fn from_yaml(text: &str) -> Option<Borrowed<'_>> {
     let mut reader = Reader {
         lines: text.split('\n').collect(),
         at: 0,
     };
-    let value = Value::Object(reader.mapping(0, None, 0)?);
+    let value = Borrowed::Object(reader.mapping(0, None, 0)?);
     // Only the empty string after the last newline may be left.
     let whole = reader.at + 1 == reader.lines.len() && reader.lines[reader.at].is_empty();
-    debug_assert!(!whole || to_yaml(&value) == text, "{text:?}");
+    debug_assert!(!whole || to_yaml(&value.to_json()) == text, "{text:?}");
     whole.then_some(value)
 }
 
@@ -228,11 +240,11 @@ impl<'t> Reader<'t> {
         indent: usize,
         mut first: Option<&'t str>,
         depth: usize,
-    ) -> Option<serde_json::Map<String, Value>> {
+    ) -> Option<Entries<'t>> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut map = serde_json::Map::new();
+        let mut map = Vec::new();
         loop {
             let content = match first.take() {
                 Some(content) => content,
@@ -247,28 +259,26 @@ impl<'t> Reader<'t> {
                 "" => self.block(indent + 2, depth + 1)?,
                 // A list that holds anything is written on the lines under its key.
                 _ => match inline_value(rest.strip_prefix(' ')?)? {
-                    Value::Array(items) if !items.is_empty() => return None,
+                    Borrowed::Array(items) if !items.is_empty() => return None,
                     value => value,
                 },
             };
-            if map.insert(key, value).is_some() {
-                return None;
-            }
+            map.push((key, value));
         }
-        (!map.is_empty()).then_some(map)
+        (!map.is_empty() && !crate::yaml::repeats_a_key(&map)).then_some(map)
     }
 
     /// The mapping or sequence that starts on the next line, at column `indent`.
-    fn block(&mut self, indent: usize, depth: usize) -> Option<Value> {
+    fn block(&mut self, indent: usize, depth: usize) -> Option<Borrowed<'t>> {
         if self.line_at(indent)?.starts_with('-') {
             self.sequence(indent, depth)
         } else {
-            Some(Value::Object(self.mapping(indent, None, depth)?))
+            Some(Borrowed::Object(self.mapping(indent, None, depth)?))
         }
     }
 
     /// Items at column `indent`.
-    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Value> {
+    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Borrowed<'t>> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -279,7 +289,7 @@ impl<'t> Reader<'t> {
                 // starts on the dash's line, and scalars alone are written `- [a, b]`).
                 self.at += 1;
                 match self.sequence(indent + 2, depth + 1)? {
-                    Value::Array(inner) if flow(&inner) => return None,
+                    Borrowed::Array(inner) if flow_items(&inner) => return None,
                     inner => inner,
                 }
             } else {
@@ -290,7 +300,7 @@ impl<'t> Reader<'t> {
                         if !rest.starts_with('[')
                             && (after.is_empty() || after.starts_with(' ')) =>
                     {
-                        Value::Object(self.mapping(indent + 2, Some(rest), depth + 1)?)
+                        Borrowed::Object(self.mapping(indent + 2, Some(rest), depth + 1)?)
                     }
                     _ => {
                         self.at += 1;
@@ -300,19 +310,22 @@ impl<'t> Reader<'t> {
             };
             items.push(item);
         }
-        (!items.is_empty()).then_some(Value::Array(items))
+        (!items.is_empty()).then_some(Borrowed::Array(items))
     }
 }
 
+/// A mapping's entries as [`from_yaml`] reads them.
+type Entries<'t> = Vec<(Cow<'t, str>, Borrowed<'t>)>;
+
 /// `key:` and what follows the colon, the key written as [`scalar`] writes it.
-fn split_key(content: &str) -> Option<(String, &str)> {
+fn split_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
     if content.starts_with('"') {
         let end = quoted_end(content)?;
         let key = quoted(&content[..end])?;
         Some((key, content[end..].strip_prefix(':')?))
     } else {
         let (key, rest) = content.split_once(':')?;
-        plain_safe(key).then(|| (key.to_string(), rest))
+        plain_safe(key).then_some((Cow::Borrowed(key), rest))
     }
 }
 
@@ -332,24 +345,24 @@ fn quoted_end(text: &str) -> Option<usize> {
 
 /// The string in `text`, a double-quoted scalar, when [`scalar`] writes that string so:
 /// one that is not written plain, escaped exactly as [`write_quoted`] escapes.
-fn quoted(text: &str) -> Option<String> {
+fn quoted(text: &str) -> Option<Cow<'_, str>> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     let string = if inner.contains('\\') {
         let string: String = serde_json::from_str(text).ok()?;
         let mut again = String::with_capacity(text.len());
         write_quoted(&mut again, &string);
-        (again == text).then_some(string)?
+        Cow::Owned((again == text).then_some(string)?)
     } else {
         // Nothing escaped: so nothing that needs it may be there.
-        (!inner.bytes().any(|b| b < 0x20 || b == b'"')).then(|| inner.to_string())?
+        Cow::Borrowed((!inner.bytes().any(|b| b < 0x20 || b == b'"')).then_some(inner)?)
     };
     (!plain_safe(&string)).then_some(string)
 }
 
 /// A scalar, an empty collection or a flow list of scalars: the rest of a line.
-fn inline_value(text: &str) -> Option<Value> {
+fn inline_value(text: &str) -> Option<Borrowed<'_>> {
     match text {
-        "{}" => Some(Value::Object(serde_json::Map::new())),
+        "{}" => Some(Borrowed::Object(Vec::new())),
         _ if text.starts_with('[') => {
             // Scalars only (`to_yaml` writes nothing else there): no nesting to follow.
             let mut inner = text.strip_prefix('[')?.strip_suffix(']')?;
@@ -366,19 +379,19 @@ fn inline_value(text: &str) -> Option<Value> {
                     inner = inner.strip_prefix(", ").filter(|next| !next.is_empty())?;
                 }
             }
-            Some(Value::Array(items))
+            Some(Borrowed::Array(items))
         }
         _ => scalar_value(text),
     }
 }
 
 /// A scalar as `to_yaml` writes it.
-fn scalar_value(text: &str) -> Option<Value> {
+fn scalar_value(text: &str) -> Option<Borrowed<'_>> {
     Some(match text {
-        "null" => Value::Null,
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ if text.starts_with('"') => Value::String(quoted(text)?),
+        "null" => Borrowed::Null,
+        "true" => Borrowed::Bool(true),
+        "false" => Borrowed::Bool(false),
+        _ if text.starts_with('"') => Borrowed::Str(quoted(text)?),
         // Integers only, as Rust writes them (no `+`, no leading zero, no `-0`): the parser
         // reads them exactly; other numbers take the long way.
         _ if text.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
@@ -388,9 +401,9 @@ fn scalar_value(text: &str) -> Option<Value> {
             if !written {
                 return None;
             }
-            Value::from(text.parse::<i64>().ok()?)
+            Borrowed::Number(text.parse::<i64>().ok()?.into())
         }
-        _ => plain_safe(text).then(|| Value::String(text.to_string()))?,
+        _ => plain_safe(text).then_some(Borrowed::Str(Cow::Borrowed(text)))?,
     })
 }
 
@@ -398,6 +411,11 @@ fn scalar_value(text: &str) -> Option<Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// [`super::from_yaml`] as the `Value` its tree stands for.
+    fn from_yaml(text: &str) -> Option<Value> {
+        super::from_yaml(text).map(|read| read.to_json())
+    }
 
     #[test]
     fn scalars_read_back_as_written() {
@@ -550,7 +568,7 @@ mod tests {
             let mut written = String::new();
             write_quoted(&mut written, &text);
             prop_assert_eq!(&written, &json);
-            prop_assert_eq!(quoted(&json), (!plain_safe(&text)).then(|| text.clone()));
+            prop_assert_eq!(quoted(&json).map(Cow::into_owned), (!plain_safe(&text)).then(|| text.clone()));
             prop_assert_eq!(scalar(&text), if plain_safe(&text) { text.clone() } else { json });
         }
 

@@ -409,7 +409,7 @@ impl StatusFile {
     /// serde's buffering of a flattened struct's entries (a third of reading thousands of
     /// status files): the status is read from the whole map, which it reads all but
     /// `tasks` of.
-    fn from_json(value: &serde_json::Value) -> Option<StatusFile> {
+    fn from_json(value: &crate::yaml::Borrowed<'_>) -> Option<StatusFile> {
         Some(StatusFile {
             status: std::sync::Arc::new(ObjectStatus::deserialize(value).ok()?),
             tasks: match value.get("tasks") {
@@ -428,7 +428,7 @@ impl StatusFile {
             .strip_prefix(HEADER)
             .and_then(crate::yaml_out::from_yaml)
         {
-            return serde_json::from_value(value).ok();
+            return serde_json::from_value(value.to_json()).ok();
         }
         let parsed = crate::yaml::parse(text, crate::yaml::Limits::default());
         if !parsed.errors.is_empty() {
@@ -630,6 +630,11 @@ mod tests {
         assert!(!other.shows(&view), "another order");
     }
 
+    /// [`StatusFile::from_json`] of the tree a `Value` stands for.
+    fn from_json_value(value: &serde_json::Value) -> Option<StatusFile> {
+        StatusFile::from_json(&crate::yaml::Borrowed::from_json(value.clone()))
+    }
+
     #[test]
     fn a_status_file_is_read_back_only_as_railyard_writes_it() {
         let file = StatusFile {
@@ -654,17 +659,17 @@ mod tests {
         assert_eq!(StatusFile::read_back(text.as_bytes()), Some(file.clone()));
         // Read from its JSON without serde's flattening: the same file, with tasks or without.
         let json = serde_json::to_value(&file).expect("json");
-        assert_eq!(StatusFile::from_json(&json).as_ref(), Some(&file));
+        assert_eq!(from_json_value(&json).as_ref(), Some(&file));
         let bare = StatusFile {
             tasks: None,
             ..file.clone()
         };
         let json = serde_json::to_value(&bare).expect("json");
-        assert_eq!(StatusFile::from_json(&json), Some(bare));
+        assert_eq!(from_json_value(&json), Some(bare));
         let mut odd = json.clone();
         odd["tasks"] = serde_json::json!({"order": "a"});
-        assert_eq!(StatusFile::from_json(&odd), None);
-        assert_eq!(StatusFile::from_json(&serde_json::json!(["phase"])), None);
+        assert_eq!(from_json_value(&odd), None);
+        assert_eq!(from_json_value(&serde_json::json!(["phase"])), None);
         // The same fields, one key moved: the YAML reads as the same status, but railyard
         // writes other bytes for it.
         let moved = text

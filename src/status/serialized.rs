@@ -1,17 +1,21 @@
-//! Whether a value serializes as a given JSON value, keys in the same order, asked without
-//! building that JSON: reading a committed status file back serialized the typed file to a
-//! `serde_json::Value` only to compare it with the value read, a fifth of that reading.
+//! Whether a value serializes as a given JSON value (a [`Borrowed`] tree, as a status file
+//! reads back), keys in the same order, asked without building that JSON: reading a
+//! committed status file back serialized the typed file to a `serde_json::Value` only to
+//! compare it with the value read, a fifth of that reading.
 //!
 //! The answer is sound, not complete: `true` only when `serde_json::to_value` gives
 //! `expected` with its keys in the same order. A shape this module does not follow (floats,
 //! bytes, 128-bit integers, map keys that are not strings) answers `false`, and the caller
 //! takes the long way.
 
+use std::borrow::Cow;
+
 use serde::ser::{self, Serialize};
-use serde_json::Value;
+
+use crate::yaml::Borrowed as Value;
 
 /// Whether `value` serializes as `expected`, keys in order (see the module doc).
-pub(crate) fn serializes_as<T: Serialize + ?Sized>(value: &T, expected: &Value) -> bool {
+pub(crate) fn serializes_as<T: Serialize + ?Sized>(value: &T, expected: &Value<'_>) -> bool {
     value.serialize(Expect::Value(expected)).is_ok()
 }
 
@@ -38,9 +42,11 @@ fn same(equal: bool) -> Result<(), Differs> {
 }
 
 /// The one entry of a map that `serde_json` makes of an enum variant with content.
-fn variant<'v>(expected: &'v Value, name: &str) -> Result<&'v Value, Differs> {
-    let map = expected.as_object().ok_or(Differs)?;
-    let (key, inner) = map.iter().next().ok_or(Differs)?;
+fn variant<'v>(expected: &'v Value<'v>, name: &str) -> Result<&'v Value<'v>, Differs> {
+    let Value::Object(map) = expected else {
+        return Err(Differs);
+    };
+    let (key, inner) = map.first().ok_or(Differs)?;
     same(map.len() == 1 && key == name)?;
     Ok(inner)
 }
@@ -50,13 +56,13 @@ fn variant<'v>(expected: &'v Value, name: &str) -> Result<&'v Value, Differs> {
 /// (and chars, unit variants and newtypes of them) are followed as keys here.
 #[derive(Clone, Copy)]
 enum Expect<'v> {
-    Value(&'v Value),
+    Value(&'v Value<'v>),
     Key(&'v str),
 }
 
 impl<'v> Expect<'v> {
     /// The value expected: a key is none.
-    fn value(self) -> Result<&'v Value, Differs> {
+    fn value(self) -> Result<&'v Value<'v>, Differs> {
         match self {
             Expect::Value(value) => Ok(value),
             Expect::Key(_) => Err(Differs),
@@ -64,23 +70,29 @@ impl<'v> Expect<'v> {
     }
 
     fn items(self) -> Result<Items<'v>, Differs> {
-        Ok(Items(self.value()?.as_array().ok_or(Differs)?.iter()))
+        match self.value()? {
+            Value::Array(items) => Ok(Items(items.iter())),
+            _ => Err(Differs),
+        }
     }
 
     fn entries(self) -> Result<Entries<'v>, Differs> {
-        let map = self.value()?.as_object().ok_or(Differs)?;
-        Ok(Entries {
-            entries: map.iter(),
-            value: None,
-        })
+        match self.value()? {
+            Value::Object(map) => Ok(Entries {
+                entries: map.iter(),
+                value: None,
+            }),
+            _ => Err(Differs),
+        }
     }
 }
 
-/// Scalars, compared as `serde_json` compares a `Value` with them (no `Value` is made).
+/// Scalars, compared as `serde_json` compares a `Value` with them (no `Value` is made): a
+/// boolean with a boolean, a number by its value as the widest type of its sign.
 macro_rules! scalars {
-    ($($method:ident($type:ty) as $wide:ty;)*) => {
+    ($($method:ident($type:ty) as $wide:ident;)*) => {
         $(fn $method(self, v: $type) -> Result<(), Differs> {
-            same(*self.value()? == <$wide>::from(v))
+            same(self.value()?.$wide() == Some(v.into()))
         })*
     };
 }
@@ -106,15 +118,15 @@ impl<'v> ser::Serializer for Expect<'v> {
     type SerializeStructVariant = Entries<'v>;
 
     scalars! {
-        serialize_bool(bool) as bool;
-        serialize_i8(i8) as i64;
-        serialize_i16(i16) as i64;
-        serialize_i32(i32) as i64;
-        serialize_i64(i64) as i64;
-        serialize_u8(u8) as u64;
-        serialize_u16(u16) as u64;
-        serialize_u32(u32) as u64;
-        serialize_u64(u64) as u64;
+        serialize_bool(bool) as as_bool;
+        serialize_i8(i8) as as_i64;
+        serialize_i16(i16) as as_i64;
+        serialize_i32(i32) as as_i64;
+        serialize_i64(i64) as as_i64;
+        serialize_u8(u8) as as_u64;
+        serialize_u16(u16) as as_u64;
+        serialize_u32(u32) as as_u64;
+        serialize_u64(u64) as as_u64;
     }
 
     not_followed! {
@@ -216,7 +228,7 @@ impl<'v> ser::Serializer for Expect<'v> {
 }
 
 /// The items of a list, compared one by one; none may be left at the end.
-struct Items<'v>(std::slice::Iter<'v, Value>);
+struct Items<'v>(std::slice::Iter<'v, Value<'v>>);
 
 impl Items<'_> {
     fn item<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Differs> {
@@ -254,9 +266,9 @@ items! {
 
 /// The entries of a map, compared in order (key, then value); none may be left at the end.
 struct Entries<'v> {
-    entries: serde_json::map::Iter<'v>,
+    entries: std::slice::Iter<'v, (Cow<'v, str>, Value<'v>)>,
     /// The value whose key was compared last.
-    value: Option<&'v Value>,
+    value: Option<&'v Value<'v>>,
 }
 
 impl Entries<'_> {
@@ -321,6 +333,12 @@ fields! {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// [`super::serializes_as`] of the tree a `Value` stands for.
+    fn serializes_as<T: Serialize + ?Sized>(value: &T, expected: &Value) -> bool {
+        super::serializes_as(value, &crate::yaml::Borrowed::from_json(expected.clone()))
+    }
 
     /// The comparison it stands for: `to_value`, then equal with keys in the same order.
     fn to_value_in_order<T: Serialize>(value: &T, expected: &Value) -> bool {

@@ -85,6 +85,29 @@ impl<'t> Borrowed<'t> {
         matches!(self, Borrowed::Null)
     }
 
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Borrowed::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number, when it is one that fits an `i64` (as `serde_json::Value::as_i64`).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Borrowed::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The number, when it is one that fits a `u64` (as `serde_json::Value::as_u64`).
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Borrowed::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
     /// What serde reports as the type it found, as serde_json reports it for a `Value`.
     fn unexpected(&self) -> de::Unexpected<'_> {
         match self {
@@ -104,7 +127,7 @@ impl<'t> Borrowed<'t> {
 
 /// Whether `entries` repeats a key: a linear look for the few keys a manifest's mappings
 /// have, sorted for a long one (a list of a thousand keys is not compared pair by pair).
-pub(super) fn repeats_a_key(entries: &[(Cow<'_, str>, Borrowed<'_>)]) -> bool {
+pub(crate) fn repeats_a_key(entries: &[(Cow<'_, str>, Borrowed<'_>)]) -> bool {
     if entries.len() <= 16 {
         return entries
             .iter()
