@@ -188,7 +188,10 @@ mod tests {
     fn both_ways(kind: Kind, quick: &Borrowed<'_>) -> (Verdict, Verdict) {
         let compiled = super::super::compiled(kind).expect("the schema compiles");
         let value = quick.to_json();
-        let from_value = (compiled.validator.is_valid(&value), kind.object(value).ok());
+        let explaining = compiled
+            .explaining()
+            .expect("the schema compiles for a Value");
+        let from_value = (explaining.is_valid(&value), kind.object(value).ok());
         let read_quick = (compiled.quick.is_valid(quick), kind.object_from(quick).ok());
         (read_quick, from_value)
     }

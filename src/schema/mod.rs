@@ -171,12 +171,28 @@ pub(crate) fn set_id(schema: &mut Value, id: &str) {
     }
 }
 
-/// A compiled validator and the schema it came from, per kind; and the same schema
-/// compiled for documents read the quick way ([`accepts`]).
+/// A kind's schema, compiled for documents read the quick way ([`accepts`]); and compiled
+/// again, for a `serde_json::Value`, the first time a document of the kind needs its
+/// problems explained ([`validate`]): a repository of valid manifests never does, and
+/// compiling it costs milliseconds and megabytes.
 struct Compiled {
     schema: Value,
-    validator: jsonschema::Validator,
     quick: jsonschema::Validator<borrowed::BorrowedJson>,
+    explaining: OnceLock<Option<jsonschema::Validator>>,
+}
+
+impl Compiled {
+    fn explaining(&self) -> Option<&jsonschema::Validator> {
+        self.explaining
+            .get_or_init(|| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .build(&self.schema)
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 fn compiled(kind: Kind) -> Option<&'static Compiled> {
@@ -186,11 +202,6 @@ fn compiled(kind: Kind) -> Option<&'static Compiled> {
             .iter()
             .map(|kind| {
                 let schema = kind_schema(*kind);
-                let validator = jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft202012)
-                    .should_validate_formats(true)
-                    .build(&schema)
-                    .ok()?;
                 let quick = jsonschema::options_for::<borrowed::BorrowedJson>()
                     .with_draft(jsonschema::Draft::Draft202012)
                     .should_validate_formats(true)
@@ -198,8 +209,8 @@ fn compiled(kind: Kind) -> Option<&'static Compiled> {
                     .ok()?;
                 Some(Compiled {
                     schema,
-                    validator,
                     quick,
+                    explaining: OnceLock::new(),
                 })
             })
             .collect()
@@ -217,7 +228,8 @@ pub fn accepts(kind: Kind, instance: &Borrowed<'_>) -> bool {
 /// Validates one document of `kind`; returns a diagnostic per problem, located at the
 /// offending node (for unknown fields, at the key itself).
 pub fn validate(kind: Kind, root: &Node, instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
-    let Some(compiled) = compiled(kind) else {
+    let Some((compiled, validator)) = compiled(kind).and_then(|c| Some((c, c.explaining()?)))
+    else {
         return vec![Diagnostic::error(
             Code::InvalidValue,
             &source.path,
@@ -226,7 +238,7 @@ pub fn validate(kind: Kind, root: &Node, instance: &Value, source: &SourceFile) 
         )];
     };
     let mut diagnostics = Vec::new();
-    for error in compiled.validator.iter_errors(instance) {
+    for error in validator.iter_errors(instance) {
         let pointer = error.instance_path().as_str().to_string();
         map_error(
             &compiled.schema,
@@ -309,7 +321,11 @@ mod tests {
     #[test]
     fn every_schema_compiles_and_has_a_stable_id() {
         for kind in Kind::ALL {
-            assert!(compiled(*kind).is_some(), "{kind}");
+            let compiled = compiled(*kind).expect("compiles for the quick reader");
+            assert!(
+                compiled.explaining().is_some(),
+                "{kind} compiles for a Value"
+            );
             assert_eq!(kind_schema(*kind)["$id"], schema_id(kind.as_str()));
         }
         let any = any_manifest_schema();
