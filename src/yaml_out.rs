@@ -204,9 +204,20 @@ fn sequence(out: &mut String, items: &[Value], indent: usize) {
 /// that writes again as the same bytes. Since everything `to_yaml` writes reads back as its
 /// value with a YAML parser, a `Some` is always what the parser would have read.
 pub fn from_yaml(text: &str) -> Option<Borrowed<'_>> {
+    // The lines between newlines (the empty one after the last included, as `split` gives),
+    // found with SIMD and kept in a list sized once.
+    let mut lines = Vec::with_capacity(text.len() / 16 + 1);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(&text[start..end]);
+        start = end + 1;
+    }
+    lines.push(&text[start..]);
     let mut reader = Reader {
-        lines: text.split('\n').collect(),
+        lines,
         at: 0,
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     let value = Borrowed::Object(reader.mapping(0, None, 0)?);
     // Only the empty string after the last newline may be left.
@@ -222,6 +233,10 @@ const MAX_DEPTH: usize = 64;
 struct Reader<'t> {
     lines: Vec<&'t str>,
     at: usize,
+    /// The items and entries of the collections being read, innermost last, each moved out
+    /// into a list of its own size when it ends.
+    items: Vec<Borrowed<'t>>,
+    entries: Entries<'t>,
 }
 
 impl<'t> Reader<'t> {
@@ -244,7 +259,7 @@ impl<'t> Reader<'t> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut map = Vec::new();
+        let from = self.entries.len();
         loop {
             let content = match first.take() {
                 Some(content) => content,
@@ -263,9 +278,11 @@ impl<'t> Reader<'t> {
                     value => value,
                 },
             };
-            map.push((key, value));
+            self.entries.push((key, value));
         }
-        (!map.is_empty() && !crate::yaml::repeats_a_key(&map)).then_some(map)
+        let map = &self.entries[from..];
+        (!map.is_empty() && !crate::yaml::repeats_a_key(map))
+            .then(|| self.entries.drain(from..).collect())
     }
 
     /// The mapping or sequence that starts on the next line, at column `indent`.
@@ -282,7 +299,7 @@ impl<'t> Reader<'t> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut items = Vec::new();
+        let from = self.items.len();
         while let Some(rest) = self.line_at(indent).and_then(|c| c.strip_prefix('-')) {
             let item = if rest.is_empty() {
                 // A `-` alone holds a list with a list or a map in it (a map in a list
@@ -308,9 +325,9 @@ impl<'t> Reader<'t> {
                     }
                 }
             };
-            items.push(item);
+            self.items.push(item);
         }
-        (!items.is_empty()).then_some(Borrowed::Array(items))
+        (self.items.len() > from).then(|| Borrowed::Array(self.items.drain(from..).collect()))
     }
 }
 
@@ -324,7 +341,9 @@ fn split_key(content: &str) -> Option<(Cow<'_, str>, &str)> {
         let key = quoted(&content[..end])?;
         Some((key, content[end..].strip_prefix(':')?))
     } else {
-        let (key, rest) = content.split_once(':')?;
+        // A key is a few bytes: a plain loop finds its colon sooner than a searcher is set up.
+        let colon = content.bytes().position(|b| b == b':')?;
+        let (key, rest) = (&content[..colon], &content[colon + 1..]);
         plain_safe(key).then_some((Cow::Borrowed(key), rest))
     }
 }

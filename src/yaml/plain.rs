@@ -33,7 +33,9 @@ pub(super) fn read(text: &str, limits: Limits) -> Option<JsonDocument<'_>> {
     if bytes.last() != Some(&b'\n') || memchr::memchr2(b'\t', b'\r', bytes).is_some() {
         return None;
     }
-    let mut lines = Vec::new();
+    // Room for every line at once: a manifest's lines are some twenty bytes each, and a
+    // list pushed to line by line is copied each time it doubles.
+    let mut lines = Vec::with_capacity(bytes.len() / 16 + 1);
     // The lines between newlines, the empty one after the last included (as `split` gives).
     let mut start = 0;
     let mut newlines = 0u32;
@@ -43,7 +45,7 @@ pub(super) fn read(text: &str, limits: Limits) -> Option<JsonDocument<'_>> {
         if line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
             return None;
         }
-        let indented = line.trim_start_matches(' ');
+        let indented = skip_spaces(line);
         let content = indented.trim_end_matches(' ');
         if !content.is_empty() && !content.starts_with('#') {
             lines.push(Line {
@@ -67,6 +69,8 @@ pub(super) fn read(text: &str, limits: Limits) -> Option<JsonDocument<'_>> {
         lines,
         at: 0,
         max_depth: limits.max_depth.min(MAX_DEPTH),
+        items: Vec::new(),
+        entries: Vec::new(),
     };
     let root = if is_item(reader.lines[0].content) {
         reader.sequence(0, 0)?
@@ -98,6 +102,16 @@ struct Reader<'a> {
     lines: Vec<Line<'a>>,
     at: usize,
     max_depth: usize,
+    /// The items and the entries of the collections being read, innermost last: each is
+    /// moved out into a list of its own size when it ends (one allocation per collection,
+    /// not one per doubling).
+    items: Vec<J<'a>>,
+    entries: Vec<(Cow<'a, str>, J<'a>)>,
+}
+
+/// `text` after its leading spaces (a byte loop: a `char` pattern decodes every character).
+fn skip_spaces(text: &str) -> &str {
+    &text[text.bytes().take_while(|&b| b == b' ').count()..]
 }
 
 /// A sequence item: `-` alone or followed by a space.
@@ -115,7 +129,7 @@ impl<'a> Reader<'a> {
         if depth >= self.max_depth {
             return None;
         }
-        let mut items = Vec::new();
+        let from = self.items.len();
         while let Some(line) = self.peek() {
             if line.indent < indent || (line.indent == indent && !is_item(line.content)) {
                 break;
@@ -124,24 +138,25 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let content = line.content;
-            let rest = content[1..].trim_start_matches(' ');
+            let rest = skip_spaces(&content[1..]);
             let column = indent + (content.len() - rest.len());
-            if rest.is_empty() {
+            let item = if rest.is_empty() {
                 self.at += 1;
-                items.push(self.block_value(indent, depth + 1, false)?);
+                self.block_value(indent, depth + 1, false)?
             } else if rest.starts_with('-') && is_item(rest) {
                 return None;
             } else if let Some((key, value)) = entry(rest) {
                 // A mapping that starts on the item's line, its keys in the column of this one.
-                items.push(self.mapping(column, depth + 1, Some((key, value)))?);
+                self.mapping(column, depth + 1, Some((key, value)))?
             } else {
                 self.at += 1;
                 // A more indented line after it would continue a plain scalar (or be an
                 // error): the loop gives up on it.
-                items.push(inline(rest, depth + 1, self.max_depth)?);
-            }
+                inline(rest, depth + 1, self.max_depth)?
+            };
+            self.items.push(item);
         }
-        Some(J::Array(items))
+        Some(J::Array(self.items.drain(from..).collect()))
     }
 
     /// The block mapping whose keys stand at `indent`; its first entry is `first` (already
@@ -155,7 +170,7 @@ impl<'a> Reader<'a> {
         if depth >= self.max_depth {
             return None;
         }
-        let mut entries = Vec::new();
+        let from = self.entries.len();
         loop {
             let (key, value) = match first.take() {
                 Some(split) => split,
@@ -178,12 +193,12 @@ impl<'a> Reader<'a> {
                 // A more indented line below would continue it: the loop gives up on that.
                 inline(value, depth + 1, self.max_depth)?
             };
-            entries.push((key, value));
+            self.entries.push((key, value));
         }
-        if repeats_a_key(&entries) {
+        if repeats_a_key(&self.entries[from..]) {
             return None;
         }
-        Some(J::Object(entries))
+        Some(J::Object(self.entries.drain(from..).collect()))
     }
 
     /// The value of a key or an item written on the lines below it (more indented than
@@ -225,7 +240,7 @@ fn entry(content: &str) -> Option<(&str, &str)> {
     if !plain_key {
         return None;
     }
-    let value = after.trim_start_matches(' ');
+    let value = skip_spaces(after);
     if value.starts_with('#') {
         return Some((key, ""));
     }
@@ -270,8 +285,9 @@ fn inline(text: &str, depth: usize, max_depth: usize) -> Option<J<'_>> {
 
 /// What follows a value on its line is nothing or a comment (after a space).
 fn ends_the_line(rest: &str) -> Option<()> {
-    let comment = rest.starts_with(' ') && rest.trim_start_matches(' ').starts_with('#');
-    (rest.trim_start_matches(' ').is_empty() || comment).then_some(())
+    let after = skip_spaces(rest);
+    let comment = rest.starts_with(' ') && after.starts_with('#');
+    (after.is_empty() || comment).then_some(())
 }
 
 /// The items of a one-line flow sequence, between its brackets.
@@ -282,9 +298,9 @@ fn flow_items(inner: &str) -> Option<Vec<J<'_>>> {
     }
     let mut rest = inner;
     loop {
-        let (value, after) = scalar(rest.trim_start_matches(' '), true)?;
+        let (value, after) = scalar(skip_spaces(rest), true)?;
         items.push(value);
-        let after = after.trim_start_matches(' ');
+        let after = skip_spaces(after);
         if after.is_empty() {
             return Some(items);
         }
