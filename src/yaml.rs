@@ -244,12 +244,18 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-/// Whether a plain scalar is a string by its first letter alone: one that none of the core
-/// schema's null, bool, int and float forms start with (nor Rust's `inf` and `nan`).
+/// Whether a plain scalar is a string by how it starts: with a byte that none of the core
+/// schema's null, bool, int and float forms start with (`~`, `n`, `t`, `f` in either case,
+/// a digit, a sign or `.`; nor `i`, for Rust's `inf`), or with `-` or `.` and then a byte
+/// that no number has there (`--step`, `./deploy.sh`).
 fn is_word(text: &str) -> bool {
-    text.as_bytes()
-        .first()
-        .is_some_and(|b| b.is_ascii_alphabetic() && !b"nNtTfFiI".contains(b))
+    let bytes = text.as_bytes();
+    match bytes.first() {
+        None | Some(b'~' | b'+' | b'0'..=b'9' | b'n' | b'N' | b't' | b'T' | b'f' | b'F') => false,
+        Some(b'i' | b'I') => false,
+        Some(b'-' | b'.') => matches!(bytes.get(1), Some(b'-' | b'/' | b'_')),
+        Some(_) => true,
+    }
 }
 
 /// The value of a scalar event under the YAML 1.2 core schema; `None` when the text does
@@ -259,10 +265,9 @@ fn scalar_value(
     style: ScalarStyle,
     tag: Option<&Cow<'_, Tag>>,
 ) -> Option<Value> {
-    // Most plain scalars of a manifest are words (`automated`, `step-0`, `developers`): one
-    // that starts with a letter that none of the core schema's null, bool, int and float
-    // forms start with (nor Rust's `inf` and `nan`) is a string, said without trying each
-    // form in turn.
+    // Most plain scalars of a manifest are words (`automated`, `step-0`, `developers`,
+    // `./deploy.sh`): one that starts as no core schema null, bool, int or float does is a
+    // string, said without trying each form in turn.
     if style == ScalarStyle::Plain && tag.is_none() && is_word(&text) {
         return Some(Value::Str(text.into()));
     }
@@ -737,7 +742,7 @@ mod tests {
         /// taken the short way included.
         #[test]
         fn a_plain_scalar_is_what_the_core_schema_says(
-            text in "[a-zA-Z0-9.~+_/-][a-zA-Z0-9 .+_-]{0,8}|(?i:null|true|false|inf|infinity|nan|\\.inf|\\.nan)|[+-]?[0-9]{1,4}([.][0-9]{0,3})?([eE][+-]?[0-9]{1,2})?"
+            text in "[a-zA-Z0-9.~+_/$(é-][a-zA-Z0-9 ./+_-]{0,8}|(?i:null|true|false|inf|infinity|nan|\\.inf|\\.nan)|[+-]?[0-9]{1,4}([.][0-9]{0,3})?([eE][+-]?[0-9]{1,2})?"
         ) {
             let ours = scalar_value(Cow::Borrowed(text.as_str()), ScalarStyle::Plain, None);
             let theirs = Scalar::parse_from_cow_and_metadata(
@@ -769,6 +774,16 @@ mod tests {
             ("nan", Value::Str("nan".into())),
             ("0x1F", Value::Int(31)),
             ("1e3", Value::Float(1000.0)),
+            ("./deploy.sh", Value::Str("./deploy.sh".into())),
+            ("--step", Value::Str("--step".into())),
+            ("/srv", Value::Str("/srv".into())),
+            ("_x", Value::Str("_x".into())),
+            ("été", Value::Str("été".into())),
+            ("-1", Value::Int(-1)),
+            ("+1", Value::Int(1)),
+            (".5", Value::Float(0.5)),
+            ("-.5", Value::Float(-0.5)),
+            ("~", Value::Null),
         ] {
             let value = scalar_value(Cow::Borrowed(text), ScalarStyle::Plain, None);
             assert_eq!(
