@@ -2,10 +2,9 @@
 //! and the cache that parses only what changed (by git blob id or file stamp); `railyard.yaml`
 //! parsed into the settings.
 
-use globset::Glob;
 use rayon::prelude::*;
 
-use super::settings::Settings;
+use super::settings::{Settings, check_settings};
 use super::{CONFIG_FILE, Content, Document, Loaded, RawFile, assemble};
 use crate::diagnostics::{self, Code, Diagnostic};
 use crate::manifest::{API_VERSION, Kind, Object};
@@ -652,65 +651,6 @@ pub fn settings_from(config: Option<&RawFile>) -> (Settings, Option<ConfigResult
         }
     }
     (settings, Some(ConfigResult { file }))
-}
-
-/// `statusDir` and `summary` must stay inside the repository; globs must parse.
-pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagnostic>) {
-    let calendar = settings.calendar.iter().map(|c| ("calendar", c));
-    for (field, value) in [
-        ("statusDir", &settings.status_dir),
-        ("summary", &settings.summary),
-    ]
-    .into_iter()
-    .chain(calendar)
-    {
-        let escapes = value.is_empty()
-            || value.starts_with('/')
-            || value.contains('\\')
-            || value
-                .split('/')
-                .any(|part| part == ".." || part == "." || part.is_empty())
-            || value.starts_with(".git/")
-            || value == ".git";
-        if escapes {
-            let span = document.root().locate(&format!("/spec/{field}")).node.span;
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidPath,
-                    &document.path,
-                    Some(span),
-                    format!("`spec.{field}` must be a relative path inside the repository, found `{value}`"),
-                )
-                .with_label("leaves the repository or is not a plain relative path")
-                .with_hint("use a path such as `status` or `STATUS.md`, without `..`, `.` or a leading `/`"),
-            );
-        }
-    }
-    for (index, pattern) in settings.manifests.iter().enumerate() {
-        let problem = match Glob::new(pattern) {
-            Err(error) => Some(error.kind().to_string()),
-            Ok(_) if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") => {
-                Some("a glob is relative to the repository root".to_string())
-            }
-            Ok(_) => None,
-        };
-        if let Some(problem) = problem {
-            let span = document
-                .root()
-                .locate(&format!("/spec/manifests/{index}"))
-                .node
-                .span;
-            out.push(
-                Diagnostic::error(
-                    Code::InvalidPath,
-                    &document.path,
-                    Some(span),
-                    format!("bad glob `{pattern}`: {problem}"),
-                )
-                .with_label("not a usable glob"),
-            );
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! The repository's settings (`railyard.yaml`'s `Config`, with defaults and ceilings) and
 //! which files are manifests.
 
-use globset::{GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::Document;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::manifest::{Bot, ConfigSpec};
 use crate::yaml::{self};
 
@@ -173,5 +175,64 @@ impl Selection {
             && !self.pages.iter().any(|page| page == path)
             && !path.starts_with(".github/")
             && (self.globs.is_match(path) || super::calendars::is_calendar(path))
+    }
+}
+
+/// `statusDir` and `summary` must stay inside the repository; globs must parse.
+pub(super) fn check_settings(settings: &Settings, document: &Document, out: &mut Vec<Diagnostic>) {
+    let calendar = settings.calendar.iter().map(|c| ("calendar", c));
+    for (field, value) in [
+        ("statusDir", &settings.status_dir),
+        ("summary", &settings.summary),
+    ]
+    .into_iter()
+    .chain(calendar)
+    {
+        let escapes = value.is_empty()
+            || value.starts_with('/')
+            || value.contains('\\')
+            || value
+                .split('/')
+                .any(|part| part == ".." || part == "." || part.is_empty())
+            || value.starts_with(".git/")
+            || value == ".git";
+        if escapes {
+            let span = document.root().locate(&format!("/spec/{field}")).node.span;
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    &document.path,
+                    Some(span),
+                    format!("`spec.{field}` must be a relative path inside the repository, found `{value}`"),
+                )
+                .with_label("leaves the repository or is not a plain relative path")
+                .with_hint("use a path such as `status` or `STATUS.md`, without `..`, `.` or a leading `/`"),
+            );
+        }
+    }
+    for (index, pattern) in settings.manifests.iter().enumerate() {
+        let problem = match Glob::new(pattern) {
+            Err(error) => Some(error.kind().to_string()),
+            Ok(_) if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") => {
+                Some("a glob is relative to the repository root".to_string())
+            }
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            let span = document
+                .root()
+                .locate(&format!("/spec/manifests/{index}"))
+                .node
+                .span;
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidPath,
+                    &document.path,
+                    Some(span),
+                    format!("bad glob `{pattern}`: {problem}"),
+                )
+                .with_label("not a usable glob"),
+            );
+        }
     }
 }
