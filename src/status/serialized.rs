@@ -12,10 +12,10 @@ use std::borrow::Cow;
 
 use serde::ser::{self, Serialize};
 
-use crate::yaml::Borrowed as Value;
+use crate::yaml::Borrowed;
 
 /// Whether `value` serializes as `expected`, keys in order (see the module doc).
-pub(crate) fn serializes_as<T: Serialize + ?Sized>(value: &T, expected: &Value<'_>) -> bool {
+pub(crate) fn serializes_as<T: Serialize + ?Sized>(value: &T, expected: &Borrowed<'_>) -> bool {
     value.serialize(Expect::Value(expected)).is_ok()
 }
 
@@ -42,8 +42,8 @@ fn same(equal: bool) -> Result<(), Differs> {
 }
 
 /// The one entry of a map that `serde_json` makes of an enum variant with content.
-fn variant<'v>(expected: &'v Value<'v>, name: &str) -> Result<&'v Value<'v>, Differs> {
-    let Value::Object(map) = expected else {
+fn variant<'v>(expected: &'v Borrowed<'v>, name: &str) -> Result<&'v Borrowed<'v>, Differs> {
+    let Borrowed::Object(map) = expected else {
         return Err(Differs);
     };
     let (key, inner) = map.first().ok_or(Differs)?;
@@ -56,13 +56,13 @@ fn variant<'v>(expected: &'v Value<'v>, name: &str) -> Result<&'v Value<'v>, Dif
 /// (and chars, unit variants and newtypes of them) are followed as keys here.
 #[derive(Clone, Copy)]
 enum Expect<'v> {
-    Value(&'v Value<'v>),
+    Value(&'v Borrowed<'v>),
     Key(&'v str),
 }
 
 impl<'v> Expect<'v> {
     /// The value expected: a key is none.
-    fn value(self) -> Result<&'v Value<'v>, Differs> {
+    fn value(self) -> Result<&'v Borrowed<'v>, Differs> {
         match self {
             Expect::Value(value) => Ok(value),
             Expect::Key(_) => Err(Differs),
@@ -71,14 +71,14 @@ impl<'v> Expect<'v> {
 
     fn items(self) -> Result<Items<'v>, Differs> {
         match self.value()? {
-            Value::Array(items) => Ok(Items(items.iter())),
+            Borrowed::Array(items) => Ok(Items(items.iter())),
             _ => Err(Differs),
         }
     }
 
     fn entries(self) -> Result<Entries<'v>, Differs> {
         match self.value()? {
-            Value::Object(map) => Ok(Entries {
+            Borrowed::Object(map) => Ok(Entries {
                 entries: map.iter(),
                 value: None,
             }),
@@ -228,7 +228,7 @@ impl<'v> ser::Serializer for Expect<'v> {
 }
 
 /// The items of a list, compared one by one; none may be left at the end.
-struct Items<'v>(std::slice::Iter<'v, Value<'v>>);
+struct Items<'v>(std::slice::Iter<'v, Borrowed<'v>>);
 
 impl Items<'_> {
     fn item<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Differs> {
@@ -266,9 +266,9 @@ items! {
 
 /// The entries of a map, compared in order (key, then value); none may be left at the end.
 struct Entries<'v> {
-    entries: std::slice::Iter<'v, (Cow<'v, str>, Value<'v>)>,
+    entries: std::slice::Iter<'v, (Cow<'v, str>, Borrowed<'v>)>,
     /// The value whose key was compared last.
-    value: Option<&'v Value<'v>>,
+    value: Option<&'v Borrowed<'v>>,
 }
 
 impl Entries<'_> {
