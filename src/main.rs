@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     cli::init_tracing(&args);
     railyard::reclaim::set_mode(cli::reclaim_mode(&args.command));
+    railyard::reclaim::freed_pages_back_soon();
     if !cli::runs_tasks(&args.command) {
         railyard::reclaim::without_huge_pages();
     }
