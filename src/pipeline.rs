@@ -74,6 +74,8 @@ pub struct Inputs<'a> {
     pub render_new: bool,
     /// When the caller's reconcile started: the debug log's laps count from it.
     pub started: std::time::Instant,
+    /// Which plans keep their ways out (`explain`'s object; none otherwise).
+    pub ways_out: engine::WaysOut<'a>,
 }
 
 impl<'a> Inputs<'a> {
@@ -94,6 +96,7 @@ impl<'a> Inputs<'a> {
             delivered: None,
             render_new: false,
             started: std::time::Instant::now(),
+            ways_out: engine::WaysOut::Dropped,
         }
     }
 }
@@ -139,6 +142,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         delivered,
         render_new,
         started: _,
+        ways_out,
     } = inputs;
     let mut cache = cache;
     // The catalog and the signing keys its teams list, for the checks; then the previous
@@ -190,6 +194,7 @@ pub fn reconcile(inputs: Inputs<'_>, cache: Option<&mut Incremental>) -> Outcome
         facts,
         now,
         cache.as_deref_mut().map(|cache| &mut cache.memo),
+        ways_out,
     );
     crate::notify::hand_edits(settings, &mut plans, &distrusted);
     let mut warnings = warnings;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::catalog::Catalog;
 use crate::diagram::Diagram;
-use crate::engine;
+use crate::engine::{self, WaysOut};
 use crate::error::Error;
 use crate::git::{GitError, GitRepo};
 use crate::load::{self, Settings};
@@ -26,7 +26,20 @@ pub fn plan_worktree(
     now: jiff::Timestamp,
     cache: Option<&mut crate::pipeline::Incremental>,
 ) -> Result<Plan, Error> {
-    let (loaded, plan) = worktree_plan(root, now, cache)?;
+    let (loaded, plan) = worktree_plan(root, now, cache, WaysOut::Dropped)?;
+    crate::reclaim::at_end(loaded);
+    Ok(plan)
+}
+
+/// The working tree planned as [`plan_worktree`] plans it, the plan of `kind`/`name` keeping
+/// its ways out of the phase (what holds and what does not on each), for `explain`.
+pub fn explain_worktree(
+    root: &Path,
+    now: jiff::Timestamp,
+    kind: &str,
+    name: &str,
+) -> Result<Plan, Error> {
+    let (loaded, plan) = worktree_plan(root, now, None, WaysOut::Of(kind, name))?;
     crate::reclaim::at_end(loaded);
     Ok(plan)
 }
@@ -37,6 +50,7 @@ fn worktree_plan(
     root: &Path,
     now: jiff::Timestamp,
     cache: Option<&mut crate::pipeline::Incremental>,
+    ways_out: WaysOut<'_>,
 ) -> Result<(load::Loaded, Plan), Error> {
     let mut cache = cache;
     let mut tree = Worktree::read_with(root, cache.as_deref_mut().map(|c| &mut c.tree.parse))?;
@@ -47,6 +61,7 @@ fn worktree_plan(
         now,
         "working-tree".to_string(),
         cache,
+        ways_out,
     );
     crate::reclaim::at_end(tree.own);
     Ok((tree.loaded, plan))
@@ -92,6 +107,7 @@ impl Worktree {
             now,
             "working-tree".to_string(),
             None,
+            WaysOut::Dropped,
         )
     }
 }
@@ -113,7 +129,15 @@ pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Pla
     let existing = status;
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
+    let plan = plan_loaded(
+        &mut loaded,
+        &existing,
+        &facts,
+        now,
+        revision,
+        None,
+        WaysOut::Dropped,
+    );
     crate::reclaim::at_end((loaded, existing));
     Ok(plan)
 }
@@ -136,7 +160,15 @@ pub fn plan_pull_request(
     drop(before);
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let mut plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
+    let mut plan = plan_loaded(
+        &mut loaded,
+        &existing,
+        &facts,
+        now,
+        revision,
+        None,
+        WaysOut::Dropped,
+    );
     crate::reclaim::at_end((loaded, existing));
     if !review.diagnostics.is_empty() {
         plan.diagnostics.extend(review.diagnostics);
@@ -147,7 +179,8 @@ pub fn plan_pull_request(
 }
 
 /// The plan of what was read: the pipeline's outcome as a plan, with `revision` for its
-/// title. `cache` is what the last round kept (`watch --dry-run`).
+/// title. `cache` is what the last round kept (`watch --dry-run`); `ways_out`, which plans
+/// keep their ways out of the phase.
 pub fn plan_loaded(
     loaded: &mut load::Loaded,
     own_files: &crate::git::OwnFiles,
@@ -155,11 +188,13 @@ pub fn plan_loaded(
     now: jiff::Timestamp,
     revision: String,
     cache: Option<&mut crate::pipeline::Incremental>,
+    ways_out: WaysOut<'_>,
 ) -> Plan {
-    let outcome = crate::pipeline::reconcile(
-        crate::pipeline::Inputs::looking(loaded, own_files, facts, now),
-        cache,
-    );
+    let inputs = crate::pipeline::Inputs {
+        ways_out,
+        ..crate::pipeline::Inputs::looking(loaded, own_files, facts, now)
+    };
+    let outcome = crate::pipeline::reconcile(inputs, cache);
     let changes = outcome
         .changes
         .iter()
@@ -191,7 +226,7 @@ pub fn plan_loaded(
 /// turnover's tasks (or a release's current task plan) with their states, or a train's
 /// application releases with their phases.
 pub fn diagram_worktree(root: &Path, now: jiff::Timestamp, object: &str) -> Result<Diagram, Error> {
-    let (loaded, plan) = worktree_plan(root, now, None)?;
+    let (loaded, plan) = worktree_plan(root, now, None, WaysOut::Dropped)?;
     let (kind, name) = object.split_once('/').unwrap_or((object, ""));
     let Some(found) = plan
         .objects
@@ -273,7 +308,7 @@ pub fn promote_worktree(
     target: &str,
     name: Option<&str>,
 ) -> Result<crate::promote::Promotion, Error> {
-    let (loaded, plan) = worktree_plan(root, now, None)?;
+    let (loaded, plan) = worktree_plan(root, now, None, WaysOut::Dropped)?;
     let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
     Ok(crate::promote::promote(
         &catalog,

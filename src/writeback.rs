@@ -103,6 +103,7 @@ fn prepare(
             delivered,
             render_new: true,
             started,
+            ways_out: crate::engine::WaysOut::Dropped,
         },
         cache,
     );

@@ -146,7 +146,7 @@ pub fn explain(global: &Global, args: &ExplainArgs) -> anyhow::Result<ExitCode> 
             args.object
         );
     };
-    let plan = reconcile::plan_worktree(&global.repo, global.now(), None)?;
+    let plan = reconcile::explain_worktree(&global.repo, global.now(), kind, name)?;
     match plan.explain(kind, name) {
         Some(text) => {
             std::io::stdout().lock().write_all(text.as_bytes())?;

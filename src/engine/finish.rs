@@ -22,6 +22,7 @@ pub(super) fn finish(
     repository: &Repository<'_>,
     mut state: State<'_>,
     previous: &StatusMap,
+    ways_out: super::WaysOut<'_>,
 ) -> (ObjectPlan, Option<jiff::Timestamp>) {
     let object_kind = state.subject.object_kind();
     let before = previous
@@ -34,7 +35,8 @@ pub(super) fn finish(
     let mut tasks = None;
     if let Some(phase) = &phase {
         let context = ctx(repository, &state, &values, phase);
-        verdicts = judge(&context, &state, phase);
+        let keep = ways_out.kept(object_kind, state.subject.name);
+        verdicts = judge(&context, &state, phase, keep);
         asks = asked_now(repository, &values, phase, &verdicts);
         tasks = tasks_of(&context, &state, phase);
         let retried = context.retried.cloned();
@@ -119,7 +121,9 @@ struct Verdicts {
     criteria_asked: Vec<(String, String)>,
 }
 
-fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
+/// Each way out of `phase` judged: what it waits for (the next steps, the approvals to ask),
+/// and with `keep` the ways out themselves, with what holds and what does not.
+fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase, keep: bool) -> Verdicts {
     let mut verdicts = Verdicts::default();
     for transition in &phase.transitions {
         let Verdict {
@@ -138,11 +142,13 @@ fn judge(context: &Ctx<'_, '_>, state: &State<'_>, phase: &Phase) -> Verdicts {
             }
         }
         verdicts.rejections.extend(rejections);
-        verdicts.ways_out.push(WayOut {
-            to: transition.to.clone(),
-            held,
-            missing: missing.clone(),
-        });
+        if keep {
+            verdicts.ways_out.push(WayOut {
+                to: transition.to.clone(),
+                held,
+                missing: missing.clone(),
+            });
+        }
         // Ways out that are a person's choice (abandon, return) or a failure (a task
         // failed) are not "blocked": listing what they lack would only be noise.
         let escape = state

@@ -360,6 +360,7 @@ fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
             &facts,
             model.now,
             None,
+            super::WaysOut::Every,
         );
         let incremental = reconcile(
             &catalog,
@@ -369,6 +370,7 @@ fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
             &facts,
             model.now,
             Some(&mut memo),
+            super::WaysOut::Every,
         );
         // The settle that steps again only what may move, in groups on every core, against
         // the plain one that steps every object in order (and against groups of one, where
@@ -390,6 +392,7 @@ fn differential(ops: &[Op], commit: bool) -> Result<Tally, TestCaseError> {
                 &facts,
                 model.now,
                 None,
+                super::WaysOut::Every,
                 settle,
             );
             prop_assert!(
@@ -493,6 +496,7 @@ fn a_change_runs_its_cluster_again_and_reuses_the_others() {
             &facts,
             model.now,
             Some(&mut memo),
+            super::WaysOut::Every,
         );
         *previous = carried(&plans, previous);
         (memo.ran, memo.reused)

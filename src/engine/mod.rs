@@ -83,9 +83,34 @@ pub struct Ask {
 }
 
 /// What the reconcile decided for one object.
+/// Which plans keep their ways out of the phase ([`ObjectPlan::ways_out`]). Only `explain`
+/// reads them, for one object; kept for every object they were 22 MiB of a 100,000-manifest
+/// dry-run's peak (the text of each guard that holds or not, on every way out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaysOut<'a> {
+    /// No plan keeps them (a reconcile, `status`, a watcher's rounds).
+    Dropped,
+    /// The plan of the object of this kind and name (`explain`).
+    Of(&'a str, &'a str),
+    /// Every plan.
+    Every,
+}
+
+impl WaysOut<'_> {
+    /// Whether the plan of `kind`/`name` keeps its ways out.
+    pub fn kept(self, kind: Kind, name: &str) -> bool {
+        match self {
+            WaysOut::Dropped => false,
+            WaysOut::Of(of_kind, of_name) => kind.as_str() == of_kind && name == of_name,
+            WaysOut::Every => true,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectPlan {
-    /// Every way out of the phase, in declaration order.
+    /// Every way out of the phase, in declaration order, when the reconcile was asked to keep
+    /// this plan's ([`WaysOut`]); otherwise empty.
     pub ways_out: Vec<WayOut>,
     /// The approvals the ways out wait for now (the next one of each guard's list).
     pub asks: Vec<Ask>,
@@ -122,6 +147,7 @@ struct State<'a> {
 /// `memo` (`watch`), the plans of the objects whose inputs did not change since the last
 /// round are taken from it (see [`memo`]) and this round is recorded in it; the result is
 /// the same as without one.
+#[allow(clippy::too_many_arguments)]
 pub fn reconcile(
     catalog: &Catalog<'_>,
     keys: &crate::trust::Keyring,
@@ -130,6 +156,7 @@ pub fn reconcile(
     facts: &Facts,
     now: jiff::Timestamp,
     memo: Option<&mut memo::PlanMemo>,
+    ways_out: WaysOut<'_>,
 ) -> Vec<Arc<ObjectPlan>> {
     let settle = |repository: &mut Repository<'_>, states: &mut [State<'_>]| {
         settle(repository, states, TOGETHER)
@@ -142,6 +169,7 @@ pub fn reconcile(
         facts,
         now,
         memo,
+        ways_out,
         &settle,
     )
 }
@@ -158,6 +186,7 @@ fn reconcile_with(
     facts: &Facts,
     now: jiff::Timestamp,
     memo: Option<&mut memo::PlanMemo>,
+    ways_out: WaysOut<'_>,
     settle: Settle<'_>,
 ) -> Vec<Arc<ObjectPlan>> {
     let laps = Laps(std::time::Instant::now());
@@ -194,7 +223,7 @@ fn reconcile_with(
     // Shared: a watcher's memo keeps them for the next round, and what changes a plan later
     // (an outbox entry) copies it first. Each is made shared where it is made: a hundred
     // thousand plans are not held twice.
-    let finished = finish_all(&repository, states, previous);
+    let finished = finish_all(&repository, states, previous, ways_out);
     let mut timers = foldhash::HashMap::default();
     let mut plans: Vec<Arc<ObjectPlan>> = {
         let mut all = Vec::with_capacity(plans.len() + finished.len());
@@ -294,6 +323,7 @@ fn finish_all(
     repository: &Repository<'_>,
     mut states: Vec<State<'_>>,
     previous: &StatusMap,
+    ways_out: WaysOut<'_>,
 ) -> Vec<(Arc<ObjectPlan>, Option<jiff::Timestamp>)> {
     use rayon::prelude::*;
     const AT_A_TIME: usize = 4096;
@@ -303,7 +333,7 @@ fn finish_all(
         let batch: Vec<(Arc<ObjectPlan>, Option<jiff::Timestamp>)> = states
             .par_drain(from..)
             .map(|state| {
-                let (plan, timer) = finish::finish(repository, state, previous);
+                let (plan, timer) = finish::finish(repository, state, previous, ways_out);
                 (Arc::new(plan), timer)
             })
             .collect();

@@ -98,12 +98,24 @@ fn run_files(
     run_loaded(raw, previous, facts, at)
 }
 
-/// The engine's plans of `files` parsed, checked and catalogued as a reconcile does.
+/// The engine's plans of `files` parsed, checked and catalogued as a reconcile does, each
+/// keeping its ways out.
 fn run_loaded(
     files: Vec<RawFile>,
     previous: &StatusMap,
     facts: &Facts,
     at: jiff::Timestamp,
+) -> Vec<ObjectPlan> {
+    run_keeping(files, previous, facts, at, super::WaysOut::Every)
+}
+
+/// [`run_loaded`], the plans `ways_out` names keeping their ways out.
+fn run_keeping(
+    files: Vec<RawFile>,
+    previous: &StatusMap,
+    facts: &Facts,
+    at: jiff::Timestamp,
+    ways_out: super::WaysOut<'_>,
 ) -> Vec<ObjectPlan> {
     let loaded = crate::load::parse_files(Settings::default(), None, files);
     let diagnostics = crate::validate::check_loaded(&loaded, None);
@@ -116,6 +128,7 @@ fn run_loaded(
         facts,
         at,
         None,
+        ways_out,
     )
     .into_iter()
     .map(Arc::unwrap_or_clone)
@@ -292,6 +305,52 @@ fn started() -> String {
         .iter()
         .map(|g| approval(&format!("{g}-eve"), "Turnover/to1", g, "approve", "eve"))
         .collect()
+}
+
+#[test]
+fn only_the_plans_asked_for_keep_their_ways_out() {
+    let text = format!(
+        "{BASE}---\n{TRAIN}{}",
+        turnover("test", "2026-11-24T20:00:00Z")
+    );
+    let plans = |ways_out| {
+        let files = vec![RawFile {
+            path: "repo.yaml".into(),
+            content: Content::Bytes(text.clone().into_bytes()),
+            again: None,
+        }];
+        run_keeping(
+            files,
+            &StatusMap::new(),
+            &Facts::unverified(),
+            now(),
+            ways_out,
+        )
+    };
+    let every = plans(super::WaysOut::Every);
+    assert!(every.len() >= 2, "{every:?}");
+    assert!(every.iter().all(|p| !p.ways_out.is_empty()), "{every:?}");
+    // Kept or not, a plan's ways out are the only thing that differs.
+    let without = |plans: &[ObjectPlan]| -> Vec<ObjectPlan> {
+        let mut plans = plans.to_vec();
+        plans.iter_mut().for_each(|p| p.ways_out.clear());
+        plans
+    };
+    let dropped = plans(super::WaysOut::Dropped);
+    assert!(dropped.iter().all(|p| p.ways_out.is_empty()));
+    assert_eq!(dropped, without(&every));
+    let one = plans(super::WaysOut::Of("Turnover", "to1"));
+    for (plan, kept) in one.iter().zip(&every) {
+        if (plan.kind, plan.name.as_str()) == (Kind::Turnover, "to1") {
+            assert_eq!(plan, kept);
+        } else {
+            assert!(plan.ways_out.is_empty(), "{plan:?}");
+        }
+    }
+    assert_eq!(without(&one), without(&every));
+    // A kind is named as the plan names it: `turnover` is no kind.
+    let misnamed = plans(super::WaysOut::Of("turnover", "to1"));
+    assert!(misnamed.iter().all(|p| p.ways_out.is_empty()));
 }
 
 #[test]
