@@ -214,7 +214,9 @@ fn reconcile_with(
     let reused = |kind: Kind, name: &str| reuse.as_ref().is_some_and(|r| r.reused(kind, name));
     let (plans, subjects) = subjects(&repository, &invalid, previous, &reused);
     laps.lap("found the objects");
-    let mut states = start(&mut repository, subjects, &laps);
+    // A memo's next round reads the documents' views again; a one-shot run lets each go
+    // with its object's plan.
+    let mut states = start(&mut repository, subjects, memo.is_some(), &laps);
     laps.lap("started the objects");
     settle(&mut repository, &mut states);
     laps.lap("settled");
@@ -348,10 +350,12 @@ fn finish_all(
 /// Each object's starting state, its phase recorded in the repository. One whose previous
 /// status is known resumes from it, on its own (in parallel); a new one enters its
 /// workflow's first phase, which may read the phases of the objects before it: in order,
-/// one at a time, as they are recorded.
+/// one at a time, as they are recorded. `keep_views`: each document keeps the view of its
+/// spec made here ([`spec_view`]).
 fn start<'a>(
     repository: &mut Repository<'a>,
     subjects: Vec<ToRun<'a>>,
+    keep_views: bool,
     laps: &Laps,
 ) -> Vec<State<'a>> {
     use rayon::prelude::*;
@@ -361,7 +365,7 @@ fn start<'a>(
     // the document: done in parallel, once per parsed document.
     let views: Vec<std::borrow::Cow<'_, SpecView>> = subjects
         .par_iter()
-        .map(|(_, _, _, document, _, fields)| spec_view(document, fields))
+        .map(|(_, _, _, document, _, fields)| spec_view(document, fields, keep_views))
         .collect();
     laps.lap("digested the specs");
     let starts: Vec<(Started<'_>, String)> = subjects

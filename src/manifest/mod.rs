@@ -56,8 +56,10 @@ pub struct Metadata {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Manifest<S> {
-    pub api_version: String,
-    pub kind: String,
+    // Short (`railyard/v1`, `ApplicationRelease`): kept inline, two allocations fewer a
+    // manifest.
+    pub api_version: compact_str::CompactString,
+    pub kind: compact_str::CompactString,
     pub metadata: Metadata,
     pub spec: S,
 }
