@@ -1630,7 +1630,10 @@ mod tree_read_tests {
                     .read_tree_cached(&tip.to_string(), Some(&mut cache))
                     .expect("read with the cache");
                 let (whole, whole_own) = git.read_tree(&tip.to_string()).expect("read");
-                prop_assert_eq!(format!("{:?}", *loaded), format!("{whole:?}"));
+                // The same, but for the cell a cached document has for the view of its spec.
+                let mut cached = (*loaded).clone();
+                cached.documents.iter_mut().for_each(|d| d.view = None);
+                prop_assert_eq!(format!("{cached:?}"), format!("{whole:?}"));
                 prop_assert_eq!(&*own, &whole_own);
                 // The same tree again reads nothing.
                 git.read_tree_cached(&tip.to_string(), Some(&mut cache)).expect("read");

@@ -523,3 +523,65 @@ fn a_change_runs_its_cluster_again_and_reuses_the_others() {
     model.apply(&Op::Freeze(true));
     assert_eq!(round(&model, &mut previous).0, 9);
 }
+
+#[test]
+fn a_memo_keeps_the_views_of_the_specs_and_a_one_shot_run_lets_them_go() {
+    let model = Model::new();
+    let facts = Facts::unverified();
+    let run = |loaded: &crate::load::Loaded, memo: Option<&mut PlanMemo>| {
+        let diagnostics = crate::validate::check_loaded(loaded, None);
+        let (catalog, _) = Catalog::build(&loaded.settings, &loaded.documents);
+        reconcile(
+            &catalog,
+            &crate::trust::Keyring::build(&catalog),
+            &diagnostics,
+            &StatusMap::new(),
+            &facts,
+            model.now,
+            memo,
+            super::WaysOut::Dropped,
+        )
+    };
+    let filled = |loaded: &crate::load::Loaded| {
+        loaded
+            .documents
+            .iter()
+            .filter(|d| d.view.as_deref().is_some_and(|cell| cell.get().is_some()))
+            .count()
+    };
+    // A cached document has a cell for its view; a round with a memo fills it, and the next
+    // round's copy of the document shares it.
+    let mut cache = ParseCache::default();
+    let first = load(&mut cache, &model.files());
+    assert!(first.documents.iter().all(|d| d.view.is_some()));
+    let mut memo = PlanMemo::default();
+    let kept = run(&first, Some(&mut memo));
+    assert_eq!(filled(&first), kept.len());
+    let again = load(&mut cache, &model.files());
+    assert_eq!(filled(&again), kept.len());
+    for (one, other) in first.documents.iter().zip(&again.documents) {
+        let (Some(one), Some(other)) = (&one.view, &other.view) else {
+            panic!("a cached document without a cell");
+        };
+        assert!(Arc::ptr_eq(one, other));
+    }
+    // Without a memo no view is kept, and the plans are the same.
+    let mut fresh_cache = ParseCache::default();
+    let fresh = load(&mut fresh_cache, &model.files());
+    let plans = run(&fresh, None);
+    assert_eq!(filled(&fresh), 0);
+    assert_eq!(plans, kept);
+    // A document no cache holds has no cell at all.
+    let raw = model
+        .files()
+        .into_iter()
+        .map(|(path, text)| RawFile {
+            path,
+            content: Content::Bytes(text.into_bytes()),
+            again: None,
+        })
+        .collect();
+    let parsed = crate::load::parse_files(Settings::default(), None, raw);
+    assert!(!parsed.documents.is_empty());
+    assert!(parsed.documents.iter().all(|d| d.view.is_none()));
+}

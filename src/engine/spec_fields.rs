@@ -84,7 +84,8 @@ pub(super) fn needed_fields(flow: &WorkflowSpec) -> Vec<String> {
 /// The document's digest and its spec cut down to `fields` (a turnover's task list shrinks
 /// to its length, so a repository of thousands of turnovers stays small in memory): the one
 /// kept with the document when it was made for the same fields, else made now, and kept with
-/// the document when `keep` (a watcher's next round reads it again).
+/// the document when `keep` (a watcher's next round reads it again) and the document has a
+/// cell for it (a cache holds it).
 ///
 /// A view not kept is the object's own and goes with its plan's making: held with the
 /// documents to the end of a one-shot run, the 100,000-manifest dry-run's views were some
@@ -117,11 +118,10 @@ pub(super) fn spec_view<'d>(
             }
         })
     };
-    let kept = if keep {
-        Some(document.view.get_or_init(make))
-    } else {
-        document.view.get()
-    };
+    let kept = document.view.as_deref().and_then(|cell| match keep {
+        true => Some(cell.get_or_init(make)),
+        false => cell.get(),
+    });
     match kept {
         Some(kept) if kept.fields == *fields => std::borrow::Cow::Borrowed(kept),
         _ => std::borrow::Cow::Owned(make()),

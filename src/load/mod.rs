@@ -75,8 +75,10 @@ pub struct Document {
     /// The typed object, when the document passed its schema (shared like `root`).
     pub object: Option<std::sync::Arc<Object>>,
     /// What the engine derives from the object alone (its digest, the fields its workflow
-    /// reads), made once: shared by the clones a watcher's cache hands to every round.
-    pub view: std::sync::Arc<std::sync::OnceLock<SpecView>>,
+    /// reads), made once: shared by the clones a watcher's cache hands to every round. Only
+    /// a document a cache holds has the cell ([`Document::shares_its_view`]): a one-shot
+    /// run never keeps a view, and a hundred thousand empty cells were 14 MB.
+    pub view: Option<std::sync::Arc<std::sync::OnceLock<SpecView>>>,
 }
 
 /// Where a document's tree is read again from: its file, and its place among the file's
@@ -140,7 +142,7 @@ impl Document {
             kind: None,
             name: None,
             object: None,
-            view: Default::default(),
+            view: None,
         }
     }
 
@@ -160,8 +162,14 @@ impl Document {
             kind: None,
             name: None,
             object: None,
-            view: Default::default(),
+            view: None,
         }
+    }
+
+    /// Gives the document a cell for the view of its spec, which its clones share (a cache
+    /// holding it hands a clone to every round).
+    pub(crate) fn shares_its_view(&mut self) {
+        self.view.get_or_insert_with(Default::default);
     }
 
     /// The document's YAML tree: the one kept, or its file's text parsed again (the same

@@ -54,7 +54,14 @@ impl ParseCache {
             .collect();
         let fresh: Vec<FileResult> = read(&missing)
             .into_par_iter()
-            .map(|f| parse_file(&f, &settings))
+            .map(|f| {
+                let mut result = parse_file(&f, &settings);
+                result
+                    .documents
+                    .iter_mut()
+                    .for_each(Document::shares_its_view);
+                result
+            })
             .collect();
         self.parsed = fresh.len();
         for (key, result) in missing.into_iter().zip(fresh) {
