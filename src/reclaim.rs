@@ -63,17 +63,17 @@ pub fn without_huge_pages() {
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// How long, in milliseconds, mimalloc keeps a freed page before handing it back to the
-/// system. The bundled mimalloc 3 waits 1,000 (its header still documents 10).
-const PURGE_DELAY_MS: std::ffi::c_long = 1;
+/// system: the 10 its header documents. The bundled mimalloc 3 waits 1,000.
+const PURGE_DELAY_MS: std::ffi::c_long = 10;
 
 /// Asks mimalloc to hand freed pages back to the system after [`PURGE_DELAY_MS`] instead of a
 /// second (the binary, once, before any other thread starts; a `MIMALLOC_PURGE_DELAY` in the
 /// environment wins). A reconcile frees its parse's scratch (the files' text, the trees read
 /// from them) while it builds what it keeps, and a page freed less than a second before was
-/// still counted in its peak. On the 2-core VM the 100,000-manifest dry-run's peak resident
-/// memory fell from 566–583 MiB to 541–542 MiB (545–547 at 10 ms, 554–557 at 50 ms) and
-/// validate's from 274–280 to 260 MiB, with wall and CPU times within the runs' spread. With
-/// no delay at all the system time doubled.
+/// still counted in its peak. On the 2-core VM, five runs each of the 100,000-manifest
+/// dry-run (release build of 757b652): peak resident memory 483–494 MiB with 1,000 ms,
+/// 464–478 with 100, 462–463 with 10 and 462–485 with 1; the wall times (2.09–2.68 s) did
+/// not tell the delays apart. With no delay at all the system time doubled.
 pub fn freed_pages_back_soon() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
         return;
