@@ -54,7 +54,7 @@ fn worktree_plan(
 ) -> Result<(load::Loaded, Plan), Error> {
     let mut cache = cache;
     let mut tree = Worktree::read_with(root, cache.as_deref_mut().map(|c| &mut c.tree.parse))?;
-    let plan = plan_loaded(
+    let plan = plan_keeping(
         &mut tree.loaded,
         &tree.own,
         &tree.facts,
@@ -107,7 +107,6 @@ impl Worktree {
             now,
             "working-tree".to_string(),
             None,
-            WaysOut::Dropped,
         )
     }
 }
@@ -129,15 +128,7 @@ pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Pla
     let existing = status;
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let plan = plan_loaded(
-        &mut loaded,
-        &existing,
-        &facts,
-        now,
-        revision,
-        None,
-        WaysOut::Dropped,
-    );
+    let plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
     crate::reclaim::at_end((loaded, existing));
     Ok(plan)
 }
@@ -160,15 +151,7 @@ pub fn plan_pull_request(
     drop(before);
     let facts = repo.facts(Some(rev))?;
     let revision = repo.revision(Some(rev))?;
-    let mut plan = plan_loaded(
-        &mut loaded,
-        &existing,
-        &facts,
-        now,
-        revision,
-        None,
-        WaysOut::Dropped,
-    );
+    let mut plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
     crate::reclaim::at_end((loaded, existing));
     if !review.diagnostics.is_empty() {
         plan.diagnostics.extend(review.diagnostics);
@@ -179,9 +162,21 @@ pub fn plan_pull_request(
 }
 
 /// The plan of what was read: the pipeline's outcome as a plan, with `revision` for its
-/// title. `cache` is what the last round kept (`watch --dry-run`); `ways_out`, which plans
-/// keep their ways out of the phase.
+/// title. `cache` is what the last round kept (`watch --dry-run`).
 pub fn plan_loaded(
+    loaded: &mut load::Loaded,
+    own_files: &crate::git::OwnFiles,
+    facts: &Facts,
+    now: jiff::Timestamp,
+    revision: String,
+    cache: Option<&mut crate::pipeline::Incremental>,
+) -> Plan {
+    let ways_out = WaysOut::Dropped;
+    plan_keeping(loaded, own_files, facts, now, revision, cache, ways_out)
+}
+
+/// [`plan_loaded`], the plans `ways_out` names keeping their ways out of the phase.
+fn plan_keeping(
     loaded: &mut load::Loaded,
     own_files: &crate::git::OwnFiles,
     facts: &Facts,
