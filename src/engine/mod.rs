@@ -82,7 +82,6 @@ pub struct Ask {
     pub approvers: Vec<String>,
 }
 
-/// What the reconcile decided for one object.
 /// Which plans keep their ways out of the phase ([`ObjectPlan::ways_out`]). Only `explain`
 /// reads them, for one object; kept for every object they were 22 MiB of a 100,000-manifest
 /// dry-run's peak (the text of each guard that holds or not, on every way out).
@@ -107,6 +106,7 @@ impl WaysOut<'_> {
     }
 }
 
+/// What the reconcile decided for one object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ObjectPlan {
     /// Every way out of the phase, in declaration order, when the reconcile was asked to keep
