@@ -428,7 +428,7 @@ impl StatusFile {
             .strip_prefix(HEADER)
             .and_then(crate::yaml_out::from_yaml)
         {
-            return serde_json::from_value(value.to_json()).ok();
+            return StatusFile::from_json(&value);
         }
         let parsed = crate::yaml::parse(text, crate::yaml::Limits::default());
         if !parsed.errors.is_empty() {
