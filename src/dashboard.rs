@@ -6,6 +6,7 @@
 //! listed as such, and one railyard has not reconciled yet as not reconciled.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -116,9 +117,9 @@ pub fn committed(root: &Path, filter: &Filter, now: jiff::Timestamp) -> Result<D
     })?;
     let settings = repo.configured_settings()?;
     let branch = settings.branch.clone();
-    let commit = repo.revision(Some(&branch))?;
-    let (mut loaded, own_files) = repo.read_tree(&branch)?;
-    let facts = repo.facts(Some(&branch))?;
+    let read = repo.read_commit(&branch, None)?;
+    let commit = read.id;
+    let (mut loaded, own_files, facts) = (Arc::unwrap_or_clone(read.loaded), read.own, read.facts);
     let member = match &filter.waiting_for {
         None => None,
         Some(who) => Some(member_of(&repo, &loaded, who)?),

@@ -12,11 +12,13 @@ use git2::{Repository, Sort};
 use crate::trust::facts::{Commit, Facts};
 
 mod changes;
+mod commit_read;
 mod locks;
 mod raw;
 #[cfg(test)]
 mod test_trees;
 use crate::load::{self, CONFIG_FILE, Content, RawFile};
+pub use commit_read::{Caches, CommitRead, FactsCache};
 
 /// A long-running process (`watch`) starts a round: git trees read or written by the rounds
 /// before the last are let go (see `raw::next_round`), so that its memory stays flat.
@@ -375,7 +377,7 @@ impl GitRepo {
     pub fn facts_cached(
         &self,
         rev: &str,
-        cache: &mut Option<(String, std::sync::Arc<Facts>)>,
+        cache: &mut FactsCache,
     ) -> Result<std::sync::Arc<Facts>, GitError> {
         let tip = self.commit(Some(rev))?.id();
         let facts = match cache.take() {
@@ -684,11 +686,9 @@ impl GitRepo {
                     self.read_blobs(&blob_ids(missing), max, true)
                 })
             }
-            None => load::parse_files(
-                settings,
-                config_result,
-                self.read_blobs(&manifests, max, true),
-            ),
+            None => load::parse_as_read(settings, config_result, |parse| {
+                self.read_blobs_into(&manifests, max, true, parse)
+            }),
         };
         lap("parsed the manifests");
         let (loaded, own) = (Arc::new(loaded), Arc::new(own));
@@ -781,6 +781,19 @@ impl GitRepo {
     /// `manifests`: each file can be read again by its blob id ([`Blob`]), so that a file of
     /// valid manifests need not hold its text.
     fn read_blobs(&self, blobs: &[(String, git2::Oid)], max: u64, manifests: bool) -> Vec<RawFile> {
+        self.read_blobs_into(blobs, max, manifests, &|file| file)
+    }
+
+    /// [`GitRepo::read_blobs`], each file handed to `each` as soon as it is read, on the
+    /// thread that read it (the parse: a file's bytes are parsed while they are fresh, and
+    /// the bytes of all the files are never held at once). In the order of `blobs`.
+    fn read_blobs_into<T: Send>(
+        &self,
+        blobs: &[(String, git2::Oid)],
+        max: u64,
+        manifests: bool,
+        each: &(dyn Fn(RawFile) -> T + Sync),
+    ) -> Vec<T> {
         use rayon::prelude::*;
         let git_dir: Arc<Path> = self.repo.path().into();
         let read =
@@ -801,7 +814,7 @@ impl GitRepo {
         if blobs.len() <= 16 {
             return blobs
                 .iter()
-                .map(|blob| read(Ok(&self.repo), blob))
+                .map(|blob| each(read(Ok(&self.repo), blob)))
                 .collect();
         }
         let path = self.repo.path().to_path_buf();
@@ -811,7 +824,7 @@ impl GitRepo {
                 let repo = Repository::open(&path);
                 chunk
                     .iter()
-                    .map(|blob| read(repo.as_ref(), blob))
+                    .map(|blob| each(read(repo.as_ref(), blob)))
                     .collect::<Vec<_>>()
             })
             .collect()

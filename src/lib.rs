@@ -25,6 +25,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod approvals;
+mod beside;
 pub mod calendar;
 pub mod catalog;
 pub mod check;

@@ -29,7 +29,7 @@ pub struct Incremental {
     /// working tree's loads, `watch --dry-run`, use its parse cache too).
     pub tree: crate::git::TreeCache,
     /// The facts of the last tip read (who added and changed each file).
-    pub facts: Option<(String, Arc<Facts>)>,
+    pub facts: crate::git::FactsCache,
     /// railyard's own status files as parsed before.
     pub statuses: status_files::Statuses,
     /// What the engine decided last round, for the objects whose inputs did not change.

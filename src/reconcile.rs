@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::diagram::Diagram;
@@ -81,11 +82,19 @@ impl Worktree {
         Worktree::read_with(root, None)
     }
 
+    /// The history is read beside the files (neither needs the other).
     fn read_with(root: &Path, parse: Option<&mut load::ParseCache>) -> Result<Worktree, Error> {
-        let loaded = load::read_worktree(root, parse)?;
+        let (loaded, facts) = crate::beside::side_by_side(
+            || load::read_worktree(root, parse),
+            || worktree_facts(root),
+        );
+        let loaded = loaded?;
         let own = read_own_files(root, &loaded.settings);
-        let facts = worktree_facts(root)?;
-        Ok(Worktree { loaded, own, facts })
+        Ok(Worktree {
+            loaded,
+            own,
+            facts: facts?,
+        })
     }
 
     /// Its plan at `now` when the repository validates; otherwise how many errors it has (a
@@ -124,11 +133,9 @@ fn worktree_facts(root: &Path) -> Result<Facts, Error> {
 /// (the working tree is not looked at).
 pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
-    let (mut loaded, status) = repo.read_tree(rev)?;
-    let existing = status;
-    let facts = repo.facts(Some(rev))?;
-    let revision = repo.revision(Some(rev))?;
-    let plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
+    let read = repo.read_commit(rev, None)?;
+    let (mut loaded, existing) = (Arc::unwrap_or_clone(read.loaded), read.own);
+    let plan = plan_loaded(&mut loaded, &existing, &read.facts, now, read.id, None);
     crate::reclaim::at_end((loaded, existing));
     Ok(plan)
 }
@@ -144,14 +151,13 @@ pub fn plan_pull_request(
 ) -> Result<Plan, Error> {
     let repo = GitRepo::discover(root)?;
     let parted = repo.merge_base(base, rev)?;
-    let (mut loaded, existing) = repo.read_tree(rev)?;
+    let read = repo.read_commit(rev, None)?;
+    let (mut loaded, existing) = (Arc::unwrap_or_clone(read.loaded), read.own);
     let (before, _) = repo.read_tree(&parted)?;
-    let changed = repo.changed_paths(&parted, rev)?;
+    let changed = repo.changed_paths(&parted, &read.id)?;
     let review = crate::review::review(&before, &loaded, &changed);
     drop(before);
-    let facts = repo.facts(Some(rev))?;
-    let revision = repo.revision(Some(rev))?;
-    let mut plan = plan_loaded(&mut loaded, &existing, &facts, now, revision, None);
+    let mut plan = plan_loaded(&mut loaded, &existing, &read.facts, now, read.id, None);
     crate::reclaim::at_end((loaded, existing));
     if !review.diagnostics.is_empty() {
         plan.diagnostics.extend(review.diagnostics);

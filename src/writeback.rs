@@ -75,14 +75,17 @@ fn prepare(
     let lap =
         |what: &str| tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
     let mut cache = cache;
-    let (loaded, own_files) =
-        repo.read_tree_cached(tip, cache.as_deref_mut().map(|c| &mut c.tree))?;
-    lap("read the tree");
-    let facts = match cache.as_deref_mut() {
-        Some(cache) => repo.facts_cached(tip, &mut cache.facts)?,
-        None => Arc::new(repo.facts(Some(tip))?),
-    };
-    lap("read the history");
+    let caches = cache.as_deref_mut().map(|c| crate::git::Caches {
+        tree: &mut c.tree,
+        facts: &mut c.facts,
+    });
+    let crate::git::CommitRead {
+        loaded,
+        own: own_files,
+        facts,
+        ..
+    } = repo.read_commit(tip, caches)?;
+    lap("read the tree and the history");
     let settings = loaded.settings.clone();
     repo.owned = settings.owned_paths();
     let crate::pipeline::Outcome {

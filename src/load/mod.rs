@@ -317,6 +317,18 @@ pub fn parse_files(
     assemble(settings, config, results)
 }
 
+/// [`parse_files`] of the files `read` reads (in parallel), each handed to `parse` as soon
+/// as its bytes are read: the bytes of all of them are never held at once (a hundred
+/// thousand manifests are a hundred megabytes), and each file is parsed while it is fresh.
+/// `read` gives the results back in the order of its files.
+pub fn parse_as_read<R>(settings: Settings, config: Option<ConfigResult>, read: R) -> Loaded
+where
+    R: FnOnce(&(dyn Fn(RawFile) -> FileResult + Sync)) -> Vec<FileResult>,
+{
+    let results = read(&|raw| parse_file(&raw, &settings));
+    assemble(settings, config, results)
+}
+
 /// [`parse_files`] on the calling thread alone, for loads that must not wait for the rayon
 /// pool (see [`crate::workflow::builtin_documents`]).
 pub fn parse_files_here(settings: Settings, files: Vec<RawFile>) -> Loaded {
