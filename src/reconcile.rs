@@ -64,7 +64,7 @@ fn worktree_plan(
         cache,
         ways_out,
     );
-    crate::reclaim::at_end(tree.own);
+    crate::reclaim::at_end((tree.own, tree.facts));
     Ok((tree.loaded, plan))
 }
 
@@ -136,7 +136,7 @@ pub fn plan_revision(root: &Path, rev: &str, now: jiff::Timestamp) -> Result<Pla
     let read = repo.read_commit(rev, None)?;
     let (mut loaded, existing) = (Arc::unwrap_or_clone(read.loaded), read.own);
     let plan = plan_loaded(&mut loaded, &existing, &read.facts, now, read.id, None);
-    crate::reclaim::at_end((loaded, existing));
+    crate::reclaim::at_end((loaded, existing, read.facts));
     Ok(plan)
 }
 
@@ -158,7 +158,7 @@ pub fn plan_pull_request(
     let review = crate::review::review(&before, &loaded, &changed);
     drop(before);
     let mut plan = plan_loaded(&mut loaded, &existing, &read.facts, now, read.id, None);
-    crate::reclaim::at_end((loaded, existing));
+    crate::reclaim::at_end((loaded, existing, read.facts));
     if !review.diagnostics.is_empty() {
         plan.diagnostics.extend(review.diagnostics);
         crate::diagnostics::sort(&mut plan.diagnostics);
