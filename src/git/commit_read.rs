@@ -80,3 +80,103 @@ impl GitRepo {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEAM: &str = "apiVersion: railyard/v1\nkind: Team\nmetadata:\n  name: a\nspec:\n  description: DESCRIPTION\n  members:\n    - id: sol\n      name: Sol Reyes\n      emails: [sol@example.com]\n";
+
+    /// Commits `teams/a.yaml` with `description`, by `who`, on top of `parent`, to `main`.
+    fn commit(
+        repo: &Repository,
+        description: &str,
+        who: &str,
+        parent: Option<git2::Oid>,
+    ) -> git2::Oid {
+        let text = TEAM.replace("DESCRIPTION", description);
+        let tree = super::super::test_trees::tree_of(repo, [("teams/a.yaml", text)]);
+        let tree = repo.find_tree(tree).expect("a tree");
+        let email = format!("{}@example.com", who.to_lowercase());
+        let signature = git2::Signature::new(who, &email, &git2::Time::new(1_700_000_000, 0))
+            .expect("a signature");
+        let parents: Vec<git2::Commit<'_>> = parent
+            .map(|p| repo.find_commit(p).expect("the parent"))
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        repo.commit(
+            Some("refs/heads/main"),
+            &signature,
+            &signature,
+            "a",
+            &tree,
+            &parents,
+        )
+        .expect("a commit")
+    }
+
+    fn description(read: &CommitRead) -> String {
+        let document = read.loaded.documents.first().expect("the team");
+        let json = document
+            .object
+            .as_deref()
+            .expect("a valid team")
+            .spec_json();
+        json["description"]
+            .as_str()
+            .expect("a description")
+            .to_string()
+    }
+
+    #[test]
+    fn the_tree_and_the_history_are_both_of_the_commit_named() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let repository = Repository::init(dir.path()).expect("a repository");
+        let first = commit(&repository, "one", "Ann", None);
+        let second = commit(&repository, "two", "Bob", Some(first));
+        let git = GitRepo::discover(dir.path()).expect("the repository");
+        let path = "teams/a.yaml";
+
+        // An earlier commit than the branch's tip: its own tree and its own history.
+        let read = git
+            .read_commit(&first.to_string(), None)
+            .expect("the first commit");
+        assert_eq!(read.id, first.to_string());
+        assert_eq!(description(&read), "one");
+        assert_eq!(read.facts.changed[path].author_name, "Ann");
+        assert_eq!(*read.facts, git.facts(Some(&read.id)).expect("its facts"));
+
+        // A branch: the commit it names now; a watcher's caches give what no cache gives,
+        // on the first round and on the next.
+        let uncached = git.read_commit("main", None).expect("the tip");
+        assert_eq!(uncached.id, second.to_string());
+        assert_eq!(description(&uncached), "two");
+        assert_eq!(uncached.facts.changed[path].author_name, "Bob");
+        assert_eq!(uncached.facts.added[path].author_name, "Ann");
+        let (mut tree, mut facts) = (TreeCache::default(), FactsCache::default());
+        for round in 0..2 {
+            let caches = Caches {
+                tree: &mut tree,
+                facts: &mut facts,
+            };
+            let cached = git.read_commit("main", Some(caches)).expect("the tip");
+            assert_eq!(cached.facts, uncached.facts, "round {round}");
+            assert_eq!(description(&cached), "two", "round {round}");
+        }
+        assert_eq!(
+            facts.as_ref().map(|(tip, _)| tip.as_str()),
+            Some(uncached.id.as_str())
+        );
+
+        // What names no commit is refused, as before.
+        let refused = git
+            .read_commit("no-such-branch", None)
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(refused, GitError::BadRevision { .. }),
+            "{refused:?}"
+        );
+    }
+}
