@@ -1593,17 +1593,7 @@ mod tree_read_tests {
             .iter()
             .map(|(p, c)| (format!("{prefix}{p}"), c.clone()));
         let tree = super::test_trees::tree_of(repo, inside.chain(outside));
-        let tree = repo.find_tree(tree).expect("a tree");
-        let who =
-            git2::Signature::new("Ann", "ann@example.com", &git2::Time::new(1_700_000_000, 0))
-                .expect("a signature");
-        let parents: Vec<git2::Commit<'_>> = parent
-            .map(|p| repo.find_commit(p).expect("the parent"))
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-        repo.commit(None, &who, &who, "files", &tree, &parents)
-            .expect("a commit")
+        super::test_trees::commit_tree(repo, None, tree, "Ann", parent)
     }
 
     proptest! {

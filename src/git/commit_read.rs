@@ -96,24 +96,7 @@ mod tests {
     ) -> git2::Oid {
         let text = TEAM.replace("DESCRIPTION", description);
         let tree = super::super::test_trees::tree_of(repo, [("teams/a.yaml", text)]);
-        let tree = repo.find_tree(tree).expect("a tree");
-        let email = format!("{}@example.com", who.to_lowercase());
-        let signature = git2::Signature::new(who, &email, &git2::Time::new(1_700_000_000, 0))
-            .expect("a signature");
-        let parents: Vec<git2::Commit<'_>> = parent
-            .map(|p| repo.find_commit(p).expect("the parent"))
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-        repo.commit(
-            Some("refs/heads/main"),
-            &signature,
-            &signature,
-            "a",
-            &tree,
-            &parents,
-        )
-        .expect("a commit")
+        super::super::test_trees::commit_tree(repo, Some("refs/heads/main"), tree, who, parent)
     }
 
     fn description(read: &CommitRead) -> String {

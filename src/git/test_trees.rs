@@ -38,6 +38,28 @@ pub fn tree_of<P: AsRef<str>, C: AsRef<str>>(
     index.write_tree_to(repo).expect("a tree")
 }
 
+/// Commits `tree` on top of `parent` by `who` (`who@example.com` in lower case, at a fixed
+/// time), moving `reference` to it when one is named.
+pub fn commit_tree(
+    repo: &Repository,
+    reference: Option<&str>,
+    tree: Oid,
+    who: &str,
+    parent: Option<Oid>,
+) -> Oid {
+    let tree = repo.find_tree(tree).expect("a tree");
+    let email = format!("{}@example.com", who.to_lowercase());
+    let signature =
+        git2::Signature::new(who, &email, &git2::Time::new(1_700_000_000, 0)).expect("a signature");
+    let parents: Vec<git2::Commit<'_>> = parent
+        .map(|p| repo.find_commit(p).expect("the parent"))
+        .into_iter()
+        .collect();
+    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(reference, &signature, &signature, "files", &tree, &parents)
+        .expect("a commit")
+}
+
 /// Up to `most` files with paths of one to three of `names` and one of `contents`. Few
 /// names, so that folders and files of the same name, shared prefixes (`a`, `a-b`, `a/…`)
 /// and unchanged subtrees all turn up; a path that is a folder of another is dropped (a
