@@ -483,7 +483,7 @@ fn clusters(
 /// Each key's previous status. The keys come in the map's own order (driven kinds in
 /// declaration order, names sorted), so one walk through both finds them all, without a
 /// lookup (and a name copied for it) each; keys in another order are looked up.
-fn previous_of<'c>(
+pub(super) fn previous_of<'c>(
     keys: &[(Kind, &str)],
     previous: &'c StatusMap,
 ) -> Vec<Option<&'c Arc<ObjectStatus>>> {

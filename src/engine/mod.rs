@@ -296,17 +296,25 @@ fn subjects<'a>(
             continue;
         };
         let fields: Arc<[String]> = needed_fields(flow).into();
-        for name in catalog.names(object_kind) {
+        // Found in one walk of the names (sorted) beside the map, not by a lookup (and a
+        // copy of the name for it) each.
+        let keys: Vec<(Kind, &str)> = catalog
+            .names(object_kind)
+            .into_iter()
+            .map(|name| (object_kind, name))
+            .collect();
+        let befores = memo::previous_of(&keys, previous);
+        for (&(_, name), before) in keys.iter().zip(befores) {
             let Some(document) = catalog.document(object_kind, name) else {
                 continue;
             };
             if reused(object_kind, name) {
                 continue;
             }
-            let before = previous
-                .get(&(object_kind, name.to_string()))
-                .map(Arc::as_ref);
-            if invalid.contains(&(object_kind, name.to_string())) || document.object.is_none() {
+            let before = before.map(Arc::as_ref);
+            let is_invalid =
+                !invalid.is_empty() && invalid.contains(&(object_kind, name.to_string()));
+            if is_invalid || document.object.is_none() {
                 let now = repository.now();
                 plans.push(invalid_plan(object_kind, name, &document.path, before, now));
                 continue;
