@@ -400,15 +400,22 @@ fn start<'a>(
         })
         .collect();
     let mut states: Vec<State<'_>> = Vec::with_capacity(starts.len());
+    // The phases are recorded together (the map built in one pass, not a hundred thousand
+    // inserts), and before each new object begins: it reads those of the objects before it.
+    let mut recorded: Vec<(PhaseKey, String)> = Vec::with_capacity(starts.len());
     for (start, digest) in starts {
         let mut state = match start {
             Started::Resumed(state) => *state,
-            Started::New(subject, flow) => begin(repository, subject, flow),
+            Started::New(subject, flow) => {
+                repository.set_phases(std::mem::take(&mut recorded));
+                begin(repository, subject, flow)
+            }
         };
         state.status.spec_digest = digest;
-        repository.set_phase(state.key(), state.status.phase.clone());
+        recorded.push((state.key(), state.status.phase.clone()));
         states.push(state);
     }
+    repository.set_phases(recorded);
     states
 }
 

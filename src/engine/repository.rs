@@ -280,6 +280,16 @@ impl<'a> Repository<'a> {
         self.phases.insert(key, phase);
     }
 
+    /// [`Repository::set_phase`] of each, in order (a later one of the same object wins);
+    /// into an empty map, as at the start of a reconcile, the map is built in one pass.
+    pub fn set_phases(&mut self, phases: Vec<(PhaseKey, String)>) {
+        if self.phases.is_empty() {
+            self.phases = phases.into_iter().collect();
+        } else {
+            self.phases.extend(phases);
+        }
+    }
+
     /// True when `phase` of `kind`'s workflow is `target` or comes after it (reachable from
     /// it), and is not a withdrawn phase.
     pub fn reached(&self, kind: WorkflowKind, phase: &str, target: &str) -> bool {
