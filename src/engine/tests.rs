@@ -239,6 +239,39 @@ fn guard_parent_waits_for_the_train() {
 }
 
 #[test]
+fn a_new_object_entering_its_first_phase_reads_the_phases_of_the_objects_before_it() {
+    // The train resumes in `construction`; the release is new, and its workflow's first
+    // phase sets a default only while its parent is in `construction`: the train's phase must
+    // be recorded before the release begins.
+    let flow = "---\napiVersion: railyard/v1\nkind: Workflow\nmetadata: {name: apps}\nspec:\n  appliesTo: ApplicationRelease\n  initial: planning\n  phases:\n    - name: planning\n      onEnter:\n        setIf:\n          - when: {parent: {phase: construction}}\n            set: {application: set-on-entry}\n      transitions:\n        - to: done\n          when: {fields: [workItems]}\n    - {name: done, terminal: true}\n";
+    let release = "---\napiVersion: railyard/v1\nkind: ApplicationRelease\nmetadata: {name: web}\nspec: {train: t1, application: web, version: '1'}\n";
+    let entered = |train_phase: &str| {
+        let mut previous = StatusMap::new();
+        previous.insert(
+            (Kind::ReleaseTrain, "t1".into()),
+            Arc::new(ObjectStatus {
+                phase: train_phase.into(),
+                ..ObjectStatus::default()
+            }),
+        );
+        let plans = run_with(
+            &format!("{TRAIN}{release}{flow}"),
+            &previous,
+            &Facts::unverified(),
+            now(),
+        );
+        let web = object(&plans, Kind::ApplicationRelease, "web");
+        assert_eq!(web.status.phase, "planning", "{:?}", web.status.conditions);
+        web.status.defaults.get("application").cloned()
+    };
+    assert_eq!(
+        entered("construction"),
+        Some(serde_json::json!("set-on-entry"))
+    );
+    assert_eq!(entered("scoping"), None);
+}
+
+#[test]
 fn guard_related_needs_every_release_and_at_least_one() {
     let plans = run(&format!(
         "{TRAIN}{}",
