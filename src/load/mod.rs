@@ -310,11 +310,9 @@ pub fn parse_files(
     config: Option<ConfigResult>,
     files: Vec<RawFile>,
 ) -> Loaded {
-    let results: Vec<FileResult> = files
-        .into_par_iter()
-        .map(|f| parse_file(&f, &settings))
-        .collect();
-    assemble(settings, config, results)
+    parse_as_read(settings, config, |parse| {
+        files.into_par_iter().map(parse).collect()
+    })
 }
 
 /// [`parse_files`] of the files `read` reads (in parallel), each handed to `parse` as soon
@@ -332,8 +330,9 @@ where
 /// [`parse_files`] on the calling thread alone, for loads that must not wait for the rayon
 /// pool (see [`crate::workflow::builtin_documents`]).
 pub fn parse_files_here(settings: Settings, files: Vec<RawFile>) -> Loaded {
-    let results: Vec<FileResult> = files.iter().map(|f| parse_file(f, &settings)).collect();
-    assemble(settings, None, results)
+    parse_as_read(settings, None, |parse| {
+        files.into_iter().map(parse).collect()
+    })
 }
 
 /// The `Loaded` of parsed files: `Config` documents checked for their place, diagnostics
